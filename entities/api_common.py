@@ -1,0 +1,157 @@
+"""What every API of the project shares: the error body, pagination and money fields."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .exceptions import ApplicationError
+from .money import currency_is_known, format_amount, has_valid_precision
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def _first_message(data) -> str:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            message = _first_message(value)
+            if message:
+                return message if key == api_settings.NON_FIELD_ERRORS_KEY else f"{key}: {message}"
+        return ""
+    if isinstance(data, list):
+        for item in data:
+            message = _first_message(item)
+            if message:
+                return message
+        return ""
+    return str(data)
+
+
+def error_body(code: str, message: str, fields=None, details=None) -> dict:
+    body = {"code": code, "message": message, "fields": fields or {}}
+    if details:
+        body["details"] = details
+    return body
+
+
+def exception_handler(exc, context):
+    """Every error as ``{"code", "message", "fields"}``; a domain error keeps its status."""
+    if isinstance(exc, ApplicationError):
+        transaction.set_rollback(True) if transaction.get_connection().in_atomic_block else None
+        return Response(
+            error_body(exc.code, exc.message, exc.fields, exc.extra), status=exc.http_status
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IntegrityError):
+        return Response(
+            error_body("conflict", "The change conflicts with data saved meanwhile; retry."),
+            status=409,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = response.data
+        fields = data if isinstance(data, dict) else {api_settings.NON_FIELD_ERRORS_KEY: data}
+        response.data = error_body("invalid", _first_message(fields) or "Invalid input.", fields)
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        response.data = error_body(code, str(detail) or str(exc))
+    return response
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$",
+     "example": "600.00"}
+)
+class AmountField(serializers.Field):
+    """A decimal amount as a JSON string with its currency's minor units ("600.00", "1000").
+
+    ``currency_source`` is the attribute path of the currency on the serialized object.
+    """
+
+    default_error_messages = {
+        "invalid": "Enter an amount such as 600.00.",
+        "max_decimals": "At most 4 decimal places.",
+        "too_large": "The amount is too large.",
+    }
+
+    def __init__(self, *, currency_source: str = "currency", **kwargs):
+        self.currency_source = currency_source
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        currency = instance
+        for part in self.currency_source.split("."):
+            currency = (
+                currency.get(part) if isinstance(currency, dict) else getattr(currency, part, None)
+            )
+        return (value, currency)
+
+    def to_representation(self, value):
+        amount, currency = value
+        if amount is None:
+            return None
+        if isinstance(currency, str) and currency_is_known(currency):
+            return format_amount(amount, currency)
+        return f"{Decimal(amount):f}"
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
+            self.fail("invalid")
+        try:
+            value = Decimal(str(data).strip())
+        except InvalidOperation:
+            self.fail("invalid")
+        if not value.is_finite():
+            self.fail("invalid")
+        if value != value.quantize(Decimal("0.0001"), rounding="ROUND_DOWN"):
+            self.fail("max_decimals")
+        if abs(value) >= Decimal("1e16"):
+            self.fail("too_large")
+        return value
+
+
+def validate_amount_precision(amount: Decimal, currency: str, field: str) -> None:
+    if amount is not None and currency_is_known(currency) and not has_valid_precision(
+        amount, currency
+    ):
+        raise serializers.ValidationError(
+            {field: [f"{amount} has more decimals than {currency} allows."]}
+        )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CurrencyField(serializers.CharField):
+    default_error_messages = {"unknown": "Unknown currency {value!r}: use an ISO 4217 code."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("min_length", 3)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).upper()
+        if not currency_is_known(value):
+            self.fail("unknown", value=value)
+        return value

@@ -1,0 +1,77 @@
+"""The one exception tree of the project; every domain error is an ``ApplicationError``.
+
+The API's exception handler maps these to ``{"code", "message", "fields"}`` with their HTTP
+status; browser views show ``message`` beside the field named in ``fields``.
+"""
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    code = "error"
+    http_status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        http_status: int | None = None,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if http_status is not None:
+            self.http_status = http_status
+        self.field = field
+        self.extra = extra or {}
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return {self.field: [self.message]} if self.field else {}
+
+
+class UnknownCurrency(ApplicationError):
+    code = "unknown_currency"
+
+    def __init__(self, currency: object, *, field: str = "currency") -> None:
+        super().__init__(
+            f"Unknown currency {currency!r}: use an ISO 4217 code such as EUR or USD.",
+            field=field,
+            extra={"currency": str(currency)},
+        )
+
+
+class ExchangeRateMissing(ApplicationError):
+    code = "exchange_rate_missing"
+
+    def __init__(self, from_currency: str, to_currency: str, on: object, *, field: str = "date"):
+        super().__init__(
+            f"No exchange rate {from_currency}→{to_currency} on {on}.",
+            field=field,
+            extra={"from_currency": from_currency, "to_currency": to_currency, "date": str(on)},
+        )
+
+
+class EntityAccessDenied(ApplicationError):
+    code = "legal_entity_not_granted"
+    http_status = 403
+
+    def __init__(self, legal_entity_code: str, *, field: str | None = "legal_entity") -> None:
+        super().__init__(
+            f"You may not act in legal entity {legal_entity_code}.",
+            field=field,
+            extra={"legal_entity": legal_entity_code},
+        )
+
+
+class InvalidInput(ApplicationError):
+    code = "invalid"
+
+
+class Conflict(ApplicationError):
+    code = "conflict"
+    http_status = 409

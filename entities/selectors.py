@@ -1,0 +1,82 @@
+"""Reads of the entities room: which legal entities a user may act in, exchange rates."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from .exceptions import ExchangeRateMissing
+from .models import AuditEntry, ExchangeRate, LegalEntity
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def granted_entity_ids(user: User | None) -> frozenset[int] | None:
+    """Ids of the legal entities ``user`` may act in; ``None`` means all (superuser or system).
+
+    Cached on the user object for the life of the request.
+    """
+    if user is None:
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    cached = getattr(user, "_granted_entity_ids", None)
+    if cached is None:
+        cached = frozenset(user.entity_grants.values_list("legal_entity_id", flat=True))
+        user._granted_entity_ids = cached
+    return cached
+
+
+def legal_entities_for_user(user: User | None) -> QuerySet[LegalEntity]:
+    ids = granted_entity_ids(user)
+    qs = LegalEntity.objects.all()
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+def user_can_act_in(user: User | None, legal_entity: LegalEntity | int) -> bool:
+    ids = granted_entity_ids(user)
+    pk = legal_entity if isinstance(legal_entity, int) else legal_entity.pk
+    return ids is None or pk in ids
+
+
+def exchange_rate_get(*, from_currency: str, to_currency: str, on: date) -> Decimal:
+    """The rate valid on ``on``: the latest ``valid_from`` ≤ ``on``. 1 for the same currency."""
+    if from_currency == to_currency:
+        return Decimal(1)
+    rate = (
+        ExchangeRate.objects.filter(
+            from_currency=from_currency, to_currency=to_currency, valid_from__lte=on
+        )
+        .order_by("-valid_from")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise ExchangeRateMissing(from_currency, to_currency, on)
+    return rate
+
+
+class RateBook:
+    """Memoizes rate look-ups within one use case (a journal of many lines, a settlement)."""
+
+    def __init__(self) -> None:
+        self._rates: dict[tuple[str, str, date], Decimal] = {}
+
+    def get(self, from_currency: str, to_currency: str, on: date) -> Decimal:
+        key = (from_currency, to_currency, on)
+        if key not in self._rates:
+            self._rates[key] = exchange_rate_get(
+                from_currency=from_currency, to_currency=to_currency, on=on
+            )
+        return self._rates[key]
+
+
+def audit_entries_for(obj: object) -> QuerySet[AuditEntry]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("actor")

@@ -1,0 +1,241 @@
+"""Writes of the entities room: parties, customers, setup codes, grants and the audit trail."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Model
+
+from .exceptions import EntityAccessDenied, InvalidInput
+from .models import (
+    AuditEntry,
+    CashDiscount,
+    CashDiscountPeriod,
+    Customer,
+    EntityGrant,
+    ExchangeRate,
+    LegalEntity,
+)
+from .money import currency_is_known
+from .selectors import user_can_act_in
+
+Actor = AbstractBaseUser | None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, bool | int | str | float):
+        return value
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    obj: Model,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    legal_entity: LegalEntity | None = None,
+) -> AuditEntry:
+    """Record a state change of ``obj`` (``changes``: field → (old, new))."""
+    assert connection.in_atomic_block, "audit rows are written in the change's transaction"
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        legal_entity=legal_entity,
+        changes={k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (changes or {}).items()},
+    )
+
+
+def ensure_can_act(actor: Actor, legal_entity: LegalEntity, *, field: str = "legal_entity") -> None:
+    """Refuse when ``actor`` may not act in ``legal_entity`` (``None`` is the system)."""
+    if not user_can_act_in(actor, legal_entity):
+        raise EntityAccessDenied(legal_entity.code, field=field)
+
+
+def _diff(obj: Model, data: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (getattr(obj, k), v) for k, v in data.items() if getattr(obj, k) != v}
+
+
+def _validate_currency_field(value: str, field: str) -> None:
+    if not currency_is_known(value):
+        raise InvalidInput(f"Unknown currency {value!r}: use an ISO 4217 code.", field=field)
+
+
+@transaction.atomic
+def legal_entity_update(
+    *, legal_entity: LegalEntity, data: Mapping[str, Any], actor: Actor
+) -> LegalEntity:
+    """Change a legal entity's name or AR parameters; each change is audited."""
+    ensure_can_act(actor, legal_entity, field="code")
+    allowed = {"name", *LegalEntity.PARAMETER_FIELDS}
+    unknown = set(data) - allowed
+    if unknown:
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))}.", field=min(unknown))
+    changes = _diff(legal_entity, data)
+    if not changes:
+        return legal_entity
+    for key, (_old, new) in changes.items():
+        setattr(legal_entity, key, new)
+    legal_entity.full_clean()
+    legal_entity.save(update_fields=list(changes))
+    audit_record(
+        actor=actor,
+        action="legal_entity.parameters_changed",
+        obj=legal_entity,
+        changes=changes,
+        legal_entity=legal_entity,
+    )
+    return legal_entity
+
+
+@transaction.atomic
+def customer_create(*, actor: Actor, **fields: Any) -> Customer:
+    legal_entity: LegalEntity = fields["legal_entity"]
+    ensure_can_act(actor, legal_entity)
+    _validate_currency_field(fields.get("currency", ""), "currency")
+    if Customer.objects.filter(legal_entity=legal_entity, account=fields["account"]).exists():
+        raise InvalidInput(
+            f"Customer account {fields['account']} already exists in {legal_entity.code}.",
+            field="account",
+        )
+    customer = Customer(**fields)
+    customer.full_clean(validate_unique=False)
+    customer.save()
+    audit_record(actor=actor, action="customer.created", obj=customer, legal_entity=legal_entity)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor) -> Customer:
+    ensure_can_act(actor, customer.legal_entity)
+    if "legal_entity" in data and data["legal_entity"] != customer.legal_entity:
+        raise InvalidInput("A customer account cannot move to another legal entity.",
+                           field="legal_entity")
+    if "account" in data and data["account"] != customer.account:
+        raise InvalidInput("A customer account number cannot change.", field="account")
+    if "currency" in data:
+        _validate_currency_field(data["currency"], "currency")
+    changes = _diff(customer, {k: v for k, v in data.items() if k not in {"legal_entity"}})
+    if not changes:
+        return customer
+    for key, (_old, new) in changes.items():
+        setattr(customer, key, new)
+    customer.full_clean(validate_unique=False)
+    customer.save(update_fields=list(changes))
+    audit_record(
+        actor=actor,
+        action="customer.changed",
+        obj=customer,
+        changes=changes,
+        legal_entity=customer.legal_entity,
+    )
+    return customer
+
+
+@dataclass(frozen=True)
+class CashDiscountPeriodInput:
+    days: int
+    percent: Decimal
+
+
+@transaction.atomic
+def cash_discount_save(
+    *,
+    code: str,
+    name: str = "",
+    periods: Iterable[CashDiscountPeriodInput],
+    actor: Actor,
+    instance: CashDiscount | None = None,
+) -> CashDiscount:
+    """Create or replace a cash discount code with its periods."""
+    periods = sorted(periods, key=lambda p: p.days)
+    if not periods:
+        raise InvalidInput("A cash discount needs at least one period.", field="periods")
+    days = [p.days for p in periods]
+    if len(set(days)) != len(days):
+        raise InvalidInput("Two periods have the same number of days.", field="periods")
+    for p in periods:
+        if not Decimal(0) < p.percent < Decimal(100):
+            raise InvalidInput("A period's percent must be above 0 and below 100.",
+                               field="periods")
+    cash_discount = instance or CashDiscount()
+    old = (
+        [(p.days, str(p.percent)) for p in cash_discount.periods.all()] if instance else None
+    )
+    cash_discount.code = code
+    cash_discount.name = name
+    cash_discount.full_clean(validate_unique=instance is None)
+    cash_discount.save()
+    cash_discount.periods.all().delete()
+    CashDiscountPeriod.objects.bulk_create(
+        CashDiscountPeriod(cash_discount=cash_discount, days=p.days, percent=p.percent)
+        for p in periods
+    )
+    audit_record(
+        actor=actor,
+        action="cash_discount.saved",
+        obj=cash_discount,
+        changes={"periods": (old, [(p.days, str(p.percent)) for p in periods])},
+    )
+    return cash_discount
+
+
+@transaction.atomic
+def exchange_rate_create(
+    *, from_currency: str, to_currency: str, rate: Decimal, valid_from, actor: Actor
+) -> ExchangeRate:
+    _validate_currency_field(from_currency, "from_currency")
+    _validate_currency_field(to_currency, "to_currency")
+    if from_currency == to_currency:
+        raise InvalidInput("The two currencies must differ.", field="to_currency")
+    if rate is None or rate <= 0:
+        raise InvalidInput("The rate must be greater than zero.", field="rate")
+    if ExchangeRate.objects.filter(
+        from_currency=from_currency, to_currency=to_currency, valid_from=valid_from
+    ).exists():
+        raise InvalidInput(
+            f"A {from_currency}→{to_currency} rate valid from {valid_from} already exists.",
+            field="valid_from",
+        )
+    exchange_rate = ExchangeRate.objects.create(
+        from_currency=from_currency, to_currency=to_currency, rate=rate, valid_from=valid_from
+    )
+    audit_record(actor=actor, action="exchange_rate.created", obj=exchange_rate)
+    return exchange_rate
+
+
+@transaction.atomic
+def entity_grant_create(*, user, legal_entity: LegalEntity, actor: Actor) -> EntityGrant:
+    grant, created = EntityGrant.objects.get_or_create(user=user, legal_entity=legal_entity)
+    if created:
+        audit_record(
+            actor=actor,
+            action="grant.created",
+            obj=grant,
+            changes={"user": (None, user.get_username())},
+            legal_entity=legal_entity,
+        )
+    return grant
+
+
+@transaction.atomic
+def entity_grant_delete(*, grant: EntityGrant, actor: Actor) -> None:
+    audit_record(
+        actor=actor,
+        action="grant.deleted",
+        obj=grant,
+        changes={"user": (grant.user.get_username(), None)},
+        legal_entity=grant.legal_entity,
+    )
+    grant.delete()

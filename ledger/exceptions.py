@@ -1,0 +1,52 @@
+"""Errors of the ledger room."""
+
+from datetime import date
+from decimal import Decimal
+
+from entities.exceptions import ApplicationError, Conflict
+
+
+class VoucherUnbalanced(ApplicationError):
+    code = "voucher_unbalanced"
+
+    def __init__(self, *, currency: str, difference: Decimal, accounting: bool = False) -> None:
+        what = "accounting amounts" if accounting else "amounts"
+        super().__init__(
+            f"The voucher does not balance: its {what} in {currency} sum to {difference}, "
+            "not zero.",
+            field="lines",
+            extra={"currency": currency, "difference": str(difference), "accounting": accounting},
+        )
+        self.currency = currency
+        self.difference = difference
+
+
+class PeriodClosed(ApplicationError):
+    code = "period_not_open"
+
+    def __init__(self, *, legal_entity: str, on: date, status: str) -> None:
+        super().__init__(
+            f"The fiscal period of {legal_entity} containing {on} is {status}: "
+            "nothing can be posted into it.",
+            field="date",
+            extra={"legal_entity": legal_entity, "date": str(on), "status": status},
+        )
+
+
+class PostingSetupMissing(ApplicationError):
+    code = "posting_setup_missing"
+
+    def __init__(self, *, legal_entity: str, posting_type: str) -> None:
+        super().__init__(
+            f"Legal entity {legal_entity} has no account for posting type {posting_type}.",
+            field="lines",
+            extra={"legal_entity": legal_entity, "posting_type": posting_type},
+        )
+
+
+class InvalidPosting(ApplicationError):
+    code = "invalid_posting"
+
+
+class VoucherAlreadyReversed(Conflict):
+    code = "voucher_already_reversed"

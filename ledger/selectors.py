@@ -1,0 +1,101 @@
+"""Reads of the ledger room: trial balance, vouchers and entries a user may see."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from entities.models import LegalEntity
+from entities.money import ZERO
+from entities.selectors import User, granted_entity_ids
+
+from .models import LedgerEntry, MainAccount, Voucher
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    account: MainAccount
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    legal_entity: LegalEntity
+    date_from: date | None
+    date_to: date | None
+    rows: list[TrialBalanceRow]
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((r.debit for r in self.rows), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((r.credit for r in self.rows), ZERO)
+
+    @property
+    def total_balance(self) -> Decimal:
+        return self.total_debit - self.total_credit
+
+
+_money = DecimalField(max_digits=24, decimal_places=4)
+
+
+def trial_balance(
+    *, legal_entity: LegalEntity, date_from: date | None = None, date_to: date | None = None
+) -> TrialBalance:
+    """Debit and credit totals per main account in accounting currency, in one query."""
+    entries = Q(entries__legal_entity=legal_entity)
+    if date_from:
+        entries &= Q(entries__date__gte=date_from)
+    if date_to:
+        entries &= Q(entries__date__lte=date_to)
+    positive = Case(
+        When(entries__accounting_amount__gt=0, then=F("entries__accounting_amount")),
+        default=Value(ZERO),
+        output_field=_money,
+    )
+    negative = Case(
+        When(entries__accounting_amount__lt=0, then=-F("entries__accounting_amount")),
+        default=Value(ZERO),
+        output_field=_money,
+    )
+    accounts = (
+        MainAccount.objects.filter(legal_entity=legal_entity)
+        .annotate(
+            debit=Coalesce(Sum(positive, filter=entries), Value(ZERO), output_field=_money),
+            credit=Coalesce(Sum(negative, filter=entries), Value(ZERO), output_field=_money),
+        )
+        .order_by("number")
+    )
+    rows = [TrialBalanceRow(account=a, debit=a.debit, credit=a.credit) for a in accounts]
+    return TrialBalance(legal_entity=legal_entity, date_from=date_from, date_to=date_to, rows=rows)
+
+
+def vouchers_for_user(user: User | None) -> QuerySet[Voucher]:
+    ids = granted_entity_ids(user)
+    qs = Voucher.objects.select_related("legal_entity", "reverses", "created_by")
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def ledger_entries_for_user(user: User | None) -> QuerySet[LedgerEntry]:
+    ids = granted_entity_ids(user)
+    qs = LedgerEntry.objects.select_related(
+        "voucher", "legal_entity", "account", "counterparty", "customer"
+    )
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def entity_accounting_total(*, legal_entity: LegalEntity) -> Decimal:
+    """Sum of every accounting amount of an entity: zero whenever the ledger is sound."""
+    total = LedgerEntry.objects.filter(legal_entity=legal_entity).aggregate(
+        total=Sum("accounting_amount")
+    )["total"]
+    return total or ZERO

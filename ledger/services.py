@@ -1,0 +1,453 @@
+"""Writes of the ledger room: the one posting service every module uses, reversals, and the
+default chart of accounts and posting setup of a new legal entity."""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from entities.exceptions import ApplicationError, InvalidInput
+from entities.models import Customer, LegalEntity
+from entities.money import ZERO, convert, currency_is_known, has_valid_precision
+from entities.selectors import RateBook
+from entities.services import Actor, audit_record, ensure_can_act
+
+from .exceptions import (
+    InvalidPosting,
+    PeriodClosed,
+    PostingSetupMissing,
+    VoucherAlreadyReversed,
+    VoucherUnbalanced,
+)
+from .models import (
+    INTERCOMPANY_TYPES,
+    FiscalPeriod,
+    LedgerEntry,
+    MainAccount,
+    NumberSequence,
+    PostingSetup,
+    PostingType,
+    Voucher,
+)
+
+VOUCHER_SEQUENCE = "voucher"
+
+
+@dataclass(frozen=True)
+class VoucherLineInput:
+    posting_type: str
+    currency: str
+    amount: Decimal
+    # None: converted from ``amount`` at the rate valid on the voucher date.
+    accounting_amount: Decimal | None = None
+    counterparty: LegalEntity | None = None
+    customer: Customer | None = None
+    account: MainAccount | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class VoucherInput:
+    legal_entity: LegalEntity
+    date: date
+    lines: Sequence[VoucherLineInput]
+    description: str = ""
+    source_key: str | None = None
+    reverses: Voucher | None = None
+    # Post a ``rounding`` line for an accounting difference left by converting line by line.
+    balance_rounding: bool = False
+
+
+@dataclass
+class _Prepared:
+    spec: VoucherInput
+    lines: list[LedgerEntry] = field(default_factory=list)
+    voucher: Voucher | None = None
+
+
+# --- default setup of a legal entity -------------------------------------------------------
+
+K = MainAccount.Kind
+DEFAULT_ACCOUNTS: tuple[tuple[str, str, str, PostingType], ...] = (
+    ("110100", "Bank", K.ASSET, PostingType.BANK),
+    ("130100", "Accounts receivable", K.ASSET, PostingType.CUSTOMER_BALANCE),
+    ("145000", "Due from intercompany", K.ASSET, PostingType.INTERCOMPANY_DUE_FROM),
+    ("220000", "Sales tax payable", K.LIABILITY, PostingType.SALES_TAX),
+    ("245000", "Due to intercompany", K.LIABILITY, PostingType.INTERCOMPANY_DUE_TO),
+    ("401100", "Revenue", K.REVENUE, PostingType.REVENUE),
+    ("403000", "Sales returns", K.REVENUE, PostingType.SALES_RETURNS),
+    ("710100", "Interest income", K.REVENUE, PostingType.INTEREST),
+    ("711000", "Realized exchange gain", K.REVENUE, PostingType.FX_REALIZED_GAIN),
+    ("520000", "Cash discount", K.EXPENSE, PostingType.CASH_DISCOUNT),
+    ("520100", "Over/underpayment", K.EXPENSE, PostingType.PAYMENT_DIFFERENCE),
+    ("520200", "Bad debt write-off", K.EXPENSE, PostingType.WRITE_OFF),
+    ("801000", "Realized exchange loss", K.EXPENSE, PostingType.FX_REALIZED_LOSS),
+    ("809000", "Rounding difference", K.EXPENSE, PostingType.ROUNDING),
+)
+DUE_FROM_PREFIX = "145000"
+DUE_TO_PREFIX = "245000"
+
+
+def _intercompany_setup(entity: LegalEntity, counterparty: LegalEntity) -> None:
+    """Due from / due to accounts of ``entity`` for one counterparty entity."""
+    for prefix, kind, posting_type, label in (
+        (DUE_FROM_PREFIX, K.ASSET, PostingType.INTERCOMPANY_DUE_FROM, "Due from"),
+        (DUE_TO_PREFIX, K.LIABILITY, PostingType.INTERCOMPANY_DUE_TO, "Due to"),
+    ):
+        account, _ = MainAccount.objects.get_or_create(
+            legal_entity=entity,
+            number=f"{prefix}-{counterparty.code}",
+            defaults={"name": f"{label} {counterparty.name}", "kind": kind},
+        )
+        PostingSetup.objects.get_or_create(
+            legal_entity=entity,
+            posting_type=posting_type,
+            counterparty=counterparty,
+            defaults={"account": account},
+        )
+
+
+@transaction.atomic
+def legal_entity_setup_defaults(*, legal_entity: LegalEntity) -> None:
+    """Create what is missing of the default chart, posting setup and voucher sequence."""
+    for number, name, kind, posting_type in DEFAULT_ACCOUNTS:
+        account, _ = MainAccount.objects.get_or_create(
+            legal_entity=legal_entity, number=number, defaults={"name": name, "kind": kind}
+        )
+        PostingSetup.objects.get_or_create(
+            legal_entity=legal_entity,
+            posting_type=posting_type,
+            counterparty=None,
+            defaults={"account": account},
+        )
+    NumberSequence.objects.get_or_create(
+        legal_entity=legal_entity,
+        name=VOUCHER_SEQUENCE,
+        defaults={"prefix": f"{legal_entity.code}-V"},
+    )
+    for other in LegalEntity.objects.exclude(pk=legal_entity.pk):
+        _intercompany_setup(legal_entity, other)
+        _intercompany_setup(other, legal_entity)
+
+
+@transaction.atomic
+def legal_entity_create(
+    *,
+    code: str,
+    name: str,
+    accounting_currency: str,
+    parameters: Mapping[str, Any] | None = None,
+    actor: Actor,
+) -> LegalEntity:
+    """A new legal entity with its default chart of accounts and posting setup."""
+    if actor is not None and not actor.is_superuser and not actor.has_perm(
+        "entities.add_legalentity"
+    ):
+        raise ApplicationError(
+            "You may not create legal entities.", code="permission_denied", http_status=403
+        )
+    if not currency_is_known(accounting_currency):
+        raise InvalidInput(
+            f"Unknown currency {accounting_currency!r}: use an ISO 4217 code.",
+            field="accounting_currency",
+        )
+    if LegalEntity.objects.filter(code=code).exists():
+        raise InvalidInput(f"Legal entity {code} already exists.", field="code")
+    params = dict(parameters or {})
+    unknown = set(params) - set(LegalEntity.PARAMETER_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown parameter {min(unknown)}.", field="parameters")
+    entity = LegalEntity(code=code, name=name, accounting_currency=accounting_currency, **params)
+    entity.full_clean(validate_unique=False)
+    entity.save()
+    legal_entity_setup_defaults(legal_entity=entity)
+    if actor is not None and not actor.is_superuser:
+        from entities.services import entity_grant_create
+
+        entity_grant_create(user=actor, legal_entity=entity, actor=actor)
+    audit_record(actor=actor, action="legal_entity.created", obj=entity, legal_entity=entity)
+    return entity
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def _accounts_by_type(entity_ids: set[int]) -> dict[tuple[int, str, int | None], MainAccount]:
+    rows = PostingSetup.objects.filter(legal_entity_id__in=entity_ids).select_related("account")
+    return {(r.legal_entity_id, r.posting_type, r.counterparty_id): r.account for r in rows}
+
+
+def _check_periods(specs: Sequence[VoucherInput]) -> None:
+    wanted = {(s.legal_entity.pk, s.date) for s in specs}
+    entity_ids = {pk for pk, _ in wanted}
+    dates = [d for _, d in wanted]
+    blocked = FiscalPeriod.objects.filter(
+        legal_entity_id__in=entity_ids, start__lte=max(dates), end__gte=min(dates)
+    ).exclude(status=FiscalPeriod.Status.OPEN)
+    for period in blocked.select_related("legal_entity"):
+        for pk, on in wanted:
+            if pk == period.legal_entity_id and period.start <= on <= period.end:
+                raise PeriodClosed(
+                    legal_entity=period.legal_entity.code,
+                    on=on,
+                    status=period.get_status_display().lower(),
+                )
+
+
+def _take_numbers(entity: LegalEntity, count: int) -> list[str]:
+    """Reserve ``count`` consecutive voucher numbers; the sequence row stays locked until commit,
+    so numbers are gap-free: a rolled-back transaction gives its numbers back."""
+    sequence, _ = NumberSequence.objects.get_or_create(
+        legal_entity=entity, name=VOUCHER_SEQUENCE, defaults={"prefix": f"{entity.code}-V"}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {NumberSequence._meta.db_table} SET next_value = next_value + %s "  # noqa: S608
+            "WHERE id = %s RETURNING next_value",
+            [count, sequence.pk],
+        )
+        after = cursor.fetchone()[0]
+    first = after - count
+    return [f"{sequence.prefix}{n:08d}" for n in range(first, after)]
+
+
+def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
+    entity = spec.legal_entity
+    if not spec.lines:
+        raise InvalidPosting("A voucher needs at least one line.", field="lines")
+    prepared = _Prepared(spec=spec)
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for index, line in enumerate(spec.lines):
+        where = f"lines[{index}]"
+        if line.posting_type not in PostingType.values:
+            raise InvalidPosting(
+                f"{where}: unknown posting type {line.posting_type!r}.", field="lines"
+            )
+        if not currency_is_known(line.currency):
+            raise InvalidPosting(f"{where}: unknown currency {line.currency!r}.", field="lines")
+        if not has_valid_precision(line.amount, line.currency):
+            raise InvalidPosting(
+                f"{where}: {line.amount} has more decimals than {line.currency} allows.",
+                field="lines",
+            )
+        intercompany = line.posting_type in INTERCOMPANY_TYPES
+        if intercompany and (line.counterparty is None or line.counterparty.pk == entity.pk):
+            raise InvalidPosting(
+                f"{where}: an intercompany line needs a counterparty other than {entity.code}.",
+                field="lines",
+            )
+        if not intercompany and line.counterparty is not None:
+            raise InvalidPosting(
+                f"{where}: only intercompany lines name a counterparty.", field="lines"
+            )
+        if line.customer is not None and line.customer.legal_entity_id != entity.pk:
+            raise InvalidPosting(
+                f"{where}: customer {line.customer.account} is not in {entity.code}.",
+                field="lines",
+            )
+        if line.accounting_amount is None:
+            rate = rates.get(line.currency, entity.accounting_currency, spec.date)
+            accounting_amount = convert(line.amount, rate, entity.accounting_currency)
+        else:
+            accounting_amount = Decimal(line.accounting_amount)
+            if not has_valid_precision(accounting_amount, entity.accounting_currency):
+                raise InvalidPosting(
+                    f"{where}: accounting amount {accounting_amount} has more decimals than "
+                    f"{entity.accounting_currency} allows.",
+                    field="lines",
+                )
+        if line.amount == 0 and accounting_amount == 0:
+            continue
+        if (line.amount > 0 and accounting_amount < 0) or (line.amount < 0 and accounting_amount > 0):
+            raise InvalidPosting(
+                f"{where}: amount and accounting amount have opposite signs.", field="lines"
+            )
+        account = line.account
+        if account is None:
+            counterparty_id = line.counterparty.pk if intercompany else None
+            account = accounts.get((entity.pk, line.posting_type, counterparty_id)) or accounts.get(
+                (entity.pk, line.posting_type, None)
+            )
+            if account is None:
+                raise PostingSetupMissing(legal_entity=entity.code, posting_type=line.posting_type)
+        elif account.legal_entity_id != entity.pk:
+            raise InvalidPosting(f"{where}: account {account.number} is not in {entity.code}.",
+                                 field="lines")
+        sums[line.currency][0] += line.amount
+        sums[line.currency][1] += accounting_amount
+        prepared.lines.append(
+            LedgerEntry(
+                legal_entity=entity,
+                date=spec.date,
+                account=account,
+                posting_type=line.posting_type,
+                counterparty=line.counterparty if intercompany else None,
+                customer=line.customer,
+                currency=line.currency,
+                amount=line.amount,
+                accounting_amount=accounting_amount,
+                description=line.description[:200],
+            )
+        )
+    for currency, (amount_sum, accounting_sum) in sorted(sums.items()):
+        if amount_sum != 0:
+            raise VoucherUnbalanced(currency=currency, difference=amount_sum)
+        if accounting_sum != 0:
+            if not spec.balance_rounding:
+                raise VoucherUnbalanced(currency=currency, difference=accounting_sum,
+                                        accounting=True)
+            account = accounts.get((entity.pk, PostingType.ROUNDING, None))
+            if account is None:
+                raise PostingSetupMissing(legal_entity=entity.code,
+                                          posting_type=PostingType.ROUNDING)
+            prepared.lines.append(
+                LedgerEntry(
+                    legal_entity=entity,
+                    date=spec.date,
+                    account=account,
+                    posting_type=PostingType.ROUNDING,
+                    currency=currency,
+                    amount=ZERO,
+                    accounting_amount=-accounting_sum,
+                    description="Rounding difference",
+                )
+            )
+    if not prepared.lines:
+        raise InvalidPosting("The voucher has no line with an amount.", field="lines")
+    return prepared
+
+
+@transaction.atomic(savepoint=False)
+def vouchers_post(
+    *, vouchers: Sequence[VoucherInput], actor: Actor, rates: RateBook | None = None
+) -> list[Voucher]:
+    """Post balanced vouchers: one statement for the vouchers and one for all their lines.
+
+    Every voucher is checked before anything is written: each line's currency, precision and
+    account, and per transaction currency both ``amount`` and ``accounting_amount`` sum to zero.
+    """
+    if not vouchers:
+        return []
+    rates = rates or RateBook()
+    for spec in vouchers:
+        ensure_can_act(actor, spec.legal_entity)
+    accounts = _accounts_by_type({s.legal_entity.pk for s in vouchers})
+    prepared = [_prepare(spec, accounts, rates) for spec in vouchers]
+    _check_periods(vouchers)
+
+    by_entity: dict[int, list[_Prepared]] = defaultdict(list)
+    for p in prepared:
+        by_entity[p.spec.legal_entity.pk].append(p)
+    created_by = actor if actor is not None and actor.is_authenticated else None
+    # Sequences are locked in entity order so two posters never wait on each other in a cycle.
+    for entity_pk in sorted(by_entity):
+        group = by_entity[entity_pk]
+        numbers = _take_numbers(group[0].spec.legal_entity, len(group))
+        for p, number in zip(group, numbers, strict=True):
+            p.voucher = Voucher(
+                legal_entity=p.spec.legal_entity,
+                number=number,
+                date=p.spec.date,
+                description=p.spec.description[:200],
+                source_key=p.spec.source_key,
+                reverses=p.spec.reverses,
+                created_by=created_by,
+            )
+    objects = [p.voucher for p in prepared]
+    Voucher.objects.bulk_create(objects)
+    entries = []
+    for p in prepared:
+        for line in p.lines:
+            line.voucher = p.voucher
+            entries.append(line)
+    LedgerEntry.objects.bulk_create(entries)
+    return objects
+
+
+def voucher_post(*, voucher: VoucherInput, actor: Actor, rates: RateBook | None = None) -> Voucher:
+    return vouchers_post(vouchers=[voucher], actor=actor, rates=rates)[0]
+
+
+@transaction.atomic
+def journal_voucher_post(*, voucher: VoucherInput, actor: Actor) -> Voucher:
+    """A voucher entered by hand (general journal), audited."""
+    posted = voucher_post(voucher=voucher, actor=actor)
+    audit_record(
+        actor=actor, action="voucher.posted", obj=posted, legal_entity=voucher.legal_entity
+    )
+    return posted
+
+
+@transaction.atomic(savepoint=False)
+def voucher_reverse(
+    *,
+    voucher: Voucher,
+    actor: Actor,
+    on: date | None = None,
+    source_key: str | None = None,
+    audit: bool = True,
+) -> Voucher:
+    """Post the mirror image of ``voucher`` (same accounts, amounts negated)."""
+    locked = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    if locked.reverses_id is not None:
+        raise InvalidPosting(f"Voucher {locked.number} is itself a reversal.", field="voucher")
+    if Voucher.objects.filter(reverses=locked).exists():
+        raise VoucherAlreadyReversed(f"Voucher {locked.number} is already reversed.",
+                                     field="voucher")
+    lines = [
+        VoucherLineInput(
+            posting_type=e.posting_type,
+            currency=e.currency,
+            amount=-e.amount,
+            accounting_amount=-e.accounting_amount,
+            counterparty=e.counterparty,
+            customer=e.customer,
+            account=e.account,
+            description=e.description,
+        )
+        for e in locked.lines.select_related("account", "counterparty", "customer")
+    ]
+    reversal = voucher_post(
+        voucher=VoucherInput(
+            legal_entity=locked.legal_entity,
+            date=on or locked.date,
+            lines=lines,
+            description=f"Reversal of {locked.number}",
+            source_key=source_key,
+            reverses=locked,
+        ),
+        actor=actor,
+    )
+    if audit:
+        audit_record(
+            actor=actor,
+            action="voucher.reversed",
+            obj=locked,
+            changes={"reversed_by": (None, reversal.number)},
+            legal_entity=locked.legal_entity,
+        )
+    return reversal
+
+
+@transaction.atomic
+def fiscal_period_set_status(*, period: FiscalPeriod, status: str, actor: Actor) -> FiscalPeriod:
+    ensure_can_act(actor, period.legal_entity)
+    if status not in FiscalPeriod.Status.values:
+        raise InvalidInput(f"Unknown status {status!r}.", field="status")
+    old = period.status
+    if old == status:
+        return period
+    period.status = status
+    period.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="fiscal_period.status_changed",
+        obj=period,
+        changes={"status": (old, status)},
+        legal_entity=period.legal_entity,
+    )
+    return period

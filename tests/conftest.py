@@ -1,0 +1,82 @@
+"""Shared fixtures. Under CI=true a missing PostgreSQL, Redis or Chromium fails the run."""
+
+import os
+import socket
+
+import pytest
+from django.conf import settings
+
+from tests.factories.entities import EntityGrantFactory, LegalEntityFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        raise pytest.UsageError(f"The test suite runs on PostgreSQL; DATABASE_URL gives {engine}.")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = settings.REDIS_URL
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if not _reachable(parsed.hostname or "127.0.0.1", parsed.port or 6379):
+        message = f"Redis is not reachable at {url}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def fabrikam(db):
+    """FAB, FABE and FABW (USD), party 4050 Northwind Traders as customers 4000/4000/10000."""
+    from tests.factories.entities import CustomerFactory, PartyFactory
+
+    fab = LegalEntityFactory(code="FAB", name="Fabrikam")
+    fabe = LegalEntityFactory(code="FABE", name="Fabrikam East")
+    fabw = LegalEntityFactory(code="FABW", name="Fabrikam West")
+    party = PartyFactory(number="4050", name="Northwind Traders")
+    customers = {
+        "FAB": CustomerFactory(legal_entity=fab, account="4000", party=party),
+        "FABE": CustomerFactory(legal_entity=fabe, account="4000", party=party),
+        "FABW": CustomerFactory(legal_entity=fabw, account="10000", party=party),
+    }
+    return {"FAB": fab, "FABE": fabe, "FABW": fabw, "party": party, "customers": customers}
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def make_clerk(username: str, *entities):
+    """A user in the AR clerk group granted ``entities``."""
+    from django.contrib.auth.models import Group
+
+    from entities.roles import AR_CLERK, roles_sync
+
+    roles_sync()
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=AR_CLERK))
+    for entity in entities:
+        EntityGrantFactory(user=user, legal_entity=entity)
+    return user
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -1,0 +1,129 @@
+"""Factories of the entities room."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from entities.models import (
+    CashDiscount,
+    CashDiscountPeriod,
+    Customer,
+    EntityGrant,
+    ExchangeRate,
+    LegalEntity,
+    Party,
+    PaymentTerms,
+    SalesTaxCode,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+    is_active = True
+
+
+class LegalEntityFactory(factory.django.DjangoModelFactory):
+    """A legal entity with its default chart of accounts, as the service creates it."""
+
+    class Meta:
+        model = LegalEntity
+
+    code = factory.Sequence(lambda n: f"LE{n}")
+    name = factory.LazyAttribute(lambda o: f"Entity {o.code}")
+    accounting_currency = "USD"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from ledger.services import legal_entity_create
+
+        params = {k: kwargs.pop(k) for k in list(kwargs) if k in LegalEntity.PARAMETER_FIELDS}
+        existing = LegalEntity.objects.filter(code=kwargs["code"]).first()
+        if existing:
+            return existing
+        return legal_entity_create(
+            code=kwargs["code"],
+            name=kwargs["name"],
+            accounting_currency=kwargs["accounting_currency"],
+            parameters=params,
+            actor=None,
+        )
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Party
+        django_get_or_create = ("number",)
+
+    number = factory.Sequence(lambda n: f"P{n:05d}")
+    name = factory.Faker("company")
+
+
+class PaymentTermsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentTerms
+        django_get_or_create = ("code",)
+
+    code = "N30"
+    net_days = 30
+
+
+class CashDiscountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CashDiscount
+        django_get_or_create = ("code",)
+
+    code = "2P10"
+
+    @factory.post_generation
+    def periods(obj, create, extracted, **kwargs):
+        if not create or obj.periods.exists():
+            return
+        for days, percent in extracted or [(10, Decimal("2"))]:
+            CashDiscountPeriod.objects.create(cash_discount=obj, days=days, percent=percent)
+
+
+class SalesTaxCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesTaxCode
+        django_get_or_create = ("code",)
+
+    code = "VAT6"
+    percent = Decimal("6.37")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+        django_get_or_create = ("legal_entity", "account")
+
+    legal_entity = factory.SubFactory(LegalEntityFactory)
+    account = factory.Sequence(lambda n: f"{4000 + n}")
+    party = factory.SubFactory(PartyFactory)
+    currency = "USD"
+
+
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExchangeRate
+        django_get_or_create = ("from_currency", "to_currency", "valid_from")
+
+    from_currency = "EUR"
+    to_currency = "USD"
+    rate = Decimal("1.2062")
+    valid_from = date(2026, 1, 1)
+
+
+class EntityGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EntityGrant
+        django_get_or_create = ("user", "legal_entity")
+
+    user = factory.SubFactory(UserFactory)
+    legal_entity = factory.SubFactory(LegalEntityFactory)
