@@ -239,3 +239,61 @@ def entity_grant_delete(*, grant: EntityGrant, actor: Actor) -> None:
         legal_entity=grant.legal_entity,
     )
     grant.delete()
+
+
+@dataclass(frozen=True)
+class PartyAddressInput:
+    purpose: str = "business"
+    street: str = ""
+    city: str = ""
+    postal_code: str = ""
+    country: str = ""
+    is_primary: bool = False
+
+
+@dataclass(frozen=True)
+class PartyContactInput:
+    name: str
+    email: str = ""
+    phone: str = ""
+    role: str = ""
+
+
+@transaction.atomic
+def party_save(
+    *,
+    number: str,
+    name: str,
+    actor: Actor,
+    addresses: Iterable[PartyAddressInput] | None = None,
+    contacts: Iterable[PartyContactInput] | None = None,
+    instance=None,
+):
+    """Create a party, or change its name (and replace addresses/contacts when given)."""
+    from .models import Party, PartyAddress, PartyContact
+
+    if instance is None:
+        if Party.objects.filter(number=number).exists():
+            raise InvalidInput(f"Party {number} already exists.", field="number")
+        party = Party(number=number, name=name)
+        changes = {"name": (None, name)}
+    else:
+        party = instance
+        if number != party.number:
+            raise InvalidInput("A party's number cannot change.", field="number")
+        changes = {"name": (party.name, name)} if party.name != name else {}
+        party.name = name
+    party.full_clean(validate_unique=False)
+    party.save()
+    if addresses is not None:
+        party.addresses.all().delete()
+        PartyAddress.objects.bulk_create(
+            PartyAddress(party=party, **a.__dict__) for a in addresses
+        )
+    if contacts is not None:
+        party.contacts.all().delete()
+        PartyContact.objects.bulk_create(PartyContact(party=party, **c.__dict__) for c in contacts)
+    action = "party.created" if instance is None else "party.changed"
+    if instance is None or changes or addresses is not None or contacts is not None:
+        audit_record(actor=actor, action=action, obj=party, changes=changes)
+    return party

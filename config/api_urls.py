@@ -1,0 +1,24 @@
+"""The REST API v1: one router for every app's resources."""
+
+from rest_framework.routers import DefaultRouter
+
+from entities import api as entities_api
+from ledger import api as ledger_api
+
+router = DefaultRouter()
+router.register("legal-entities", ledger_api.LegalEntityViewSet, basename="legal-entity")
+router.register("parties", entities_api.PartyViewSet, basename="party")
+router.register("customers", entities_api.CustomerViewSet, basename="customer")
+router.register("exchange-rates", entities_api.ExchangeRateViewSet, basename="exchange-rate")
+router.register("payment-terms", entities_api.PaymentTermsViewSet, basename="payment-terms")
+router.register("cash-discounts", entities_api.CashDiscountViewSet, basename="cash-discount")
+router.register("sales-tax-codes", entities_api.SalesTaxCodeViewSet, basename="sales-tax-code")
+router.register("interest-codes", entities_api.InterestCodeViewSet, basename="interest-code")
+router.register("customer-groups", entities_api.CustomerGroupViewSet, basename="customer-group")
+router.register("audit-entries", entities_api.AuditEntryViewSet, basename="audit-entry")
+router.register("main-accounts", ledger_api.MainAccountViewSet, basename="main-account")
+router.register("fiscal-periods", ledger_api.FiscalPeriodViewSet, basename="fiscal-period")
+router.register("vouchers", ledger_api.VoucherViewSet, basename="voucher")
+router.register("ledger-entries", ledger_api.LedgerEntryViewSet, basename="ledger-entry")
+
+urlpatterns = router.urls

@@ -1,0 +1,147 @@
+"""Admin of the entities room. Saves go through the services so that rules and the audit trail
+hold here too. ``LegalEntity`` is registered by the ledger room, which creates its ledger setup."""
+
+from django.contrib import admin
+
+from .models import (
+    AuditEntry,
+    CashDiscount,
+    CashDiscountPeriod,
+    Customer,
+    CustomerGroup,
+    EntityGrant,
+    ExchangeRate,
+    InterestCode,
+    Party,
+    PartyAddress,
+    PartyContact,
+    PaymentTerms,
+    SalesTaxCode,
+)
+from .selectors import granted_entity_ids, legal_entities_for_user
+from .services import audit_record, entity_grant_create, entity_grant_delete
+
+
+class PartyAddressInline(admin.TabularInline):
+    model = PartyAddress
+    extra = 0
+
+
+class PartyContactInline(admin.TabularInline):
+    model = PartyContact
+    extra = 0
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["number", "name"]
+    search_fields = ["number", "name"]
+    inlines = [PartyAddressInline, PartyContactInline]
+
+
+class EntityScopedAdmin(admin.ModelAdmin):
+    """Staff who are not superusers see only the legal entities granted to them."""
+
+    entity_field = "legal_entity"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = granted_entity_ids(request.user)
+        return qs if ids is None else qs.filter(**{f"{self.entity_field}_id__in": ids})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == self.entity_field:
+            kwargs["queryset"] = legal_entities_for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Customer)
+class CustomerAdmin(EntityScopedAdmin):
+    list_display = ["account", "legal_entity", "party", "name", "currency", "blocked"]
+    list_filter = ["legal_entity", "currency", "blocked", "customer_group"]
+    search_fields = ["account", "name", "party__number", "party__name"]
+    autocomplete_fields = ["party"]
+    list_select_related = ["legal_entity", "party"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="customer.changed" if change else "customer.created",
+            obj=obj,
+            changes={f: (form.initial.get(f), form.cleaned_data.get(f)) for f in form.changed_data},
+            legal_entity=obj.legal_entity,
+        )
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ["from_currency", "to_currency", "rate", "valid_from"]
+    list_filter = ["from_currency", "to_currency"]
+    date_hierarchy = "valid_from"
+
+
+@admin.register(PaymentTerms)
+class PaymentTermsAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "net_days"]
+
+
+class CashDiscountPeriodInline(admin.TabularInline):
+    model = CashDiscountPeriod
+    extra = 1
+
+
+@admin.register(CashDiscount)
+class CashDiscountAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    inlines = [CashDiscountPeriodInline]
+
+
+@admin.register(SalesTaxCode)
+class SalesTaxCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "percent"]
+
+
+@admin.register(InterestCode)
+class InterestCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+
+
+@admin.register(CustomerGroup)
+class CustomerGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+
+
+@admin.register(EntityGrant)
+class EntityGrantAdmin(admin.ModelAdmin):
+    list_display = ["user", "legal_entity", "created_at"]
+    list_filter = ["legal_entity"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        saved = entity_grant_create(user=obj.user, legal_entity=obj.legal_entity, actor=request.user)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        entity_grant_delete(grant=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset:
+            entity_grant_delete(grant=grant, actor=request.user)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "object_repr", "legal_entity"]
+    list_filter = ["action", "legal_entity"]
+    search_fields = ["object_repr", "action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

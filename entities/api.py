@@ -1,0 +1,424 @@
+"""REST API of the entities room: parties, customers and the setup codes."""
+
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+
+from .api_common import AmountField, CurrencyField, validate_amount_precision
+from .models import (
+    AuditEntry,
+    CashDiscount,
+    CashDiscountPeriod,
+    Customer,
+    CustomerGroup,
+    ExchangeRate,
+    InterestCode,
+    LegalEntity,
+    Party,
+    PartyAddress,
+    PartyContact,
+    PaymentTerms,
+    SalesTaxCode,
+)
+from .selectors import granted_entity_ids, legal_entities_for_user
+from .services import (
+    CashDiscountPeriodInput,
+    PartyAddressInput,
+    PartyContactInput,
+    cash_discount_save,
+    customer_create,
+    customer_update,
+    exchange_rate_create,
+    party_save,
+)
+
+# --- parties ---------------------------------------------------------------------------------
+
+
+class PartyAddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartyAddress
+        fields = ["purpose", "street", "city", "postal_code", "country", "is_primary"]
+
+
+class PartyContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartyContact
+        fields = ["name", "email", "phone", "role"]
+
+
+class PartySerializer(serializers.ModelSerializer):
+    addresses = PartyAddressSerializer(many=True, required=False)
+    contacts = PartyContactSerializer(many=True, required=False)
+
+    class Meta:
+        model = Party
+        fields = ["number", "name", "addresses", "contacts"]
+        extra_kwargs = {"number": {"validators": []}}
+
+    def _save(self, instance=None):
+        data = self.validated_data
+        addresses = data.get("addresses")
+        contacts = data.get("contacts")
+        return party_save(
+            number=data.get("number", instance.number if instance else None),
+            name=data.get("name", instance.name if instance else None),
+            addresses=None if addresses is None else [PartyAddressInput(**a) for a in addresses],
+            contacts=None if contacts is None else [PartyContactInput(**c) for c in contacts],
+            instance=instance,
+            actor=self.context["request"].user,
+        )
+
+    def create(self, validated_data):
+        return self._save()
+
+    def update(self, instance, validated_data):
+        return self._save(instance)
+
+
+class PartyFilter(filters.FilterSet):
+    name = filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Party
+        fields = ["number", "name"]
+
+
+class PartyViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The global address book: one party is one real customer across legal entities."""
+
+    queryset = Party.objects.prefetch_related("addresses", "contacts").order_by("number")
+    serializer_class = PartySerializer
+    lookup_field = "number"
+    filterset_class = PartyFilter
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    legal_entity = serializers.SlugRelatedField(slug_field="code", queryset=LegalEntity.objects)
+    party = serializers.SlugRelatedField(slug_field="number", queryset=Party.objects)
+    currency = CurrencyField()
+    payment_terms = serializers.SlugRelatedField(
+        slug_field="code", queryset=PaymentTerms.objects, required=False, allow_null=True
+    )
+    cash_discount = serializers.SlugRelatedField(
+        slug_field="code", queryset=CashDiscount.objects, required=False, allow_null=True
+    )
+    interest_code = serializers.SlugRelatedField(
+        slug_field="code", queryset=InterestCode.objects, required=False, allow_null=True
+    )
+    customer_group = serializers.SlugRelatedField(
+        slug_field="code", queryset=CustomerGroup.objects, required=False, allow_null=True
+    )
+    credit_limit = AmountField(required=False, allow_null=True)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "legal_entity",
+            "account",
+            "party",
+            "name",
+            "currency",
+            "payment_terms",
+            "cash_discount",
+            "interest_code",
+            "customer_group",
+            "credit_limit",
+            "blocked",
+        ]
+        validators = []  # uniqueness is the service's to say, with the field named
+
+    def validate(self, attrs):
+        validate_amount_precision(
+            attrs.get("credit_limit"),
+            attrs.get("currency", getattr(self.instance, "currency", "")),
+            "credit_limit",
+        )
+        if attrs.get("credit_limit") is not None and attrs["credit_limit"] < 0:
+            raise serializers.ValidationError({"credit_limit": ["Must not be negative."]})
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["name"] = instance.display_name
+        return data
+
+    def create(self, validated_data):
+        validated_data.setdefault("name", "")
+        return customer_create(actor=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        return customer_update(
+            customer=instance, data=validated_data, actor=self.context["request"].user
+        )
+
+
+class CustomerFilter(filters.FilterSet):
+    legal_entity = filters.CharFilter(field_name="legal_entity__code")
+    party = filters.CharFilter(field_name="party__number")
+    name = filters.CharFilter(method="filter_name")
+
+    class Meta:
+        model = Customer
+        fields = ["legal_entity", "party", "account", "currency", "blocked"]
+
+    def filter_name(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(name__icontains=value) | Q(party__name__icontains=value))
+
+
+class CustomerViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A party's customer account in one legal entity; only granted entities are visible."""
+
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    queryset = Customer.objects.none()
+
+    def get_queryset(self):
+        qs = Customer.objects.select_related(
+            "legal_entity", "party", "payment_terms", "cash_discount", "interest_code",
+            "customer_group",
+        ).order_by("legal_entity__code", "account")
+        ids = granted_entity_ids(self.request.user)
+        return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+# --- exchange rates --------------------------------------------------------------------------
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    from_currency = CurrencyField()
+    to_currency = CurrencyField()
+    rate = serializers.DecimalField(max_digits=24, decimal_places=10, min_value=None)
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "from_currency", "to_currency", "rate", "valid_from"]
+        validators = []
+
+    def validate_rate(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("The rate must be greater than zero.")
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["rate"] = f"{instance.rate.normalize():f}" if instance.rate else data["rate"]
+        return data
+
+    def create(self, validated_data):
+        return exchange_rate_create(actor=self.context["request"].user, **validated_data)
+
+
+class ExchangeRateFilter(filters.FilterSet):
+    valid_on_or_after = filters.DateFilter(field_name="valid_from", lookup_expr="gte")
+    valid_on_or_before = filters.DateFilter(field_name="valid_from", lookup_expr="lte")
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["from_currency", "to_currency", "valid_from"]
+
+
+class ExchangeRateViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """1 from_currency = rate to_currency, valid from a date until the next rate of the pair."""
+
+    queryset = ExchangeRate.objects.order_by("from_currency", "to_currency", "-valid_from", "id")
+    serializer_class = ExchangeRateSerializer
+    filterset_class = ExchangeRateFilter
+
+
+# --- setup codes -----------------------------------------------------------------------------
+
+
+class PaymentTermsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaymentTerms
+        fields = ["code", "name", "net_days"]
+
+
+class PaymentTermsViewSet(viewsets.ModelViewSet):
+    queryset = PaymentTerms.objects.order_by("code")
+    serializer_class = PaymentTermsSerializer
+    lookup_field = "code"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class CashDiscountPeriodSerializer(serializers.ModelSerializer):
+    percent = serializers.DecimalField(
+        max_digits=7, decimal_places=4, coerce_to_string=True
+    )
+
+    class Meta:
+        model = CashDiscountPeriod
+        fields = ["days", "percent"]
+
+    def to_representation(self, instance):
+        return {"days": instance.days, "percent": f"{instance.percent.normalize():f}"}
+
+
+class CashDiscountSerializer(serializers.ModelSerializer):
+    periods = CashDiscountPeriodSerializer(many=True)
+
+    class Meta:
+        model = CashDiscount
+        fields = ["code", "name", "periods"]
+        extra_kwargs = {"name": {"required": False}}
+
+    def _save(self, instance=None):
+        data = self.validated_data
+        periods = data.get("periods")
+        if periods is None and instance is not None:
+            periods = [{"days": p.days, "percent": p.percent} for p in instance.periods.all()]
+        return cash_discount_save(
+            code=data.get("code", instance.code if instance else ""),
+            name=data.get("name", instance.name if instance else ""),
+            periods=[CashDiscountPeriodInput(days=p["days"], percent=p["percent"])
+                     for p in periods or []],
+            instance=instance,
+            actor=self.context["request"].user,
+        )
+
+    def create(self, validated_data):
+        return self._save()
+
+    def update(self, instance, validated_data):
+        return self._save(instance)
+
+
+class CashDiscountViewSet(viewsets.ModelViewSet):
+    """Cash discount codes with one or more periods (days, percent)."""
+
+    queryset = CashDiscount.objects.prefetch_related(
+        Prefetch("periods", queryset=CashDiscountPeriod.objects.order_by("days"))
+    ).order_by("code")
+    serializer_class = CashDiscountSerializer
+    lookup_field = "code"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class SalesTaxCodeSerializer(serializers.ModelSerializer):
+    percent = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0,
+                                       max_value=Decimal("99.9999"))
+
+    class Meta:
+        model = SalesTaxCode
+        fields = ["code", "name", "percent"]
+        extra_kwargs = {"name": {"required": False}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["percent"] = f"{instance.percent.normalize():f}"
+        return data
+
+
+class SalesTaxCodeViewSet(viewsets.ModelViewSet):
+    queryset = SalesTaxCode.objects.order_by("code")
+    serializer_class = SalesTaxCodeSerializer
+    lookup_field = "code"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class InterestCodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InterestCode
+        fields = ["code", "name"]
+
+
+class InterestCodeViewSet(viewsets.ModelViewSet):
+    queryset = InterestCode.objects.order_by("code")
+    serializer_class = InterestCodeSerializer
+    lookup_field = "code"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class CustomerGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomerGroup
+        fields = ["code", "name"]
+
+
+class CustomerGroupViewSet(viewsets.ModelViewSet):
+    queryset = CustomerGroup.objects.order_by("code")
+    serializer_class = CustomerGroupSerializer
+    lookup_field = "code"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+# --- audit trail -----------------------------------------------------------------------------
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    object_type = serializers.SerializerMethodField()
+    legal_entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id", "created_at", "actor", "action", "object_type", "object_id", "object_repr",
+            "legal_entity", "changes",
+        ]
+
+    def get_object_type(self, obj) -> str:
+        return f"{obj.content_type.app_label}.{obj.content_type.model}"
+
+
+class AuditEntryFilter(filters.FilterSet):
+    object_type = filters.CharFilter(method="filter_object_type",
+                                     help_text="app_label.model, e.g. entities.legalentity")
+    legal_entity = filters.CharFilter(field_name="legal_entity__code")
+    action = filters.CharFilter()
+    object_id = filters.CharFilter()
+
+    class Meta:
+        model = AuditEntry
+        fields = ["object_type", "object_id", "legal_entity", "action"]
+
+    def filter_object_type(self, queryset, name, value):
+        app_label, _, model = value.partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
+
+
+@extend_schema(description="Who changed what and when, old → new; only granted entities.")
+class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilter
+    queryset = AuditEntry.objects.none()
+
+    def get_queryset(self):
+        from django.db.models import Q
+
+        qs = AuditEntry.objects.select_related("actor", "content_type", "legal_entity")
+        ids = granted_entity_ids(self.request.user)
+        if ids is not None:
+            qs = qs.filter(Q(legal_entity__isnull=True) | Q(legal_entity_id__in=ids))
+        return qs.order_by("-created_at", "-id")
+
+
+__all__ = ["legal_entities_for_user"]

@@ -1,0 +1,134 @@
+"""The demo group: Fabrikam (FAB), Fabrikam East (FABE), Fabrikam West (FABW), all in USD;
+party 4050 Northwind Traders as customer 4000 / 4000 / 10000 and a dozen more; EUR, GBP and JPY
+rates; terms N30, cash discount 2 % 10 days, a sales tax code; a few cash sales vouchers.
+
+Every object is looked up by its natural key first, so loading twice creates nothing new.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from entities.models import (
+    CashDiscount,
+    Customer,
+    ExchangeRate,
+    LegalEntity,
+    Party,
+    PaymentTerms,
+    SalesTaxCode,
+)
+from entities.services import CashDiscountPeriodInput, cash_discount_save
+
+from .models import FiscalPeriod, Voucher
+from .services import VoucherInput, VoucherLineInput, legal_entity_create, voucher_post
+
+ENTITIES = [("FAB", "Fabrikam"), ("FABE", "Fabrikam East"), ("FABW", "Fabrikam West")]
+PARTIES = [
+    ("4050", "Northwind Traders", {"FAB": "4000", "FABE": "4000", "FABW": "10000"}, "USD"),
+    ("4051", "Contoso Retail", {"FAB": "4001", "FABE": "4001"}, "USD"),
+    ("4052", "Adventure Works", {"FAB": "4002", "FABW": "10002"}, "EUR"),
+    ("4053", "Litware Inc.", {"FABE": "4003"}, "USD"),
+    ("4054", "Tailspin Toys", {"FAB": "4004", "FABE": "4004", "FABW": "10004"}, "GBP"),
+    ("4055", "Wide World Importers", {"FABW": "10005"}, "USD"),
+    ("4056", "Fourth Coffee", {"FAB": "4006"}, "EUR"),
+    ("4057", "Coho Winery", {"FAB": "4007", "FABW": "10007"}, "USD"),
+    ("4058", "Alpine Ski House", {"FABE": "4008"}, "JPY"),
+    ("4059", "Margie's Travel", {"FAB": "4009", "FABE": "4009"}, "USD"),
+    ("4060", "Proseware", {"FABW": "10010"}, "USD"),
+    ("4061", "Blue Yonder Airlines", {"FAB": "4011", "FABE": "4011", "FABW": "10011"}, "EUR"),
+    ("4062", "Trey Research", {"FAB": "4012"}, "USD"),
+]
+RATES = [
+    ("EUR", "USD", "2026-01-01", "1.1800"),
+    ("EUR", "USD", "2026-03-02", "1.2062"),
+    ("EUR", "USD", "2026-03-09", "1.2277"),
+    ("GBP", "USD", "2026-01-01", "1.3400"),
+    ("JPY", "USD", "2026-01-01", "0.0067"),
+]
+
+
+@transaction.atomic
+def demo_load() -> str:
+    """Create what is missing of the demo; return a summary of what was created ('' if none)."""
+    created: list[str] = []
+    entities = {}
+    for code, name in ENTITIES:
+        entity = LegalEntity.objects.filter(code=code).first()
+        if entity is None:
+            entity = legal_entity_create(
+                code=code, name=name, accounting_currency="USD", actor=None,
+                parameters={"max_underpayment": Decimal("0.50"),
+                            "max_overpayment": Decimal("0.50"),
+                            "max_write_off": Decimal("10.00")},
+            )
+            created.append(f"legal entity {code}")
+        entities[code] = entity
+        for month in range(1, 13):
+            start = date(2026, month, 1)
+            end = date(2026 + month // 12, month % 12 + 1, 1).toordinal() - 1
+            _, made = FiscalPeriod.objects.get_or_create(
+                legal_entity=entity, start=start,
+                defaults={"name": f"2026-{month:02d}", "end": date.fromordinal(end)},
+            )
+            if made and month == 1:
+                created.append(f"fiscal periods 2026 of {code}")
+
+    terms, made = PaymentTerms.objects.get_or_create(
+        code="N30", defaults={"name": "Net 30 days", "net_days": 30}
+    )
+    if made:
+        created.append("terms N30")
+    discount = CashDiscount.objects.filter(code="2P10").first()
+    if discount is None:
+        discount = cash_discount_save(
+            code="2P10", name="2 % within 10 days",
+            periods=[CashDiscountPeriodInput(days=10, percent=Decimal("2"))], actor=None,
+        )
+        created.append("cash discount 2P10")
+    _, made = SalesTaxCode.objects.get_or_create(
+        code="VAT6", defaults={"name": "Sales tax 6.37 %", "percent": Decimal("6.37")}
+    )
+    if made:
+        created.append("sales tax VAT6")
+    for from_currency, to_currency, valid_from, rate in RATES:
+        _, made = ExchangeRate.objects.get_or_create(
+            from_currency=from_currency, to_currency=to_currency,
+            valid_from=date.fromisoformat(valid_from), defaults={"rate": Decimal(rate)},
+        )
+        if made:
+            created.append(f"rate {from_currency}→{to_currency} {valid_from}")
+
+    for number, name, accounts, currency in PARTIES:
+        party, made = Party.objects.get_or_create(number=number, defaults={"name": name})
+        if made:
+            created.append(f"party {number}")
+        for code, account in accounts.items():
+            _, made = Customer.objects.get_or_create(
+                legal_entity=entities[code], account=account,
+                defaults={"party": party, "currency": currency, "payment_terms": terms,
+                          "cash_discount": discount, "credit_limit": Decimal("50000")},
+            )
+            if made:
+                created.append(f"customer {code}/{account}")
+
+    # Cash sales so the ledger pages show numbers before any document is posted.
+    for code, amount in (("FAB", "25000.00"), ("FABE", "12000.00"), ("FABW", "8000.00")):
+        key = f"demo:cash-sales:{code}"
+        if Voucher.objects.filter(legal_entity=entities[code], source_key=key).exists():
+            continue
+        voucher_post(
+            voucher=VoucherInput(
+                legal_entity=entities[code], date=date(2026, 1, 1),
+                description="Cash sales", source_key=key,
+                lines=[
+                    VoucherLineInput(posting_type="bank", currency="USD", amount=Decimal(amount)),
+                    VoucherLineInput(posting_type="revenue", currency="USD",
+                                     amount=-Decimal(amount), description="Cash sales"),
+                ],
+            ),
+            actor=None,
+        )
+        created.append(f"cash sales voucher {code}")
+    return ", ".join(created)
