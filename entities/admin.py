@@ -120,7 +120,9 @@ class EntityGrantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        saved = entity_grant_create(user=obj.user, legal_entity=obj.legal_entity, actor=request.user)
+        saved = entity_grant_create(
+            user=obj.user, legal_entity=obj.legal_entity, actor=request.user
+        )
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):

@@ -197,7 +197,11 @@ class CustomerViewSet(
 
     def get_queryset(self):
         qs = Customer.objects.select_related(
-            "legal_entity", "party", "payment_terms", "cash_discount", "interest_code",
+            "legal_entity",
+            "party",
+            "payment_terms",
+            "cash_discount",
+            "interest_code",
             "customer_group",
         ).order_by("legal_entity__code", "account")
         ids = granted_entity_ids(self.request.user)
@@ -270,9 +274,7 @@ class PaymentTermsViewSet(viewsets.ModelViewSet):
 
 
 class CashDiscountPeriodSerializer(serializers.ModelSerializer):
-    percent = serializers.DecimalField(
-        max_digits=7, decimal_places=4, coerce_to_string=True
-    )
+    percent = serializers.DecimalField(max_digits=7, decimal_places=4, coerce_to_string=True)
 
     class Meta:
         model = CashDiscountPeriod
@@ -298,8 +300,9 @@ class CashDiscountSerializer(serializers.ModelSerializer):
         return cash_discount_save(
             code=data.get("code", instance.code if instance else ""),
             name=data.get("name", instance.name if instance else ""),
-            periods=[CashDiscountPeriodInput(days=p["days"], percent=p["percent"])
-                     for p in periods or []],
+            periods=[
+                CashDiscountPeriodInput(days=p["days"], percent=p["percent"]) for p in periods or []
+            ],
             instance=instance,
             actor=self.context["request"].user,
         )
@@ -323,8 +326,9 @@ class CashDiscountViewSet(viewsets.ModelViewSet):
 
 
 class SalesTaxCodeSerializer(serializers.ModelSerializer):
-    percent = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0,
-                                       max_value=Decimal("99.9999"))
+    percent = serializers.DecimalField(
+        max_digits=7, decimal_places=4, min_value=0, max_value=Decimal("99.9999")
+    )
 
     class Meta:
         model = SalesTaxCode
@@ -381,8 +385,15 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [
-            "id", "created_at", "actor", "action", "object_type", "object_id", "object_repr",
-            "legal_entity", "changes",
+            "id",
+            "created_at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "legal_entity",
+            "changes",
         ]
 
     def get_object_type(self, obj) -> str:
@@ -390,8 +401,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEntryFilter(filters.FilterSet):
-    object_type = filters.CharFilter(method="filter_object_type",
-                                     help_text="app_label.model, e.g. entities.legalentity")
+    object_type = filters.CharFilter(
+        method="filter_object_type", help_text="app_label.model, e.g. entities.legalentity"
+    )
     legal_entity = filters.CharFilter(field_name="legal_entity__code")
     action = filters.CharFilter()
     object_id = filters.CharFilter()

@@ -4,7 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +14,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from .exceptions import ApplicationError
 from .money import currency_is_known, format_amount, has_valid_precision
@@ -49,7 +51,7 @@ def error_body(code: str, message: str, fields=None, details=None) -> dict:
 def exception_handler(exc, context):
     """Every error as ``{"code", "message", "fields"}``; a domain error keeps its status."""
     if isinstance(exc, ApplicationError):
-        transaction.set_rollback(True) if transaction.get_connection().in_atomic_block else None
+        set_rollback()
         return Response(
             error_body(exc.code, exc.message, exc.fields, exc.extra), status=exc.http_status
         )
@@ -59,7 +61,13 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        return Response(
+            error_body("protected", "Still in use by other records; it cannot be deleted."),
+            status=409,
+        )
     elif isinstance(exc, IntegrityError):
+        set_rollback()
         return Response(
             error_body("conflict", "The change conflicts with data saved meanwhile; retry."),
             status=409,
@@ -80,8 +88,12 @@ def exception_handler(exc, context):
 
 
 @extend_schema_field(
-    {"type": "string", "format": "decimal", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$",
-     "example": "600.00"}
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^-?\d{1,16}(\.\d{1,4})?$",
+        "example": "600.00",
+    }
 )
 class AmountField(serializers.Field):
     """A decimal amount as a JSON string with its currency's minor units ("600.00", "1000").
@@ -133,8 +145,10 @@ class AmountField(serializers.Field):
 
 
 def validate_amount_precision(amount: Decimal, currency: str, field: str) -> None:
-    if amount is not None and currency_is_known(currency) and not has_valid_precision(
-        amount, currency
+    if (
+        amount is not None
+        and currency_is_known(currency)
+        and not has_valid_precision(amount, currency)
     ):
         raise serializers.ValidationError(
             {field: [f"{amount} has more decimals than {currency} allows."]}

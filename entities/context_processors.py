@@ -25,4 +25,7 @@ def legal_entities(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     current = current_legal_entity(request)
-    return {"current_legal_entity": current, "granted_legal_entities": request._granted_legal_entities}
+    return {
+        "current_legal_entity": current,
+        "granted_legal_entities": request._granted_legal_entities,
+    }

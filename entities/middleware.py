@@ -17,7 +17,11 @@ class LoginRequiredMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        static = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
+        static = (
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else "/" + settings.STATIC_URL
+        )
         if (
             request.user.is_authenticated
             or path.startswith(OPEN_PREFIXES)

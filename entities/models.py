@@ -163,7 +163,9 @@ class CashDiscount(models.Model):
 
 
 class CashDiscountPeriod(models.Model):
-    cash_discount = models.ForeignKey(CashDiscount, on_delete=models.CASCADE, related_name="periods")
+    cash_discount = models.ForeignKey(
+        CashDiscount, on_delete=models.CASCADE, related_name="periods"
+    )
     days = models.PositiveIntegerField()
     percent = models.DecimalField(
         max_digits=7, decimal_places=4, validators=[MinValueValidator(Decimal("0.0001"))]
@@ -258,7 +260,9 @@ class ExchangeRate(models.Model):
 class Customer(models.Model):
     """A party's customer account in one legal entity."""
 
-    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="customers")
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.PROTECT, related_name="customers"
+    )
     account = models.CharField(max_length=20, validators=[code_validator])
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="customers")
     name = models.CharField(max_length=200, blank=True)

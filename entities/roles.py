@@ -21,8 +21,14 @@ ROLES: dict[str, dict[str, list[str]]] = {
     COLLECTIONS_MANAGER: {
         **_DOCUMENTS,
         "entities": ["customer"],
-        "collections_app": ["activity", "dispute", "collectionletter", "writeoff", "customerpool",
-                            "interestnote"],
+        "collections_app": [
+            "activity",
+            "dispute",
+            "collectionletter",
+            "writeoff",
+            "customerpool",
+            "interestnote",
+        ],
     },
     INTEGRATOR: {
         **_DOCUMENTS,

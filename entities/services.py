@@ -120,8 +120,9 @@ def customer_create(*, actor: Actor, **fields: Any) -> Customer:
 def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor) -> Customer:
     ensure_can_act(actor, customer.legal_entity)
     if "legal_entity" in data and data["legal_entity"] != customer.legal_entity:
-        raise InvalidInput("A customer account cannot move to another legal entity.",
-                           field="legal_entity")
+        raise InvalidInput(
+            "A customer account cannot move to another legal entity.", field="legal_entity"
+        )
     if "account" in data and data["account"] != customer.account:
         raise InvalidInput("A customer account number cannot change.", field="account")
     if "currency" in data:
@@ -167,12 +168,9 @@ def cash_discount_save(
         raise InvalidInput("Two periods have the same number of days.", field="periods")
     for p in periods:
         if not Decimal(0) < p.percent < Decimal(100):
-            raise InvalidInput("A period's percent must be above 0 and below 100.",
-                               field="periods")
+            raise InvalidInput("A period's percent must be above 0 and below 100.", field="periods")
     cash_discount = instance or CashDiscount()
-    old = (
-        [(p.days, str(p.percent)) for p in cash_discount.periods.all()] if instance else None
-    )
+    old = [(p.days, str(p.percent)) for p in cash_discount.periods.all()] if instance else None
     cash_discount.code = code
     cash_discount.name = name
     cash_discount.full_clean(validate_unique=instance is None)
@@ -287,9 +285,7 @@ def party_save(
     party.save()
     if addresses is not None:
         party.addresses.all().delete()
-        PartyAddress.objects.bulk_create(
-            PartyAddress(party=party, **a.__dict__) for a in addresses
-        )
+        PartyAddress.objects.bulk_create(PartyAddress(party=party, **a.__dict__) for a in addresses)
     if contacts is not None:
         party.contacts.all().delete()
         PartyContact.objects.bulk_create(PartyContact(party=party, **c.__dict__) for c in contacts)

@@ -66,8 +66,16 @@ class LedgerEntryInline(admin.TabularInline):
     model = LedgerEntry
     extra = 0
     can_delete = False
-    fields = ["account", "posting_type", "counterparty", "customer", "currency", "amount",
-              "accounting_amount", "description"]
+    fields = [
+        "account",
+        "posting_type",
+        "counterparty",
+        "customer",
+        "currency",
+        "amount",
+        "accounting_amount",
+        "description",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

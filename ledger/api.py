@@ -59,8 +59,11 @@ class LegalEntitySerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
     def create(self, validated_data):
-        parameters = {k: validated_data.pop(k) for k in list(validated_data)
-                      if k in LegalEntity.PARAMETER_FIELDS}
+        parameters = {
+            k: validated_data.pop(k)
+            for k in list(validated_data)
+            if k in LegalEntity.PARAMETER_FIELDS
+        }
         return legal_entity_create(
             code=validated_data["code"],
             name=validated_data["name"],
@@ -176,7 +179,11 @@ class _DateRange(serializers.Serializer):
     date_to = serializers.DateField(required=False)
 
     def validate(self, attrs):
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_from"] > attrs["date_to"]
+        ):
             raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
         return attrs
 
@@ -204,9 +211,20 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = LedgerEntry
         fields = [
-            "id", "voucher", "voucher_number", "legal_entity", "date", "account",
-            "posting_type", "counterparty", "customer", "customer_account", "currency", "amount",
-            "accounting_amount", "description",
+            "id",
+            "voucher",
+            "voucher_number",
+            "legal_entity",
+            "date",
+            "account",
+            "posting_type",
+            "counterparty",
+            "customer",
+            "customer_account",
+            "currency",
+            "amount",
+            "accounting_amount",
+            "description",
         ]
 
 
@@ -220,8 +238,17 @@ class VoucherSerializer(serializers.ModelSerializer):
     class Meta:
         model = Voucher
         fields = [
-            "id", "number", "legal_entity", "date", "description", "source_key", "reverses",
-            "reversed_by", "created_by", "created_at", "lines",
+            "id",
+            "number",
+            "legal_entity",
+            "date",
+            "description",
+            "source_key",
+            "reverses",
+            "reversed_by",
+            "created_by",
+            "created_at",
+            "lines",
         ]
 
     def get_reversed_by(self, obj) -> int | None:
@@ -231,12 +258,15 @@ class VoucherSerializer(serializers.ModelSerializer):
 
 class VoucherLineInputSerializer(serializers.Serializer):
     posting_type = serializers.ChoiceField(choices=PostingType.choices)
-    account = serializers.CharField(required=False, help_text="Main account number; default: "
-                                    "the posting setup's account for the posting type")
+    account = serializers.CharField(
+        required=False,
+        help_text="Main account number; default: the posting setup's account for the posting type",
+    )
     currency = CurrencyField()
     amount = AmountField()
-    accounting_amount = AmountField(required=False, allow_null=True,
-                                    help_text="Default: amount at the rate of the voucher date")
+    accounting_amount = AmountField(
+        required=False, allow_null=True, help_text="Default: amount at the rate of the voucher date"
+    )
     counterparty = serializers.CharField(required=False, allow_null=True)
     customer = serializers.IntegerField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -273,9 +303,7 @@ def _entity_filter_guard(request):
             raise EntityAccessDenied(entity.code)
 
 
-class VoucherViewSet(
-    mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
-):
+class VoucherViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Posted vouchers; never changed. POST posts a general-journal voucher; reverse posts its
     mirror image."""
 
@@ -328,7 +356,9 @@ class VoucherViewSet(
 
         account = None
         if line.get("account"):
-            account = MainAccount.objects.filter(legal_entity=entity, number=line["account"]).first()
+            account = MainAccount.objects.filter(
+                legal_entity=entity, number=line["account"]
+            ).first()
             if account is None:
                 raise bad("account", f"No main account {line['account']} in {entity.code}.")
         counterparty = None
@@ -391,8 +421,16 @@ class LedgerEntryFilter(filters.FilterSet):
     class Meta:
         model = LedgerEntry
         fields = [
-            "legal_entity", "voucher", "posting_type", "account", "counterparty", "customer",
-            "currency", "date_from", "date_to", "source",
+            "legal_entity",
+            "voucher",
+            "posting_type",
+            "account",
+            "counterparty",
+            "customer",
+            "currency",
+            "date_from",
+            "date_to",
+            "source",
         ]
 
 
@@ -428,8 +466,9 @@ class MainAccountViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = {"legal_entity__code": ["exact"], "kind": ["exact"]}
 
     def get_queryset(self):
-        qs = MainAccount.objects.select_related("legal_entity").order_by("legal_entity__code",
-                                                                         "number")
+        qs = MainAccount.objects.select_related("legal_entity").order_by(
+            "legal_entity__code", "number"
+        )
         ids = granted_entity_ids(self.request.user)
         return qs if ids is None else qs.filter(legal_entity_id__in=ids)
 
@@ -444,7 +483,8 @@ class FiscalPeriodSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return fiscal_period_set_status(
-            period=instance, status=validated_data.get("status", instance.status),
+            period=instance,
+            status=validated_data.get("status", instance.status),
             actor=self.context["request"].user,
         )
 
@@ -462,7 +502,8 @@ class FiscalPeriodViewSet(
     filterset_fields = {"legal_entity__code": ["exact"], "status": ["exact"]}
 
     def get_queryset(self):
-        qs = FiscalPeriod.objects.select_related("legal_entity").order_by("legal_entity__code",
-                                                                          "start")
+        qs = FiscalPeriod.objects.select_related("legal_entity").order_by(
+            "legal_entity__code", "start"
+        )
         ids = granted_entity_ids(self.request.user)
         return qs if ids is None else qs.filter(legal_entity_id__in=ids)

@@ -58,10 +58,15 @@ def demo_load() -> str:
         entity = LegalEntity.objects.filter(code=code).first()
         if entity is None:
             entity = legal_entity_create(
-                code=code, name=name, accounting_currency="USD", actor=None,
-                parameters={"max_underpayment": Decimal("0.50"),
-                            "max_overpayment": Decimal("0.50"),
-                            "max_write_off": Decimal("10.00")},
+                code=code,
+                name=name,
+                accounting_currency="USD",
+                actor=None,
+                parameters={
+                    "max_underpayment": Decimal("0.50"),
+                    "max_overpayment": Decimal("0.50"),
+                    "max_write_off": Decimal("10.00"),
+                },
             )
             created.append(f"legal entity {code}")
         entities[code] = entity
@@ -69,7 +74,8 @@ def demo_load() -> str:
             start = date(2026, month, 1)
             end = date(2026 + month // 12, month % 12 + 1, 1).toordinal() - 1
             _, made = FiscalPeriod.objects.get_or_create(
-                legal_entity=entity, start=start,
+                legal_entity=entity,
+                start=start,
                 defaults={"name": f"2026-{month:02d}", "end": date.fromordinal(end)},
             )
             if made and month == 1:
@@ -83,8 +89,10 @@ def demo_load() -> str:
     discount = CashDiscount.objects.filter(code="2P10").first()
     if discount is None:
         discount = cash_discount_save(
-            code="2P10", name="2 % within 10 days",
-            periods=[CashDiscountPeriodInput(days=10, percent=Decimal("2"))], actor=None,
+            code="2P10",
+            name="2 % within 10 days",
+            periods=[CashDiscountPeriodInput(days=10, percent=Decimal("2"))],
+            actor=None,
         )
         created.append("cash discount 2P10")
     _, made = SalesTaxCode.objects.get_or_create(
@@ -94,8 +102,10 @@ def demo_load() -> str:
         created.append("sales tax VAT6")
     for from_currency, to_currency, valid_from, rate in RATES:
         _, made = ExchangeRate.objects.get_or_create(
-            from_currency=from_currency, to_currency=to_currency,
-            valid_from=date.fromisoformat(valid_from), defaults={"rate": Decimal(rate)},
+            from_currency=from_currency,
+            to_currency=to_currency,
+            valid_from=date.fromisoformat(valid_from),
+            defaults={"rate": Decimal(rate)},
         )
         if made:
             created.append(f"rate {from_currency}→{to_currency} {valid_from}")
@@ -106,9 +116,15 @@ def demo_load() -> str:
             created.append(f"party {number}")
         for code, account in accounts.items():
             _, made = Customer.objects.get_or_create(
-                legal_entity=entities[code], account=account,
-                defaults={"party": party, "currency": currency, "payment_terms": terms,
-                          "cash_discount": discount, "credit_limit": Decimal("50000")},
+                legal_entity=entities[code],
+                account=account,
+                defaults={
+                    "party": party,
+                    "currency": currency,
+                    "payment_terms": terms,
+                    "cash_discount": discount,
+                    "credit_limit": Decimal("50000"),
+                },
             )
             if made:
                 created.append(f"customer {code}/{account}")
@@ -120,12 +136,18 @@ def demo_load() -> str:
             continue
         voucher_post(
             voucher=VoucherInput(
-                legal_entity=entities[code], date=date(2026, 1, 1),
-                description="Cash sales", source_key=key,
+                legal_entity=entities[code],
+                date=date(2026, 1, 1),
+                description="Cash sales",
+                source_key=key,
                 lines=[
                     VoucherLineInput(posting_type="bank", currency="USD", amount=Decimal(amount)),
-                    VoucherLineInput(posting_type="revenue", currency="USD",
-                                     amount=-Decimal(amount), description="Cash sales"),
+                    VoucherLineInput(
+                        posting_type="revenue",
+                        currency="USD",
+                        amount=-Decimal(amount),
+                        description="Cash sales",
+                    ),
                 ],
             ),
             actor=None,

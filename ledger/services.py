@@ -144,8 +144,10 @@ def legal_entity_create(
     actor: Actor,
 ) -> LegalEntity:
     """A new legal entity with its default chart of accounts and posting setup."""
-    if actor is not None and not actor.is_superuser and not actor.has_perm(
-        "entities.add_legalentity"
+    if (
+        actor is not None
+        and not actor.is_superuser
+        and not actor.has_perm("entities.add_legalentity")
     ):
         raise ApplicationError(
             "You may not create legal entities.", code="permission_denied", http_status=403
@@ -262,7 +264,9 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
                 )
         if line.amount == 0 and accounting_amount == 0:
             continue
-        if (line.amount > 0 and accounting_amount < 0) or (line.amount < 0 and accounting_amount > 0):
+        if (line.amount > 0 and accounting_amount < 0) or (
+            line.amount < 0 and accounting_amount > 0
+        ):
             raise InvalidPosting(
                 f"{where}: amount and accounting amount have opposite signs.", field="lines"
             )
@@ -275,8 +279,9 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
             if account is None:
                 raise PostingSetupMissing(legal_entity=entity.code, posting_type=line.posting_type)
         elif account.legal_entity_id != entity.pk:
-            raise InvalidPosting(f"{where}: account {account.number} is not in {entity.code}.",
-                                 field="lines")
+            raise InvalidPosting(
+                f"{where}: account {account.number} is not in {entity.code}.", field="lines"
+            )
         sums[line.currency][0] += line.amount
         sums[line.currency][1] += accounting_amount
         prepared.lines.append(
@@ -298,12 +303,14 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
             raise VoucherUnbalanced(currency=currency, difference=amount_sum)
         if accounting_sum != 0:
             if not spec.balance_rounding:
-                raise VoucherUnbalanced(currency=currency, difference=accounting_sum,
-                                        accounting=True)
+                raise VoucherUnbalanced(
+                    currency=currency, difference=accounting_sum, accounting=True
+                )
             account = accounts.get((entity.pk, PostingType.ROUNDING, None))
             if account is None:
-                raise PostingSetupMissing(legal_entity=entity.code,
-                                          posting_type=PostingType.ROUNDING)
+                raise PostingSetupMissing(
+                    legal_entity=entity.code, posting_type=PostingType.ROUNDING
+                )
             prepared.lines.append(
                 LedgerEntry(
                     legal_entity=entity,
@@ -321,14 +328,15 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
     return prepared
 
 
-@transaction.atomic(savepoint=False)
 def vouchers_post(
     *, vouchers: Sequence[VoucherInput], actor: Actor, rates: RateBook | None = None
 ) -> list[Voucher]:
     """Post balanced vouchers: one statement for the vouchers and one for all their lines.
 
-    Every voucher is checked before anything is written: each line's currency, precision and
-    account, and per transaction currency both ``amount`` and ``accounting_amount`` sum to zero.
+    Every voucher is checked before anything is written: the actor's grant, each line's
+    currency, precision and account, the fiscal period, and per transaction currency both
+    ``amount`` and ``accounting_amount`` summing to zero. A refused voucher leaves the caller's
+    transaction usable; the writes join the caller's transaction without a savepoint.
     """
     if not vouchers:
         return []
@@ -338,7 +346,11 @@ def vouchers_post(
     accounts = _accounts_by_type({s.legal_entity.pk for s in vouchers})
     prepared = [_prepare(spec, accounts, rates) for spec in vouchers]
     _check_periods(vouchers)
+    with transaction.atomic(savepoint=False):
+        return _write(prepared, actor)
 
+
+def _write(prepared: list[_Prepared], actor: Actor) -> list[Voucher]:
     by_entity: dict[int, list[_Prepared]] = defaultdict(list)
     for p in prepared:
         by_entity[p.spec.legal_entity.pk].append(p)
@@ -361,9 +373,9 @@ def vouchers_post(
     Voucher.objects.bulk_create(objects)
     entries = []
     for p in prepared:
-        for line in p.lines:
-            line.voucher = p.voucher
-            entries.append(line)
+        for entry in p.lines:
+            entry.voucher = p.voucher
+            entries.append(entry)
     LedgerEntry.objects.bulk_create(entries)
     return objects
 
@@ -382,7 +394,7 @@ def journal_voucher_post(*, voucher: VoucherInput, actor: Actor) -> Voucher:
     return posted
 
 
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def voucher_reverse(
     *,
     voucher: Voucher,
@@ -396,8 +408,9 @@ def voucher_reverse(
     if locked.reverses_id is not None:
         raise InvalidPosting(f"Voucher {locked.number} is itself a reversal.", field="voucher")
     if Voucher.objects.filter(reverses=locked).exists():
-        raise VoucherAlreadyReversed(f"Voucher {locked.number} is already reversed.",
-                                     field="voucher")
+        raise VoucherAlreadyReversed(
+            f"Voucher {locked.number} is already reversed.", field="voucher"
+        )
     lines = [
         VoucherLineInput(
             posting_type=e.posting_type,

@@ -18,15 +18,23 @@ from entities.models import (
     SalesTaxCode,
 )
 
+PASSWORD = "pw-for-tests-1"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
     is_active = True
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or PASSWORD)
+        if create:
+            obj.save(update_fields=["password"])
 
 
 class LegalEntityFactory(factory.django.DjangoModelFactory):
