@@ -177,6 +177,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "entities.openapi.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PostingTypeEnum": "ledger.models.PostingType",
         "FiscalPeriodStatusEnum": "ledger.models.FiscalPeriod.Status",

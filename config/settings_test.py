@@ -1,10 +1,15 @@
-"""Test settings: PostgreSQL and Redis on this machine unless the environment says otherwise."""
+"""Test settings: production-like (DEBUG off) on PostgreSQL and Redis on this machine, unless the
+environment says otherwise; only TLS-related redirects and cookies are relaxed for plain HTTP."""
 
 import os
 
-os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/receivables")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    os.environ.setdefault(name, "false")
 
 from .settings import *  # noqa: E402,F403
 
@@ -13,4 +18,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+SECURE_HSTS_SECONDS = 0
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405

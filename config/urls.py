@@ -20,3 +20,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("ledger.urls")),
 ]
+
+handler404 = "entities.views.page_not_found"
+handler500 = "entities.views.server_error"

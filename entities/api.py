@@ -99,6 +99,7 @@ class PartyViewSet(
     queryset = Party.objects.prefetch_related("addresses", "contacts").order_by("number")
     serializer_class = PartySerializer
     lookup_field = "number"
+    lookup_value_regex = "[^/]+"
     filterset_class = PartyFilter
 
 
@@ -270,6 +271,7 @@ class PaymentTermsViewSet(viewsets.ModelViewSet):
     queryset = PaymentTerms.objects.order_by("code")
     serializer_class = PaymentTermsSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 
@@ -322,6 +324,7 @@ class CashDiscountViewSet(viewsets.ModelViewSet):
     ).order_by("code")
     serializer_class = CashDiscountSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 
@@ -345,6 +348,7 @@ class SalesTaxCodeViewSet(viewsets.ModelViewSet):
     queryset = SalesTaxCode.objects.order_by("code")
     serializer_class = SalesTaxCodeSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 
@@ -358,6 +362,7 @@ class InterestCodeViewSet(viewsets.ModelViewSet):
     queryset = InterestCode.objects.order_by("code")
     serializer_class = InterestCodeSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 
@@ -371,6 +376,7 @@ class CustomerGroupViewSet(viewsets.ModelViewSet):
     queryset = CustomerGroup.objects.order_by("code")
     serializer_class = CustomerGroupSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 
@@ -378,9 +384,9 @@ class CustomerGroupViewSet(viewsets.ModelViewSet):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     object_type = serializers.SerializerMethodField()
-    legal_entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    legal_entity = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEntry

@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -65,6 +65,13 @@ def exception_handler(exc, context):
         return Response(
             error_body("protected", "Still in use by other records; it cannot be deleted."),
             status=409,
+        )
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (e.g. a NUL character) that validation let through.
+        set_rollback()
+        return Response(
+            error_body("invalid", f"A value cannot be stored: {str(exc).splitlines()[0]}"),
+            status=400,
         )
     elif isinstance(exc, IntegrityError):
         set_rollback()

@@ -1,10 +1,12 @@
 """Browser pages of the entities room: the entity switcher and a legal entity's page."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.defaults import page_not_found as django_page_not_found
+from django.views.defaults import server_error as django_server_error
 
 from .context_processors import SESSION_KEY
 from .models import LegalEntity
@@ -34,3 +36,28 @@ def legal_entity_detail(request, code: str):
         "entities/legal_entity_detail.html",
         {"entity": entity, "audit_entries": audit_entries_for(entity)[:50]},
     )
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(
+            {"code": "not_found", "message": "Not found.", "fields": {}}, status=404
+        )
+    return django_page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "code": "server_error",
+                "message": "Internal error; it has been logged.",
+                "fields": {},
+            },
+            status=500,
+        )
+    return django_server_error(request)

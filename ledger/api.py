@@ -117,6 +117,7 @@ class LegalEntityViewSet(
 
     serializer_class = LegalEntitySerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"
     queryset = LegalEntity.objects.none()
 
     def get_queryset(self):
@@ -199,7 +200,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     counterparty = serializers.CharField(
         source="counterparty.code", read_only=True, allow_null=True, default=None
     )
-    customer = serializers.PrimaryKeyRelatedField(read_only=True)
+    customer = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     customer_account = serializers.CharField(
         source="customer.account", read_only=True, allow_null=True, default=None
     )
@@ -231,9 +232,11 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 class VoucherSerializer(serializers.ModelSerializer):
     legal_entity = serializers.CharField(source="legal_entity.code", read_only=True)
     lines = LedgerEntrySerializer(many=True, read_only=True)
-    reverses = serializers.PrimaryKeyRelatedField(read_only=True)
+    reverses = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     reversed_by = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Voucher

@@ -86,6 +86,7 @@ class CashDiscountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CashDiscount
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = "2P10"
 

@@ -312,3 +312,13 @@ def test_token_authentication(api_client, admin_user, fabrikam):
     token = Token.objects.create(user=admin_user)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api_client.get(reverse("legal-entity-list")).status_code == 200
+
+
+def test_nul_characters_are_a_400_not_a_500(admin_client, fabrikam):
+    response = admin_client.post(
+        "/api/v1/customers/",
+        {"legal_entity": "FAB", "account": "4999", "party": "40\x0050", "currency": "USD"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert admin_client.get("/api/v1/ledger-entries/", {"account": "1\x00"}).status_code == 400
