@@ -99,3 +99,38 @@ def entity_accounting_total(*, legal_entity: LegalEntity) -> Decimal:
         total=Sum("accounting_amount")
     )["total"]
     return total or ZERO
+
+
+@dataclass(frozen=True)
+class IntegrityProblem:
+    legal_entity: str
+    problem: str
+
+
+def ledger_integrity_problems() -> list[IntegrityProblem]:
+    """What would make an auditor frown: an entity whose accounting amounts do not sum to zero,
+    or a voucher unbalanced in some currency. Empty when the ledger is sound."""
+    problems: list[IntegrityProblem] = []
+    totals = (
+        LedgerEntry.objects.values("legal_entity__code")
+        .annotate(total=Sum("accounting_amount"))
+        .exclude(total=0)
+    )
+    for row in totals:
+        problems.append(
+            IntegrityProblem(row["legal_entity__code"],
+                             f"accounting amounts sum to {row['total']}, not zero")
+        )
+    unbalanced = (
+        LedgerEntry.objects.values("legal_entity__code", "voucher__number", "currency")
+        .annotate(amount=Sum("amount"), accounting=Sum("accounting_amount"))
+        .exclude(amount=0, accounting=0)
+    )
+    for row in unbalanced:
+        problems.append(
+            IntegrityProblem(
+                row["legal_entity__code"],
+                f"voucher {row['voucher__number']} does not balance in {row['currency']}",
+            )
+        )
+    return problems
