@@ -43,7 +43,7 @@ demo: migrate
 run: demo
 	@export DEBUG=$${DEBUG:-true}; \
 	$(VENV)/bin/celery -A config worker -B --loglevel=WARNING --concurrency=1 \
-	  --schedule=var/celerybeat-schedule >var/celery.log 2>&1 & \
+	  >var/celery.log 2>&1 & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "Celery worker and beat running (log: var/celery.log)"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

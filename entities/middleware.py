@@ -1,14 +1,15 @@
 """Sign-in is required for every page but the sign-in page itself.
 
-The API authenticates on its own (token or session) and answers 401/403 in JSON, so it is left
-to DRF; the admin has its own sign-in page.
+The API and its schema authenticate on their own (token or session) and answer 401/403 in JSON,
+so they are left to DRF; the admin has its own sign-in page. The API docs page redirects to
+sign-in like any page.
 """
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
-OPEN_PREFIXES = ("/api/", "/admin/", "/accounts/login/", "/healthz")
+OPEN_PREFIXES = ("/api/v1/", "/api/schema/", "/admin/", "/accounts/login/", "/healthz")
 
 
 class LoginRequiredMiddleware:

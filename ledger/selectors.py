@@ -118,8 +118,9 @@ def ledger_integrity_problems() -> list[IntegrityProblem]:
     )
     for row in totals:
         problems.append(
-            IntegrityProblem(row["legal_entity__code"],
-                             f"accounting amounts sum to {row['total']}, not zero")
+            IntegrityProblem(
+                row["legal_entity__code"], f"accounting amounts sum to {row['total']}, not zero"
+            )
         )
     unbalanced = (
         LedgerEntry.objects.values("legal_entity__code", "voucher__number", "currency")

@@ -203,18 +203,21 @@ def _check_periods(specs: Sequence[VoucherInput]) -> None:
 def _take_numbers(entity: LegalEntity, count: int) -> list[str]:
     """Reserve ``count`` consecutive voucher numbers; the sequence row stays locked until commit,
     so numbers are gap-free: a rolled-back transaction gives its numbers back."""
-    sequence, _ = NumberSequence.objects.get_or_create(
-        legal_entity=entity, name=VOUCHER_SEQUENCE, defaults={"prefix": f"{entity.code}-V"}
+    sql = (
+        f"UPDATE {NumberSequence._meta.db_table} SET next_value = next_value + %s "  # noqa: S608
+        "WHERE legal_entity_id = %s AND name = %s RETURNING next_value, prefix"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {NumberSequence._meta.db_table} SET next_value = next_value + %s "  # noqa: S608
-            "WHERE id = %s RETURNING next_value",
-            [count, sequence.pk],
-        )
-        after = cursor.fetchone()[0]
-    first = after - count
-    return [f"{sequence.prefix}{n:08d}" for n in range(first, after)]
+        cursor.execute(sql, [count, entity.pk, VOUCHER_SEQUENCE])
+        row = cursor.fetchone()
+        if row is None:  # an entity created before its sequence existed
+            NumberSequence.objects.get_or_create(
+                legal_entity=entity, name=VOUCHER_SEQUENCE, defaults={"prefix": f"{entity.code}-V"}
+            )
+            cursor.execute(sql, [count, entity.pk, VOUCHER_SEQUENCE])
+            row = cursor.fetchone()
+    after, prefix = row
+    return [f"{prefix}{n:08d}" for n in range(after - count, after)]
 
 
 def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:

@@ -50,16 +50,28 @@ def _free_port() -> int:
 
 def test_make_run_steps_on_sqlite_and_embedded_broker(tmp_path):
     """What `make run` does, on a fresh var/ folder with no external service."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
-    env.update(DEBUG="true", VAR_DIR=str(tmp_path), DEMO_PASSWORD="demo-pass-123",
-               DJANGO_SETTINGS_MODULE="config.settings")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}
+    }
+    env.update(
+        DEBUG="true",
+        VAR_DIR=str(tmp_path),
+        DEMO_PASSWORD="demo-pass-123",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
     (tmp_path / "celery-broker" / "processed").mkdir(parents=True)
 
     def manage(*args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-            text=True, timeout=180, check=False,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
@@ -73,12 +85,27 @@ def test_make_run_steps_on_sqlite_and_embedded_broker(tmp_path):
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-         "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -94,10 +121,18 @@ def test_make_run_steps_on_sqlite_and_embedded_broker(tmp_path):
                 time.sleep(0.3)
         # The worker consumes from the filesystem broker: a task sent is picked up.
         sent = subprocess.run(
-            [sys.executable, "-c",
-             "import django; django.setup(); from ledger.tasks import ledger_integrity_check; "
-             "ledger_integrity_check.delay()"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from ledger.tasks import ledger_integrity_check; "
+                "ledger_integrity_check.delay()",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert sent.returncode == 0, sent.stderr
         lines: list[str] = []

@@ -1,0 +1,50 @@
+"""Shared set-up of the bench scripts: Django on a dedicated PostgreSQL database."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/receivables_bench"
+)
+
+
+def django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    _create_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _create_database() -> None:
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    url = urlparse(BENCH_DATABASE_URL)
+    name = url.path.lstrip("/")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def reset_ledger() -> None:
+    """Empty the ledger tables (TRUNCATE is allowed; row DELETEs are refused by triggers)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE ledger_ledgerentry, ledger_voucher, entities_auditentry RESTART IDENTITY"
+        )
+        cursor.execute("UPDATE ledger_numbersequence SET next_value = 1")
