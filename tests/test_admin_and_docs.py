@@ -13,11 +13,11 @@ def test_every_admin_changelist_and_add_page_loads(client, admin_user, fabrikam)
     post_simple_voucher(fabrikam["FAB"])
     client.force_login(admin_user)
     for model, model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        response = client.get(reverse("admin:%s_%s_changelist" % info))
+        info = f"{model._meta.app_label}_{model._meta.model_name}"
+        response = client.get(reverse(f"admin:{info}_changelist"))
         assert response.status_code == 200, info
         if model_admin.has_add_permission(response.wsgi_request):
-            assert client.get(reverse("admin:%s_%s_add" % info)).status_code == 200, info
+            assert client.get(reverse(f"admin:{info}_add")).status_code == 200, info
 
 
 def test_admin_creates_legal_entity_with_its_ledger_setup(client, admin_user, fabrikam):
