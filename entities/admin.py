@@ -19,7 +19,13 @@ from .models import (
     SalesTaxCode,
 )
 from .selectors import granted_entity_ids, legal_entities_for_user
-from .services import audit_record, entity_grant_create, entity_grant_delete
+from .services import (
+    customer_create,
+    customer_update,
+    entity_grant_create,
+    entity_grant_delete,
+    exchange_rate_create,
+)
 
 
 class PartyAddressInline(admin.TabularInline):
@@ -63,22 +69,38 @@ class CustomerAdmin(EntityScopedAdmin):
     autocomplete_fields = ["party"]
     list_select_related = ["legal_entity", "party"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["legal_entity", "account"] if obj else []
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action="customer.changed" if change else "customer.created",
-            obj=obj,
-            changes={f: (form.initial.get(f), form.cleaned_data.get(f)) for f in form.changed_data},
-            legal_entity=obj.legal_entity,
-        )
+        if change:
+            fresh = Customer.objects.get(pk=obj.pk)
+            data = {f: form.cleaned_data[f] for f in form.changed_data}
+            customer_update(customer=fresh, data=data, actor=request.user)
+            return
+        fields = {f: form.cleaned_data[f] for f in form.cleaned_data}
+        obj.pk = customer_create(actor=request.user, **fields).pk
 
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates are history: added, never changed (a correction is a new rate)."""
+
     list_display = ["from_currency", "to_currency", "rate", "valid_from"]
     list_filter = ["from_currency", "to_currency"]
     date_hierarchy = "valid_from"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = exchange_rate_create(
+            from_currency=obj.from_currency,
+            to_currency=obj.to_currency,
+            rate=obj.rate,
+            valid_from=obj.valid_from,
+            actor=request.user,
+        ).pk
 
 
 @admin.register(PaymentTerms)
@@ -138,6 +160,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor", "action", "object_repr", "legal_entity"]
     list_filter = ["action", "legal_entity"]
     search_fields = ["object_repr", "action"]
+
+    def get_queryset(self, request):
+        from django.db.models import Q
+
+        qs = super().get_queryset(request)
+        ids = granted_entity_ids(request.user)
+        if ids is None:
+            return qs
+        return qs.filter(Q(legal_entity__isnull=True) | Q(legal_entity_id__in=ids))
 
     def has_add_permission(self, request):
         return False

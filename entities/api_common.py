@@ -8,7 +8,7 @@ from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -18,6 +18,15 @@ from rest_framework.views import set_rollback
 
 from .exceptions import ApplicationError
 from .money import currency_is_known, format_amount, has_valid_precision
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retry safely: the same key with the same body returns the first result and "
+    "posts nothing new; with another body it is a 409.",
+)
 
 
 class Pagination(PageNumberPagination):
@@ -144,10 +153,11 @@ class AmountField(serializers.Field):
             self.fail("invalid")
         if not value.is_finite():
             self.fail("invalid")
-        if value != value.quantize(Decimal("0.0001"), rounding="ROUND_DOWN"):
-            self.fail("max_decimals")
         if abs(value) >= Decimal("1e16"):
             self.fail("too_large")
+        if value.as_tuple().exponent < -4 and value != value.quantize(Decimal("0.0001"),
+                                                                       rounding="ROUND_DOWN"):
+            self.fail("max_decimals")
         return value
 
 

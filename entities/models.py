@@ -7,17 +7,28 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from .money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
+from .money import (
+    AMOUNT_DECIMAL_PLACES,
+    AMOUNT_MAX_DIGITS,
+    RATE_DECIMAL_PLACES,
+    RATE_MAX_DIGITS,
+    currency_is_known,
+)
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
     "Use letters, digits, '-', '_' or '.', starting with a letter or digit.",
 )
-currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code.")
+
+
+def currency_validator(value: str) -> None:
+    if not currency_is_known(value):
+        raise ValidationError(f"Unknown currency {value!r}: use an ISO 4217 code such as EUR.")
 
 
 def amount_field(**kwargs) -> models.DecimalField:
@@ -347,3 +358,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class IdempotencyKey(models.Model):
+    """An API request sent with ``Idempotency-Key``: the same key and body replay the first
+    response; the same key with another body is a conflict. Stored in the transaction of the
+    operation it guards, so a retry can never post twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.key}"

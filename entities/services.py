@@ -127,6 +127,14 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor
         raise InvalidInput("A customer account number cannot change.", field="account")
     if "currency" in data:
         _validate_currency_field(data["currency"], "currency")
+    if (
+        "party" in data
+        and data["party"] != customer.party
+        and customer.ledger_entries.exists()
+    ):
+        raise InvalidInput(
+            "The customer has postings: it cannot move to another party.", field="party"
+        )
     changes = _diff(customer, {k: v for k, v in data.items() if k not in {"legal_entity"}})
     if not changes:
         return customer
@@ -216,6 +224,7 @@ def exchange_rate_create(
 @transaction.atomic
 def entity_grant_create(*, user, legal_entity: LegalEntity, actor: Actor) -> EntityGrant:
     grant, created = EntityGrant.objects.get_or_create(user=user, legal_entity=legal_entity)
+    user.__dict__.pop("_granted_entity_ids", None)
     if created:
         audit_record(
             actor=actor,
@@ -236,6 +245,7 @@ def entity_grant_delete(*, grant: EntityGrant, actor: Actor) -> None:
         changes={"user": (grant.user.get_username(), None)},
         legal_entity=grant.legal_entity,
     )
+    grant.user.__dict__.pop("_granted_entity_ids", None)
     grant.delete()
 
 

@@ -5,32 +5,41 @@ from django.contrib import admin
 
 from entities.admin import EntityScopedAdmin
 from entities.models import LegalEntity
-from entities.services import audit_record
+from entities.selectors import legal_entities_for_user
+from entities.services import audit_record, legal_entity_update
 
 from .models import FiscalPeriod, LedgerEntry, MainAccount, PostingSetup, Voucher
-from .services import legal_entity_setup_defaults
+from .services import fiscal_period_set_status, legal_entity_create
 
 
 @admin.register(LegalEntity)
 class LegalEntityAdmin(admin.ModelAdmin):
+    """Created with the ledger setup; changed through the service (grant check, audit)."""
+
     list_display = ["code", "name", "accounting_currency"]
     search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        return legal_entities_for_user(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return ["code", "accounting_currency"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            legal_entity_setup_defaults(legal_entity=obj)
-        changes = {f: (form.initial.get(f), form.cleaned_data.get(f)) for f in form.changed_data}
-        audit_record(
+        if change:
+            data = {f: form.cleaned_data[f] for f in form.changed_data}
+            fresh = LegalEntity.objects.get(pk=obj.pk)
+            legal_entity_update(legal_entity=fresh, data=data, actor=request.user)
+            return
+        parameters = {f: form.cleaned_data[f] for f in LegalEntity.PARAMETER_FIELDS}
+        created = legal_entity_create(
+            code=obj.code,
+            name=obj.name,
+            accounting_currency=obj.accounting_currency,
+            parameters=parameters,
             actor=request.user,
-            action="legal_entity.parameters_changed" if change else "legal_entity.created",
-            obj=obj,
-            changes=changes,
-            legal_entity=obj,
         )
+        obj.pk = created.pk
 
 
 @admin.register(MainAccount)
@@ -39,11 +48,21 @@ class MainAccountAdmin(EntityScopedAdmin):
     list_filter = ["legal_entity", "kind"]
     search_fields = ["number", "name"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["legal_entity", "number"] if obj else []
+
 
 @admin.register(PostingSetup)
 class PostingSetupAdmin(EntityScopedAdmin):
     list_display = ["legal_entity", "posting_type", "counterparty", "account"]
     list_filter = ["legal_entity", "posting_type"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "account":
+            kwargs["queryset"] = MainAccount.objects.filter(
+                legal_entity__in=legal_entities_for_user(request.user)
+            ).select_related("legal_entity")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(FiscalPeriod)
@@ -52,6 +71,12 @@ class FiscalPeriodAdmin(EntityScopedAdmin):
     list_filter = ["legal_entity", "status"]
 
     def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            new_status = obj.status
+            obj.status = form.initial["status"]
+            super().save_model(request, obj, form, change)
+            fiscal_period_set_status(period=obj, status=new_status, actor=request.user)
+            return
         super().save_model(request, obj, form, change)
         audit_record(
             actor=request.user,

@@ -10,11 +10,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from entities.api_common import AmountField, CurrencyField
+from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField
 from entities.exceptions import EntityAccessDenied
+from entities.idempotency import idempotent
 from entities.models import Customer, LegalEntity
 from entities.selectors import granted_entity_ids, legal_entities_for_user, user_can_act_in
-from entities.services import legal_entity_update
+from entities.services import ensure_can_act, legal_entity_update
 
 from .models import FiscalPeriod, LedgerEntry, MainAccount, PostingType, Voucher
 from .selectors import ledger_entries_for_user, trial_balance, vouchers_for_user
@@ -23,8 +24,8 @@ from .services import (
     VoucherLineInput,
     fiscal_period_set_status,
     journal_voucher_post,
+    journal_voucher_reverse,
     legal_entity_create,
-    voucher_reverse,
 )
 
 # --- legal entities --------------------------------------------------------------------------
@@ -329,14 +330,22 @@ class VoucherViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
         _entity_filter_guard(request)
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=VoucherCreateSerializer, responses={201: VoucherSerializer})
+    @extend_schema(
+        request=VoucherCreateSerializer,
+        responses={201: VoucherSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
     def create(self, request):
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request):
         data = VoucherCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         entity = LegalEntity.objects.filter(code=values["legal_entity"]).first()
         if entity is None:
             raise serializers.ValidationError({"legal_entity": ["Unknown legal entity."]})
+        ensure_can_act(request.user, entity)
         lines = [self._line(entity, index, line) for index, line in enumerate(values["lines"])]
         voucher = journal_voucher_post(
             voucher=VoucherInput(
@@ -393,7 +402,7 @@ class VoucherViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
         data = VoucherReverseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with transaction.atomic():
-            reversal = voucher_reverse(
+            reversal = journal_voucher_reverse(
                 voucher=voucher, actor=request.user, on=data.validated_data.get("date")
             )
         return Response(

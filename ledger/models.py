@@ -95,6 +95,16 @@ class PostingSetup(models.Model):
         suffix = f" ({self.counterparty.code})" if self.counterparty_id else ""
         return f"{self.legal_entity.code} {self.posting_type}{suffix} → {self.account.number}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.account_id and self.legal_entity_id and (
+            self.account.legal_entity_id != self.legal_entity_id
+        ):
+            raise ValidationError({"account": "The account belongs to another legal entity."})
+        if self.counterparty_id and self.counterparty_id == self.legal_entity_id:
+            raise ValidationError({"counterparty": "An entity is not its own counterparty."})
+
 
 class FiscalPeriod(models.Model):
     class Status(models.TextChoices):

@@ -101,7 +101,7 @@ def _intercompany_setup(entity: LegalEntity, counterparty: LegalEntity) -> None:
         account, _ = MainAccount.objects.get_or_create(
             legal_entity=entity,
             number=f"{prefix}-{counterparty.code}",
-            defaults={"name": f"{label} {counterparty.name}", "kind": kind},
+            defaults={"name": f"{label} {counterparty.name}"[:120], "kind": kind},
         )
         PostingSetup.objects.get_or_create(
             legal_entity=entity,
@@ -183,13 +183,20 @@ def _accounts_by_type(entity_ids: set[int]) -> dict[tuple[int, str, int | None],
     return {(r.legal_entity_id, r.posting_type, r.counterparty_id): r.account for r in rows}
 
 
-def _check_periods(specs: Sequence[VoucherInput]) -> None:
+def _check_periods(specs: Sequence[VoucherInput], *, lock: bool = False) -> None:
+    """Refuse a date in a period that is not open. With ``lock``, the periods are read FOR SHARE
+    so that nobody closes them before this transaction commits."""
     wanted = {(s.legal_entity.pk, s.date) for s in specs}
-    entity_ids = {pk for pk, _ in wanted}
+    entity_ids = sorted({pk for pk, _ in wanted})
     dates = [d for _, d in wanted]
-    blocked = FiscalPeriod.objects.filter(
+    periods = FiscalPeriod.objects.filter(
         legal_entity_id__in=entity_ids, start__lte=max(dates), end__gte=min(dates)
-    ).exclude(status=FiscalPeriod.Status.OPEN)
+    )
+    if lock:
+        sql, params = periods.order_by("pk").values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} FOR SHARE", params)
+    blocked = periods.exclude(status=FiscalPeriod.Status.OPEN)
     for period in blocked.select_related("legal_entity"):
         for pk, on in wanted:
             if pk == period.legal_entity_id and period.start <= on <= period.end:
@@ -200,21 +207,30 @@ def _check_periods(specs: Sequence[VoucherInput]) -> None:
                 )
 
 
-def _take_numbers(entity: LegalEntity, count: int) -> list[str]:
-    """Reserve ``count`` consecutive voucher numbers; the sequence row stays locked until commit,
-    so numbers are gap-free: a rolled-back transaction gives its numbers back."""
+def numbers_take(
+    *, legal_entity: LegalEntity, name: str, count: int = 1, prefix: str | None = None
+) -> list[str]:
+    """Reserve ``count`` consecutive numbers of a per-entity sequence (vouchers, invoices, …).
+
+    The sequence row stays locked until commit, so numbers are gap-free: a rolled-back
+    transaction gives its numbers back. Callers lock sequences in a fixed order (entity, then
+    name) when they take several.
+    """
+    assert connection.in_atomic_block, "numbers are taken inside the posting transaction"
     sql = (
         f"UPDATE {NumberSequence._meta.db_table} SET next_value = next_value + %s "  # noqa: S608
         "WHERE legal_entity_id = %s AND name = %s RETURNING next_value, prefix"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [count, entity.pk, VOUCHER_SEQUENCE])
+        cursor.execute(sql, [count, legal_entity.pk, name])
         row = cursor.fetchone()
-        if row is None:  # an entity created before its sequence existed
+        if row is None:  # first use of this sequence in this entity
             NumberSequence.objects.get_or_create(
-                legal_entity=entity, name=VOUCHER_SEQUENCE, defaults={"prefix": f"{entity.code}-V"}
+                legal_entity=legal_entity,
+                name=name,
+                defaults={"prefix": prefix or f"{legal_entity.code}-{name[:3].upper()}"},
             )
-            cursor.execute(sql, [count, entity.pk, VOUCHER_SEQUENCE])
+            cursor.execute(sql, [count, legal_entity.pk, name])
             row = cursor.fetchone()
     after, prefix = row
     return [f"{prefix}{n:08d}" for n in range(after - count, after)]
@@ -265,6 +281,12 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
                     f"{entity.accounting_currency} allows.",
                     field="lines",
                 )
+        if line.currency == entity.accounting_currency and accounting_amount != line.amount:
+            raise InvalidPosting(
+                f"{where}: in {entity.code}'s accounting currency the accounting amount must "
+                f"equal the amount ({line.amount}).",
+                field="lines",
+            )
         if line.amount == 0 and accounting_amount == 0:
             continue
         if (line.amount > 0 and accounting_amount < 0) or (
@@ -281,7 +303,7 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
             )
             if account is None:
                 raise PostingSetupMissing(legal_entity=entity.code, posting_type=line.posting_type)
-        elif account.legal_entity_id != entity.pk:
+        if account.legal_entity_id != entity.pk:
             raise InvalidPosting(
                 f"{where}: account {account.number} is not in {entity.code}.", field="lines"
             )
@@ -350,6 +372,8 @@ def vouchers_post(
     prepared = [_prepare(spec, accounts, rates) for spec in vouchers]
     _check_periods(vouchers)
     with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            _check_periods(vouchers, lock=True)
         return _write(prepared, actor)
 
 
@@ -361,7 +385,10 @@ def _write(prepared: list[_Prepared], actor: Actor) -> list[Voucher]:
     # Sequences are locked in entity order so two posters never wait on each other in a cycle.
     for entity_pk in sorted(by_entity):
         group = by_entity[entity_pk]
-        numbers = _take_numbers(group[0].spec.legal_entity, len(group))
+        entity = group[0].spec.legal_entity
+        numbers = numbers_take(
+            legal_entity=entity, name=VOUCHER_SEQUENCE, count=len(group), prefix=f"{entity.code}-V"
+        )
         for p, number in zip(group, numbers, strict=True):
             p.voucher = Voucher(
                 legal_entity=p.spec.legal_entity,
@@ -387,9 +414,32 @@ def voucher_post(*, voucher: VoucherInput, actor: Actor, rates: RateBook | None 
     return vouchers_post(vouchers=[voucher], actor=actor, rates=rates)[0]
 
 
+def _refuse_customer_balance(voucher: VoucherInput) -> None:
+    """The customer-balance account moves only with open transactions (documents, settlements),
+    so that it always equals the sum of their open accounting amounts."""
+    receivable_accounts = set(
+        PostingSetup.objects.filter(
+            legal_entity=voucher.legal_entity, posting_type=PostingType.CUSTOMER_BALANCE
+        ).values_list("account_id", flat=True)
+    )
+    for index, line in enumerate(voucher.lines):
+        if (
+            line.posting_type == PostingType.CUSTOMER_BALANCE
+            or line.customer is not None
+            or (line.account is not None and line.account.pk in receivable_accounts)
+        ):
+            raise InvalidPosting(
+                f"lines[{index}]: a journal voucher cannot post to the customer balance; post "
+                "an invoice, credit note or payment instead.",
+                field="lines",
+            )
+
+
 @transaction.atomic
 def journal_voucher_post(*, voucher: VoucherInput, actor: Actor) -> Voucher:
     """A voucher entered by hand (general journal), audited."""
+    ensure_can_act(actor, voucher.legal_entity)
+    _refuse_customer_balance(voucher)
     posted = voucher_post(voucher=voucher, actor=actor)
     audit_record(
         actor=actor, action="voucher.posted", obj=posted, legal_entity=voucher.legal_entity
@@ -450,13 +500,42 @@ def voucher_reverse(
 
 
 @transaction.atomic
+def journal_voucher_reverse(*, voucher: Voucher, actor: Actor, on: date | None = None) -> Voucher:
+    """Reverse a voucher entered by hand. Vouchers posted by a document or a settlement are
+    reversed through it, so that the open transactions follow."""
+    ensure_can_act(actor, voucher.legal_entity, field="voucher")
+    if voucher.source_key:
+        raise InvalidPosting(
+            f"Voucher {voucher.number} was posted by {voucher.source_key.split(':')[0]}: reverse "
+            "it from there.",
+            field="voucher",
+        )
+    return voucher_reverse(voucher=voucher, actor=actor, on=on)
+
+
+# Allowed status changes of a fiscal period; a closed period stays closed.
+PERIOD_TRANSITIONS = {
+    FiscalPeriod.Status.OPEN: {FiscalPeriod.Status.ON_HOLD, FiscalPeriod.Status.CLOSED},
+    FiscalPeriod.Status.ON_HOLD: {FiscalPeriod.Status.OPEN, FiscalPeriod.Status.CLOSED},
+    FiscalPeriod.Status.CLOSED: set(),
+}
+
+
+@transaction.atomic
 def fiscal_period_set_status(*, period: FiscalPeriod, status: str, actor: Actor) -> FiscalPeriod:
     ensure_can_act(actor, period.legal_entity)
     if status not in FiscalPeriod.Status.values:
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
+    period = FiscalPeriod.objects.select_for_update().get(pk=period.pk)
     old = period.status
     if old == status:
         return period
+    if status not in PERIOD_TRANSITIONS[old]:
+        raise InvalidInput(
+            f"A {period.get_status_display().lower()} period cannot become "
+            f"{FiscalPeriod.Status(status).label.lower()}.",
+            field="status",
+        )
     period.status = status
     period.save(update_fields=["status"])
     audit_record(
