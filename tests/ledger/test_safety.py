@@ -105,7 +105,8 @@ def test_database_refuses_entry_on_another_entity_account(fabrikam):
         cursor.execute(
             "INSERT INTO ledger_ledgerentry (voucher_id, legal_entity_id, date, account_id, "
             "posting_type, currency, amount, accounting_amount, description) VALUES "
-            "(%s, %s, %s, %s, 'bank', 'USD', 1, 1, ''), (%s, %s, %s, %s, 'bank', 'USD', -1, -1, '')",
+            "(%s, %s, %s, %s, 'bank', 'USD', 1, 1, ''), "
+            "(%s, %s, %s, %s, 'bank', 'USD', -1, -1, '')",
             [voucher_id, fab.pk, voucher.date, foreign.pk] * 2,
         )
 
