@@ -18,10 +18,12 @@ class ApplicationError(Exception):
         code: str | None = None,
         http_status: int | None = None,
         field: str | None = None,
+        fields: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self._fields = fields
         if code is not None:
             self.code = code
         if http_status is not None:
@@ -30,7 +32,9 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
     @property
-    def fields(self) -> dict[str, list[str]]:
+    def fields(self) -> dict[str, Any]:
+        if self._fields is not None:
+            return self._fields
         return {self.field: [self.message]} if self.field else {}
 
 

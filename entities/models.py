@@ -66,6 +66,10 @@ class LegalEntity(models.Model):
         max_length=10, choices=PostedIn.choices, default=PostedIn.PAYMENT
     )
     max_write_off = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
+    credit_note_limited_to_invoice_open = models.BooleanField(
+        default=False,
+        help_text="Refuse a credit note larger than the open amount of the invoice it corrects.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Fields whose changes the audit trail records as "parameter change".
@@ -78,6 +82,7 @@ class LegalEntity(models.Model):
         "cash_discount_posted_in",
         "fx_posted_in",
         "max_write_off",
+        "credit_note_limited_to_invoice_open",
     )
 
     class Meta:

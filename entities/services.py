@@ -57,6 +57,30 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *, actor: Actor, action: str, objects: Iterable[Model], legal_entity_of=None
+) -> None:
+    """One audit row per object, written with one statement (bulk postings)."""
+    assert connection.in_atomic_block, "audit rows are written in the change's transaction"
+    objects = list(objects)
+    if not objects:
+        return
+    content_type = ContentType.objects.get_for_model(objects[0])
+    who = actor if actor is not None and actor.is_authenticated else None
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=who,
+            action=action,
+            content_type=content_type,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            legal_entity=legal_entity_of(obj) if legal_entity_of else None,
+            changes={},
+        )
+        for obj in objects
+    )
+
+
 def ensure_can_act(actor: Actor, legal_entity: LegalEntity, *, field: str = "legal_entity") -> None:
     """Refuse when ``actor`` may not act in ``legal_entity`` (``None`` is the system)."""
     if not user_can_act_in(actor, legal_entity):

@@ -42,6 +42,7 @@ class LegalEntityParametersSerializer(serializers.Serializer):
         choices=LegalEntity.PostedIn.choices, required=False
     )
     fx_posted_in = serializers.ChoiceField(choices=LegalEntity.PostedIn.choices, required=False)
+    credit_note_limited_to_invoice_open = serializers.BooleanField(required=False)
 
     def validate(self, attrs):
         for key in ("max_underpayment", "max_overpayment", "max_write_off"):

@@ -1,1 +1,366 @@
+"""Receivables documents and the open transactions they create.
 
+Free-text invoices and credit notes (with lines), customer payments (optionally entered together in
+a payment journal), and one ``OpenTransaction`` per posted document: the sub-ledger row that
+settlement closes. Documents are drafts until posted and never edited after; a posted invoice is
+corrected by a credit note, a posted payment by a reversal.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from entities.models import (
+    CashDiscount,
+    Customer,
+    LegalEntity,
+    Party,
+    PaymentTerms,
+    SalesTaxCode,
+    amount_field,
+    currency_field,
+)
+from entities.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
+from ledger.models import MainAccount, Voucher
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    POSTED = "posted", "Posted"
+    REVERSED = "reversed", "Reversed"
+
+
+class SalesDocument(models.Model):
+    """What invoices and credit notes share."""
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=30, blank=True, help_text="Given when posted")
+    date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    currency = currency_field()
+    payment_terms = models.ForeignKey(
+        PaymentTerms, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cash_discount = models.ForeignKey(
+        CashDiscount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    )
+    total = amount_field(default=0)
+    tax_amount = amount_field(default=0)
+    voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.code} {self.number or f'draft {self.pk}'}"
+
+    @property
+    def amount_before_tax(self):
+        return self.total - self.tax_amount
+
+
+def _document_constraints(prefix: str) -> list:
+    return [
+        models.UniqueConstraint(
+            fields=["legal_entity", "number"],
+            condition=~Q(number=""),
+            name=f"{prefix}_number_unique_per_entity",
+        ),
+        models.CheckConstraint(
+            condition=Q(status=DocumentStatus.DRAFT) | (~Q(number="") & Q(voucher__isnull=False)),
+            name=f"{prefix}_posted_has_number_and_voucher",
+        ),
+        models.CheckConstraint(
+            condition=Q(tax_amount__gte=0) & Q(total__gte=F("tax_amount")),
+            name=f"{prefix}_totals_not_negative",
+        ),
+    ]
+
+
+class Invoice(SalesDocument):
+    """A free-text invoice: lines with description and amount, no sales order."""
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = _document_constraints("invoice")
+        indexes = [models.Index(fields=["legal_entity", "status", "date"])]
+
+
+class CreditNote(SalesDocument):
+    """Reduces what the customer owes; optionally refers to the invoice it corrects."""
+
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = _document_constraints("credit_note")
+        indexes = [models.Index(fields=["legal_entity", "status", "date"])]
+
+
+class DocumentLine(models.Model):
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4, default=1)
+    unit_price = amount_field(null=True, blank=True)
+    amount = amount_field(help_text="Quantity × unit price, or entered directly; before tax")
+    sales_tax_code = models.ForeignKey(
+        SalesTaxCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tax_amount = amount_field(default=0)
+    account = models.ForeignKey(
+        MainAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Overrides the revenue (or sales returns) account of the posting setup",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount}"
+
+
+class InvoiceLine(DocumentLine):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        ordering = ["invoice", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(tax_amount__gte=0),
+                name="invoice_line_amounts_positive",
+            ),
+        ]
+
+
+class CreditNoteLine(DocumentLine):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        ordering = ["credit_note", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(tax_amount__gte=0),
+                name="credit_note_line_amounts_positive",
+            ),
+        ]
+
+
+class PaymentJournal(models.Model):
+    """Several payment lines entered on one page and posted together."""
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.code} journal {self.pk}"
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        CHECK = "check", "Check"
+        ELECTRONIC = "electronic", "Electronic payment"
+        CASH = "cash", "Cash"
+        CARD = "card", "Card"
+        BILL_OF_EXCHANGE = "bill_of_exchange", "Bill of exchange"
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=30, blank=True, help_text="Given when posted")
+    date = models.DateField()
+    amount = amount_field(help_text="Received, positive")
+    currency = currency_field()
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.ELECTRONIC)
+    reference = models.CharField(max_length=60, blank=True)
+    bank_account = models.CharField(max_length=40, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    )
+    journal = models.ForeignKey(
+        PaymentJournal, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legal_entity", "number"],
+                condition=~Q(number=""),
+                name="payment_number_unique_per_entity",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status=DocumentStatus.DRAFT)
+                | (~Q(number="") & Q(voucher__isnull=False)),
+                name="payment_posted_has_number_and_voucher",
+            ),
+        ]
+        indexes = [models.Index(fields=["legal_entity", "status", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.code} {self.number or f'draft payment {self.pk}'}"
+
+
+class OpenTransaction(models.Model):
+    """The customer transaction a posted document creates; settlement closes it.
+
+    Signed, debit positive: invoices and interest notes are debits, credit notes and payments
+    credits. ``open_amount`` moves from ``amount`` towards zero and never crosses it; when it
+    reaches zero, ``open_accounting_amount`` is exactly zero too.
+    """
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+        PAYMENT = "payment", "Payment"
+        INTEREST_NOTE = "interest_note", "Interest note"
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="open_transactions"
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="open_transactions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="open_transaction"
+    )
+    credit_note = models.OneToOneField(
+        CreditNote,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="open_transaction",
+    )
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="open_transaction"
+    )
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="+")
+    document_number = models.CharField(max_length=30)
+    date = models.DateField()
+    due_date = models.DateField()
+    currency = currency_field()
+    rate = models.DecimalField(max_digits=RATE_MAX_DIGITS, decimal_places=RATE_DECIMAL_PLACES)
+    amount = amount_field()
+    open_amount = amount_field()
+    accounting_amount = amount_field()
+    open_accounting_amount = amount_field()
+    amount_before_tax = amount_field(help_text="Signed like amount; the cash discount base")
+    cash_discount = models.ForeignKey(
+        CashDiscount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "date", "document_number", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="open_transaction_amount_not_zero"),
+            models.CheckConstraint(
+                condition=(
+                    Q(amount__gt=0) & Q(open_amount__gte=0) & Q(open_amount__lte=F("amount"))
+                )
+                | (Q(amount__lt=0) & Q(open_amount__lte=0) & Q(open_amount__gte=F("amount"))),
+                name="open_transaction_open_amount_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(accounting_amount__gte=0)
+                    & Q(open_accounting_amount__gte=0)
+                    & Q(open_accounting_amount__lte=F("accounting_amount"))
+                )
+                | (
+                    Q(accounting_amount__lte=0)
+                    & Q(open_accounting_amount__lte=0)
+                    & Q(open_accounting_amount__gte=F("accounting_amount"))
+                ),
+                name="open_transaction_open_accounting_within_accounting",
+            ),
+            models.CheckConstraint(
+                condition=~Q(open_amount=0) | Q(open_accounting_amount=0),
+                name="open_transaction_closed_means_zero_accounting",
+            ),
+            models.CheckConstraint(
+                condition=Q(open_amount=0, closed_on__isnull=False)
+                | (~Q(open_amount=0) & Q(closed_on__isnull=True)),
+                name="open_transaction_closed_on_iff_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["party"], condition=~Q(open_amount=0), name="open_tx_party_open_idx"
+            ),
+            models.Index(fields=["customer", "due_date"], name="open_tx_customer_due_idx"),
+            models.Index(fields=["legal_entity", "due_date"], name="open_tx_entity_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.code} {self.get_kind_display()} {self.document_number}"
+
+    @property
+    def is_debit(self) -> bool:
+        return self.amount > 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.open_amount != 0
+
+
+class OpenTransactionDiscount(models.Model):
+    """One cash discount period of an open transaction: pay by ``until`` and ``amount`` (signed
+    like the transaction) is taken off."""
+
+    open_transaction = models.ForeignKey(
+        OpenTransaction, on_delete=models.CASCADE, related_name="cash_discounts"
+    )
+    until = models.DateField()
+    percent = models.DecimalField(max_digits=7, decimal_places=4)
+    amount = amount_field()
+
+    class Meta:
+        ordering = ["open_transaction", "until"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["open_transaction", "until"], name="open_tx_discount_unique_until"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} until {self.until}"

@@ -1,0 +1,25 @@
+"""Errors of the receivables room."""
+
+from entities.exceptions import ApplicationError, Conflict
+
+
+class InvalidDocument(ApplicationError):
+    code = "invalid_document"
+
+
+class CustomerBlocked(ApplicationError):
+    code = "customer_blocked"
+
+    def __init__(self, customer, *, field: str = "customer") -> None:
+        super().__init__(
+            f"Customer {customer.account} in {customer.legal_entity.code} is blocked.",
+            field=field,
+        )
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_status_transition"
+
+
+class DocumentSettled(Conflict):
+    code = "document_settled"

@@ -1,0 +1,25 @@
+"""Writes of the receivables room: documents (invoices, credit notes), payments and the open
+transactions their posting creates."""
+
+from .documents import (
+    DocumentInput,
+    DocumentLineInput,
+    credit_note_create,
+    credit_note_post,
+    invoice_create,
+    invoice_post,
+)
+from .payments import PaymentInput, payment_create, payment_reverse, payments_post
+
+__all__ = [
+    "DocumentInput",
+    "DocumentLineInput",
+    "PaymentInput",
+    "credit_note_create",
+    "credit_note_post",
+    "invoice_create",
+    "invoice_post",
+    "payment_create",
+    "payment_reverse",
+    "payments_post",
+]

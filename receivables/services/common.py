@@ -1,0 +1,122 @@
+"""What posting a document or a payment shares: checks on the customer, status transitions,
+and the open transaction with its cash discount schedule."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from entities.exceptions import InvalidInput
+from entities.models import CashDiscount, Customer, LegalEntity
+from entities.money import ZERO, currency_is_known, has_valid_precision, quantize
+
+from ..exceptions import CustomerBlocked, InvalidTransition
+from ..models import DocumentStatus, OpenTransaction, OpenTransactionDiscount
+
+# The one map of allowed status changes of documents and payments.
+TRANSITIONS = {
+    DocumentStatus.DRAFT: {DocumentStatus.POSTED},
+    DocumentStatus.POSTED: {DocumentStatus.REVERSED},
+    DocumentStatus.REVERSED: set(),
+}
+
+
+def transition(obj, to: str) -> None:
+    if to not in TRANSITIONS[obj.status]:
+        raise InvalidTransition(
+            f"{obj} is {obj.get_status_display().lower()}: it cannot become "
+            f"{DocumentStatus(to).label.lower()}.",
+            field="status",
+        )
+    obj.status = to
+
+
+def check_customer(customer: Customer, legal_entity: LegalEntity, *, field: str = "customer"):
+    if customer.legal_entity_id != legal_entity.pk:
+        raise InvalidInput(
+            f"Customer {customer.account} is not a customer of {legal_entity.code}.", field=field
+        )
+    if customer.blocked:
+        raise CustomerBlocked(customer, field=field)
+
+
+def check_currency_amount(amount: Decimal | None, currency: str, field: str) -> None:
+    if amount is None:
+        return
+    if not currency_is_known(currency):
+        raise InvalidInput(f"Unknown currency {currency!r}.", field="currency")
+    if not has_valid_precision(amount, currency):
+        raise InvalidInput(f"{amount} has more decimals than {currency} allows.", field=field)
+
+
+def due_date_for(on: date, terms, given: date | None) -> date:
+    if given is not None:
+        return given
+    return on + timedelta(days=terms.net_days) if terms is not None else on
+
+
+def discount_schedule(
+    *,
+    cash_discount: CashDiscount | None,
+    on: date,
+    base: Decimal,
+    currency: str,
+    periods=None,
+) -> list[tuple[date, Decimal, Decimal]]:
+    """(until, percent, amount) per period: ``percent`` of ``base`` if paid by ``on`` + days."""
+    if cash_discount is None:
+        return []
+    periods = periods if periods is not None else cash_discount.periods.all()
+    return [
+        (on + timedelta(days=p.days), p.percent, quantize(base * p.percent / 100, currency))
+        for p in sorted(periods, key=lambda p: p.days)
+    ]
+
+
+def open_transaction_build(
+    *,
+    kind: str,
+    legal_entity: LegalEntity,
+    customer: Customer,
+    voucher,
+    document_number: str,
+    on: date,
+    due_date: date,
+    currency: str,
+    rate: Decimal,
+    amount: Decimal,
+    accounting_amount: Decimal,
+    amount_before_tax: Decimal,
+    cash_discount: CashDiscount | None = None,
+    **document,
+) -> OpenTransaction:
+    """An unsaved open transaction for a posted document: fully open."""
+    return OpenTransaction(
+        kind=kind,
+        legal_entity=legal_entity,
+        customer=customer,
+        party_id=customer.party_id,
+        voucher=voucher,
+        document_number=document_number,
+        date=on,
+        due_date=due_date,
+        currency=currency,
+        rate=rate,
+        amount=amount,
+        open_amount=amount,
+        accounting_amount=accounting_amount,
+        open_accounting_amount=accounting_amount,
+        amount_before_tax=amount_before_tax,
+        cash_discount=cash_discount,
+        **document,
+    )
+
+
+def discounts_build(
+    open_transaction: OpenTransaction, schedule: list[tuple[date, Decimal, Decimal]], sign: int
+) -> list[OpenTransactionDiscount]:
+    return [
+        OpenTransactionDiscount(
+            open_transaction=open_transaction, until=until, percent=percent, amount=sign * amount
+        )
+        for until, percent, amount in schedule
+        if amount != ZERO
+    ]

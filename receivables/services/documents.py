@@ -1,0 +1,326 @@
+"""Free-text invoices and credit notes: create as a draft, post once.
+
+Posting an invoice: customer balance Dr total / revenue Cr per line / sales tax Cr per line.
+A credit note: sales returns Dr per line / sales tax Dr per line / customer balance Cr total.
+Each line is converted once at the document date's rate; a cent left by converting line by line
+goes to the rounding account, so the voucher balances in both currencies.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from entities.exceptions import InvalidInput
+from entities.models import CashDiscount, Customer, LegalEntity, PaymentTerms, SalesTaxCode
+from entities.money import ZERO, convert, quantize
+from entities.selectors import RateBook
+from entities.services import Actor, audit_record, ensure_can_act
+from ledger.models import MainAccount, PostingType
+from ledger.services import VoucherInput, VoucherLineInput, numbers_take, voucher_post
+
+from ..exceptions import InvalidDocument
+from ..models import (
+    CreditNote,
+    CreditNoteLine,
+    DocumentStatus,
+    Invoice,
+    InvoiceLine,
+    OpenTransaction,
+    OpenTransactionDiscount,
+    SalesDocument,
+)
+from .common import (
+    check_currency_amount,
+    check_customer,
+    discount_schedule,
+    discounts_build,
+    due_date_for,
+    open_transaction_build,
+    transition,
+)
+
+
+@dataclass(frozen=True)
+class DocumentLineInput:
+    description: str
+    amount: Decimal | None = None
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal | None = None
+    sales_tax_code: SalesTaxCode | None = None
+    account: MainAccount | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    legal_entity: LegalEntity
+    customer: Customer
+    date: date
+    lines: list[DocumentLineInput] = field(default_factory=list)
+    currency: str | None = None
+    payment_terms: PaymentTerms | None = None
+    cash_discount: CashDiscount | None = None
+    due_date: date | None = None
+    description: str = ""
+    invoice: Invoice | None = None  # the invoice a credit note corrects
+
+
+def _line_amounts(line: DocumentLineInput, currency: str, index: int) -> tuple[Decimal, Decimal]:
+    """(amount before tax, tax) of a line, each rounded once to the currency."""
+    where = f"lines[{index}]"
+    if not line.description.strip():
+        raise InvalidInput(f"{where}: a description is required.", field="lines")
+    if line.quantity is None or line.quantity <= 0:
+        raise InvalidInput(f"{where}: the quantity must be greater than zero.", field="lines")
+    check_currency_amount(line.unit_price, currency, "lines")
+    if line.amount is not None:
+        check_currency_amount(line.amount, currency, "lines")
+        amount = line.amount
+    elif line.unit_price is not None:
+        amount = quantize(line.quantity * line.unit_price, currency)
+    else:
+        raise InvalidInput(f"{where}: give an amount or a unit price.", field="lines")
+    if amount <= 0:
+        raise InvalidInput(f"{where}: the amount must be greater than zero.", field="lines")
+    percent = line.sales_tax_code.percent if line.sales_tax_code else ZERO
+    return amount, quantize(amount * percent / 100, currency)
+
+
+def _validate(data: DocumentInput, actor: Actor) -> str:
+    """Check a document's input; return its currency."""
+    ensure_can_act(actor, data.legal_entity)
+    check_customer(data.customer, data.legal_entity)
+    currency = data.currency or data.customer.currency
+    check_currency_amount(ZERO, currency, "currency")
+    if not data.lines:
+        raise InvalidInput("A document needs at least one line.", field="lines")
+    if data.due_date is not None and data.due_date < data.date:
+        raise InvalidInput("The due date cannot be before the document date.", field="due_date")
+    for index, line in enumerate(data.lines):
+        _line_amounts(line, currency, index)
+        if line.account is not None and line.account.legal_entity_id != data.legal_entity.pk:
+            raise InvalidInput(
+                f"lines[{index}]: account {line.account.number} is not in "
+                f"{data.legal_entity.code}.",
+                field="lines",
+            )
+    return currency
+
+
+def _create(model, line_model, link: str, data: DocumentInput, actor: Actor, **extra):
+    currency = _validate(data, actor)
+    amounts = [_line_amounts(line, currency, i) for i, line in enumerate(data.lines)]
+    document = model.objects.create(
+        legal_entity=data.legal_entity,
+        customer=data.customer,
+        date=data.date,
+        due_date=data.due_date,
+        currency=currency,
+        payment_terms=data.payment_terms or data.customer.payment_terms,
+        cash_discount=data.cash_discount,
+        description=data.description[:200],
+        total=sum((a + t for a, t in amounts), ZERO),
+        tax_amount=sum((t for _, t in amounts), ZERO),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        **extra,
+    )
+    line_model.objects.bulk_create(
+        line_model(
+            **{link: document},
+            description=line.description[:200],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=amount,
+            sales_tax_code=line.sales_tax_code,
+            tax_amount=tax,
+            account=line.account,
+        )
+        for line, (amount, tax) in zip(data.lines, amounts, strict=True)
+    )
+    audit_record(
+        actor=actor,
+        action=f"{model._meta.model_name}.created",
+        obj=document,
+        legal_entity=data.legal_entity,
+    )
+    return document
+
+
+@transaction.atomic
+def invoice_create(*, data: DocumentInput, actor: Actor) -> Invoice:
+    """A draft free-text invoice; terms default to the customer's."""
+    if data.invoice is not None:
+        raise InvalidInput("Only a credit note refers to an invoice.", field="invoice")
+    cash_discount = data.cash_discount or data.customer.cash_discount
+    return _create(Invoice, InvoiceLine, "invoice", _with(data, cash_discount=cash_discount), actor)
+
+
+@transaction.atomic
+def credit_note_create(*, data: DocumentInput, actor: Actor) -> CreditNote:
+    """A draft credit note, optionally correcting a posted invoice of the same customer."""
+    original = data.invoice
+    if original is not None:
+        if original.status != DocumentStatus.POSTED:
+            raise InvalidInput("The corrected invoice is not posted.", field="invoice")
+        if original.customer_id != data.customer.pk:
+            raise InvalidInput(
+                f"Invoice {original.number} belongs to another customer.", field="invoice"
+            )
+    cash_discount = data.cash_discount or (original.cash_discount if original else None)
+    return _create(
+        CreditNote,
+        CreditNoteLine,
+        "credit_note",
+        _with(data, cash_discount=cash_discount),
+        actor,
+        invoice=original,
+    )
+
+
+def _with(data: DocumentInput, **changes) -> DocumentInput:
+    from dataclasses import replace
+
+    return replace(data, **changes)
+
+
+def _post(document: SalesDocument, *, kind: str, actor: Actor) -> SalesDocument:
+    """Number, voucher and open transaction of a draft, in the caller's transaction."""
+    model = type(document)
+    document = (
+        model.objects.select_for_update(of=("self",))
+        .select_related("legal_entity", "customer__legal_entity", "cash_discount")
+        .get(pk=document.pk)
+    )
+    entity = document.legal_entity
+    ensure_can_act(actor, entity)
+    transition(document, DocumentStatus.POSTED)
+    check_customer(document.customer, entity)
+    is_invoice = kind == OpenTransaction.Kind.INVOICE
+    lines = list(document.lines.select_related("account"))
+    if kind == OpenTransaction.Kind.CREDIT_NOTE and document.invoice_id is not None:
+        _check_credit_note_limit(document)
+    sign = 1 if is_invoice else -1
+    currency = document.currency
+    voucher_lines = [
+        VoucherLineInput(
+            posting_type=PostingType.CUSTOMER_BALANCE,
+            currency=currency,
+            amount=sign * document.total,
+            customer=document.customer,
+            description=document.description,
+        )
+    ]
+    for line in lines:
+        voucher_lines.append(
+            VoucherLineInput(
+                posting_type=PostingType.REVENUE if is_invoice else PostingType.SALES_RETURNS,
+                currency=currency,
+                amount=-sign * line.amount,
+                account=line.account,
+                description=line.description,
+            )
+        )
+        if line.tax_amount:
+            voucher_lines.append(
+                VoucherLineInput(
+                    posting_type=PostingType.SALES_TAX,
+                    currency=currency,
+                    amount=-sign * line.tax_amount,
+                    description=f"{line.sales_tax_code.code if line.sales_tax_code_id else ''} "
+                    f"{line.description}".strip(),
+                )
+            )
+    rates = RateBook()
+    rate = rates.get(currency, entity.accounting_currency, document.date)
+    sequence = "invoice" if is_invoice else "credit_note"
+    (document.number,) = numbers_take(
+        legal_entity=entity,
+        name=sequence,
+        prefix=f"{entity.code}-{'INV' if is_invoice else 'CN'}",
+    )
+    voucher = voucher_post(
+        voucher=VoucherInput(
+            legal_entity=entity,
+            date=document.date,
+            lines=voucher_lines,
+            description=f"{'Invoice' if is_invoice else 'Credit note'} {document.number}",
+            source_key=f"{sequence}:{document.pk}",
+            balance_rounding=True,
+        ),
+        actor=actor,
+        rates=rates,
+    )
+    document.due_date = due_date_for(document.date, document.payment_terms, document.due_date)
+    document.voucher = voucher
+    document.posted_at = timezone.now()
+    document.save(update_fields=["number", "status", "due_date", "voucher", "posted_at"])
+
+    base = document.total if entity.cash_discount_base_includes_tax else document.amount_before_tax
+    takes_discount = is_invoice or entity.cash_discount_on_credit_notes
+    schedule = discount_schedule(
+        cash_discount=document.cash_discount if takes_discount else None,
+        on=document.date,
+        base=base,
+        currency=currency,
+    )
+    open_transaction = open_transaction_build(
+        kind=kind,
+        legal_entity=entity,
+        customer=document.customer,
+        voucher=voucher,
+        document_number=document.number,
+        on=document.date,
+        due_date=document.due_date,
+        currency=currency,
+        rate=rate,
+        amount=sign * document.total,
+        accounting_amount=sign * convert(document.total, rate, entity.accounting_currency),
+        amount_before_tax=sign * document.amount_before_tax,
+        cash_discount=document.cash_discount if takes_discount else None,
+        **{kind: document},
+    )
+    open_transaction.save()
+    OpenTransactionDiscount.objects.bulk_create(discounts_build(open_transaction, schedule, sign))
+    audit_record(
+        actor=actor,
+        action=f"{sequence}.posted",
+        obj=document,
+        changes={
+            "status": (DocumentStatus.DRAFT, DocumentStatus.POSTED),
+            "number": (None, document.number),
+        },
+        legal_entity=entity,
+    )
+    return document
+
+
+def _check_credit_note_limit(credit_note: CreditNote) -> None:
+    entity = credit_note.legal_entity
+    if not entity.credit_note_limited_to_invoice_open:
+        return
+    invoice_open = (
+        OpenTransaction.objects.select_for_update()
+        .filter(invoice_id=credit_note.invoice_id)
+        .values_list("open_amount", flat=True)
+        .first()
+    ) or ZERO
+    if credit_note.total > invoice_open:
+        raise InvalidDocument(
+            f"The credit note ({credit_note.total}) is larger than the open amount of the "
+            f"invoice it corrects ({invoice_open}).",
+            field="invoice",
+        )
+
+
+@transaction.atomic
+def invoice_post(*, invoice: Invoice, actor: Actor) -> Invoice:
+    """Post a draft invoice: number, voucher and open transaction, in one transaction."""
+    return _post(invoice, kind=OpenTransaction.Kind.INVOICE, actor=actor)
+
+
+@transaction.atomic
+def credit_note_post(*, credit_note: CreditNote, actor: Actor) -> CreditNote:
+    """Post a draft credit note: number, voucher and open transaction, in one transaction."""
+    return _post(credit_note, kind=OpenTransaction.Kind.CREDIT_NOTE, actor=actor)

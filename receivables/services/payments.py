@@ -1,0 +1,258 @@
+"""Customer payments: bank Dr / customer balance Cr, one open credit each.
+
+Many payments (a payment journal, the bulk API) are posted together in one transaction: numbers
+are taken once per entity, all vouchers go through one call of the posting service, and open
+transactions and audit rows are inserted with one statement each.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from entities.exceptions import ApplicationError, InvalidInput
+from entities.models import Customer, LegalEntity
+from entities.money import convert
+from entities.selectors import RateBook
+from entities.services import Actor, audit_record, audit_record_many, ensure_can_act
+from ledger.models import PostingType
+from ledger.services import (
+    VoucherInput,
+    VoucherLineInput,
+    numbers_take,
+    voucher_reverse,
+    vouchers_post,
+)
+
+from ..exceptions import DocumentSettled
+from ..models import DocumentStatus, OpenTransaction, Payment, PaymentJournal
+from .common import check_currency_amount, check_customer, open_transaction_build, transition
+
+MAX_PAYMENTS_PER_CALL = 1000
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    legal_entity: LegalEntity
+    customer: Customer
+    date: date
+    amount: Decimal
+    currency: str | None = None
+    method: str = Payment.Method.ELECTRONIC
+    reference: str = ""
+    bank_account: str = ""
+
+
+def _validate(data: PaymentInput, actor: Actor) -> str:
+    ensure_can_act(actor, data.legal_entity)
+    check_customer(data.customer, data.legal_entity)
+    currency = data.currency or data.customer.currency
+    check_currency_amount(data.amount, currency, "amount")
+    if data.amount is None or data.amount <= 0:
+        raise InvalidInput("The amount must be greater than zero.", field="amount")
+    if data.method not in Payment.Method.values:
+        raise InvalidInput(f"Unknown payment method {data.method!r}.", field="method")
+    return currency
+
+
+def _payment_from(data: PaymentInput, currency: str, actor: Actor, journal=None) -> Payment:
+    return Payment(
+        legal_entity=data.legal_entity,
+        customer=data.customer,
+        date=data.date,
+        amount=data.amount,
+        currency=currency,
+        method=data.method,
+        reference=data.reference[:60],
+        bank_account=data.bank_account[:40],
+        journal=journal,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+@transaction.atomic
+def payment_create(*, data: PaymentInput, actor: Actor) -> Payment:
+    """A draft payment."""
+    payment = _payment_from(data, _validate(data, actor), actor)
+    payment.save()
+    audit_record(actor=actor, action="payment.created", obj=payment, legal_entity=data.legal_entity)
+    return payment
+
+
+def _validate_all(inputs: list[PaymentInput], actor: Actor) -> list[str]:
+    """Validate every line; report every bad line at once, by index."""
+    if not inputs:
+        raise InvalidInput("Give at least one payment.", field="payments")
+    if len(inputs) > MAX_PAYMENTS_PER_CALL:
+        raise InvalidInput(
+            f"At most {MAX_PAYMENTS_PER_CALL} payments in one call.", field="payments"
+        )
+    currencies, errors = [], {}
+    for index, data in enumerate(inputs):
+        try:
+            currencies.append(_validate(data, actor))
+        except ApplicationError as error:
+            if error.http_status == 403:
+                raise
+            errors[index] = error.fields or {"non_field_errors": [error.message]}
+            currencies.append("")
+    if errors:
+        first = min(errors)
+        raise InvalidInput(
+            f"payments[{first}]: {next(iter(errors[first].values()))[0]}",
+            fields={"payments": errors},
+        )
+    return currencies
+
+
+@transaction.atomic
+def payments_post(
+    *,
+    inputs: list[PaymentInput] | None = None,
+    drafts: list[Payment] | None = None,
+    actor: Actor,
+    journal: PaymentJournal | None = None,
+) -> list[Payment]:
+    """Post payments, all or nothing: new ones from ``inputs`` and/or existing ``drafts``."""
+    inputs, drafts = inputs or [], drafts or []
+    currencies = _validate_all(inputs, actor) if inputs else []
+    new = [_payment_from(d, c, actor, journal) for d, c in zip(inputs, currencies, strict=True)]
+    if drafts:
+        locked = list(
+            Payment.objects.select_for_update(of=("self",))
+            .filter(pk__in=[p.pk for p in drafts])
+            .select_related("legal_entity", "customer__legal_entity")
+            .order_by("pk")
+        )
+        for payment in locked:
+            ensure_can_act(actor, payment.legal_entity)
+            check_customer(payment.customer, payment.legal_entity)
+        drafts = locked
+    payments = drafts + new
+    for payment in payments:
+        transition(payment, DocumentStatus.POSTED)
+
+    by_entity: dict[int, list[Payment]] = defaultdict(list)
+    for payment in payments:
+        by_entity[payment.legal_entity_id].append(payment)
+    for entity_pk in sorted(by_entity):
+        group = by_entity[entity_pk]
+        entity = group[0].legal_entity
+        numbers = numbers_take(
+            legal_entity=entity, name="payment", count=len(group), prefix=f"{entity.code}-PAY"
+        )
+        for payment, number in zip(group, numbers, strict=True):
+            payment.number = number
+
+    rates = RateBook()
+    vouchers = vouchers_post(
+        vouchers=[
+            VoucherInput(
+                legal_entity=p.legal_entity,
+                date=p.date,
+                description=f"Payment {p.number}",
+                source_key=f"payment:{p.number}",
+                lines=[
+                    VoucherLineInput(
+                        PostingType.BANK, p.currency, p.amount, description=p.reference
+                    ),
+                    VoucherLineInput(
+                        PostingType.CUSTOMER_BALANCE,
+                        p.currency,
+                        -p.amount,
+                        customer=p.customer,
+                        description=p.reference,
+                    ),
+                ],
+            )
+            for p in payments
+        ],
+        actor=actor,
+        rates=rates,
+    )
+    now = timezone.now()
+    for payment, voucher in zip(payments, vouchers, strict=True):
+        payment.voucher = voucher
+        payment.posted_at = now
+    if drafts:
+        Payment.objects.bulk_update(drafts, ["number", "status", "voucher", "posted_at"])
+    if new:
+        Payment.objects.bulk_create(new)
+    open_transactions = []
+    for payment in payments:
+        rate = rates.get(payment.currency, payment.legal_entity.accounting_currency, payment.date)
+        open_transactions.append(
+            open_transaction_build(
+                kind=OpenTransaction.Kind.PAYMENT,
+                legal_entity=payment.legal_entity,
+                customer=payment.customer,
+                voucher=payment.voucher,
+                document_number=payment.number,
+                on=payment.date,
+                due_date=payment.date,
+                currency=payment.currency,
+                rate=rate,
+                amount=-payment.amount,
+                accounting_amount=-convert(
+                    payment.amount, rate, payment.legal_entity.accounting_currency
+                ),
+                amount_before_tax=-payment.amount,
+                payment=payment,
+            )
+        )
+    OpenTransaction.objects.bulk_create(open_transactions)
+    audit_record_many(
+        actor=actor,
+        action="payment.posted",
+        objects=payments,
+        legal_entity_of=lambda p: p.legal_entity,
+    )
+    return payments
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, actor: Actor, on: date | None = None) -> Payment:
+    """Reverse a posted payment that nothing has settled yet. A settled payment is refused: its
+    settlements are reversed first, so that no invoice is reopened without saying so."""
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("legal_entity")
+        .get(pk=payment.pk)
+    )
+    ensure_can_act(actor, payment.legal_entity)
+    transition(payment, DocumentStatus.REVERSED)
+    open_transaction = OpenTransaction.objects.select_for_update().get(payment=payment)
+    if open_transaction.open_amount != open_transaction.amount:
+        settled = open_transaction.open_amount - open_transaction.amount
+        raise DocumentSettled(
+            f"Payment {payment.number} is settled ({settled} of {payment.amount}): reverse its "
+            "settlements first.",
+            field="payment",
+        )
+    reversal = voucher_reverse(
+        voucher=payment.voucher,
+        actor=actor,
+        on=on,
+        source_key=f"payment-reversal:{payment.number}",
+        audit=False,
+    )
+    open_transaction.open_amount = 0
+    open_transaction.open_accounting_amount = 0
+    open_transaction.closed_on = reversal.date
+    open_transaction.save(update_fields=["open_amount", "open_accounting_amount", "closed_on"])
+    payment.reversal_voucher = reversal
+    payment.save(update_fields=["status", "reversal_voucher"])
+    audit_record(
+        actor=actor,
+        action="payment.reversed",
+        obj=payment,
+        changes={
+            "status": (DocumentStatus.POSTED, DocumentStatus.REVERSED),
+            "reversal_voucher": (None, reversal.number),
+        },
+        legal_entity=payment.legal_entity,
+    )
+    return payment
