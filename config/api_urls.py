@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from entities import api as entities_api
 from ledger import api as ledger_api
+from receivables import api as receivables_api
 
 router = DefaultRouter()
 router.register("legal-entities", ledger_api.LegalEntityViewSet, basename="legal-entity")
@@ -20,5 +21,11 @@ router.register("main-accounts", ledger_api.MainAccountViewSet, basename="main-a
 router.register("fiscal-periods", ledger_api.FiscalPeriodViewSet, basename="fiscal-period")
 router.register("vouchers", ledger_api.VoucherViewSet, basename="voucher")
 router.register("ledger-entries", ledger_api.LedgerEntryViewSet, basename="ledger-entry")
+router.register("invoices", receivables_api.InvoiceViewSet, basename="invoice")
+router.register("credit-notes", receivables_api.CreditNoteViewSet, basename="credit-note")
+router.register("payments", receivables_api.PaymentViewSet, basename="payment")
+router.register(
+    "open-transactions", receivables_api.OpenTransactionViewSet, basename="open-transaction"
+)
 
 urlpatterns = router.urls

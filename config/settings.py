@@ -185,6 +185,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PostingTypeEnum": "ledger.models.PostingType",
         "FiscalPeriodStatusEnum": "ledger.models.FiscalPeriod.Status",
+        "PostedInEnum": "entities.models.LegalEntity.PostedIn",
+        "PaymentMethodEnum": "receivables.models.Payment.Method",
+        "OpenTransactionKindEnum": "receivables.models.OpenTransaction.Kind",
     },
 }
 

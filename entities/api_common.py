@@ -155,8 +155,9 @@ class AmountField(serializers.Field):
             self.fail("invalid")
         if abs(value) >= Decimal("1e16"):
             self.fail("too_large")
-        if value.as_tuple().exponent < -4 and value != value.quantize(Decimal("0.0001"),
-                                                                       rounding="ROUND_DOWN"):
+        if value.as_tuple().exponent < -4 and value != value.quantize(
+            Decimal("0.0001"), rounding="ROUND_DOWN"
+        ):
             self.fail("max_decimals")
         return value
 

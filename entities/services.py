@@ -151,11 +151,7 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor
         raise InvalidInput("A customer account number cannot change.", field="account")
     if "currency" in data:
         _validate_currency_field(data["currency"], "currency")
-    if (
-        "party" in data
-        and data["party"] != customer.party
-        and customer.ledger_entries.exists()
-    ):
+    if "party" in data and data["party"] != customer.party and customer.ledger_entries.exists():
         raise InvalidInput(
             "The customer has postings: it cannot move to another party.", field="party"
         )

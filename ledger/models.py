@@ -98,8 +98,10 @@ class PostingSetup(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        if self.account_id and self.legal_entity_id and (
-            self.account.legal_entity_id != self.legal_entity_id
+        if (
+            self.account_id
+            and self.legal_entity_id
+            and (self.account.legal_entity_id != self.legal_entity_id)
         ):
             raise ValidationError({"account": "The account belongs to another legal entity."})
         if self.counterparty_id and self.counterparty_id == self.legal_entity_id:

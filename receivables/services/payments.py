@@ -82,14 +82,17 @@ def payment_create(*, data: PaymentInput, actor: Actor) -> Payment:
     return payment
 
 
-def _validate_all(inputs: list[PaymentInput], actor: Actor) -> list[str]:
-    """Validate every line; report every bad line at once, by index."""
+def _validate_all(inputs: list[PaymentInput], actor: Actor, by_index: bool) -> list[str]:
+    """Validate every line; report every bad line at once, by index (or, for one payment
+    entered alone, by its own fields)."""
     if not inputs:
         raise InvalidInput("Give at least one payment.", field="payments")
     if len(inputs) > MAX_PAYMENTS_PER_CALL:
         raise InvalidInput(
             f"At most {MAX_PAYMENTS_PER_CALL} payments in one call.", field="payments"
         )
+    if not by_index:
+        return [_validate(data, actor) for data in inputs]
     currencies, errors = [], {}
     for index, data in enumerate(inputs):
         try:
@@ -115,10 +118,15 @@ def payments_post(
     drafts: list[Payment] | None = None,
     actor: Actor,
     journal: PaymentJournal | None = None,
+    errors_by_index: bool | None = None,
 ) -> list[Payment]:
-    """Post payments, all or nothing: new ones from ``inputs`` and/or existing ``drafts``."""
+    """Post payments, all or nothing: new ones from ``inputs`` and/or existing ``drafts``.
+
+    Bad inputs are reported together under ``payments`` by index (the default for more than
+    one input)."""
     inputs, drafts = inputs or [], drafts or []
-    currencies = _validate_all(inputs, actor) if inputs else []
+    by_index = len(inputs) > 1 if errors_by_index is None else errors_by_index
+    currencies = _validate_all(inputs, actor, by_index) if inputs else []
     new = [_payment_from(d, c, actor, journal) for d, c in zip(inputs, currencies, strict=True)]
     if drafts:
         locked = list(

@@ -1,0 +1,83 @@
+"""Reads of the receivables room: documents and open transactions a user may see."""
+
+from django.db.models import Prefetch, QuerySet
+
+from entities.models import Customer, LegalEntity
+from entities.selectors import User, granted_entity_ids
+
+from .models import (
+    CreditNote,
+    Invoice,
+    OpenTransaction,
+    OpenTransactionDiscount,
+    Payment,
+)
+
+
+def _scoped(qs: QuerySet, user: User | None) -> QuerySet:
+    ids = granted_entity_ids(user)
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def invoices_for_user(user: User | None) -> QuerySet[Invoice]:
+    return _scoped(
+        Invoice.objects.select_related(
+            "legal_entity",
+            "customer__party",
+            "payment_terms",
+            "cash_discount",
+            "open_transaction",
+        ).prefetch_related("lines__sales_tax_code", "lines__account"),
+        user,
+    )
+
+
+def credit_notes_for_user(user: User | None) -> QuerySet[CreditNote]:
+    return _scoped(
+        CreditNote.objects.select_related(
+            "legal_entity",
+            "customer__party",
+            "payment_terms",
+            "cash_discount",
+            "invoice",
+            "open_transaction",
+        ).prefetch_related("lines__sales_tax_code", "lines__account"),
+        user,
+    )
+
+
+def payments_for_user(user: User | None) -> QuerySet[Payment]:
+    return _scoped(
+        Payment.objects.select_related("legal_entity", "customer__party", "open_transaction"),
+        user,
+    )
+
+
+def open_transactions_for_user(user: User | None) -> QuerySet[OpenTransaction]:
+    return _scoped(
+        OpenTransaction.objects.select_related(
+            "legal_entity", "customer", "party"
+        ).prefetch_related(
+            Prefetch("cash_discounts", queryset=OpenTransactionDiscount.objects.order_by("until"))
+        ),
+        user,
+    )
+
+
+def customer_resolve(legal_entity: LegalEntity, value: object) -> Customer | None:
+    """A customer of ``legal_entity`` by account number, or by id when no account matches."""
+    text = str(value).strip()
+    if not text or "\x00" in text:
+        return None
+    customer = (
+        Customer.objects.select_related("legal_entity", "party", "payment_terms", "cash_discount")
+        .filter(legal_entity=legal_entity, account=text)
+        .first()
+    )
+    if customer is None and text.isdigit() and len(text) < 18:
+        customer = (
+            Customer.objects.select_related("legal_entity", "party")
+            .filter(legal_entity=legal_entity, pk=int(text))
+            .first()
+        )
+    return customer
