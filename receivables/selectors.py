@@ -1,5 +1,8 @@
 """Reads of the receivables room: documents and open transactions a user may see."""
 
+from datetime import date
+from decimal import Decimal
+
 from django.db.models import Prefetch, QuerySet
 
 from entities.models import Customer, LegalEntity
@@ -81,3 +84,25 @@ def customer_resolve(legal_entity: LegalEntity, value: object) -> Customer | Non
             .first()
         )
     return customer
+
+
+# Default aging periods (days overdue); the collections room makes them configurable.
+DEFAULT_AGING_PERIODS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("Current", None, 0),
+    ("1–30", 1, 30),
+    ("31–60", 31, 60),
+    ("61–90", 61, 90),
+    ("Over 90", 91, None),
+)
+
+
+def aging_summary(transactions, *, as_of: date) -> list[tuple[str, Decimal]]:
+    """Open amounts (accounting currency) per aging period, by days past the due date."""
+    totals = {label: Decimal(0) for label, _, _ in DEFAULT_AGING_PERIODS}
+    for t in transactions:
+        overdue = (as_of - t.due_date).days
+        for label, low, high in DEFAULT_AGING_PERIODS:
+            if (low is None or overdue >= low) and (high is None or overdue <= high):
+                totals[label] += t.open_accounting_amount
+                break
+    return list(totals.items())

@@ -4,8 +4,10 @@ transactions their posting creates."""
 from .documents import (
     DocumentInput,
     DocumentLineInput,
+    DocumentPreview,
     credit_note_create,
     credit_note_post,
+    document_preview,
     invoice_create,
     invoice_post,
 )
@@ -14,9 +16,11 @@ from .payments import PaymentInput, payment_create, payment_reverse, payments_po
 __all__ = [
     "DocumentInput",
     "DocumentLineInput",
+    "DocumentPreview",
     "PaymentInput",
     "credit_note_create",
     "credit_note_post",
+    "document_preview",
     "invoice_create",
     "invoice_post",
     "payment_create",

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from entities.exceptions import InvalidInput
 from entities.models import CashDiscount, Customer, LegalEntity, PaymentTerms, SalesTaxCode
-from entities.money import ZERO, convert, quantize
+from entities.money import ZERO, convert, has_valid_precision, quantize
 from entities.selectors import RateBook
 from entities.services import Actor, audit_record, ensure_can_act
 from ledger.models import MainAccount, PostingType
@@ -74,9 +74,12 @@ def _line_amounts(line: DocumentLineInput, currency: str, index: int) -> tuple[D
         raise InvalidInput(f"{where}: a description is required.", field="lines")
     if line.quantity is None or line.quantity <= 0:
         raise InvalidInput(f"{where}: the quantity must be greater than zero.", field="lines")
-    check_currency_amount(line.unit_price, currency, "lines")
+    for value in (line.unit_price, line.amount):
+        if value is not None and not has_valid_precision(value, currency):
+            raise InvalidInput(
+                f"{where}: {value} has more decimals than {currency} allows.", field="lines"
+            )
     if line.amount is not None:
-        check_currency_amount(line.amount, currency, "lines")
         amount = line.amount
     elif line.unit_price is not None:
         amount = quantize(line.quantity * line.unit_price, currency)
@@ -86,6 +89,51 @@ def _line_amounts(line: DocumentLineInput, currency: str, index: int) -> tuple[D
         raise InvalidInput(f"{where}: the amount must be greater than zero.", field="lines")
     percent = line.sales_tax_code.percent if line.sales_tax_code else ZERO
     return amount, quantize(amount * percent / 100, currency)
+
+
+@dataclass(frozen=True)
+class DocumentPreview:
+    """What posting would give, shown while a document is being entered."""
+
+    currency: str
+    lines: list[tuple[Decimal, Decimal]]  # (amount, tax) per line
+    amount_before_tax: Decimal
+    tax_amount: Decimal
+    total: Decimal
+    due_date: date
+    cash_discounts: list[tuple[date, Decimal, Decimal]]  # (until, percent, amount)
+
+
+def document_preview(*, data: DocumentInput, credit_note: bool = False) -> DocumentPreview:
+    """Totals, due date and cash discount dates of a document not yet saved (raises the same
+    errors as creating it)."""
+    currency = _validate(data, None)
+    amounts = [_line_amounts(line, currency, i) for i, line in enumerate(data.lines)]
+    before_tax = sum((a for a, _ in amounts), ZERO)
+    tax = sum((t for _, t in amounts), ZERO)
+    entity = data.legal_entity
+    terms = data.payment_terms or data.customer.payment_terms
+    cash_discount = (
+        data.cash_discount
+        or (data.invoice.cash_discount if credit_note and data.invoice else None)
+        or (None if credit_note else data.customer.cash_discount)
+    )
+    takes_discount = not credit_note or entity.cash_discount_on_credit_notes
+    base = before_tax + tax if entity.cash_discount_base_includes_tax else before_tax
+    return DocumentPreview(
+        currency=currency,
+        lines=amounts,
+        amount_before_tax=before_tax,
+        tax_amount=tax,
+        total=before_tax + tax,
+        due_date=due_date_for(data.date, terms, data.due_date),
+        cash_discounts=discount_schedule(
+            cash_discount=cash_discount if takes_discount else None,
+            on=data.date,
+            base=base,
+            currency=currency,
+        ),
+    )
 
 
 def _validate(data: DocumentInput, actor: Actor) -> str:

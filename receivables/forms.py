@@ -1,0 +1,127 @@
+"""Browser forms of the receivables room: they parse what the clerk typed; the services decide."""
+
+from django import forms
+from django.forms import formset_factory
+
+from entities.models import CashDiscount, Customer, PaymentTerms, SalesTaxCode
+from entities.money import currency_is_known
+
+from .models import Invoice, Payment
+
+
+class CustomerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Customer) -> str:
+        return f"{obj.account} · {obj.display_name}"
+
+
+def _customers(legal_entity):
+    return (
+        Customer.objects.filter(legal_entity=legal_entity)
+        .select_related("party", "legal_entity")
+        .order_by("account")
+    )
+
+
+class DocumentForm(forms.Form):
+    customer = CustomerChoiceField(queryset=Customer.objects.none())
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to take it from the terms of payment.",
+    )
+    currency = forms.CharField(
+        required=False, max_length=3, help_text="Leave empty for the customer's currency."
+    )
+    payment_terms = forms.ModelChoiceField(
+        queryset=PaymentTerms.objects.order_by("code"),
+        required=False,
+        empty_label="Customer's terms",
+    )
+    cash_discount = forms.ModelChoiceField(
+        queryset=CashDiscount.objects.order_by("code"),
+        required=False,
+        empty_label="Customer's cash discount",
+    )
+    description = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, legal_entity, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.legal_entity = legal_entity
+        self.fields["customer"].queryset = _customers(legal_entity)
+
+    def clean_currency(self) -> str:
+        value = self.cleaned_data["currency"].strip().upper()
+        if value and not currency_is_known(value):
+            raise forms.ValidationError(f"Unknown currency {value!r}: use an ISO code like EUR.")
+        return value
+
+
+class CreditNoteForm(DocumentForm):
+    invoice = forms.ModelChoiceField(
+        queryset=Invoice.objects.none(),
+        required=False,
+        empty_label="No original invoice",
+        help_text="The posted invoice this credit note corrects.",
+    )
+
+    def __init__(self, *args, legal_entity, **kwargs):
+        super().__init__(*args, legal_entity=legal_entity, **kwargs)
+        self.fields["invoice"].queryset = Invoice.objects.filter(
+            legal_entity=legal_entity, status="posted"
+        ).order_by("-date", "-id")
+        self.fields["cash_discount"].empty_label = "The invoice's cash discount"
+
+
+class LabelledCellsMixin:
+    """Lines are table rows without visible labels: each input carries its own for screen
+    readers and keyboard users."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        number = int(row) + 1 if row.isdigit() else ""
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", f"{field.label} (line {number})")
+
+
+class DocumentLineForm(LabelledCellsMixin, forms.Form):
+    description = forms.CharField(max_length=200)
+    quantity = forms.DecimalField(max_digits=14, decimal_places=4, initial=1, min_value=0)
+    unit_price = forms.DecimalField(max_digits=20, decimal_places=4, required=False)
+    amount = forms.DecimalField(
+        max_digits=20, decimal_places=4, required=False, help_text="Or quantity × unit price"
+    )
+    sales_tax_code = forms.ModelChoiceField(
+        queryset=SalesTaxCode.objects.order_by("code"), required=False, empty_label="No tax"
+    )
+
+
+DocumentLineFormSet = formset_factory(
+    DocumentLineForm, extra=3, min_num=1, validate_min=True, can_delete=True
+)
+
+
+class PaymentLineForm(LabelledCellsMixin, forms.Form):
+    customer = CustomerChoiceField(queryset=Customer.objects.none())
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(max_digits=20, decimal_places=4)
+    currency = forms.CharField(required=False, max_length=3)
+    method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.ELECTRONIC)
+    reference = forms.CharField(required=False, max_length=60)
+
+    def __init__(self, *args, legal_entity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = _customers(legal_entity)
+
+    def clean_currency(self) -> str:
+        value = self.cleaned_data["currency"].strip().upper()
+        if value and not currency_is_known(value):
+            raise forms.ValidationError(f"Unknown currency {value!r}.")
+        return value
+
+
+PaymentLineFormSet = formset_factory(
+    PaymentLineForm, extra=0, min_num=1, validate_min=True, can_delete=True
+)

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("customers/", views.customer_list, name="customer-list"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+    path("invoices/", views.document_list, {"kind": "invoice"}, name="invoices-list"),
+    path("invoices/new/", views.document_new, {"kind": "invoice"}, name="invoices-new"),
+    path("invoices/totals/", views.document_totals, {"kind": "invoice"}, name="invoices-totals"),
+    path("invoices/<int:pk>/", views.document_detail, {"kind": "invoice"}, name="invoices-detail"),
+    path("invoices/<int:pk>/post/", views.document_post, {"kind": "invoice"}, name="invoices-post"),
+    path("credit-notes/", views.document_list, {"kind": "credit_note"}, name="credit_notes-list"),
+    path("credit-notes/new/", views.document_new, {"kind": "credit_note"}, name="credit_notes-new"),
+    path(
+        "credit-notes/totals/",
+        views.document_totals,
+        {"kind": "credit_note"},
+        name="credit_notes-totals",
+    ),
+    path(
+        "credit-notes/<int:pk>/",
+        views.document_detail,
+        {"kind": "credit_note"},
+        name="credit_notes-detail",
+    ),
+    path(
+        "credit-notes/<int:pk>/post/",
+        views.document_post,
+        {"kind": "credit_note"},
+        name="credit_notes-post",
+    ),
+    path("payments/", views.payment_list, name="payment-list"),
+    path("payments/journal/", views.payment_journal, name="payment-journal"),
+]
