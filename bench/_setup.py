@@ -15,6 +15,10 @@ def django_setup() -> None:
     os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    # The API is called in-process by Django's test client over plain HTTP.
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     _create_database()
     import django
@@ -45,6 +49,10 @@ def reset_ledger() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE ledger_ledgerentry, ledger_voucher, entities_auditentry RESTART IDENTITY"
+            "TRUNCATE receivables_opentransactiondiscount, receivables_opentransaction, "
+            "receivables_invoiceline, receivables_creditnoteline, receivables_creditnote, "
+            "receivables_invoice, receivables_payment, receivables_paymentjournal, "
+            "ledger_ledgerentry, ledger_voucher, entities_auditentry, entities_idempotencykey "
+            "RESTART IDENTITY CASCADE"
         )
         cursor.execute("UPDATE ledger_numbersequence SET next_value = 1")
