@@ -42,7 +42,9 @@ def main() -> None:
         code="BENCHP", name="Bench payments", accounting_currency="USD", actor=None
     )
     ExchangeRate.objects.get_or_create(
-        from_currency="EUR", to_currency="USD", valid_from=date(2026, 3, 1),
+        from_currency="EUR",
+        to_currency="USD",
+        valid_from=date(2026, 3, 1),
         defaults={"rate": RATE},
     )
     customers = []
@@ -66,8 +68,14 @@ def main() -> None:
     started = time.perf_counter()
     for start in range(0, TOTAL, BATCH):
         inputs = [
-            PaymentInput(legal_entity=entity, customer=customers[i % 200], date=ON,
-                         amount=amount_of(i), currency="EUR", reference=f"R{i}")
+            PaymentInput(
+                legal_entity=entity,
+                customer=customers[i % 200],
+                date=ON,
+                amount=amount_of(i),
+                currency="EUR",
+                reference=f"R{i}",
+            )
             for i in range(start, min(start + BATCH, TOTAL))
         ]
         payments_post(inputs=inputs, actor=user, errors_by_index=True)
@@ -79,13 +87,22 @@ def main() -> None:
 
     started = time.perf_counter()
     for start in range(0, TOTAL, BATCH):
-        body = {"payments": [
-            {"legal_entity": "BENCHP", "customer": f"C{i % 200:04d}", "date": ON.isoformat(),
-             "amount": str(amount_of(i)), "currency": "EUR", "reference": f"R{i}"}
-            for i in range(start, min(start + BATCH, TOTAL))
-        ]}
-        response = client.post("/api/v1/payments/bulk/", json.dumps(body),
-                               content_type="application/json")
+        body = {
+            "payments": [
+                {
+                    "legal_entity": "BENCHP",
+                    "customer": f"C{i % 200:04d}",
+                    "date": ON.isoformat(),
+                    "amount": str(amount_of(i)),
+                    "currency": "EUR",
+                    "reference": f"R{i}",
+                }
+                for i in range(start, min(start + BATCH, TOTAL))
+            ]
+        }
+        response = client.post(
+            "/api/v1/payments/bulk/", json.dumps(body), content_type="application/json"
+        )
         assert response.status_code == 201, response.content[:500]
     results["bulk API /payments/bulk/"] = TOTAL / (time.perf_counter() - started)
 
@@ -107,13 +124,18 @@ def main() -> None:
                 numbers.append(cursor.fetchone()[0] - n)
             first_payment, first_voucher = numbers
             params = []
-            for k, i in enumerate(rows):
-                params += [entity.pk, f"BENCHP-V{first_voucher + k:08d}", ON,
-                           f"payment:BENCHP-PAY{first_payment + k:08d}"]
+            for k in range(n):
+                params += [
+                    entity.pk,
+                    f"BENCHP-V{first_voucher + k:08d}",
+                    ON,
+                    f"payment:BENCHP-PAY{first_payment + k:08d}",
+                ]
             cursor.execute(
                 "INSERT INTO ledger_voucher (legal_entity_id, number, date, description, "
                 "source_key, created_at) VALUES "
-                + ", ".join(["(%s, %s, %s, 'Payment', %s, now())"] * n) + " RETURNING id",
+                + ", ".join(["(%s, %s, %s, 'Payment', %s, now())"] * n)
+                + " RETURNING id",
                 params,
             )
             vouchers = [r[0] for r in cursor.fetchall()]
@@ -121,10 +143,28 @@ def main() -> None:
             for k, i in enumerate(rows):
                 amount = amount_of(i)
                 accounting = (amount * RATE).quantize(Decimal("0.01"))
-                params += [vouchers[k], entity.pk, ON, bank, "bank", None, "EUR", amount,
-                           accounting]
-                params += [vouchers[k], entity.pk, ON, receivable, "customer_balance",
-                           customers[i % 200].pk, "EUR", -amount, -accounting]
+                params += [
+                    vouchers[k],
+                    entity.pk,
+                    ON,
+                    bank,
+                    "bank",
+                    None,
+                    "EUR",
+                    amount,
+                    accounting,
+                ]
+                params += [
+                    vouchers[k],
+                    entity.pk,
+                    ON,
+                    receivable,
+                    "customer_balance",
+                    customers[i % 200].pk,
+                    "EUR",
+                    -amount,
+                    -accounting,
+                ]
             cursor.execute(
                 "INSERT INTO ledger_ledgerentry (voucher_id, legal_entity_id, date, account_id, "
                 "posting_type, customer_id, currency, amount, accounting_amount, description) "
@@ -133,14 +173,25 @@ def main() -> None:
             )
             params = []
             for k, i in enumerate(rows):
-                params += [entity.pk, customers[i % 200].pk, f"BENCHP-PAY{first_payment + k:08d}",
-                           ON, amount_of(i), "EUR", f"R{i}", vouchers[k]]
+                params += [
+                    entity.pk,
+                    customers[i % 200].pk,
+                    f"BENCHP-PAY{first_payment + k:08d}",
+                    ON,
+                    amount_of(i),
+                    "EUR",
+                    f"R{i}",
+                    vouchers[k],
+                ]
             cursor.execute(
                 "INSERT INTO receivables_payment (legal_entity_id, customer_id, number, date, "
                 "amount, currency, method, reference, bank_account, status, voucher_id, "
                 "created_at, posted_at) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s, 'electronic', %s, '', 'posted', %s, "
-                             "now(), now())"] * n) + " RETURNING id",
+                + ", ".join(
+                    ["(%s, %s, %s, %s, %s, %s, 'electronic', %s, '', 'posted', %s, now(), now())"]
+                    * n
+                )
+                + " RETURNING id",
                 params,
             )
             payments = [r[0] for r in cursor.fetchall()]
@@ -149,16 +200,34 @@ def main() -> None:
                 amount = amount_of(i)
                 accounting = (amount * RATE).quantize(Decimal("0.01"))
                 customer = customers[i % 200]
-                params += [entity.pk, customer.pk, customer.party_id, payments[k], vouchers[k],
-                           f"BENCHP-PAY{first_payment + k:08d}", ON, ON, RATE, -amount, -amount,
-                           -accounting, -accounting, -amount]
+                params += [
+                    entity.pk,
+                    customer.pk,
+                    customer.party_id,
+                    payments[k],
+                    vouchers[k],
+                    f"BENCHP-PAY{first_payment + k:08d}",
+                    ON,
+                    ON,
+                    RATE,
+                    -amount,
+                    -amount,
+                    -accounting,
+                    -accounting,
+                    -amount,
+                ]
             cursor.execute(
                 "INSERT INTO receivables_opentransaction (legal_entity_id, customer_id, "
                 "party_id, kind, payment_id, voucher_id, document_number, date, due_date, "
                 "currency, rate, amount, open_amount, accounting_amount, "
                 "open_accounting_amount, amount_before_tax, created_at) VALUES "
-                + ", ".join(["(%s, %s, %s, 'payment', %s, %s, %s, %s, %s, 'EUR', %s, %s, %s, "
-                             "%s, %s, %s, now())"] * n),
+                + ", ".join(
+                    [
+                        "(%s, %s, %s, 'payment', %s, %s, %s, %s, %s, 'EUR', %s, %s, %s, "
+                        "%s, %s, %s, now())"
+                    ]
+                    * n
+                ),
                 params,
             )
     floor = TOTAL / (time.perf_counter() - started)

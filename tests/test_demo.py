@@ -20,7 +20,7 @@ def _row_counts() -> dict[str, int]:
     return {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"entities", "ledger", "auth"}
+        if m._meta.app_label in {"entities", "ledger", "receivables", "auth"}
     }
 
 
@@ -31,6 +31,7 @@ def test_load_demo_twice_duplicates_nothing(capsys):
     assert first["entities.LegalEntity"] == 3
     assert first["entities.Party"] >= 13
     assert first["entities.Customer"] >= 15
+    assert first["receivables.Invoice"] == 7 and first["receivables.Payment"] == 2
     call_command("load_demo")
     assert _row_counts() == first
     assert "already loaded" in capsys.readouterr().out

@@ -102,3 +102,33 @@ def test_payment_journal_with_an_invalid_line_is_fixed_then_posted(page, fabrika
     expect(page.locator(".messages")).to_contain_text("Journal posted: 3 payments")
     expect(page.locator("#payments tbody tr")).to_have_count(3)
     assert sorted(Payment.objects.values_list("amount", flat=True)) == [5, 100, 250]
+
+
+def test_customer_search_and_credit_note_entry(page, fabrikam):
+    from tests.factories.receivables import post_invoice
+
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["300.00"])
+    make_clerk("clerk", fabrikam["FAB"])
+    sign_in(page, "clerk")
+    page.get_by_role("link", name="Customers").click()
+    page.get_by_label("Search").fill("Northwind")
+    page.get_by_label("Search").press("Enter")
+    rows = page.locator("#customers tbody tr")
+    expect(rows).to_have_count(1)  # only the account in the granted entity
+    expect(rows.first).to_contain_text("300.00")
+    page.get_by_role("link", name="Credit notes").click()
+    page.get_by_role("link", name="New credit note").click()
+    _select_customer(page, "#id_customer", "4000")
+    page.get_by_label("Date", exact=True).fill("2026-03-05")
+    page.get_by_label("Invoice", exact=True).select_option(label=f"FAB {invoice.number}")
+    line = page.locator("#lines tbody tr").nth(0)
+    line.locator("input[name$='-description']").fill("Returned goods")
+    line.locator("input[name$='-amount']").fill("40.00")
+    expect(page.locator("#total-total")).to_have_text("40.00 USD")
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.locator("#status")).to_have_text("Draft")
+    page.get_by_role("button", name="Post credit note").click()
+    expect(page.locator("#status")).to_have_text("Posted")
+    expect(page.locator("#open-amount")).to_contain_text("-40.00")
+    page.get_by_role("link", name="Payments").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Payments · FAB")

@@ -3,13 +3,17 @@
 from django.core.management.base import BaseCommand
 
 from ledger.demo import demo_load
+from receivables.demo import demo_documents
 
 
 class Command(BaseCommand):
-    help = "Load the demo group (FAB, FABE, FABW), parties, customers, codes and rates; idempotent."
+    help = (
+        "Load the demo group (FAB, FABE, FABW), parties, customers, codes, rates and a few "
+        "posted documents; idempotent."
+    )
 
     def handle(self, *args, **options):
-        created = demo_load()
+        created = ", ".join(part for part in (demo_load(), demo_documents()) if part)
         if created:
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created}."))
         else:
