@@ -5,7 +5,7 @@ output serializer."""
 from django.db import transaction
 from django.db.models import Q
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,6 +31,8 @@ from .services import (
     PaymentInput,
     credit_note_create,
     credit_note_post,
+    document_delete,
+    document_update,
     invoice_create,
     invoice_post,
     payment_create,
@@ -279,7 +281,28 @@ class CreditNoteFilter(DocumentFilter):
 
 
 class _DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    create_serializer_class: type[DocumentCreateSerializer]
+    input_serializer_class: type[DocumentCreateSerializer]
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def _original(self, request, data):
+        return None
+
+    def update(self, request, pk=None):
+        """Replace a draft's header and lines (``post`` is ignored: use ``/post/``)."""
+        document = self.get_object()
+        data = self.input_serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = document_update(
+            document=document,
+            data=data.to_input(request.user, invoice=self._original(request, data)),
+            actor=request.user,
+        )
+        return self._output(updated, status.HTTP_200_OK)
+
+    def destroy(self, request, pk=None):
+        """Delete a draft."""
+        document_delete(document=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def list(self, request, *args, **kwargs):
         _entity_filter_guard(request)
@@ -290,11 +313,16 @@ class _DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(self.get_serializer(fresh).data, status=code)
 
 
+@extend_schema_view(
+    update=extend_schema(request=DocumentCreateSerializer, responses={200: InvoiceSerializer}),
+    destroy=extend_schema(responses={204: None}),
+)
 class InvoiceViewSet(_DocumentViewSet):
     """Free-text invoices. POST creates a draft, or creates and posts with ``"post": true``;
     ``POST /invoices/{id}/post/`` posts a draft."""
 
     serializer_class = InvoiceSerializer
+    input_serializer_class = DocumentCreateSerializer
     filterset_class = InvoiceFilter
     queryset = Invoice.objects.none()
 
@@ -333,13 +361,26 @@ class InvoiceViewSet(_DocumentViewSet):
         )
 
 
+@extend_schema_view(
+    update=extend_schema(request=CreditNoteCreateSerializer, responses={200: CreditNoteSerializer}),
+    destroy=extend_schema(responses={204: None}),
+)
 class CreditNoteViewSet(_DocumentViewSet):
     """Credit notes (amounts positive), optionally against an ``invoice``; ``"post": true`` and
     ``POST /credit-notes/{id}/post/`` as for invoices."""
 
     serializer_class = CreditNoteSerializer
+    input_serializer_class = CreditNoteCreateSerializer
     filterset_class = CreditNoteFilter
     queryset = CreditNote.objects.none()
+
+    def _original(self, request, data):
+        if data.validated_data.get("invoice") is None:
+            return None
+        original = invoices_for_user(request.user).filter(pk=data.validated_data["invoice"]).first()
+        if original is None:
+            raise serializers.ValidationError({"invoice": ["No such invoice."]})
+        return original
 
     def get_queryset(self):
         return credit_notes_for_user(self.request.user).order_by("-date", "-id")

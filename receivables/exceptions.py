@@ -17,7 +17,9 @@ class CustomerBlocked(ApplicationError):
         )
 
 
-class InvalidTransition(Conflict):
+class InvalidTransition(ApplicationError):
+    """E.g. posting a document twice: a 400 naming the status."""
+
     code = "invalid_status_transition"
 
 

@@ -20,12 +20,16 @@ TRANSITIONS = {
 
 
 def transition(obj, to: str) -> None:
+    """Change ``obj.status`` along the map, or refuse naming the document and its status."""
     if to not in TRANSITIONS[obj.status]:
-        raise InvalidTransition(
-            f"{obj} is {obj.get_status_display().lower()}: it cannot become "
-            f"{DocumentStatus(to).label.lower()}.",
-            field="status",
+        what = f"{obj._meta.verbose_name.capitalize()} {obj.number or f'draft {obj.pk}'}"
+        current = obj.get_status_display().lower()
+        message = (
+            f"{what} is already {current}."
+            if to == obj.status
+            else f"{what} is {current}: it cannot become {DocumentStatus(to).label.lower()}."
         )
+        raise InvalidTransition(message, field="status")
     obj.status = to
 
 

@@ -21,7 +21,7 @@ from entities.services import Actor, audit_record, ensure_can_act
 from ledger.models import MainAccount, PostingType
 from ledger.services import VoucherInput, VoucherLineInput, numbers_take, voucher_post
 
-from ..exceptions import InvalidDocument
+from ..exceptions import InvalidDocument, InvalidTransition
 from ..models import (
     CreditNote,
     CreditNoteLine,
@@ -194,6 +194,97 @@ def _create(model, line_model, link: str, data: DocumentInput, actor: Actor, **e
         legal_entity=data.legal_entity,
     )
     return document
+
+
+def _lines_build(line_model, link: str, document, data: DocumentInput, currency: str) -> list:
+    amounts = [_line_amounts(line, currency, i) for i, line in enumerate(data.lines)]
+    return [
+        line_model(
+            **{link: document},
+            description=line.description[:200],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=amount,
+            sales_tax_code=line.sales_tax_code,
+            tax_amount=tax,
+            account=line.account,
+        )
+        for line, (amount, tax) in zip(data.lines, amounts, strict=True)
+    ]
+
+
+def _draft_locked(document: SalesDocument, actor: Actor, verb: str) -> SalesDocument:
+    document = (
+        type(document)
+        .objects.select_for_update(of=("self",))
+        .select_related("legal_entity")
+        .get(pk=document.pk)
+    )
+    ensure_can_act(actor, document.legal_entity)
+    if document.status != DocumentStatus.DRAFT:
+        raise InvalidTransition(
+            f"{document._meta.verbose_name.capitalize()} {document.number} is "
+            f"{document.get_status_display().lower()}: it cannot be {verb}.",
+            field="status",
+        )
+    return document
+
+
+@transaction.atomic
+def document_update(*, document: SalesDocument, data: DocumentInput, actor: Actor):
+    """Replace a draft's header and lines (a posted document is never changed)."""
+    document = _draft_locked(document, actor, "changed")
+    if data.legal_entity.pk != document.legal_entity_id:
+        raise InvalidInput("A document cannot move to another legal entity.", field="legal_entity")
+    is_credit_note = isinstance(document, CreditNote)
+    if data.invoice is not None and not is_credit_note:
+        raise InvalidInput("Only a credit note refers to an invoice.", field="invoice")
+    currency = _validate(data, actor)
+    line_model, link = (
+        (CreditNoteLine, "credit_note") if is_credit_note else (InvoiceLine, "invoice")
+    )
+    lines = _lines_build(line_model, link, document, data, currency)
+    before = {"customer": document.customer, "date": document.date, "total": document.total}
+    document.customer = data.customer
+    document.date = data.date
+    document.due_date = data.due_date
+    document.currency = currency
+    document.payment_terms = data.payment_terms or data.customer.payment_terms
+    document.cash_discount = data.cash_discount or (
+        None if is_credit_note else data.customer.cash_discount
+    )
+    document.description = data.description[:200]
+    document.total = sum((x.amount + x.tax_amount for x in lines), ZERO)
+    document.tax_amount = sum((x.tax_amount for x in lines), ZERO)
+    if is_credit_note:
+        document.invoice = data.invoice
+    document.save()
+    document.lines.all().delete()
+    line_model.objects.bulk_create(lines)
+    after = {"customer": document.customer, "date": document.date, "total": document.total}
+    audit_record(
+        actor=actor,
+        action=f"{document._meta.model_name}.changed",
+        obj=document,
+        changes={k: (before[k], after[k]) for k in before if before[k] != after[k]},
+        legal_entity=document.legal_entity,
+    )
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: SalesDocument, actor: Actor) -> None:
+    """Delete a draft (a posted document is corrected by a credit note instead)."""
+    document = _draft_locked(document, actor, "deleted")
+    audit_record(
+        actor=actor,
+        action=f"{document._meta.model_name}.deleted",
+        obj=document,
+        changes={"status": (document.status, None)},
+        legal_entity=document.legal_entity,
+    )
+    document.lines.all().delete()
+    document.delete()
 
 
 @transaction.atomic

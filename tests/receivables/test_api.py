@@ -58,7 +58,8 @@ def test_invoice_draft_then_post(client, fabrikam):
     assert posted.status_code == 200
     assert posted.json()["status"] == "posted" and posted.json()["number"] == "FAB-INV00000001"
     again = client.post(f"/api/v1/invoices/{body['id']}/post/", format="json")
-    assert again.status_code == 409
+    assert again.status_code == 400
+    assert again.json()["fields"] == {"status": ["Invoice FAB-INV00000001 is already posted."]}
     assert again.json()["code"] == "invalid_status_transition"
     assert Voucher.objects.count() == 1
 
@@ -284,3 +285,21 @@ def test_bulk_with_one_bad_row_reports_it_by_index(client, fabrikam):
     assert response.json()["fields"] == {
         "payments": {"0": {"amount": ["The amount must be greater than zero."]}}
     }
+
+
+def test_draft_can_be_replaced_and_deleted_but_not_once_posted(client, fabrikam):
+    draft = client.post("/api/v1/invoices/", invoice_payload(post=False), format="json").json()
+    changed = client.put(f"/api/v1/invoices/{draft['id']}/", invoice_payload(
+        lines=[{"description": "A", "amount": "10.00"}, {"description": "B", "amount": "5.50"}]),
+        format="json")
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["total"] == "15.50" and changed.json()["status"] == "draft"
+    assert len(changed.json()["lines"]) == 2
+    assert client.delete(f"/api/v1/invoices/{draft['id']}/").status_code == 204
+    assert Invoice.objects.count() == 0
+    posted = client.post("/api/v1/invoices/", invoice_payload(), format="json").json()
+    response = client.put(f"/api/v1/invoices/{posted['id']}/", invoice_payload(), format="json")
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Invoice FAB-INV00000001 is posted: it cannot be changed.")
+    assert client.delete(f"/api/v1/invoices/{posted['id']}/").status_code == 400
