@@ -9,6 +9,7 @@ urlpatterns = [
     path("invoices/new/", views.document_new, {"kind": "invoice"}, name="invoices-new"),
     path("invoices/totals/", views.document_totals, {"kind": "invoice"}, name="invoices-totals"),
     path("invoices/<int:pk>/", views.document_detail, {"kind": "invoice"}, name="invoices-detail"),
+    path("invoices/<int:pk>/edit/", views.document_new, {"kind": "invoice"}, name="invoices-edit"),
     path("invoices/<int:pk>/post/", views.document_post, {"kind": "invoice"}, name="invoices-post"),
     path("credit-notes/", views.document_list, {"kind": "credit_note"}, name="credit_notes-list"),
     path("credit-notes/new/", views.document_new, {"kind": "credit_note"}, name="credit_notes-new"),
@@ -23,6 +24,12 @@ urlpatterns = [
         views.document_detail,
         {"kind": "credit_note"},
         name="credit_notes-detail",
+    ),
+    path(
+        "credit-notes/<int:pk>/edit/",
+        views.document_new,
+        {"kind": "credit_note"},
+        name="credit_notes-edit",
     ),
     path(
         "credit-notes/<int:pk>/post/",

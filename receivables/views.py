@@ -30,6 +30,7 @@ from .services import (
     credit_note_create,
     credit_note_post,
     document_preview,
+    document_update,
     invoice_create,
     invoice_post,
     payments_post,
@@ -211,28 +212,65 @@ def _attach_error(error: ApplicationError, form, formset, line_index: list[int])
     form.add_error(field, error.message)
 
 
-def document_new(request, kind: str):
+def _initial(document) -> tuple[dict, list[dict]]:
+    header = {
+        "customer": document.customer_id,
+        "date": document.date,
+        "due_date": document.due_date,
+        "currency": document.currency,
+        "payment_terms": document.payment_terms_id,
+        "cash_discount": document.cash_discount_id,
+        "description": document.description,
+    }
+    if isinstance(document, CreditNote):
+        header["invoice"] = document.invoice_id
+    lines = [
+        {
+            "description": x.description,
+            "quantity": x.quantity,
+            "unit_price": x.unit_price,
+            "amount": None if x.unit_price is not None else x.amount,
+            "sales_tax_code": x.sales_tax_code_id,
+        }
+        for x in document.lines.all()
+    ]
+    return header, lines
+
+
+def document_new(request, kind: str, pk: int | None = None):
+    """Enter a new document, or change a draft (``pk``); save as a draft or post."""
     spec = KINDS[kind]
     entity = _entity(request)
     credit_note = kind == "credit_note"
+    draft = None
+    if pk is not None:
+        draft = _document_or_404(request, kind, pk)
+        if draft.status != "draft":
+            messages.error(
+                request, f"{spec['label']} {draft.number} is posted: it cannot be changed."
+            )
+            return redirect(f"{spec['url'].replace('-', '_')}-detail", pk=pk)
+        entity = draft.legal_entity
     if request.method == "POST":
-        form = spec["form"](request.POST, legal_entity=entity)
-        formset = DocumentLineFormSet(request.POST, prefix="lines")
-        if "add_line" in request.POST:
-            data = request.POST.copy()
+        data = request.POST
+        if "add_line" in data:
+            data = data.copy()
             data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", 0)) + 1)
-            form = spec["form"](data, legal_entity=entity)
-            formset = DocumentLineFormSet(data, prefix="lines")
-        elif form.is_valid() and formset.is_valid():
+        form = spec["form"](data, legal_entity=entity)
+        formset = DocumentLineFormSet(data, prefix="lines")
+        if "add_line" not in data and form.is_valid() and formset.is_valid():
             filled = _filled_lines(formset)
+            document_input = _document_input(
+                form, [d for _, d in filled], entity, credit_note=credit_note
+            )
             try:
                 with transaction.atomic():
-                    document = spec["create"](
-                        data=_document_input(
-                            form, [d for _, d in filled], entity, credit_note=credit_note
-                        ),
-                        actor=request.user,
-                    )
+                    if draft is None:
+                        document = spec["create"](data=document_input, actor=request.user)
+                    else:
+                        document = document_update(
+                            document=draft, data=document_input, actor=request.user
+                        )
                     if "post" in request.POST:
                         post = spec["post"]
                         document = (
@@ -246,6 +284,10 @@ def document_new(request, kind: str):
                 verb = "posted" if document.status == "posted" else "saved as a draft"
                 messages.success(request, f"{spec['label']} {document} {verb}.")
                 return redirect(f"{spec['url'].replace('-', '_')}-detail", pk=document.pk)
+    elif draft is not None:
+        header, lines = _initial(draft)
+        form = spec["form"](initial=header, legal_entity=entity)
+        formset = DocumentLineFormSet(prefix="lines", initial=lines)
     else:
         form = spec["form"](legal_entity=entity, initial={"date": _today()})
         formset = DocumentLineFormSet(prefix="lines")
@@ -258,6 +300,7 @@ def document_new(request, kind: str):
             "entity": entity,
             "spec": spec,
             "kind": kind,
+            "draft": draft,
         },
     )
 
