@@ -289,9 +289,13 @@ def test_bulk_with_one_bad_row_reports_it_by_index(client, fabrikam):
 
 def test_draft_can_be_replaced_and_deleted_but_not_once_posted(client, fabrikam):
     draft = client.post("/api/v1/invoices/", invoice_payload(post=False), format="json").json()
-    changed = client.put(f"/api/v1/invoices/{draft['id']}/", invoice_payload(
-        lines=[{"description": "A", "amount": "10.00"}, {"description": "B", "amount": "5.50"}]),
-        format="json")
+    changed = client.put(
+        f"/api/v1/invoices/{draft['id']}/",
+        invoice_payload(
+            lines=[{"description": "A", "amount": "10.00"}, {"description": "B", "amount": "5.50"}]
+        ),
+        format="json",
+    )
     assert changed.status_code == 200, changed.json()
     assert changed.json()["total"] == "15.50" and changed.json()["status"] == "draft"
     assert len(changed.json()["lines"]) == 2
@@ -301,5 +305,6 @@ def test_draft_can_be_replaced_and_deleted_but_not_once_posted(client, fabrikam)
     response = client.put(f"/api/v1/invoices/{posted['id']}/", invoice_payload(), format="json")
     assert response.status_code == 400
     assert response.json()["message"] == (
-        "Invoice FAB-INV00000001 is posted: it cannot be changed.")
+        "Invoice FAB-INV00000001 is posted: it cannot be changed."
+    )
     assert client.delete(f"/api/v1/invoices/{posted['id']}/").status_code == 400
