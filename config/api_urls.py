@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from entities import api as entities_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
+from settlement import api as settlement_api
 
 router = DefaultRouter()
 router.register("legal-entities", ledger_api.LegalEntityViewSet, basename="legal-entity")
@@ -27,5 +28,6 @@ router.register("payments", receivables_api.PaymentViewSet, basename="payment")
 router.register(
     "open-transactions", receivables_api.OpenTransactionViewSet, basename="open-transaction"
 )
+router.register("settlements", settlement_api.SettlementViewSet, basename="settlement")
 
 urlpatterns = router.urls

@@ -1,0 +1,231 @@
+"""REST API of the settlement room: settle, preview, list, reverse."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField
+from entities.idempotency import idempotent
+from entities.money import format_amount
+
+from .models import Settlement, SettlementLine
+from .selectors import settlements_for_user
+from .services import (
+    SettlementLineInput,
+    settlement_create,
+    settlement_preview,
+    settlement_reverse,
+)
+
+
+class SettlementLineInputSerializer(serializers.Serializer):
+    transaction = serializers.IntegerField(min_value=1, help_text="Open transaction id")
+    amount = AmountField(
+        required=False,
+        allow_null=True,
+        help_text="Cash part to settle (positive); default: all it can",
+    )
+    cash_discount = AmountField(
+        required=False, allow_null=True, help_text="Cash discount to take on an invoice (positive)"
+    )
+    full_settlement = serializers.BooleanField(required=False, default=False)
+
+
+class SettlementCreateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    primary_payment = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    lines = SettlementLineInputSerializer(many=True, allow_empty=False, max_length=5000)
+
+    def inputs(self) -> dict:
+        data = self.validated_data
+        return {
+            "lines": [
+                SettlementLineInput(
+                    transaction=line["transaction"],
+                    amount=line.get("amount"),
+                    cash_discount=line.get("cash_discount"),
+                    full_settlement=line.get("full_settlement", False),
+                )
+                for line in data["lines"]
+            ],
+            "on": data["date"],
+            "primary": data.get("primary_payment"),
+        }
+
+
+class SettlementLineSerializer(serializers.ModelSerializer):
+    transaction = serializers.IntegerField(source="open_transaction_id")
+    document_number = serializers.CharField(source="open_transaction.document_number")
+    legal_entity = serializers.CharField(source="open_transaction.legal_entity.code")
+    currency = serializers.CharField(source="open_transaction.currency")
+    settled_amount = AmountField(currency_source="open_transaction.currency")
+    cash_discount = AmountField(currency_source="open_transaction.currency")
+    payment_difference = AmountField(currency_source="open_transaction.currency")
+    amount = AmountField(currency_source="open_transaction.currency")
+    accounting_amount = AmountField(
+        currency_source="open_transaction.legal_entity.accounting_currency"
+    )
+    fx_difference = AmountField(currency_source="open_transaction.legal_entity.accounting_currency")
+
+    class Meta:
+        model = SettlementLine
+        fields = [
+            "transaction",
+            "document_number",
+            "legal_entity",
+            "currency",
+            "settled_amount",
+            "cash_discount",
+            "payment_difference",
+            "full_settlement",
+            "amount",
+            "accounting_amount",
+            "fx_difference",
+        ]
+
+
+class SettlementSerializer(serializers.ModelSerializer):
+    party = serializers.CharField(source="party.number")
+    primary_payment = serializers.IntegerField(source="primary_payment_id", allow_null=True)
+    lines = SettlementLineSerializer(many=True)
+    vouchers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    reversal_vouchers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+
+    class Meta:
+        model = Settlement
+        fields = [
+            "id",
+            "party",
+            "date",
+            "currency",
+            "primary_payment",
+            "status",
+            "lines",
+            "vouchers",
+            "reversal_vouchers",
+            "created_by",
+            "created_at",
+            "reversed_on",
+        ]
+        read_only_fields = fields
+
+
+class SettlementReverseSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+
+
+class PreviewLineSerializer(serializers.Serializer):
+    transaction = serializers.IntegerField()
+    document_number = serializers.CharField()
+    settled_amount = serializers.CharField()
+    cash_discount = serializers.CharField()
+    payment_difference = serializers.CharField()
+    open_amount_after = serializers.CharField()
+
+
+class PreviewPostingSerializer(serializers.Serializer):
+    legal_entity = serializers.CharField()
+    posting_type = serializers.CharField()
+    counterparty = serializers.CharField(allow_null=True)
+    currency = serializers.CharField()
+    amount = serializers.CharField()
+    accounting_amount = serializers.CharField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    lines = PreviewLineSerializer(many=True)
+    postings = PreviewPostingSerializer(many=True)
+
+
+def preview_data(plan) -> dict:
+    lines = []
+    for item in plan.items:
+        ot = plan.transactions[item.key]
+        sign = 1 if item.is_debit else -1
+        after = ot.open_amount - sign * item.reduction
+        lines.append(
+            {
+                "transaction": ot.pk,
+                "document_number": ot.document_number,
+                "settled_amount": format_amount(sign * item.cash, ot.currency),
+                "cash_discount": format_amount(sign * item.discount, ot.currency),
+                "payment_difference": format_amount(sign * item.difference, ot.currency),
+                "open_amount_after": format_amount(after, ot.currency),
+            }
+        )
+    postings = []
+    for voucher in plan.vouchers:
+        accounting_currency = voucher.legal_entity.accounting_currency
+        for line in voucher.lines:
+            postings.append(
+                {
+                    "legal_entity": voucher.legal_entity.code,
+                    "posting_type": line.posting_type,
+                    "counterparty": line.counterparty.code if line.counterparty else None,
+                    "currency": line.currency,
+                    "amount": format_amount(line.amount, line.currency),
+                    "accounting_amount": format_amount(line.accounting_amount, accounting_currency),
+                }
+            )
+    return {"lines": lines, "postings": postings}
+
+
+class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Settle open transactions of one party, in any of its entities and accounts: every
+    voucher in every entity and every open amount change in one database transaction."""
+
+    serializer_class = SettlementSerializer
+    queryset = Settlement.objects.none()
+    filterset_fields = {"party__number": ["exact"], "status": ["exact"], "date": ["gte", "lte"]}
+
+    def get_queryset(self):
+        return settlements_for_user(self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(
+        request=SettlementCreateSerializer,
+        responses={201: SettlementSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    def create(self, request):
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request):
+        data = SettlementCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        settlement = settlement_create(**data.inputs(), actor=request.user)
+        return Response(
+            SettlementSerializer(self.get_queryset().get(pk=settlement.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=SettlementCreateSerializer, responses={200: PreviewSerializer})
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        """What the settlement would do (amounts per line, postings per entity); nothing is
+        written."""
+        data = SettlementCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = settlement_preview(**data.inputs(), actor=request.user)
+        return Response(preview_data(plan))
+
+    @extend_schema(
+        request=SettlementReverseSerializer,
+        responses={200: SettlementSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Post reversing vouchers and restore the open amounts exactly."""
+        settlement = self.get_object()
+        data = SettlementReverseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def run():
+            settlement_reverse(
+                settlement=settlement, actor=request.user, on=data.validated_data.get("date")
+            )
+            return Response(SettlementSerializer(self.get_queryset().get(pk=settlement.pk)).data)
+
+        return idempotent(request, run)

@@ -1,0 +1,305 @@
+"""Writes of the settlement room: ``settlement_create`` (one database transaction for every
+voucher in every entity and every open-amount change), ``settlement_reverse``, and
+``settlement_preview`` (the same computation without writing, for the Settle transactions page).
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from django.db import OperationalError, transaction
+from django.db.models import Prefetch
+
+from entities.money import ZERO
+from entities.selectors import RateBook
+from entities.services import Actor, audit_record, ensure_can_act
+from ledger.services import VoucherInput, voucher_reverse, vouchers_post
+from receivables.models import OpenTransaction, OpenTransactionDiscount
+
+from ..exceptions import SettlementAlreadyReversed, SettlementConflict, SettlementInvalid
+from ..models import Settlement, SettlementLine
+from .allocation import Item, Pairing, allocate, effective_discount
+from .posting import Valued, build_vouchers
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass(frozen=True)
+class SettlementLineInput:
+    transaction: int  # open transaction id
+    amount: Decimal | None = None  # cash part to settle (magnitude)
+    cash_discount: Decimal | None = None  # discount to take on a debit (magnitude)
+    full_settlement: bool = False
+
+
+@dataclass
+class SettlementPlan:
+    """What a settlement does, before or without writing it."""
+
+    items: list[Item]
+    transactions: dict[int, OpenTransaction]
+    pairings: list[Pairing]
+    vouchers: list[VoucherInput]
+    values: dict[int, Valued]
+    fx_by_transaction: dict[int, Decimal]
+
+    def item(self, transaction_id: int) -> Item:
+        return next(i for i in self.items if i.key == transaction_id)
+
+
+def _lock(ids: list[int], *, lock: bool) -> dict[int, OpenTransaction]:
+    qs = (
+        OpenTransaction.objects.filter(pk__in=ids)
+        .select_related("legal_entity", "customer", "party")
+        .prefetch_related(
+            Prefetch("cash_discounts", queryset=OpenTransactionDiscount.objects.order_by("until"))
+        )
+        .order_by("pk")
+    )
+    if lock:
+        # Rows are locked in primary-key order without waiting: a settlement that finds one of
+        # its transactions held by another is refused at once (409), never deadlocked.
+        qs = qs.select_for_update(nowait=True, of=("self",))
+    try:
+        return {ot.pk: ot for ot in qs}
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise SettlementConflict(
+                "Another settlement is changing these transactions right now; try again.",
+                field="lines",
+            ) from None
+        raise
+
+
+def _item(ot: OpenTransaction, line: SettlementLineInput, on: date, primary_id) -> Item:
+    entity = ot.legal_entity
+    is_debit = ot.amount > 0
+    open_amount = abs(ot.open_amount)
+    available, rate = ZERO, ZERO
+    period = next((d for d in ot.cash_discounts.all() if d.until >= on), None)
+    if period is not None:
+        available, rate = effective_discount(
+            open_amount=open_amount,
+            amount=abs(ot.amount),
+            amount_before_tax=abs(ot.amount_before_tax),
+            percent=period.percent,
+            base_includes_tax=entity.cash_discount_base_includes_tax,
+            currency=ot.currency,
+        )
+    return Item(
+        key=ot.pk,
+        is_debit=is_debit,
+        is_payment=ot.kind == OpenTransaction.Kind.PAYMENT,
+        currency=ot.currency,
+        open=open_amount,
+        due_date=ot.due_date,
+        date=ot.date,
+        number=ot.document_number,
+        discount_available=min(available, open_amount),
+        discount_rate=rate,
+        partial_discount_allowed=entity.cash_discount_on_partial_payments,
+        max_underpayment=entity.max_underpayment,
+        max_overpayment=entity.max_overpayment,
+        amount_given=line.amount,
+        discount_given=line.cash_discount,
+        full_settlement=line.full_settlement,
+        primary=ot.pk == primary_id,
+    )
+
+
+def _plan(
+    *,
+    lines: list[SettlementLineInput],
+    on: date,
+    primary: int | None,
+    actor: Actor,
+    lock: bool,
+) -> SettlementPlan:
+    if not lines:
+        raise SettlementInvalid("Mark the transactions to settle.", field="lines")
+    ids = [line.transaction for line in lines]
+    if len(set(ids)) != len(ids):
+        raise SettlementInvalid("A transaction is marked twice.", field="lines")
+    transactions = _lock(ids, lock=lock)
+    missing = [i for i in ids if i not in transactions]
+    if missing:
+        raise SettlementInvalid(f"No open transaction {missing[0]}.", field="lines")
+    for ot in transactions.values():
+        ensure_can_act(actor, ot.legal_entity, field="lines")
+    parties = {ot.party_id for ot in transactions.values()}
+    if len(parties) > 1:
+        numbers = sorted({ot.party.number for ot in transactions.values()})
+        raise SettlementInvalid(
+            f"The transactions belong to different parties ({', '.join(numbers)}); a "
+            "settlement closes transactions of one party.",
+            field="lines",
+        )
+    currencies = {ot.currency for ot in transactions.values()}
+    if len(currencies) > 1:
+        raise SettlementInvalid(
+            f"The transactions are in different currencies ({', '.join(sorted(currencies))}); "
+            "settle transactions of one currency together.",
+            field="lines",
+        )
+    for ot in transactions.values():
+        if ot.open_amount == 0:
+            raise SettlementInvalid(f"Transaction {ot.document_number} is closed.", field="lines")
+        if on < ot.date:
+            raise SettlementInvalid(
+                f"The settlement date {on} is before the date of {ot.document_number} ({ot.date}).",
+                field="date",
+            )
+    if primary is not None:
+        chosen = transactions.get(primary)
+        if chosen is None or chosen.kind != OpenTransaction.Kind.PAYMENT:
+            raise SettlementInvalid(
+                "The primary payment must be one of the marked payments.",
+                field="primary_payment",
+            )
+    items = [_item(transactions[line.transaction], line, on, primary) for line in lines]
+    pairings = allocate(items)
+    rates = RateBook()
+    vouchers, values, fx = build_vouchers(
+        settlement_date=on,
+        items=items,
+        transactions=transactions,
+        pairings=pairings,
+        primary=transactions.get(primary) if primary else None,
+        rates=rates,
+        source="settlement",
+        description="Settlement",
+    )
+    return SettlementPlan(items, transactions, pairings, vouchers, values, fx)
+
+
+def settlement_preview(
+    *, lines: list[SettlementLineInput], on: date, primary: int | None, actor: Actor
+) -> SettlementPlan:
+    """What settling would do, without locking or writing anything."""
+    return _plan(lines=lines, on=on, primary=primary, actor=actor, lock=False)
+
+
+@transaction.atomic
+def settlement_create(
+    *, lines: list[SettlementLineInput], on: date, primary: int | None, actor: Actor
+) -> Settlement:
+    """Settle marked open transactions of one party, in one database transaction."""
+    plan = _plan(lines=lines, on=on, primary=primary, actor=actor, lock=True)
+    any_ot = next(iter(plan.transactions.values()))
+    settlement = Settlement.objects.create(
+        party_id=any_ot.party_id,
+        currency=any_ot.currency,
+        date=on,
+        primary_payment_id=primary,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    posted = vouchers_post(
+        vouchers=[
+            replace(v, source_key=f"settlement:{settlement.pk}:{v.legal_entity.code}")
+            for v in plan.vouchers
+        ],
+        actor=actor,
+    )
+    settlement.vouchers.add(*posted)
+
+    changed, settlement_lines = [], []
+    for item in plan.items:
+        ot = plan.transactions[item.key]
+        sign = 1 if item.is_debit else -1
+        value = plan.values[item.key]
+        if item.reduction:
+            ot.open_amount -= sign * item.reduction
+            ot.open_accounting_amount -= sign * value.total
+            ot.closed_on = on if ot.open_amount == 0 else None
+            changed.append(ot)
+        settlement_lines.append(
+            SettlementLine(
+                settlement=settlement,
+                open_transaction=ot,
+                settled_amount=sign * item.cash,
+                cash_discount=sign * item.discount,
+                payment_difference=sign * item.difference,
+                full_settlement=item.full_settlement,
+                amount=sign * item.reduction,
+                accounting_amount=sign * value.total,
+                fx_difference=-plan.fx_by_transaction.get(item.key, ZERO),
+            )
+        )
+    OpenTransaction.objects.bulk_update(
+        changed, ["open_amount", "open_accounting_amount", "closed_on"]
+    )
+    SettlementLine.objects.bulk_create(settlement_lines)
+    audit_record(
+        actor=actor,
+        action="settlement.posted",
+        obj=settlement,
+        changes={
+            ot.document_number: (
+                str(ot.open_amount + (1 if ot.amount > 0 else -1) * plan.item(ot.pk).reduction),
+                str(ot.open_amount),
+            )
+            for ot in changed
+        },
+    )
+    return settlement
+
+
+@transaction.atomic
+def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None = None):
+    """Post reversing vouchers and restore every open amount exactly."""
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if settlement.status != Settlement.Status.POSTED:
+        raise SettlementAlreadyReversed(
+            f"Settlement {settlement.pk} is already reversed.", field="settlement"
+        )
+    lines = list(settlement.lines.all())
+    transactions = _lock([line.open_transaction_id for line in lines], lock=True)
+    for ot in transactions.values():
+        ensure_can_act(actor, ot.legal_entity, field="settlement")
+    reversal_date = on or settlement.date
+    reversals = [
+        voucher_reverse(
+            voucher=voucher,
+            actor=actor,
+            on=reversal_date,
+            audit=False,
+            source_key=f"settlement-reversal:{settlement.pk}:{voucher.legal_entity.code}",
+        )
+        for voucher in settlement.vouchers.select_related("legal_entity").order_by(
+            "legal_entity_id", "pk"
+        )
+    ]
+    for line in lines:
+        ot = transactions[line.open_transaction_id]
+        ot.open_amount += line.amount
+        ot.open_accounting_amount += line.accounting_amount
+        ot.closed_on = None if ot.open_amount != 0 else ot.closed_on
+        if abs(ot.open_amount) > abs(ot.amount):
+            raise SettlementInvalid(
+                f"Transaction {ot.document_number} would reopen above its amount.",
+                field="settlement",
+            )
+    OpenTransaction.objects.bulk_update(
+        transactions.values(), ["open_amount", "open_accounting_amount", "closed_on"]
+    )
+    settlement.status = Settlement.Status.REVERSED
+    settlement.reversed_by = actor if actor and actor.is_authenticated else None
+    settlement.reversed_on = reversal_date
+    settlement.save(update_fields=["status", "reversed_by", "reversed_on"])
+    settlement.reversal_vouchers.add(*reversals)
+    audit_record(
+        actor=actor,
+        action="settlement.reversed",
+        obj=settlement,
+        changes={"status": (Settlement.Status.POSTED, Settlement.Status.REVERSED)},
+    )
+    return settlement
+
+
+__all__ = [
+    "SettlementLineInput",
+    "SettlementPlan",
+    "settlement_create",
+    "settlement_preview",
+    "settlement_reverse",
+]

@@ -1,0 +1,222 @@
+"""How a settlement closes marked open transactions against each other (no database writes).
+
+Amounts here are magnitudes in the transaction currency. Debits (invoices, interest notes) are
+taken in the order of SPEC section 5 (due date, document date, the better cash discount
+available on the settlement date, document number); credits (the primary payment first, then
+by due date, date and number) pay them. For each debit:
+
+- the cash it needs is its amount to settle, or its open amount less the cash discount it may
+  take (the one given for it, else the one available on the settlement date);
+- when the credits cover that cash, the debit takes its discount (the full one when it closes;
+  when an amount to settle leaves it partly open, the partial-payment discount if the entity
+  allows it);
+- when they fall short by no more than the invoice entity's maximum underpayment, the debit
+  closes with the full discount and the shortfall as payment difference;
+- otherwise it stays partly open, with the partial-payment discount ``cash ÷ (1 − p) × p`` when
+  the entity allows it;
+- a full-settlement mark closes it anyway, the remainder being an extra cash discount.
+
+A payment left with a remainder no larger than its entity's maximum overpayment closes with a
+payment difference; a credit note that carries a (negative) cash discount closes with it when
+its amount to settle is used in full.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from entities.money import ZERO, quantize
+
+from ..exceptions import SettlementInvalid
+
+
+@dataclass
+class Item:
+    """One marked open transaction, as read under lock, and what the settlement does to it."""
+
+    key: int
+    is_debit: bool
+    is_payment: bool
+    currency: str
+    open: Decimal
+    due_date: date
+    date: date
+    number: str
+    discount_available: Decimal = ZERO  # on the settlement date, for the current open amount
+    discount_rate: Decimal = ZERO  # effective fraction of the open amount (p)
+    partial_discount_allowed: bool = False
+    max_underpayment: Decimal = ZERO
+    max_overpayment: Decimal = ZERO
+    amount_given: Decimal | None = None
+    discount_given: Decimal | None = None
+    full_settlement: bool = False
+    primary: bool = False
+    # results
+    cash: Decimal = ZERO
+    discount: Decimal = ZERO
+    difference: Decimal = ZERO
+
+    @property
+    def reduction(self) -> Decimal:
+        return self.cash + self.discount + self.difference
+
+    @property
+    def closes(self) -> bool:
+        return self.reduction == self.open
+
+
+@dataclass
+class Pairing:
+    credit: Item
+    debit: Item
+    amount: Decimal
+    values: dict = field(default_factory=dict)  # filled by the posting step
+
+
+def effective_discount(
+    *,
+    open_amount: Decimal,
+    amount: Decimal,
+    amount_before_tax: Decimal,
+    percent: Decimal,
+    base_includes_tax: bool,
+    currency: str,
+) -> tuple[Decimal, Decimal]:
+    """(discount available on the open amount, its effective fraction p of the open amount).
+
+    The base excludes sales tax by default: p = percent × amount before tax ÷ total.
+    """
+    if percent <= 0:
+        return ZERO, ZERO
+    if base_includes_tax or amount == 0:
+        p = percent / 100
+        return quantize(open_amount * percent / 100, currency), p
+    p = percent * amount_before_tax / (100 * amount)
+    return quantize(open_amount * percent * amount_before_tax / (100 * amount), currency), p
+
+
+def _partial_discount(item: Item, cash: Decimal) -> Decimal:
+    """cash ÷ (1 − p) × p, rounded, never more than the full discount available."""
+    if not item.partial_discount_allowed or item.discount_rate <= 0 or cash <= 0:
+        return ZERO
+    discount = quantize(cash / (1 - item.discount_rate) * item.discount_rate, item.currency)
+    return min(discount, item.discount_available, item.open - cash)
+
+
+def _debit_order(item: Item):
+    return (item.due_date, item.date, -item.discount_available, item.number, item.key)
+
+
+def _credit_order(item: Item):
+    return (not item.primary, item.due_date, item.date, item.number, item.key)
+
+
+def _check_given(item: Item) -> None:
+    where = f"transaction {item.number}"
+    if item.amount_given is not None and item.amount_given <= 0:
+        raise SettlementInvalid(
+            f"{where}: the amount to settle must be greater than zero.", field="lines"
+        )
+    if item.discount_given is not None:
+        if not item.is_debit:
+            raise SettlementInvalid(
+                f"{where}: a cash discount to take is given on invoices only.", field="lines"
+            )
+        if item.discount_given < 0:
+            raise SettlementInvalid(
+                f"{where}: the cash discount cannot be negative.", field="lines"
+            )
+        if item.discount_given > item.discount_available:
+            raise SettlementInvalid(
+                f"{where}: cash discount {item.discount_given} is more than the "
+                f"{item.discount_available} available on the settlement date.",
+                field="lines",
+            )
+    taken = (item.amount_given or ZERO) + (item.discount_given or ZERO)
+    if taken > item.open:
+        raise SettlementInvalid(
+            f"{where}: {taken} to settle is more than its open amount {item.open}.",
+            field="lines",
+        )
+
+
+def allocate(items: list[Item]) -> list[Pairing]:
+    """Decide cash, discount and difference of every item; return who paid whom."""
+    for item in items:
+        _check_given(item)
+    debits = sorted((i for i in items if i.is_debit), key=_debit_order)
+    credits = sorted((i for i in items if not i.is_debit), key=_credit_order)
+    if not debits or not credits:
+        raise SettlementInvalid(
+            "Mark at least one debit (invoice) and one credit (payment or credit note).",
+            field="lines",
+        )
+    supply: dict[int, Decimal] = {}
+    for credit in credits:
+        if credit.amount_given is not None:
+            supply[credit.key] = credit.amount_given
+        else:
+            supply[credit.key] = credit.open - credit.discount_available
+    targets = dict(supply)
+
+    pairings: list[Pairing] = []
+    for debit in debits:
+        full_discount = (
+            debit.discount_given if debit.discount_given is not None else debit.discount_available
+        )
+        if debit.amount_given is not None:
+            target = debit.amount_given
+        else:
+            target = debit.open - full_discount
+        available = sum(supply.values(), ZERO)
+        cash = min(target, available)
+        if cash <= 0 and not debit.full_settlement:
+            continue
+        discount = difference = ZERO
+        if cash == target:
+            if debit.discount_given is not None:
+                discount = debit.discount_given
+            elif target + full_discount == debit.open:
+                discount = full_discount
+            else:
+                discount = _partial_discount(debit, cash)
+        elif debit.amount_given is None and target - cash <= debit.max_underpayment:
+            discount, difference = full_discount, target - cash
+        else:
+            discount = _partial_discount(debit, cash)
+        remainder = debit.open - cash - discount - difference
+        if debit.full_settlement and remainder > 0:
+            discount += remainder
+        debit.cash, debit.discount, debit.difference = cash, discount, difference
+        left = cash
+        for credit in credits:
+            if left == 0:
+                break
+            take = min(supply[credit.key], left)
+            if take > 0:
+                pairings.append(Pairing(credit=credit, debit=debit, amount=take))
+                supply[credit.key] -= take
+                left -= take
+
+    for credit in credits:
+        used = targets[credit.key] - supply[credit.key]
+        credit.cash = used
+        if used == 0:
+            continue
+        if credit.discount_available > 0:
+            if credit.amount_given is None and supply[credit.key] == 0:
+                credit.discount = credit.discount_available
+            else:
+                credit.discount = _partial_discount(credit, used)
+        rest = credit.open - credit.cash - credit.discount
+        if (
+            credit.is_payment
+            and credit.amount_given is None
+            and 0 < rest <= credit.max_overpayment
+            and all(d.closes for d in debits)
+        ):
+            credit.difference = rest
+
+    if not pairings and not any(i.reduction for i in items):
+        raise SettlementInvalid("The settlement would close nothing.", field="lines")
+    return pairings
