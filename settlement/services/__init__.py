@@ -100,6 +100,8 @@ def _item(ot: OpenTransaction, line: SettlementLineInput, on: date, primary_id) 
         partial_discount_allowed=entity.cash_discount_on_partial_payments,
         max_underpayment=entity.max_underpayment,
         max_overpayment=entity.max_overpayment,
+        rate=ot.rate,
+        accounting_currency=entity.accounting_currency,
         amount_given=line.amount,
         discount_given=line.cash_discount,
         full_settlement=line.full_settlement,

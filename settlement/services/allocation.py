@@ -10,8 +10,9 @@ by due date, date and number) pay them. For each debit:
 - when the credits cover that cash, the debit takes its discount (the full one when it closes;
   when an amount to settle leaves it partly open, the partial-payment discount if the entity
   allows it);
-- when they fall short by no more than the invoice entity's maximum underpayment, the debit
-  closes with the full discount and the shortfall as payment difference;
+- when they fall short by no more than the invoice entity's maximum underpayment (in its
+  accounting currency), the debit closes with the full discount and the shortfall as payment
+  difference;
 - otherwise it stays partly open, with the partial-payment discount ``cash ÷ (1 − p) × p`` when
   the entity allows it;
 - a full-settlement mark closes it anyway, the remainder being an extra cash discount.
@@ -45,8 +46,10 @@ class Item:
     discount_available: Decimal = ZERO  # on the settlement date, for the current open amount
     discount_rate: Decimal = ZERO  # effective fraction of the open amount (p)
     partial_discount_allowed: bool = False
-    max_underpayment: Decimal = ZERO
+    max_underpayment: Decimal = ZERO  # in accounting currency, like the entity's parameter
     max_overpayment: Decimal = ZERO
+    rate: Decimal = Decimal(1)  # transaction currency → the entity's accounting currency
+    accounting_currency: str = ""
     amount_given: Decimal | None = None
     discount_given: Decimal | None = None
     full_settlement: bool = False
@@ -55,6 +58,11 @@ class Item:
     cash: Decimal = ZERO
     discount: Decimal = ZERO
     difference: Decimal = ZERO
+
+    def within(self, tolerance: Decimal, remainder: Decimal) -> bool:
+        """A remainder within a tolerance set in accounting currency."""
+        currency = self.accounting_currency or self.currency
+        return quantize(remainder * self.rate, currency) <= tolerance
 
     @property
     def reduction(self) -> Decimal:
@@ -180,7 +188,7 @@ def allocate(items: list[Item]) -> list[Pairing]:
                 discount = full_discount
             else:
                 discount = _partial_discount(debit, cash)
-        elif debit.amount_given is None and target - cash <= debit.max_underpayment:
+        elif debit.amount_given is None and debit.within(debit.max_underpayment, target - cash):
             discount, difference = full_discount, target - cash
         else:
             discount = _partial_discount(debit, cash)
@@ -212,7 +220,8 @@ def allocate(items: list[Item]) -> list[Pairing]:
         if (
             credit.is_payment
             and credit.amount_given is None
-            and 0 < rest <= credit.max_overpayment
+            and rest > 0
+            and credit.within(credit.max_overpayment, rest)
             and all(d.closes for d in debits)
         ):
             credit.difference = rest

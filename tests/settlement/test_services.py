@@ -383,3 +383,17 @@ def test_missing_rate_for_a_foreign_entity_posts_nothing(fabrikam):
         settle(payment, invoice)
     assert Settlement.objects.count() == 0
     assert ot(invoice).open_amount == D("10.00")
+
+
+def test_underpayment_tolerance_is_in_accounting_currency(fabrikam):
+    """The entity's maximum underpayment is an accounting-currency amount (USD here)."""
+    ExchangeRateFactory(rate=D("1.5"), valid_from=date(2026, 1, 1))
+    legal_entity_update(legal_entity=fabrikam["FAB"], data={"max_underpayment": D("0.50")},
+                        actor=None)
+    customer = fabrikam["customers"]["FAB"]
+    within = post_invoice(customer, amounts=["100.00"], currency="EUR")
+    settle(post_payment(customer, amount="99.67", currency="EUR"), within)  # 0.33 EUR = 0.50
+    assert ot(within).open_amount == 0
+    beyond = post_invoice(customer, amounts=["100.00"], currency="EUR")
+    settle(post_payment(customer, amount="99.66", currency="EUR"), beyond)  # 0.34 EUR = 0.51
+    assert ot(beyond).open_amount == D("0.34")
