@@ -109,6 +109,12 @@ def _item(ot: OpenTransaction, line: SettlementLineInput, on: date, primary_id) 
     )
 
 
+def discount_available(ot: OpenTransaction, on: date) -> Decimal:
+    """The cash discount an open transaction offers on a date (signed like the transaction)."""
+    item = _item(ot, SettlementLineInput(ot.pk), on, None)
+    return item.discount_available if item.is_debit else -item.discount_available
+
+
 def _plan(
     *,
     lines: list[SettlementLineInput],
@@ -300,6 +306,7 @@ def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None 
 
 __all__ = [
     "SettlementLineInput",
+    "discount_available",
     "SettlementPlan",
     "settlement_create",
     "settlement_preview",

@@ -49,10 +49,19 @@ def test_a_held_transaction_gives_a_conflict_at_once(fabrikam):
     holder.start()
     held.wait(10)
     results = [None]
-    worker = threading.Thread(target=_in_thread, args=(
-        lambda: settlement_create(lines=[SettlementLineInput(payment.pk),
-                                         SettlementLineInput(invoice.pk)],
-                                  on=MAR9, primary=None, actor=None), results, 0))
+    worker = threading.Thread(
+        target=_in_thread,
+        args=(
+            lambda: settlement_create(
+                lines=[SettlementLineInput(payment.pk), SettlementLineInput(invoice.pk)],
+                on=MAR9,
+                primary=None,
+                actor=None,
+            ),
+            results,
+            0,
+        ),
+    )
     worker.start()
     worker.join(10)
     release.set()
@@ -67,13 +76,17 @@ def test_a_held_transaction_gives_a_conflict_at_once(fabrikam):
 def test_eight_threads_settling_overlapping_sets(fabrikam):
     rng = random.Random(7)
     customers = [fabrikam["customers"][code] for code in ("FAB", "FABE", "FABW")]
-    invoices = [post_invoice(rng.choice(customers), amounts=[f"{rng.randint(50, 500)}.00"])
-                .open_transaction.pk for _ in range(6)]
-    payments = [post_payment(rng.choice(customers), amount=f"{rng.randint(50, 500)}.00")
-                .open_transaction.pk for _ in range(6)]
-    sets = [
-        [rng.choice(payments), *rng.sample(invoices, 2)] for _ in range(8)
+    invoices = [
+        post_invoice(
+            rng.choice(customers), amounts=[f"{rng.randint(50, 500)}.00"]
+        ).open_transaction.pk
+        for _ in range(6)
     ]
+    payments = [
+        post_payment(rng.choice(customers), amount=f"{rng.randint(50, 500)}.00").open_transaction.pk
+        for _ in range(6)
+    ]
+    sets = [[rng.choice(payments), *rng.sample(invoices, 2)] for _ in range(8)]
     barrier = threading.Barrier(8)
     results: list = [None] * 8
 
@@ -81,12 +94,14 @@ def test_eight_threads_settling_overlapping_sets(fabrikam):
         def target():
             barrier.wait(10)
             return settlement_create(
-                lines=[SettlementLineInput(pk) for pk in lines], on=MAR9, primary=None,
-                actor=None)
+                lines=[SettlementLineInput(pk) for pk in lines], on=MAR9, primary=None, actor=None
+            )
+
         return target
 
-    threads = [threading.Thread(target=_in_thread, args=(run(s), results, i))
-               for i, s in enumerate(sets)]
+    threads = [
+        threading.Thread(target=_in_thread, args=(run(s), results, i)) for i, s in enumerate(sets)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -100,16 +115,27 @@ def test_eight_threads_settling_overlapping_sets(fabrikam):
     # Exactly as if the winners had run one after another: every open amount is its amount
     # less what the posted settlements took, and never crosses zero.
     for ot in OpenTransaction.objects.all():
-        taken = SettlementLine.objects.filter(
-            open_transaction=ot, settlement__status="posted").aggregate(s=Sum("amount"))["s"] or 0
+        taken = (
+            SettlementLine.objects.filter(
+                open_transaction=ot, settlement__status="posted"
+            ).aggregate(s=Sum("amount"))["s"]
+            or 0
+        )
         assert ot.open_amount == ot.amount - taken
         assert abs(ot.open_amount) <= abs(ot.amount)
         assert (ot.open_amount >= 0) == (ot.amount > 0) or ot.open_amount == 0
     assert ledger_integrity_problems() == []
     for entity in ("FAB", "FABE", "FABW"):
-        balance = LedgerEntry.objects.filter(
-            legal_entity=fabrikam[entity], posting_type="customer_balance").aggregate(
-            s=Sum("accounting_amount"))["s"] or 0
-        opened = OpenTransaction.objects.filter(legal_entity=fabrikam[entity]).aggregate(
-            s=Sum("open_accounting_amount"))["s"] or 0
+        balance = (
+            LedgerEntry.objects.filter(
+                legal_entity=fabrikam[entity], posting_type="customer_balance"
+            ).aggregate(s=Sum("accounting_amount"))["s"]
+            or 0
+        )
+        opened = (
+            OpenTransaction.objects.filter(legal_entity=fabrikam[entity]).aggregate(
+                s=Sum("open_accounting_amount")
+            )["s"]
+            or 0
+        )
         assert balance == opened

@@ -23,7 +23,7 @@ from tests.factories.entities import (
     ExchangeRateFactory,
     PartyFactory,
 )
-from tests.factories.receivables import post_credit_note, post_invoice, post_payment
+from tests.factories.receivables import post_invoice, post_payment
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -35,16 +35,20 @@ def ot(document) -> OpenTransaction:
 
 
 def settle(*documents, on=MAR9, primary=None, actor=None, **per_line):
-    lines = [SettlementLineInput(transaction=ot(d).pk, **per_line.get(f"l{i}", {}))
-             for i, d in enumerate(documents)]
-    return settlement_create(lines=lines, on=on, primary=ot(primary).pk if primary else None,
-                             actor=actor)
+    lines = [
+        SettlementLineInput(transaction=ot(d).pk, **per_line.get(f"l{i}", {}))
+        for i, d in enumerate(documents)
+    ]
+    return settlement_create(
+        lines=lines, on=on, primary=ot(primary).pk if primary else None, actor=actor
+    )
 
 
 def postings(settlement) -> dict:
     rows = {}
     for e in LedgerEntry.objects.filter(voucher__in=settlement.vouchers.all()).select_related(
-            "legal_entity", "counterparty"):
+        "legal_entity", "counterparty"
+    ):
         key = (e.legal_entity.code, e.posting_type, e.counterparty.code if e.counterparty else None)
         a, b = rows.get(key, (D(0), D(0)))
         rows[key] = (a + e.amount, b + e.accounting_amount)
@@ -56,11 +60,18 @@ def assert_sound():
     from django.db.models import Sum
 
     for entity_id in OpenTransaction.objects.values_list("legal_entity", flat=True).distinct():
-        balance = LedgerEntry.objects.filter(
-            legal_entity_id=entity_id, posting_type="customer_balance").aggregate(
-            s=Sum("accounting_amount"))["s"] or 0
-        opened = OpenTransaction.objects.filter(legal_entity_id=entity_id).aggregate(
-            s=Sum("open_accounting_amount"))["s"] or 0
+        balance = (
+            LedgerEntry.objects.filter(
+                legal_entity_id=entity_id, posting_type="customer_balance"
+            ).aggregate(s=Sum("accounting_amount"))["s"]
+            or 0
+        )
+        opened = (
+            OpenTransaction.objects.filter(legal_entity_id=entity_id).aggregate(
+                s=Sum("open_accounting_amount")
+            )["s"]
+            or 0
+        )
         assert balance == opened
 
 
@@ -90,8 +101,14 @@ def test_a4_service_line_values(fabrikam, disc):
     ExchangeRateFactory(rate=D("1.2062"), valid_from=date(2026, 3, 2))
     ExchangeRateFactory(rate=D("1.2277"), valid_from=MAR9)
     tax = SalesTaxCodeFactory(code="VAT6", percent=D("6.37"))
-    invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"], currency="EUR",
-                           tax_code=tax, terms=PaymentTermsFactory(), cash_discount=disc)
+    invoice = post_invoice(
+        fabrikam["customers"]["FABE"],
+        amounts=["600.00"],
+        currency="EUR",
+        tax_code=tax,
+        terms=PaymentTermsFactory(),
+        cash_discount=disc,
+    )
     payment = post_payment(fabrikam["customers"]["FAB"], amount="626.22", currency="EUR")
     s = settle(payment, invoice)
     assert postings(s) == {
@@ -104,20 +121,26 @@ def test_a4_service_line_values(fabrikam, disc):
     }
     lines = {line.open_transaction_id: line for line in s.lines.all()}
     inv = lines[ot(invoice).pk]
-    assert (inv.settled_amount, inv.cash_discount, inv.amount, inv.accounting_amount,
-            inv.fx_difference) == (D("626.22"), D("12.00"), D("638.22"), D("769.82"),
-                                   D("-13.46"))
+    assert (
+        inv.settled_amount,
+        inv.cash_discount,
+        inv.amount,
+        inv.accounting_amount,
+        inv.fx_difference,
+    ) == (D("626.22"), D("12.00"), D("638.22"), D("769.82"), D("-13.46"))
     pay = lines[ot(payment).pk]
     assert (pay.settled_amount, pay.amount, pay.accounting_amount) == (
-        D("-626.22"), D("-626.22"), D("-768.81"))
+        D("-626.22"),
+        D("-626.22"),
+        D("-768.81"),
+    )
     assert_sound()
 
 
 def test_fx_posted_in_invoice_entity(fabrikam):
     ExchangeRateFactory(rate=D("1.2062"), valid_from=date(2026, 3, 2))
     ExchangeRateFactory(rate=D("1.2277"), valid_from=MAR9)
-    legal_entity_update(legal_entity=fabrikam["FAB"], data={"fx_posted_in": "invoice"},
-                        actor=None)
+    legal_entity_update(legal_entity=fabrikam["FAB"], data={"fx_posted_in": "invoice"}, actor=None)
     invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"], currency="EUR")
     payment = post_payment(fabrikam["customers"]["FAB"], amount="600.00", currency="EUR")
     s = settle(payment, invoice)
@@ -142,11 +165,11 @@ def test_fx_loss_when_rate_falls(fabrikam):
 
 
 def test_cash_discount_posted_in_payment_entity(fabrikam):
-    legal_entity_update(legal_entity=fabrikam["FAB"],
-                        data={"cash_discount_posted_in": "payment"}, actor=None)
+    legal_entity_update(
+        legal_entity=fabrikam["FAB"], data={"cash_discount_posted_in": "payment"}, actor=None
+    )
     code = CashDiscountFactory(code="4P10", periods=[(10, D("4"))])
-    invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"],
-                           cash_discount=code)
+    invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"], cash_discount=code)
     payment = post_payment(fabrikam["customers"]["FAB"], amount="580.00")
     s = settle(payment, invoice, l1={"cash_discount": D("20.00")})
     assert postings(s) == {
@@ -162,12 +185,12 @@ def test_cash_discount_posted_in_payment_entity(fabrikam):
 def test_partial_payment_with_discount_then_final_in_period(fabrikam):
     """1 % within 14 days on 1,000.00; 297.00 paid → 3.00 discount, 700.00 open; a later
     693.00 in the period → 7.00, closed (SPEC section 5)."""
-    legal_entity_update(legal_entity=fabrikam["FAB"],
-                        data={"cash_discount_on_partial_payments": True}, actor=None)
+    legal_entity_update(
+        legal_entity=fabrikam["FAB"], data={"cash_discount_on_partial_payments": True}, actor=None
+    )
     code = CashDiscountFactory(code="1P14", periods=[(14, D("1"))])
     customer = fabrikam["customers"]["FAB"]
-    invoice = post_invoice(customer, amounts=["1000.00"], cash_discount=code,
-                           on=date(2026, 3, 1))
+    invoice = post_invoice(customer, amounts=["1000.00"], cash_discount=code, on=date(2026, 3, 1))
     first = post_payment(customer, amount="297.00", on=date(2026, 3, 5))
     s1 = settle(first, invoice, on=date(2026, 3, 5))
     assert ot(invoice).open_amount == D("700.00")
@@ -229,8 +252,9 @@ def test_amount_to_settle_and_explicit_discount(fabrikam, disc):
 
 
 def test_overpayment_within_tolerance(fabrikam):
-    legal_entity_update(legal_entity=fabrikam["FAB"], data={"max_overpayment": D("0.50")},
-                        actor=None)
+    legal_entity_update(
+        legal_entity=fabrikam["FAB"], data={"max_overpayment": D("0.50")}, actor=None
+    )
     customer = fabrikam["customers"]["FAB"]
     invoice = post_invoice(customer, amounts=["1000.00"])
     payment = post_payment(customer, amount="1000.30")
@@ -241,8 +265,9 @@ def test_overpayment_within_tolerance(fabrikam):
 
 
 def test_underpayment_with_discount_shortfall_within_tolerance(fabrikam, disc):
-    legal_entity_update(legal_entity=fabrikam["FAB"], data={"max_underpayment": D("0.50")},
-                        actor=None)
+    legal_entity_update(
+        legal_entity=fabrikam["FAB"], data={"max_underpayment": D("0.50")}, actor=None
+    )
     customer = fabrikam["customers"]["FAB"]
     invoice = post_invoice(customer, amounts=["100.00"], cash_discount=disc)
     payment = post_payment(customer, amount="97.95")
@@ -293,8 +318,9 @@ def test_bad_settlements_post_nothing(fabrikam, disc, case, message):
     lines = [SettlementLineInput(ot(payment).pk), SettlementLineInput(ot(invoice).pk)]
     on, primary = MAR9, None
     if case == "two_parties":
-        other = CustomerFactory(legal_entity=fabrikam["FAB"], account="7000",
-                                party=PartyFactory(number="7000"))
+        other = CustomerFactory(
+            legal_entity=fabrikam["FAB"], account="7000", party=PartyFactory(number="7000")
+        )
         lines[0] = SettlementLineInput(ot(post_payment(other, amount="5.00")).pk)
     elif case == "closed":
         settle(payment, invoice)
@@ -312,8 +338,7 @@ def test_bad_settlements_post_nothing(fabrikam, disc, case, message):
         lines.append(lines[1])
     elif case == "currencies":
         ExchangeRateFactory(valid_from=date(2026, 1, 1))
-        lines[0] = SettlementLineInput(ot(post_payment(customer, amount="5.00",
-                                                      currency="EUR")).pk)
+        lines[0] = SettlementLineInput(ot(post_payment(customer, amount="5.00", currency="EUR")).pk)
     elif case == "primary_not_payment":
         primary = ot(invoice).pk
     vouchers = Voucher.objects.count()
@@ -344,14 +369,16 @@ def test_preview_writes_nothing_and_matches_posting(fabrikam, disc):
 def test_entities_with_different_accounting_currencies(fabrikam):
     from ledger.services import legal_entity_create
 
-    euro = legal_entity_create(code="FABF", name="Fabrikam France", accounting_currency="EUR",
-                               actor=None)
-    french = CustomerFactory(legal_entity=euro, account="F4050", party=fabrikam["party"],
-                             currency="USD")
-    ExchangeRateFactory(from_currency="USD", to_currency="EUR", rate=D("0.82"),
-                        valid_from=date(2026, 3, 2))
-    ExchangeRateFactory(from_currency="USD", to_currency="EUR", rate=D("0.80"),
-                        valid_from=MAR9)
+    euro = legal_entity_create(
+        code="FABF", name="Fabrikam France", accounting_currency="EUR", actor=None
+    )
+    french = CustomerFactory(
+        legal_entity=euro, account="F4050", party=fabrikam["party"], currency="USD"
+    )
+    ExchangeRateFactory(
+        from_currency="USD", to_currency="EUR", rate=D("0.82"), valid_from=date(2026, 3, 2)
+    )
+    ExchangeRateFactory(from_currency="USD", to_currency="EUR", rate=D("0.80"), valid_from=MAR9)
     invoice = post_invoice(french, amounts=["1000.00"])  # 820.00 EUR
     payment = post_payment(fabrikam["customers"]["FAB"], amount="1000.00")  # 1,000.00 USD
     s = settle(payment, invoice)
@@ -367,18 +394,22 @@ def test_missing_rate_for_a_foreign_entity_posts_nothing(fabrikam):
     from entities.models import ExchangeRate
     from ledger.services import legal_entity_create
 
-    euro = legal_entity_create(code="FABF", name="Fabrikam France", accounting_currency="EUR",
-                               actor=None)
-    french = CustomerFactory(legal_entity=euro, account="F4050", party=fabrikam["party"],
-                             currency="USD")
-    ExchangeRateFactory(from_currency="USD", to_currency="EUR", rate=D("0.82"),
-                        valid_from=date(2026, 3, 2))
+    euro = legal_entity_create(
+        code="FABF", name="Fabrikam France", accounting_currency="EUR", actor=None
+    )
+    french = CustomerFactory(
+        legal_entity=euro, account="F4050", party=fabrikam["party"], currency="USD"
+    )
+    ExchangeRateFactory(
+        from_currency="USD", to_currency="EUR", rate=D("0.82"), valid_from=date(2026, 3, 2)
+    )
     invoice = post_invoice(french, amounts=["10.00"])
     payment = post_payment(fabrikam["customers"]["FAB"], amount="10.00")
     # The rate the invoice used is withdrawn; the next one starts after the settlement date.
     ExchangeRate.objects.filter(from_currency="USD").delete()
-    ExchangeRateFactory(from_currency="USD", to_currency="EUR", rate=D("0.80"),
-                        valid_from=date(2026, 3, 10))
+    ExchangeRateFactory(
+        from_currency="USD", to_currency="EUR", rate=D("0.80"), valid_from=date(2026, 3, 10)
+    )
     with pytest.raises(ExchangeRateMissing, match="USD→EUR on 2026-03-09"):
         settle(payment, invoice)
     assert Settlement.objects.count() == 0
@@ -388,8 +419,9 @@ def test_missing_rate_for_a_foreign_entity_posts_nothing(fabrikam):
 def test_underpayment_tolerance_is_in_accounting_currency(fabrikam):
     """The entity's maximum underpayment is an accounting-currency amount (USD here)."""
     ExchangeRateFactory(rate=D("1.5"), valid_from=date(2026, 1, 1))
-    legal_entity_update(legal_entity=fabrikam["FAB"], data={"max_underpayment": D("0.50")},
-                        actor=None)
+    legal_entity_update(
+        legal_entity=fabrikam["FAB"], data={"max_underpayment": D("0.50")}, actor=None
+    )
     customer = fabrikam["customers"]["FAB"]
     within = post_invoice(customer, amounts=["100.00"], currency="EUR")
     settle(post_payment(customer, amount="99.67", currency="EUR"), within)  # 0.33 EUR = 0.50

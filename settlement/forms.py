@@ -1,0 +1,64 @@
+"""The Settle transactions form: one row per open transaction of the party, built at run time."""
+
+from django import forms
+
+
+class SettleForm(forms.Form):
+    """Fields per open transaction ``t``: ``mark_t``, ``amount_t``, ``discount_t``, ``full_t``;
+    plus the settlement ``date`` and the ``primary`` payment."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    primary = forms.IntegerField(required=False)
+
+    def __init__(self, *args, transactions, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.transactions = list(transactions)
+        for ot in self.transactions:
+            number = ot.document_number
+            self.fields[f"mark_{ot.pk}"] = forms.BooleanField(
+                required=False, label=f"Mark {number}"
+            )
+            self.fields[f"amount_{ot.pk}"] = forms.DecimalField(
+                required=False,
+                max_digits=20,
+                decimal_places=4,
+                min_value=0,
+                label=f"Amount to settle of {number}",
+            )
+            self.fields[f"discount_{ot.pk}"] = forms.DecimalField(
+                required=False,
+                max_digits=20,
+                decimal_places=4,
+                min_value=0,
+                label=f"Cash discount to take on {number}",
+            )
+            self.fields[f"full_{ot.pk}"] = forms.BooleanField(
+                required=False, label=f"Full settlement of {number}"
+            )
+            for kind in ("mark", "amount", "discount", "full"):
+                field = self.fields[f"{kind}_{ot.pk}"]
+                field.widget.attrs["aria-label"] = field.label
+
+    def rows(self):
+        for ot in self.transactions:
+            yield {
+                "ot": ot,
+                "mark": self[f"mark_{ot.pk}"],
+                "amount": self[f"amount_{ot.pk}"],
+                "discount": self[f"discount_{ot.pk}"],
+                "full": self[f"full_{ot.pk}"],
+            }
+
+    def marked(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "transaction": ot.pk,
+                "amount": data.get(f"amount_{ot.pk}"),
+                "cash_discount": data.get(f"discount_{ot.pk}"),
+                "full_settlement": bool(data.get(f"full_{ot.pk}")),
+            }
+            for ot in self.transactions
+            if data.get(f"mark_{ot.pk}")
+        ]

@@ -1,0 +1,252 @@
+"""Browser pages of the settlement room: Settle transactions (mark, amounts, live totals, post)
+and a settlement's page (vouchers per entity, reverse)."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from entities.exceptions import ApplicationError
+from entities.models import Party
+from entities.selectors import audit_entries_for, granted_entity_ids, user_can_act_in
+from ledger.models import LedgerEntry
+from receivables.models import OpenTransaction, OpenTransactionDiscount
+
+from .forms import SettleForm
+from .models import Settlement
+from .selectors import settlements_for_user
+from .services import (
+    SettlementLineInput,
+    discount_available,
+    settlement_create,
+    settlement_preview,
+    settlement_reverse,
+)
+
+
+def _open_items(request, party: Party):
+    qs = (
+        OpenTransaction.objects.filter(party=party)
+        .exclude(open_amount=0)
+        .select_related("legal_entity", "customer", "party")
+        .prefetch_related(
+            Prefetch("cash_discounts", queryset=OpenTransactionDiscount.objects.order_by("until"))
+        )
+        .order_by("currency", "due_date", "date", "document_number", "id")
+    )
+    ids = granted_entity_ids(request.user)
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def _party_and_start(request):
+    payment_id = request.GET.get("payment") or request.POST.get("payment")
+    if payment_id and payment_id.isdigit():
+        payment = get_object_or_404(
+            OpenTransaction.objects.select_related("legal_entity"), pk=int(payment_id)
+        )
+        if not user_can_act_in(request.user, payment.legal_entity):
+            raise Http404("No such payment.")
+        return payment.party, payment
+    number = request.GET.get("party") or request.POST.get("party") or ""
+    return get_object_or_404(Party, number=number), None
+
+
+def _inputs(form: SettleForm) -> list[SettlementLineInput]:
+    return [
+        SettlementLineInput(
+            transaction=row["transaction"],
+            amount=row["amount"] or None,
+            cash_discount=row["cash_discount"],
+            full_settlement=row["full_settlement"],
+        )
+        for row in form.marked()
+    ]
+
+
+def settle(request):
+    """Settle transactions: every open item of the party across the granted entities."""
+    party, start = _party_and_start(request)
+    items = list(_open_items(request, party))
+    if request.method == "POST":
+        form = SettleForm(request.POST, transactions=items)
+        if form.is_valid():
+            primary = form.cleaned_data.get("primary") or None
+            try:
+                settlement = settlement_create(
+                    lines=_inputs(form),
+                    on=form.cleaned_data["date"],
+                    primary=primary,
+                    actor=request.user,
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"Settlement {settlement.pk} posted.")
+                return redirect("settlement-detail", pk=settlement.pk)
+    else:
+        # The payment's date by default; a changed date or marks come back in the query.
+        initial = {"date": start.date if start else timezone.localdate()}
+        if start is not None:
+            initial[f"mark_{start.pk}"] = True
+        probe = SettleForm(request.GET, transactions=items)
+        probe.is_valid()
+        for name, value in probe.cleaned_data.items():
+            if name in request.GET and value not in (None, ""):
+                initial[name] = value
+        form = SettleForm(initial=initial, transactions=items)
+    if form.is_bound:
+        on = form.cleaned_data.get("date") if form.is_valid() else None
+    else:
+        on = form.initial.get("date")
+    for ot in items:
+        ot.discount_today = discount_available(ot, on) if on else None
+    return render(
+        request,
+        "settlement/settle.html",
+        {
+            "party": party,
+            "start": start,
+            "form": form,
+            "items": items,
+        },
+    )
+
+
+@require_POST
+def settle_preview(request):
+    """Live totals of the Settle transactions page (htmx): the same computation as posting."""
+    party, _ = _party_and_start(request)
+    items = list(_open_items(request, party))
+    form = SettleForm(request.POST, transactions=items)
+    context = {"plan": None, "problem": "", "totals": None, "items": []}
+    if form.is_valid():
+        # The discounts each item offers on the chosen date, swapped into the table.
+        for ot in items:
+            ot.discount_today = discount_available(ot, form.cleaned_data["date"])
+        context["items"] = items
+    if not form.is_valid():
+        context["problem"] = "Check the highlighted amounts and the date."
+    elif not form.marked():
+        context["problem"] = "Mark the transactions to settle."
+    else:
+        try:
+            plan = settlement_preview(
+                lines=_inputs(form),
+                on=form.cleaned_data["date"],
+                primary=form.cleaned_data.get("primary") or None,
+                actor=request.user,
+            )
+        except ApplicationError as error:
+            context["problem"] = error.message
+        else:
+            context["plan"] = plan
+            context["rows"] = _preview_rows(plan)
+            context["totals"] = _totals(plan)
+            context["postings"] = _postings(plan)
+    return render(request, "settlement/_preview.html", context)
+
+
+def _preview_rows(plan):
+    rows = []
+    for item in plan.items:
+        ot = plan.transactions[item.key]
+        sign = 1 if item.is_debit else -1
+        rows.append(
+            {
+                "ot": ot,
+                "cash": sign * item.cash,
+                "discount": sign * item.discount,
+                "difference": sign * item.difference,
+                "after": ot.open_amount - sign * item.reduction,
+            }
+        )
+    return rows
+
+
+def _totals(plan):
+    from decimal import Decimal
+
+    zero = Decimal(0)
+    debits = [i for i in plan.items if i.is_debit]
+    credits = [i for i in plan.items if not i.is_debit]
+    currency = plan.items[0].currency
+    return {
+        "currency": currency,
+        "marked_debit": sum((i.open for i in debits), zero),
+        "marked_credit": sum((i.open for i in credits), zero),
+        "discount": sum((i.discount for i in debits), zero)
+        - sum((i.discount for i in credits), zero),
+        "difference": sum((i.difference for i in debits), zero)
+        - sum((i.difference for i in credits), zero),
+        "open_debit": sum((i.open - i.reduction for i in debits), zero),
+        "open_credit": sum((i.open - i.reduction for i in credits), zero),
+    }
+
+
+def _postings(plan):
+    by_entity = []
+    for voucher in plan.vouchers:
+        by_entity.append(
+            {
+                "entity": voucher.legal_entity,
+                "lines": [
+                    {
+                        "posting_type": line.posting_type,
+                        "counterparty": line.counterparty,
+                        "currency": line.currency,
+                        "amount": line.amount,
+                        "accounting_amount": line.accounting_amount,
+                        "accounting_currency": voucher.legal_entity.accounting_currency,
+                    }
+                    for line in voucher.lines
+                ],
+            }
+        )
+    return by_entity
+
+
+def settlement_detail(request, pk: int):
+    settlement = get_object_or_404(settlements_for_user(request.user), pk=pk)
+    vouchers = []
+    for voucher in settlement.vouchers.select_related("legal_entity").order_by(
+        "legal_entity__code"
+    ):
+        vouchers.append(
+            {
+                "voucher": voucher,
+                "lines": LedgerEntry.objects.filter(voucher=voucher)
+                .select_related("account", "counterparty")
+                .order_by("id"),
+            }
+        )
+    return render(
+        request,
+        "settlement/detail.html",
+        {
+            "settlement": settlement,
+            "vouchers": vouchers,
+            "audit_entries": audit_entries_for(settlement)[:20],
+        },
+    )
+
+
+@require_POST
+def settlement_reverse_view(request, pk: int):
+    settlement = get_object_or_404(settlements_for_user(request.user), pk=pk)
+    try:
+        settlement_reverse(settlement=settlement, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Settlement {settlement.pk} reversed.")
+    return redirect("settlement-detail", pk=pk)
+
+
+def settlement_list(request):
+    settlements = settlements_for_user(request.user).order_by("-created_at", "-id")[:100]
+    return render(request, "settlement/list.html", {"settlements": settlements})
+
+
+__all__ = ["Settlement"]
