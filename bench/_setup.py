@@ -10,7 +10,7 @@ BENCH_DATABASE_URL = os.environ.get(
 )
 
 
-def django_setup() -> None:
+def django_setup(migrate: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
     os.environ.setdefault("DEBUG", "false")
@@ -20,13 +20,15 @@ def django_setup() -> None:
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    _create_database()
+    if migrate:
+        _create_database()
     import django
 
     django.setup()
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
 
 
 def _create_database() -> None:
@@ -49,7 +51,9 @@ def reset_ledger() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE receivables_opentransactiondiscount, receivables_opentransaction, "
+            "TRUNCATE settlement_settlementline, settlement_settlement_vouchers, "
+            "settlement_settlement_reversal_vouchers, settlement_settlement, "
+            "receivables_opentransactiondiscount, receivables_opentransaction, "
             "receivables_invoiceline, receivables_creditnoteline, receivables_creditnote, "
             "receivables_invoice, receivables_payment, receivables_paymentjournal, "
             "ledger_ledgerentry, ledger_voucher, entities_auditentry, entities_idempotencykey "

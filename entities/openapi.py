@@ -22,7 +22,9 @@ ERRORS = {
     "403": "Not allowed (e.g. a legal entity not granted to the user)",
     "404": "Not found",
     "405": "Method not allowed",
+    "406": "Not acceptable: the API answers in JSON",
     "409": "Conflict with data changed meanwhile, or an operation already done",
+    "415": "Unsupported media type: send JSON (or a form)",
 }
 
 
@@ -35,7 +37,7 @@ def add_error_responses(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             for status, description in ERRORS.items():
-                if method == "get" and status == "409":
+                if method == "get" and status in ("409", "415"):
                     continue
                 operation["responses"].setdefault(
                     status,
