@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
@@ -178,32 +178,51 @@ def legal_entity_create(
 # --- posting ---------------------------------------------------------------------------------
 
 
-def _accounts_by_type(entity_ids: set[int]) -> dict[tuple[int, str, int | None], MainAccount]:
-    rows = PostingSetup.objects.filter(legal_entity_id__in=entity_ids).select_related("account")
-    return {(r.legal_entity_id, r.posting_type, r.counterparty_id): r.account for r in rows}
+class _SetupAccount(NamedTuple):
+    id: int
+    legal_entity_id: int
+    number: str
 
 
-def _check_periods(specs: Sequence[VoucherInput], *, lock: bool = False) -> None:
-    """Refuse a date in a period that is not open. With ``lock``, the periods are read FOR SHARE
-    so that nobody closes them before this transaction commits."""
+def _accounts_by_type(entity_ids: set[int]) -> dict[tuple[int, str, int | None], _SetupAccount]:
+    """The posting setup of the entities, read as plain tuples (one light query)."""
+    rows = PostingSetup.objects.filter(legal_entity_id__in=entity_ids).values_list(
+        "legal_entity_id", "posting_type", "counterparty_id", "account_id",
+        "account__legal_entity_id", "account__number",
+    )
+    return {
+        (entity, posting_type, counterparty): _SetupAccount(account, account_entity, number)
+        for entity, posting_type, counterparty, account, account_entity, number in rows
+    }
+
+
+def _check_periods(specs: Sequence[VoucherInput]) -> None:
+    """Refuse a date in a period that is not open. Inside a transaction on PostgreSQL the
+    periods are read FOR SHARE, so that nobody closes them before this transaction commits."""
     wanted = {(s.legal_entity.pk, s.date) for s in specs}
     entity_ids = sorted({pk for pk, _ in wanted})
     dates = [d for _, d in wanted]
-    periods = FiscalPeriod.objects.filter(
-        legal_entity_id__in=entity_ids, start__lte=max(dates), end__gte=min(dates)
+    table = FiscalPeriod._meta.db_table
+    sql = (
+        f'SELECT id, legal_entity_id, start, "end", status FROM {table} '  # noqa: S608
+        'WHERE legal_entity_id IN %s AND start <= %s AND "end" >= %s ORDER BY id'
     )
-    if lock:
-        sql, params = periods.order_by("pk").values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} FOR SHARE", params)
-    blocked = periods.exclude(status=FiscalPeriod.Status.OPEN)
-    for period in blocked.select_related("legal_entity"):
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        sql += " FOR SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("IN %s", f"IN ({', '.join(['%s'] * len(entity_ids))})"),
+                       [*entity_ids, max(dates), min(dates)])
+        periods = cursor.fetchall()
+    codes = {s.legal_entity.pk: s.legal_entity.code for s in specs}
+    for _id, entity_id, start, end, status in periods:
+        if status == FiscalPeriod.Status.OPEN:
+            continue
         for pk, on in wanted:
-            if pk == period.legal_entity_id and period.start <= on <= period.end:
+            if pk == entity_id and start <= on <= end:
                 raise PeriodClosed(
-                    legal_entity=period.legal_entity.code,
+                    legal_entity=codes[pk],
                     on=on,
-                    status=period.get_status_display().lower(),
+                    status=FiscalPeriod.Status(status).label.lower(),
                 )
 
 
@@ -313,7 +332,7 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
             LedgerEntry(
                 legal_entity=entity,
                 date=spec.date,
-                account=account,
+                account_id=account.id,
                 posting_type=line.posting_type,
                 counterparty=line.counterparty if intercompany else None,
                 customer=line.customer,
@@ -340,7 +359,7 @@ def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
                 LedgerEntry(
                     legal_entity=entity,
                     date=spec.date,
-                    account=account,
+                    account_id=account.id,
                     posting_type=PostingType.ROUNDING,
                     currency=currency,
                     amount=ZERO,
@@ -365,15 +384,18 @@ def vouchers_post(
     """
     if not vouchers:
         return []
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return vouchers_post(vouchers=vouchers, actor=actor, rates=rates)
     rates = rates or RateBook()
     for spec in vouchers:
         ensure_can_act(actor, spec.legal_entity)
     accounts = _accounts_by_type({s.legal_entity.pk for s in vouchers})
     prepared = [_prepare(spec, accounts, rates) for spec in vouchers]
+    # Checked in the caller's transaction, before anything is written: a refusal leaves it
+    # usable, and the FOR SHARE lock on the periods lasts until it commits.
     _check_periods(vouchers)
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            _check_periods(vouchers, lock=True)
         return _write(prepared, actor)
 
 

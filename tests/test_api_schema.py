@@ -87,7 +87,6 @@ def token(db, fabrikam, in_process_requests):
     max_examples=15,
     deadline=None,
     derandomize=True,  # the same examples on every run: CI never meets a new surprise
-
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Prefetch
 
 from entities.money import ZERO
@@ -109,6 +109,31 @@ def _item(ot: OpenTransaction, line: SettlementLineInput, on: date, primary_id) 
     )
 
 
+def open_amounts_save(transactions) -> None:
+    """Write the new open amounts of the locked transactions in one statement."""
+    rows = list(transactions)
+    if not rows:
+        return
+    table = OpenTransaction._meta.db_table
+    values = ", ".join(["(%s, %s::numeric, %s::numeric, %s::date)"] * len(rows))
+    params = []
+    for ot in rows:
+        params += [ot.pk, ot.open_amount, ot.open_accounting_amount, ot.closed_on]
+    if connection.vendor != "postgresql":
+        OpenTransaction.objects.bulk_update(
+            rows, ["open_amount", "open_accounting_amount", "closed_on"]
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET open_amount = v.open_amount, "  # noqa: S608
+            "open_accounting_amount = v.open_accounting_amount, closed_on = v.closed_on "
+            f"FROM (VALUES {values}) AS v(id, open_amount, open_accounting_amount, closed_on) "
+            "WHERE t.id = v.id",
+            params,
+        )
+
+
 def discount_available(ot: OpenTransaction, on: date) -> Decimal:
     """The cash discount an open transaction offers on a date (signed like the transaction)."""
     item = _item(ot, SettlementLineInput(ot.pk), on, None)
@@ -195,7 +220,7 @@ def settlement_create(
     plan = _plan(lines=lines, on=on, primary=primary, actor=actor, lock=True)
     any_ot = next(iter(plan.transactions.values()))
     settlement = Settlement.objects.create(
-        party_id=any_ot.party_id,
+        party=any_ot.party,
         currency=any_ot.currency,
         date=on,
         primary_payment_id=primary,
@@ -208,7 +233,9 @@ def settlement_create(
         ],
         actor=actor,
     )
-    settlement.vouchers.add(*posted)
+    Settlement.vouchers.through.objects.bulk_create(
+        Settlement.vouchers.through(settlement=settlement, voucher=v) for v in posted
+    )
 
     changed, settlement_lines = [], []
     for item in plan.items:
@@ -233,9 +260,7 @@ def settlement_create(
                 fx_difference=-plan.fx_by_transaction.get(item.key, ZERO),
             )
         )
-    OpenTransaction.objects.bulk_update(
-        changed, ["open_amount", "open_accounting_amount", "closed_on"]
-    )
+    open_amounts_save(changed)
     SettlementLine.objects.bulk_create(settlement_lines)
     audit_record(
         actor=actor,
@@ -287,14 +312,14 @@ def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None 
                 f"Transaction {ot.document_number} would reopen above its amount.",
                 field="settlement",
             )
-    OpenTransaction.objects.bulk_update(
-        transactions.values(), ["open_amount", "open_accounting_amount", "closed_on"]
-    )
+    open_amounts_save(transactions.values())
     settlement.status = Settlement.Status.REVERSED
     settlement.reversed_by = actor if actor and actor.is_authenticated else None
     settlement.reversed_on = reversal_date
     settlement.save(update_fields=["status", "reversed_by", "reversed_on"])
-    settlement.reversal_vouchers.add(*reversals)
+    Settlement.reversal_vouchers.through.objects.bulk_create(
+        Settlement.reversal_vouchers.through(settlement=settlement, voucher=v) for v in reversals
+    )
     audit_record(
         actor=actor,
         action="settlement.reversed",

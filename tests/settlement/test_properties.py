@@ -116,9 +116,12 @@ def test_random_settlements_keep_the_books_sound(fabrikam):
     )
     code = CashDiscountFactory(code="2-5/1-30", periods=[(5, Decimal("2")), (30, Decimal("1"))])
 
+    done = {"settled": 0, "reversed": 0}
+
     @settings(
         max_examples=40,
         deadline=None,
+        derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(st.lists(action, min_size=3, max_size=12))
@@ -177,16 +180,17 @@ def test_random_settlements_keep_the_books_sound(fabrikam):
                         primary=primary,
                         actor=None,
                     )
+                    done["settled"] += 1
                 except ApplicationError as error:
                     assert error.http_status == 400, error  # e.g. no debit marked
             else:
                 posted = list(Settlement.objects.filter(status="posted").order_by("pk"))
                 if posted:
                     settlement_reverse(settlement=posted[step["pick"] % len(posted)], actor=None)
+                    done["reversed"] += 1
             assert_invariants(fabrikam)
 
     run()
     # The sequences did settle and reverse (the examples share the database).
-    assert Settlement.objects.filter(status="posted").exists()
-    assert Settlement.objects.filter(status="reversed").exists()
+    assert done["settled"] >= 10 and done["reversed"] >= 3, done
     assert Settlement.objects.filter(vouchers__legal_entity__code="FABW").exists()
