@@ -37,11 +37,15 @@ def setup_group():
     entities = {}
     for code in ("SB1", "SB2", "SB3"):
         entities[code] = LegalEntity.objects.filter(code=code).first() or legal_entity_create(
-            code=code, name=f"Bench {code}", accounting_currency="USD", actor=None)
+            code=code, name=f"Bench {code}", accounting_currency="USD", actor=None
+        )
     for valid_from, rate in ((MAR2, "1.2062"), (MAR9, "1.2277")):
-        ExchangeRate.objects.get_or_create(from_currency="EUR", to_currency="USD",
-                                           valid_from=valid_from,
-                                           defaults={"rate": Decimal(rate)})
+        ExchangeRate.objects.get_or_create(
+            from_currency="EUR",
+            to_currency="USD",
+            valid_from=valid_from,
+            defaults={"rate": Decimal(rate)},
+        )
     terms, _ = PaymentTerms.objects.get_or_create(code="N30", defaults={"net_days": 30})
     discount, made = CashDiscount.objects.get_or_create(code="2P10")
     if made:
@@ -50,8 +54,10 @@ def setup_group():
     party, _ = Party.objects.get_or_create(number="SB4050", defaults={"name": "Bench party"})
     customers = {
         code: Customer.objects.get_or_create(
-            legal_entity=entity, account="4000",
-            defaults={"party": party, "currency": "EUR", "payment_terms": terms})[0]
+            legal_entity=entity,
+            account="4000",
+            defaults={"party": party, "currency": "EUR", "payment_terms": terms},
+        )[0]
         for code, entity in entities.items()
     }
     return entities, customers, terms, discount, tax
@@ -69,18 +75,35 @@ def post_pairs(count, customers, terms, discount, tax):
 
     invoices = []
     for _ in range(count):
-        invoice = invoice_create(data=DocumentInput(
-            legal_entity=customers["SB2"].legal_entity, customer=customers["SB2"], date=MAR2,
-            currency="EUR", payment_terms=terms, cash_discount=discount,
-            lines=[DocumentLineInput("Services", Decimal("600.00"), sales_tax_code=tax)]),
-            actor=None)
+        invoice = invoice_create(
+            data=DocumentInput(
+                legal_entity=customers["SB2"].legal_entity,
+                customer=customers["SB2"],
+                date=MAR2,
+                currency="EUR",
+                payment_terms=terms,
+                cash_discount=discount,
+                lines=[DocumentLineInput("Services", Decimal("600.00"), sales_tax_code=tax)],
+            ),
+            actor=None,
+        )
         invoices.append(invoice_post(invoice=invoice, actor=None).open_transaction.pk)
     payments = []
     for start in range(0, count, 1000):
-        batch = payments_post(inputs=[
-            PaymentInput(legal_entity=customers["SB1"].legal_entity, customer=customers["SB1"],
-                         date=MAR9, amount=Decimal("626.22"), currency="EUR")
-            for _ in range(min(1000, count - start))], actor=None, errors_by_index=True)
+        batch = payments_post(
+            inputs=[
+                PaymentInput(
+                    legal_entity=customers["SB1"].legal_entity,
+                    customer=customers["SB1"],
+                    date=MAR9,
+                    amount=Decimal("626.22"),
+                    currency="EUR",
+                )
+                for _ in range(min(1000, count - start))
+            ],
+            actor=None,
+            errors_by_index=True,
+        )
         payments += [p.open_transaction.pk for p in batch]
     return list(zip(payments, invoices, strict=True))
 
@@ -91,8 +114,12 @@ def settle_pairs(pairs):
     from settlement.services import SettlementLineInput, settlement_create
 
     for payment, invoice in pairs:
-        settlement_create(lines=[SettlementLineInput(payment), SettlementLineInput(invoice)],
-                          on=MAR9, primary=None, actor=None)
+        settlement_create(
+            lines=[SettlementLineInput(payment), SettlementLineInput(invoice)],
+            on=MAR9,
+            primary=None,
+            actor=None,
+        )
     connection.close()
 
 
@@ -112,30 +139,39 @@ def floor_pairs(pairs, entities):
         return MainAccount.objects.get(legal_entity=entities[code], number=number).pk
 
     a = {
-        "ar1": account("SB1", "130100"), "due_to": account("SB1", "245000-SB2"),
-        "gain": account("SB1", "711000"), "ar2": account("SB2", "130100"),
-        "due_from": account("SB2", "145000-SB1"), "disc": account("SB2", "520000"),
+        "ar1": account("SB1", "130100"),
+        "due_to": account("SB1", "245000-SB2"),
+        "gain": account("SB1", "711000"),
+        "ar2": account("SB2", "130100"),
+        "due_from": account("SB2", "145000-SB1"),
+        "disc": account("SB2", "520000"),
     }
     e1, e2 = entities["SB1"].pk, entities["SB2"].pk
     for payment, invoice in pairs:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM receivables_opentransaction WHERE id IN (%s, %s) "
-                           "ORDER BY id FOR UPDATE", [payment, invoice])
+            cursor.execute(
+                "SELECT id FROM receivables_opentransaction WHERE id IN (%s, %s) "
+                "ORDER BY id FOR UPDATE",
+                [payment, invoice],
+            )
             cursor.execute(
                 "UPDATE receivables_opentransaction SET open_amount = 0, "
                 "open_accounting_amount = 0, closed_on = %s WHERE id IN (%s, %s)",
-                [MAR9, payment, invoice])
+                [MAR9, payment, invoice],
+            )
             ids = []
             for entity in (e1, e2):
                 cursor.execute(
                     "UPDATE ledger_numbersequence SET next_value = next_value + 1 "
                     "WHERE legal_entity_id = %s AND name = 'voucher' RETURNING next_value",
-                    [entity])
+                    [entity],
+                )
                 number = cursor.fetchone()[0] - 1
                 cursor.execute(
                     "INSERT INTO ledger_voucher (legal_entity_id, number, date, description, "
                     "created_at) VALUES (%s, %s, %s, 'Settlement', now()) RETURNING id",
-                    [entity, f"F{entity}-{number:08d}", MAR9])
+                    [entity, f"F{entity}-{number:08d}", MAR9],
+                )
                 ids.append(cursor.fetchone()[0])
             rows = [
                 (ids[0], e1, a["ar1"], "customer_balance", None, "626.22", "768.81"),
@@ -147,20 +183,29 @@ def floor_pairs(pairs, entities):
             ]
             params = []
             for voucher, entity, acct, kind, counterparty, amount, accounting in rows:
-                params += [voucher, entity, MAR9, acct, kind, counterparty, "EUR", amount,
-                           accounting]
+                params += [
+                    voucher,
+                    entity,
+                    MAR9,
+                    acct,
+                    kind,
+                    counterparty,
+                    "EUR",
+                    amount,
+                    accounting,
+                ]
             cursor.execute(
                 "INSERT INTO ledger_ledgerentry (voucher_id, legal_entity_id, date, account_id, "
                 "posting_type, counterparty_id, currency, amount, accounting_amount, "
                 "description) VALUES " + ", ".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,'')"] * 6),
-                params)
+                params,
+            )
 
 
 def main() -> None:
     django_setup()
-    from django.db import connection
-
     from _setup import reset_ledger
+    from django.db import connection
 
     reset_ledger()
     entities, customers, terms, discount, tax = setup_group()
@@ -186,10 +231,14 @@ def main() -> None:
 
     print(f"A4-shaped settlements on PostgreSQL ({PAIRS} each way)")
     print(f"  {'floor: plain SQL, one transaction each':<44} {floor:>8.0f} settlements/s")
-    print(f"  {'settlement_create, 1 worker':<44} {one:>8.0f} settlements/s"
-          f"  ({one / floor:.0%} of the floor)")
-    print(f"  {'settlement_create, 4 workers':<44} {four:>8.0f} settlements/s"
-          f"  ({four / one:.2f}× one worker)")
+    print(
+        f"  {'settlement_create, 1 worker':<44} {one:>8.0f} settlements/s"
+        f"  ({one / floor:.0%} of the floor)"
+    )
+    print(
+        f"  {'settlement_create, 4 workers':<44} {four:>8.0f} settlements/s"
+        f"  ({four / one:.2f}× one worker)"
+    )
 
     from receivables.models import OpenTransaction
     from receivables.services import (
@@ -206,15 +255,32 @@ def main() -> None:
     codes = ("SB1", "SB2", "SB3")
     for i in range(MANY):
         customer = customers[codes[i % 3]]
-        invoice = invoice_create(data=DocumentInput(
-            legal_entity=customer.legal_entity, customer=customer, date=MAR9, currency="EUR",
-            lines=[DocumentLineInput("Services", Decimal("10.00"))]), actor=None)
+        invoice = invoice_create(
+            data=DocumentInput(
+                legal_entity=customer.legal_entity,
+                customer=customer,
+                date=MAR9,
+                currency="EUR",
+                lines=[DocumentLineInput("Services", Decimal("10.00"))],
+            ),
+            actor=None,
+        )
         invoices.append(invoice_post(invoice=invoice, actor=None).open_transaction.pk)
-    (payment,) = payments_post(inputs=[PaymentInput(
-        legal_entity=customers["SB1"].legal_entity, customer=customers["SB1"], date=MAR9,
-        amount=Decimal(10 * MANY), currency="EUR")], actor=None)
+    (payment,) = payments_post(
+        inputs=[
+            PaymentInput(
+                legal_entity=customers["SB1"].legal_entity,
+                customer=customers["SB1"],
+                date=MAR9,
+                amount=Decimal(10 * MANY),
+                currency="EUR",
+            )
+        ],
+        actor=None,
+    )
     lines = [SettlementLineInput(payment.open_transaction.pk)] + [
-        SettlementLineInput(pk) for pk in invoices]
+        SettlementLineInput(pk) for pk in invoices
+    ]
     from django.test.utils import CaptureQueriesContext
 
     started = time.perf_counter()
@@ -222,8 +288,10 @@ def main() -> None:
         settlement_create(lines=lines, on=MAR9, primary=None, actor=None)
     elapsed = time.perf_counter() - started
     assert not OpenTransaction.objects.filter(pk__in=invoices).exclude(open_amount=0).exists()
-    print(f"One payment settling {MANY} invoices across 3 entities: {elapsed:.3f} s, "
-          f"{len(queries)} queries (budget: under 1 s)")
+    print(
+        f"One payment settling {MANY} invoices across 3 entities: {elapsed:.3f} s, "
+        f"{len(queries)} queries (budget: under 1 s)"
+    )
     reset_ledger()
 
 

@@ -187,8 +187,12 @@ class _SetupAccount(NamedTuple):
 def _accounts_by_type(entity_ids: set[int]) -> dict[tuple[int, str, int | None], _SetupAccount]:
     """The posting setup of the entities, read as plain tuples (one light query)."""
     rows = PostingSetup.objects.filter(legal_entity_id__in=entity_ids).values_list(
-        "legal_entity_id", "posting_type", "counterparty_id", "account_id",
-        "account__legal_entity_id", "account__number",
+        "legal_entity_id",
+        "posting_type",
+        "counterparty_id",
+        "account_id",
+        "account__legal_entity_id",
+        "account__number",
     )
     return {
         (entity, posting_type, counterparty): _SetupAccount(account, account_entity, number)
@@ -210,8 +214,10 @@ def _check_periods(specs: Sequence[VoucherInput]) -> None:
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         sql += " FOR SHARE"
     with connection.cursor() as cursor:
-        cursor.execute(sql.replace("IN %s", f"IN ({', '.join(['%s'] * len(entity_ids))})"),
-                       [*entity_ids, max(dates), min(dates)])
+        cursor.execute(
+            sql.replace("IN %s", f"IN ({', '.join(['%s'] * len(entity_ids))})"),
+            [*entity_ids, max(dates), min(dates)],
+        )
         periods = cursor.fetchall()
     codes = {s.legal_entity.pk: s.legal_entity.code for s in specs}
     for _id, entity_id, start, end, status in periods:

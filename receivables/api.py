@@ -662,6 +662,7 @@ class OpenTransactionSerializer(serializers.ModelSerializer):
     invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
     credit_note = serializers.IntegerField(source="credit_note_id", allow_null=True)
     payment = serializers.IntegerField(source="payment_id", allow_null=True)
+    refund = serializers.IntegerField(source="refund_id", allow_null=True)
 
     class Meta:
         model = OpenTransaction
@@ -688,6 +689,7 @@ class OpenTransactionSerializer(serializers.ModelSerializer):
             "invoice",
             "credit_note",
             "payment",
+            "refund",
         ]
         read_only_fields = fields
 

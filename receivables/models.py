@@ -239,6 +239,39 @@ class Payment(models.Model):
         return f"{self.legal_entity.code} {self.number or f'draft payment {self.pk}'}"
 
 
+class Refund(models.Model):
+    """Money paid back to a customer (reimbursement of a credit balance): customer balance Dr /
+    bank Cr; its open debit is settled against the credit it pays back."""
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=30)
+    date = models.DateField()
+    amount = amount_field(help_text="Paid back, positive")
+    currency = currency_field()
+    method = models.CharField(
+        max_length=20, choices=Payment.Method.choices, default=Payment.Method.ELECTRONIC
+    )
+    reference = models.CharField(max_length=60, blank=True)
+    voucher = models.OneToOneField(Voucher, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legal_entity", "number"], name="refund_number_unique_per_entity"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.code} {self.number}"
+
+
 class OpenTransaction(models.Model):
     """The customer transaction a posted document creates; settlement closes it.
 
@@ -252,6 +285,7 @@ class OpenTransaction(models.Model):
         CREDIT_NOTE = "credit_note", "Credit note"
         PAYMENT = "payment", "Payment"
         INTEREST_NOTE = "interest_note", "Interest note"
+        REFUND = "refund", "Refund"
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(
@@ -271,6 +305,9 @@ class OpenTransaction(models.Model):
     )
     payment = models.OneToOneField(
         Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="open_transaction"
+    )
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="open_transaction"
     )
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="+")
     document_number = models.CharField(max_length=30)

@@ -8,11 +8,13 @@ from rest_framework.response import Response
 from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField
 from entities.idempotency import idempotent
 from entities.money import format_amount
+from receivables.models import Payment
 
 from .models import Settlement, SettlementLine
 from .selectors import settlements_for_user
 from .services import (
     SettlementLineInput,
+    reimburse,
     settlement_create,
     settlement_preview,
     settlement_reverse,
@@ -172,6 +174,14 @@ def preview_data(plan) -> dict:
     return {"lines": lines, "postings": postings}
 
 
+class ReimburseSerializer(serializers.Serializer):
+    transaction = serializers.IntegerField(min_value=1, help_text="The open credit to pay back")
+    date = serializers.DateField()
+    amount = AmountField(required=False, allow_null=True, help_text="Default: the whole credit")
+    method = serializers.ChoiceField(choices=Payment.Method.choices, default="electronic")
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
+
+
 class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Settle open transactions of one party, in any of its entities and accounts: every
     voucher in every entity and every open amount change in one database transaction."""
@@ -209,6 +219,35 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         plan = settlement_preview(**data.inputs(), actor=request.user)
         return Response(preview_data(plan))
+
+    @extend_schema(
+        request=ReimburseSerializer,
+        responses={201: SettlementSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=False, methods=["post"])
+    def reimburse(self, request):
+        """Pay a customer's credit balance back: a refund posted and settled against the credit
+        in one transaction."""
+        data = ReimburseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+
+        def run():
+            settlement = reimburse(
+                transaction_id=values["transaction"],
+                on=values["date"],
+                amount=values.get("amount"),
+                method=values["method"],
+                reference=values.get("reference", ""),
+                actor=request.user,
+            )
+            return Response(
+                SettlementSerializer(self.get_queryset().get(pk=settlement.pk)).data,
+                status=status.HTTP_201_CREATED,
+            )
+
+        return idempotent(request, run)
 
     @extend_schema(
         request=SettlementReverseSerializer,

@@ -13,7 +13,7 @@ from .documents import (
     invoice_create,
     invoice_post,
 )
-from .payments import PaymentInput, payment_create, payment_reverse, payments_post
+from .payments import PaymentInput, payment_create, payment_reverse, payments_post, refund_post
 
 __all__ = [
     "DocumentInput",
@@ -30,4 +30,5 @@ __all__ = [
     "payment_create",
     "payment_reverse",
     "payments_post",
+    "refund_post",
 ]

@@ -264,3 +264,69 @@ def payment_reverse(*, payment: Payment, actor: Actor, on: date | None = None) -
         legal_entity=payment.legal_entity,
     )
     return payment
+
+
+@transaction.atomic
+def refund_post(*, data: PaymentInput, actor: Actor):
+    """Pay money back to a customer: customer balance Dr / bank Cr, an open debit that settles
+    the credit it reimburses."""
+    from ..models import Refund
+
+    currency = _validate(data, actor)
+    entity = data.legal_entity
+    (number,) = numbers_take(legal_entity=entity, name="refund", prefix=f"{entity.code}-REF")
+    rates = RateBook()
+    (voucher,) = vouchers_post(
+        vouchers=[
+            VoucherInput(
+                legal_entity=entity,
+                date=data.date,
+                description=f"Refund {number}",
+                source_key=f"refund:{number}",
+                lines=[
+                    VoucherLineInput(
+                        PostingType.CUSTOMER_BALANCE,
+                        currency,
+                        data.amount,
+                        customer=data.customer,
+                        description=data.reference,
+                    ),
+                    VoucherLineInput(
+                        PostingType.BANK, currency, -data.amount, description=data.reference
+                    ),
+                ],
+            )
+        ],
+        actor=actor,
+        rates=rates,
+    )
+    refund = Refund.objects.create(
+        legal_entity=entity,
+        customer=data.customer,
+        number=number,
+        date=data.date,
+        amount=data.amount,
+        currency=currency,
+        method=data.method,
+        reference=data.reference[:60],
+        voucher=voucher,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    rate = rates.get(currency, entity.accounting_currency, data.date)
+    open_transaction_build(
+        kind=OpenTransaction.Kind.REFUND,
+        legal_entity=entity,
+        customer=data.customer,
+        voucher=voucher,
+        document_number=number,
+        on=data.date,
+        due_date=data.date,
+        currency=currency,
+        rate=rate,
+        amount=data.amount,
+        accounting_amount=convert(data.amount, rate, entity.accounting_currency),
+        amount_before_tax=data.amount,
+        refund=refund,
+    ).save()
+    audit_record(actor=actor, action="refund.posted", obj=refund, legal_entity=entity)
+    return refund

@@ -278,6 +278,59 @@ def settlement_create(
 
 
 @transaction.atomic
+def reimburse(
+    *,
+    transaction_id: int,
+    on: date,
+    actor: Actor,
+    amount: Decimal | None = None,
+    method: str = "electronic",
+    reference: str = "",
+) -> Settlement:
+    """Pay a customer's credit balance back: a refund (customer balance Dr / bank Cr) in the
+    credit's entity and account, settled against the credit, in one transaction."""
+    from receivables.services import PaymentInput, refund_post
+
+    credit = _lock([transaction_id], lock=True).get(transaction_id)
+    if credit is None:
+        raise SettlementInvalid(f"No open transaction {transaction_id}.", field="transaction")
+    ensure_can_act(actor, credit.legal_entity, field="transaction")
+    if credit.amount > 0 or credit.open_amount == 0:
+        raise SettlementInvalid(
+            f"Transaction {credit.document_number} is not an open credit: only a credit "
+            "balance (payment or credit note) is reimbursed.",
+            field="transaction",
+        )
+    amount = amount if amount is not None else -credit.open_amount
+    if amount <= 0 or amount > -credit.open_amount:
+        raise SettlementInvalid(
+            f"The refund must be above zero and at most the open credit {-credit.open_amount}.",
+            field="amount",
+        )
+    refund = refund_post(
+        data=PaymentInput(
+            legal_entity=credit.legal_entity,
+            customer=credit.customer,
+            date=on,
+            amount=amount,
+            currency=credit.currency,
+            method=method,
+            reference=reference or f"Reimbursement of {credit.document_number}",
+        ),
+        actor=actor,
+    )
+    return settlement_create(
+        lines=[
+            SettlementLineInput(credit.pk, amount=amount),
+            SettlementLineInput(refund.open_transaction.pk),
+        ],
+        on=on,
+        primary=None,
+        actor=actor,
+    )
+
+
+@transaction.atomic
 def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None = None):
     """Post reversing vouchers and restore every open amount exactly."""
     settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
@@ -331,6 +384,7 @@ def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None 
 
 __all__ = [
     "SettlementLineInput",
+    "reimburse",
     "discount_available",
     "SettlementPlan",
     "settlement_create",

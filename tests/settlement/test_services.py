@@ -429,3 +429,32 @@ def test_underpayment_tolerance_is_in_accounting_currency(fabrikam):
     beyond = post_invoice(customer, amounts=["100.00"], currency="EUR")
     settle(post_payment(customer, amount="99.66", currency="EUR"), beyond)  # 0.34 EUR = 0.51
     assert ot(beyond).open_amount == D("0.34")
+
+
+def test_reimburse_a_credit_balance(fabrikam):
+    """A customer's unapplied payment is paid back: a refund (customer balance Dr / bank Cr)
+    settled against it."""
+    from settlement.services import reimburse
+
+    payment = post_payment(fabrikam["customers"]["FABE"], amount="250.00")
+    s = reimburse(
+        transaction_id=ot(payment).pk,
+        on=date(2026, 3, 20),
+        actor=None,
+        amount=D("100.00"),
+        method="check",
+    )
+    assert ot(payment).open_amount == D("-150.00")
+    refund = OpenTransaction.objects.get(kind="refund")
+    assert (refund.amount, refund.open_amount) == (D("100.00"), D("0"))
+    refund_postings = {
+        (e.posting_type, e.amount) for e in LedgerEntry.objects.filter(voucher=refund.voucher)
+    }
+    assert refund_postings == {("customer_balance", D("100.00")), ("bank", D("-100.00"))}
+    assert s.lines.count() == 2
+    reimburse(transaction_id=ot(payment).pk, on=date(2026, 3, 21), actor=None)
+    assert ot(payment).open_amount == 0
+    assert_sound()
+    invoice = post_invoice(fabrikam["customers"]["FABE"])
+    with pytest.raises(SettlementInvalid, match="is not an open credit"):
+        reimburse(transaction_id=ot(invoice).pk, on=date(2026, 3, 21), actor=None)
