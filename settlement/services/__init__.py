@@ -237,13 +237,15 @@ def settlement_create(
         Settlement.vouchers.through(settlement=settlement, voucher=v) for v in posted
     )
 
-    changed, settlement_lines = [], []
+    changed, settlement_lines, audit_changes = [], [], {}
     for item in plan.items:
         ot = plan.transactions[item.key]
         sign = 1 if item.is_debit else -1
         value = plan.values[item.key]
         if item.reduction:
+            before = ot.open_amount
             ot.open_amount -= sign * item.reduction
+            audit_changes[ot.document_number] = (str(before), str(ot.open_amount))
             ot.open_accounting_amount -= sign * value.total
             ot.closed_on = on if ot.open_amount == 0 else None
             changed.append(ot)
@@ -266,13 +268,7 @@ def settlement_create(
         actor=actor,
         action="settlement.posted",
         obj=settlement,
-        changes={
-            ot.document_number: (
-                str(ot.open_amount + (1 if ot.amount > 0 else -1) * plan.item(ot.pk).reduction),
-                str(ot.open_amount),
-            )
-            for ot in changed
-        },
+        changes=audit_changes,
     )
     return settlement
 
