@@ -5,7 +5,6 @@ from entities import views as entity_views
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("entities/switch/", entity_views.legal_entity_switch, name="legal-entity-switch"),
     path("entities/<str:code>/", entity_views.legal_entity_detail, name="legal-entity-detail"),
     path("ledger/trial-balance/", views.trial_balance_view, name="trial-balance-current"),

@@ -3,15 +3,15 @@
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from entities.context_processors import current_legal_entity
 from entities.models import LegalEntity
-from entities.selectors import audit_entries_for, legal_entities_for_user, user_can_act_in
+from entities.selectors import audit_entries_for, user_can_act_in
 
-from .models import LedgerEntry, PostingType
+from .models import LedgerEntry
 from .selectors import trial_balance, vouchers_for_user
 
 
@@ -32,29 +32,6 @@ def _parse_date(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def home(request):
-    entities = list(legal_entities_for_user(request.user))
-    balances = dict(
-        LedgerEntry.objects.filter(
-            legal_entity__in=entities, posting_type=PostingType.CUSTOMER_BALANCE
-        )
-        .values_list("legal_entity_id")
-        .annotate(total=Sum("accounting_amount"))
-    )
-    voucher_counts = dict(
-        vouchers_for_user(request.user).values_list("legal_entity_id").annotate(n=Count("id"))
-    )
-    rows = [
-        {
-            "entity": e,
-            "customer_balance": balances.get(e.pk, 0),
-            "vouchers": voucher_counts.get(e.pk, 0),
-        }
-        for e in entities
-    ]
-    return render(request, "home.html", {"rows": rows})
 
 
 def trial_balance_view(request, code: str | None = None):

@@ -106,3 +106,57 @@ def aging_summary(transactions, *, as_of: date) -> list[tuple[str, Decimal]]:
                 totals[label] += t.open_accounting_amount
                 break
     return list(totals.items())
+
+
+def home_summaries(user: User | None, *, as_of: date) -> list[dict]:
+    """Per granted legal entity: open invoices, what is overdue, the customer balance and the
+    drafts waiting to be posted (five grouped queries whatever the number of entities)."""
+    from django.db.models import Count, Q, Sum
+
+    from entities.selectors import legal_entities_for_user
+
+    entities = list(legal_entities_for_user(user))
+    ids = [e.pk for e in entities]
+    debits = OpenTransaction.objects.filter(legal_entity_id__in=ids, open_amount__gt=0)
+    open_debits = {
+        row["legal_entity_id"]: row
+        for row in debits.values("legal_entity_id").annotate(
+            count=Count("id"),
+            amount=Sum("open_accounting_amount"),
+            overdue=Sum("open_accounting_amount", filter=Q(due_date__lt=as_of)),
+            overdue_count=Count("id", filter=Q(due_date__lt=as_of)),
+        )
+    }
+    balances = dict(
+        OpenTransaction.objects.filter(legal_entity_id__in=ids)
+        .exclude(open_amount=0)
+        .values_list("legal_entity_id")
+        .annotate(total=Sum("open_accounting_amount"))
+    )
+
+    def drafts(model) -> dict[int, int]:
+        return dict(
+            model.objects.filter(legal_entity_id__in=ids, status="draft")
+            .values_list("legal_entity_id")
+            .annotate(n=Count("id"))
+        )
+
+    draft_invoices, draft_credit_notes, draft_payments = (
+        drafts(Invoice),
+        drafts(CreditNote),
+        drafts(Payment),
+    )
+    zero = Decimal(0)
+    return [
+        {
+            "entity": e,
+            "open_invoices": open_debits.get(e.pk, {}).get("count", 0),
+            "open_amount": open_debits.get(e.pk, {}).get("amount") or zero,
+            "overdue": open_debits.get(e.pk, {}).get("overdue") or zero,
+            "overdue_count": open_debits.get(e.pk, {}).get("overdue_count", 0),
+            "customer_balance": balances.get(e.pk, zero),
+            "drafts": draft_invoices.get(e.pk, 0) + draft_credit_notes.get(e.pk, 0),
+            "unposted_payments": draft_payments.get(e.pk, 0),
+        }
+        for e in entities
+    ]

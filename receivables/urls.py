@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
     path("invoices/", views.document_list, {"kind": "invoice"}, name="invoices-list"),

@@ -22,7 +22,7 @@ from entities.selectors import granted_entity_ids, user_can_act_in
 
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet, PaymentLineFormSet
 from .models import CreditNote, Invoice, OpenTransaction, PaymentJournal
-from .selectors import aging_summary, payments_for_user
+from .selectors import aging_summary, home_summaries, payments_for_user
 from .services import (
     DocumentInput,
     DocumentLineInput,
@@ -68,6 +68,15 @@ def _entity(request) -> LegalEntity:
 
 def _today() -> date:
     return timezone.localdate()
+
+
+def home(request):
+    """Open invoices, what is overdue and unposted documents, per legal entity."""
+    return render(
+        request,
+        "home.html",
+        {"rows": home_summaries(request.user, as_of=_today()), "today": _today()},
+    )
 
 
 # --- customers --------------------------------------------------------------------------------

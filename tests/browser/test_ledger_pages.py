@@ -69,15 +69,23 @@ def test_home_and_legal_entity_page_with_history(page, fabrikam):
 
     from entities.services import legal_entity_update
 
-    post_simple_voucher(fabrikam["FAB"], amount="10.00", debit="customer_balance")
+    from datetime import date
+
+    from tests.factories.receivables import post_invoice
+
+    post_invoice(fabrikam["customers"]["FAB"], amounts=["1234.50"], on=date(2026, 3, 2))
+    from django.utils import timezone
+
+    post_invoice(fabrikam["customers"]["FAB"], amounts=["10.00"], on=timezone.localdate())
     boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
     with transaction.atomic():
         legal_entity_update(
             legal_entity=fabrikam["FAB"], data={"max_underpayment": "0.50"}, actor=boss
         )
     sign_in(page, "boss")
-    row = page.get_by_role("row").filter(has_text="Fabrikam").first
-    expect(row).to_contain_text("10.00")
+    row = page.locator("#entity-summaries tr[data-entity='FAB']")
+    expect(row).to_contain_text("1,244.50 USD")  # two open invoices
+    expect(row).to_contain_text("1,234.50 (1)")  # one overdue (due 2026-03-02), one due today
     page.get_by_role("link", name="FAB", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("FAB · Fabrikam")
     history = page.locator("section.audit")

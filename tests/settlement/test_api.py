@@ -24,17 +24,23 @@ def _pair(fabrikam, invoice_entity="FABE", amount="600.00", paid="600.00"):
 
 def test_settle_preview_then_post_and_reverse(client, fabrikam):
     invoice, payment = _pair(fabrikam)
-    body = {"date": "2026-03-09", "primary_payment": None,
-            "lines": [{"transaction": payment}, {"transaction": invoice}]}
+    body = {
+        "date": "2026-03-09",
+        "primary_payment": None,
+        "lines": [{"transaction": payment}, {"transaction": invoice}],
+    }
     preview = client.post("/api/v1/settlements/preview/", body, format="json")
     assert preview.status_code == 200
-    assert {(p["legal_entity"], p["posting_type"], p["amount"]) for p in
-            preview.json()["postings"]} == {
-        ("FAB", "customer_balance", "600.00"), ("FAB", "intercompany_due_to", "-600.00"),
-        ("FABE", "intercompany_due_from", "600.00"), ("FABE", "customer_balance", "-600.00")}
+    assert {
+        (p["legal_entity"], p["posting_type"], p["amount"]) for p in preview.json()["postings"]
+    } == {
+        ("FAB", "customer_balance", "600.00"),
+        ("FAB", "intercompany_due_to", "-600.00"),
+        ("FABE", "intercompany_due_from", "600.00"),
+        ("FABE", "customer_balance", "-600.00"),
+    }
     assert Settlement.objects.count() == 0
-    response = client.post("/api/v1/settlements/", body, format="json",
-                           HTTP_IDEMPOTENCY_KEY="s-1")
+    response = client.post("/api/v1/settlements/", body, format="json", HTTP_IDEMPOTENCY_KEY="s-1")
     assert response.status_code == 201, response.json()
     settlement = response.json()
     assert len(settlement["vouchers"]) == 2
@@ -45,19 +51,27 @@ def test_settle_preview_then_post_and_reverse(client, fabrikam):
     again = client.post("/api/v1/settlements/", body, format="json", HTTP_IDEMPOTENCY_KEY="s-1")
     assert again.status_code == 201 and again.json()["id"] == settlement["id"]
     assert Settlement.objects.count() == 1
-    other = client.post("/api/v1/settlements/", {**body, "date": "2026-03-10"}, format="json",
-                        HTTP_IDEMPOTENCY_KEY="s-1")
+    other = client.post(
+        "/api/v1/settlements/",
+        {**body, "date": "2026-03-10"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="s-1",
+    )
     assert other.status_code == 409
-    entries = client.get("/api/v1/ledger-entries/",
-                         {"source": f"settlement:{settlement['id']}:"}).json()
+    entries = client.get(
+        "/api/v1/ledger-entries/", {"source": f"settlement:{settlement['id']}:"}
+    ).json()
     assert entries["count"] == 4
-    reversed_ = client.post(f"/api/v1/settlements/{settlement['id']}/reverse/", {},
-                            format="json")
+    reversed_ = client.post(f"/api/v1/settlements/{settlement['id']}/reverse/", {}, format="json")
     assert reversed_.status_code == 200 and reversed_.json()["status"] == "reversed"
     ot = client.get(f"/api/v1/open-transactions/{invoice}/").json()
     assert ot["open_amount"] == "600.00" and ot["status"] == "open"
-    assert client.post(f"/api/v1/settlements/{settlement['id']}/reverse/", {},
-                       format="json").status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/settlements/{settlement['id']}/reverse/", {}, format="json"
+        ).status_code
+        == 409
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,18 +84,23 @@ def test_settle_preview_then_post_and_reverse(client, fabrikam):
     ],
 )
 def test_settle_bad_input_is_400(client, fabrikam, lines, field):
-    response = client.post("/api/v1/settlements/", {"date": "2026-03-09", "lines": lines},
-                           format="json")
+    response = client.post(
+        "/api/v1/settlements/", {"date": "2026-03-09", "lines": lines}, format="json"
+    )
     assert response.status_code == 400
     assert field in response.json()["fields"]
 
 
 def test_settle_amount_above_open_is_400(client, fabrikam):
     invoice, payment = _pair(fabrikam)
-    response = client.post("/api/v1/settlements/", {
-        "date": "2026-03-09",
-        "lines": [{"transaction": payment}, {"transaction": invoice, "amount": "600.01"}]},
-        format="json")
+    response = client.post(
+        "/api/v1/settlements/",
+        {
+            "date": "2026-03-09",
+            "lines": [{"transaction": payment}, {"transaction": invoice, "amount": "600.01"}],
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert "more than its open amount" in response.json()["message"]
 
@@ -89,17 +108,21 @@ def test_settle_amount_above_open_is_400(client, fabrikam):
 def test_clerk_may_not_settle_across_an_entity_not_granted(api_client, fabrikam):
     invoice, payment = _pair(fabrikam, invoice_entity="FABW")
     api_client.force_authenticate(make_clerk("clerk", fabrikam["FAB"]))
-    response = api_client.post("/api/v1/settlements/", {
-        "date": "2026-03-09", "lines": [{"transaction": payment}, {"transaction": invoice}]},
-        format="json")
+    response = api_client.post(
+        "/api/v1/settlements/",
+        {"date": "2026-03-09", "lines": [{"transaction": payment}, {"transaction": invoice}]},
+        format="json",
+    )
     assert response.status_code == 403
 
 
 def test_reimburse_through_the_api(client, fabrikam):
     payment = post_payment(fabrikam["customers"]["FAB"], amount="80.00")
-    response = client.post("/api/v1/settlements/reimburse/", {
-        "transaction": payment.open_transaction.pk, "date": "2026-03-20", "method": "check"},
-        format="json")
+    response = client.post(
+        "/api/v1/settlements/reimburse/",
+        {"transaction": payment.open_transaction.pk, "date": "2026-03-20", "method": "check"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     payment.open_transaction.refresh_from_db()
     assert payment.open_transaction.open_amount == Decimal("0")
