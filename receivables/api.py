@@ -5,7 +5,7 @@ output serializer."""
 from django.db import transaction
 from django.db.models import Q
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,9 +14,11 @@ from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, Currency
 from entities.exceptions import EntityAccessDenied
 from entities.idempotency import idempotent
 from entities.models import CashDiscount, LegalEntity, PaymentTerms, SalesTaxCode
+from entities.money import format_amount
 from entities.selectors import user_can_act_in
 from ledger.models import MainAccount
 
+from .discounts import effective_discount
 from .models import CreditNote, Invoice, OpenTransaction, Payment
 from .selectors import (
     credit_notes_for_user,
@@ -656,7 +658,10 @@ class OpenTransactionSerializer(serializers.ModelSerializer):
     accounting_currency = serializers.CharField(source="legal_entity.accounting_currency")
     accounting_amount = AmountField(currency_source="legal_entity.accounting_currency")
     open_accounting_amount = AmountField(currency_source="legal_entity.accounting_currency")
-    cash_discounts = OpenTransactionDiscountSerializer(many=True)
+    cash_discounts = serializers.SerializerMethodField(
+        help_text="Per discount period: pay by `until` and `amount` is taken off the open "
+        "amount (signed like it)"
+    )
     status = serializers.SerializerMethodField()
     voucher = serializers.IntegerField(source="voucher_id")
     invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
@@ -692,6 +697,30 @@ class OpenTransactionSerializer(serializers.ModelSerializer):
             "refund",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenTransactionDiscountSerializer(many=True))
+    def get_cash_discounts(self, obj) -> list[dict]:
+        """The discount of each period for what is open now (the posted schedule while nothing
+        is settled)."""
+        sign = 1 if obj.amount > 0 else -1
+        rows = []
+        for period in obj.cash_discounts.all():
+            available, _ = effective_discount(
+                open_amount=abs(obj.open_amount),
+                amount=abs(obj.amount),
+                amount_before_tax=abs(obj.amount_before_tax),
+                percent=period.percent,
+                base_includes_tax=obj.legal_entity.cash_discount_base_includes_tax,
+                currency=obj.currency,
+            )
+            rows.append(
+                {
+                    "until": period.until.isoformat(),
+                    "percent": f"{period.percent:.4f}",
+                    "amount": format_amount(sign * available, obj.currency),
+                }
+            )
+        return rows
 
     def get_status(self, obj) -> str:
         return "open" if obj.open_amount != 0 else "closed"

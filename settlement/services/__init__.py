@@ -14,11 +14,12 @@ from entities.money import ZERO
 from entities.selectors import RateBook
 from entities.services import Actor, audit_record, ensure_can_act
 from ledger.services import VoucherInput, voucher_reverse, vouchers_post
+from receivables.discounts import effective_discount
 from receivables.models import OpenTransaction, OpenTransactionDiscount
 
 from ..exceptions import SettlementAlreadyReversed, SettlementConflict, SettlementInvalid
 from ..models import Settlement, SettlementLine
-from .allocation import Item, Pairing, allocate, effective_discount
+from .allocation import Item, Pairing, allocate
 from .posting import Valued, build_vouchers
 
 LOCK_NOT_AVAILABLE = "55P03"

@@ -81,28 +81,6 @@ class Pairing:
     values: dict = field(default_factory=dict)  # filled by the posting step
 
 
-def effective_discount(
-    *,
-    open_amount: Decimal,
-    amount: Decimal,
-    amount_before_tax: Decimal,
-    percent: Decimal,
-    base_includes_tax: bool,
-    currency: str,
-) -> tuple[Decimal, Decimal]:
-    """(discount available on the open amount, its effective fraction p of the open amount).
-
-    The base excludes sales tax by default: p = percent × amount before tax ÷ total.
-    """
-    if percent <= 0:
-        return ZERO, ZERO
-    if base_includes_tax or amount == 0:
-        p = percent / 100
-        return quantize(open_amount * percent / 100, currency), p
-    p = percent * amount_before_tax / (100 * amount)
-    return quantize(open_amount * percent * amount_before_tax / (100 * amount), currency), p
-
-
 def _partial_discount(item: Item, cash: Decimal) -> Decimal:
     """cash ÷ (1 − p) × p, rounded, never more than the full discount available."""
     if not item.partial_discount_allowed or item.discount_rate <= 0 or cash <= 0:

@@ -65,12 +65,11 @@ def test_voucher_pages_show_lines(page, fabrikam):
 
 
 def test_home_and_legal_entity_page_with_history(page, fabrikam):
+    from datetime import date
+
     from django.db import transaction
 
     from entities.services import legal_entity_update
-
-    from datetime import date
-
     from tests.factories.receivables import post_invoice
 
     post_invoice(fabrikam["customers"]["FAB"], amounts=["1234.50"], on=date(2026, 3, 2))

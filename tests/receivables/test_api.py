@@ -308,3 +308,30 @@ def test_draft_can_be_replaced_and_deleted_but_not_once_posted(client, fabrikam)
         "Invoice FAB-INV00000001 is posted: it cannot be changed."
     )
     assert client.delete(f"/api/v1/invoices/{posted['id']}/").status_code == 400
+
+
+def test_cash_discounts_follow_the_open_amount(client, fabrikam):
+    from receivables.models import OpenTransaction
+
+    client.post(
+        "/api/v1/cash-discounts/",
+        {"code": "2P10", "periods": [{"days": 10, "percent": "2"}]},
+        format="json",
+    )
+    invoice = client.post(
+        "/api/v1/invoices/",
+        invoice_payload(cash_discount="2P10", lines=[{"description": "S", "amount": "1000.00"}]),
+        format="json",
+    ).json()
+    ot_id = invoice["open_transaction"]
+    assert (
+        client.get(f"/api/v1/open-transactions/{ot_id}/").json()["cash_discounts"][0]["amount"]
+        == "20.00"
+    )
+    OpenTransaction.objects.filter(pk=ot_id).update(
+        open_amount=Decimal("600.00"), open_accounting_amount=Decimal("600.00")
+    )
+    assert (
+        client.get(f"/api/v1/open-transactions/{ot_id}/").json()["cash_discounts"][0]["amount"]
+        == "12.00"
+    )
