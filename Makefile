@@ -31,7 +31,7 @@ chromium:
 	fi
 
 migrate: install
-	@mkdir -p var/celery-broker/processed
+	@mkdir -p var/celery-broker/processed var/celery-broker/control
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 
 demo: migrate

@@ -63,6 +63,7 @@ def test_make_run_steps_on_sqlite_and_embedded_broker(tmp_path):
         DJANGO_SETTINGS_MODULE="config.settings",
     )
     (tmp_path / "celery-broker" / "processed").mkdir(parents=True)
+    (tmp_path / "celery-broker" / "control").mkdir(parents=True)
 
     def manage(*args: str) -> str:
         done = subprocess.run(
