@@ -18,6 +18,7 @@ router.register("sales-tax-codes", entities_api.SalesTaxCodeViewSet, basename="s
 router.register("interest-codes", entities_api.InterestCodeViewSet, basename="interest-code")
 router.register("customer-groups", entities_api.CustomerGroupViewSet, basename="customer-group")
 router.register("audit-entries", entities_api.AuditEntryViewSet, basename="audit-entry")
+router.register("jobs", entities_api.JobViewSet, basename="job")
 router.register("main-accounts", ledger_api.MainAccountViewSet, basename="main-account")
 router.register("fiscal-periods", ledger_api.FiscalPeriodViewSet, basename="fiscal-period")
 router.register("vouchers", ledger_api.VoucherViewSet, basename="voucher")

@@ -219,7 +219,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.ledger_integrity_check",
         "schedule": crontab(hour=2, minute=0),
     },
+    "recurring-invoices": {
+        "task": "entities.job_scheduled",
+        "schedule": crontab(hour=1, minute=0),
+        "args": ("recurring_invoices",),
+    },
+    "interest-notes": {
+        "task": "entities.job_scheduled",
+        "schedule": crontab(hour=3, minute=0, day_of_month=1),
+        "args": ("interest_notes",),
+    },
+    "aging-snapshot": {
+        "task": "entities.job_scheduled",
+        "schedule": crontab(hour=4, minute=0),
+        "args": ("aging_snapshot",),
+    },
 }
+# A running job that has not reported progress for this long is taken to be dead: its legal
+# entities may be claimed by a new run, which completes it without duplicates.
+JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "900"))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

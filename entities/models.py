@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .money import (
     AMOUNT_DECIMAL_PLACES,
@@ -224,16 +224,100 @@ class SalesTaxCode(models.Model):
 
 
 class InterestCode(models.Model):
-    """Interest charged on overdue invoices; its rate ranges are defined by the collections app."""
+    """Interest charged on overdue invoices (D365 interest codes).
+
+    Its ranges give the percent by how long an invoice is overdue (in days or in months); the
+    percent is per day or per month of overdue (``charge_per``). Per currency: a fixed fee added
+    to each interest note and a minimum interest. The day-count rule is in
+    ``receivables.interest``.
+    """
+
+    class Unit(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
 
     code = models.CharField(max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(max_length=120, blank=True)
+    charge_per = models.CharField(
+        max_length=5,
+        choices=Unit.choices,
+        default=Unit.MONTH,
+        help_text="The ranges' percent is per overdue day or per completed overdue month",
+    )
+    ranges_by = models.CharField(
+        max_length=5,
+        choices=Unit.choices,
+        default=Unit.DAY,
+        help_text="Ranges count days overdue or months overdue",
+    )
+    grace_days = models.PositiveIntegerField(
+        default=0, help_text="No interest while an invoice is overdue this many days or fewer"
+    )
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.code
+
+
+class InterestRange(models.Model):
+    """From ``from_overdue`` to ``to_overdue`` (inclusive; open-ended when empty) days or months
+    overdue, ``percent`` per day or month."""
+
+    interest_code = models.ForeignKey(InterestCode, on_delete=models.CASCADE, related_name="ranges")
+    from_overdue = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    to_overdue = models.PositiveIntegerField(null=True, blank=True)
+    percent = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["interest_code", "from_overdue"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interest_code", "from_overdue"], name="interest_range_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_overdue__gte=1)
+                & (Q(to_overdue__isnull=True) | Q(to_overdue__gte=F("from_overdue"))),
+                name="interest_range_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0) & Q(percent__lt=100), name="interest_range_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        end = self.to_overdue if self.to_overdue is not None else "…"
+        return f"{self.from_overdue}–{end}: {self.percent} %"
+
+
+class InterestCurrency(models.Model):
+    """Per currency of an interest code: a fee added to each note, and a minimum interest."""
+
+    interest_code = models.ForeignKey(
+        InterestCode, on_delete=models.CASCADE, related_name="currencies"
+    )
+    currency = currency_field()
+    fixed_fee = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
+    minimum_interest = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["interest_code", "currency"]
+        verbose_name_plural = "interest currencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interest_code", "currency"], name="interest_currency_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(fixed_fee__gte=0) & Q(minimum_interest__gte=0),
+                name="interest_currency_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interest_code} {self.currency}"
 
 
 class CustomerGroup(models.Model):
@@ -388,3 +472,75 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.key}"
+
+
+class Job(models.Model):
+    """One run of a long job (recurring invoices, interest notes, aging snapshots): who started
+    it, for which legal entities and date, its state and progress. Kinds are registered by the
+    apps that run them (``entities.services.jobs``)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=40)
+    as_of = models.DateField()
+    legal_entities = models.ManyToManyField(LegalEntity, related_name="+")
+    parameters = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__isnull=True) | Q(done__lte=F("total")),
+                name="job_done_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.as_of} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
+class JobClaim(models.Model):
+    """While a job is queued or running it holds one claim per legal entity: a second job of the
+    same kind for the same entity (whatever its date) is refused by the unique constraint."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(max_length=40)
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "legal_entity"], name="job_claim_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.legal_entity_id} → job {self.job_id}"

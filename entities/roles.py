@@ -10,29 +10,42 @@ INTEGRATOR = "Integrator"
 # app_label → models whose add/change permissions the role has. Unknown models are skipped, so
 # the map can name models of apps that come later.
 _DOCUMENTS = {
-    "receivables": ["invoice", "creditnote", "payment"],
+    "receivables": [
+        "invoice",
+        "creditnote",
+        "payment",
+        "recurringinvoicetemplate",
+        "recurringinvoiceassignment",
+        "interestnote",
+    ],
     "settlement": ["settlement"],
 }
 ROLES: dict[str, dict[str, list[str]]] = {
     AR_CLERK: {
         **_DOCUMENTS,
-        "entities": ["customer", "party", "partyaddress", "partycontact"],
+        "entities": ["customer", "party", "partyaddress", "partycontact", "job"],
     },
     COLLECTIONS_MANAGER: {
         **_DOCUMENTS,
-        "entities": ["customer"],
+        "entities": ["customer", "job"],
         "collections_app": [
             "activity",
             "dispute",
             "collectionletter",
             "writeoff",
             "customerpool",
-            "interestnote",
         ],
     },
     INTEGRATOR: {
         **_DOCUMENTS,
-        "entities": ["party", "customer", "exchangerate", "partyaddress", "partycontact"],
+        "entities": [
+            "party",
+            "customer",
+            "exchangerate",
+            "partyaddress",
+            "partycontact",
+            "job",
+        ],
         "ledger": ["voucher"],
     },
 }

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from .exceptions import ExchangeRateMissing
-from .models import AuditEntry, ExchangeRate, LegalEntity
+from .models import AuditEntry, ExchangeRate, Job, LegalEntity
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -80,3 +80,12 @@ def audit_entries_for(obj: object) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
     ).select_related("actor")
+
+
+def jobs_for_user(user: User | None) -> QuerySet[Job]:
+    """Jobs whose legal entities are all granted to ``user``."""
+    qs = Job.objects.select_related("started_by").order_by("-created_at", "-id")
+    ids = granted_entity_ids(user)
+    if ids is None:
+        return qs
+    return qs.exclude(legal_entities__in=LegalEntity.objects.exclude(pk__in=ids))

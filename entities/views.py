@@ -1,4 +1,5 @@
-"""Browser pages of the entities room: the entity switcher and a legal entity's page."""
+"""Browser pages of the entities room: the entity switcher, a legal entity's page, and the jobs
+page with live progress bars."""
 
 from django.contrib import messages
 from django.http import Http404, JsonResponse
@@ -9,8 +10,10 @@ from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 from .context_processors import SESSION_KEY
+from .exceptions import ApplicationError
 from .models import LegalEntity
-from .selectors import audit_entries_for, user_can_act_in
+from .selectors import audit_entries_for, jobs_for_user, legal_entities_for_user, user_can_act_in
+from .services.jobs import job_kinds, job_retry, job_start
 
 
 @require_POST
@@ -61,3 +64,102 @@ def server_error(request):
             status=500,
         )
     return django_server_error(request)
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+def _job_form_errors(request, data) -> tuple[dict, dict]:
+    """(cleaned, errors) of the start-a-job form."""
+    from datetime import date
+
+    errors: dict[str, str] = {}
+    kinds = job_kinds()
+    kind = data.get("kind", "")
+    if kind not in kinds:
+        errors["kind"] = "Choose what to run."
+    codes = data.getlist("legal_entities")
+    entities = list(legal_entities_for_user(request.user).filter(code__in=codes))
+    if not entities:
+        errors["legal_entities"] = "Choose at least one legal entity."
+    try:
+        as_of = date.fromisoformat(data.get("as_of", ""))
+    except ValueError:
+        as_of = None
+        errors["as_of"] = "Enter a date as YYYY-MM-DD."
+    return {"kind": kind, "legal_entities": entities, "as_of": as_of}, errors
+
+
+def job_list(request):
+    """Jobs of the user's legal entities, newest first, and the form that starts one."""
+    from django.utils import timezone
+
+    form = {
+        "kind": request.GET.get("kind", ""),
+        "codes": [],
+        "as_of": timezone.localdate().isoformat(),
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        cleaned, errors = _job_form_errors(request, request.POST)
+        form = {
+            "kind": request.POST.get("kind", ""),
+            "codes": request.POST.getlist("legal_entities"),
+            "as_of": request.POST.get("as_of", ""),
+        }
+        if not errors:
+            try:
+                job = job_start(actor=request.user, parameters={}, **cleaned)
+            except ApplicationError as exc:
+                errors[exc.field or "__all__"] = exc.message
+            else:
+                messages.success(request, f"Job {job.pk} started.")
+                return redirect("job-detail", pk=job.pk)
+    jobs = list(jobs_for_user(request.user).prefetch_related("legal_entities")[:50])
+    kinds = job_kinds()
+    for job in jobs:
+        job.label = kinds[job.kind].label if job.kind in kinds else job.kind
+    return render(
+        request,
+        "entities/job_list.html",
+        {
+            "jobs": jobs,
+            "kinds": kinds,
+            "form": form,
+            "errors": errors,
+            "entities": legal_entities_for_user(request.user),
+            "any_active": any(j.is_active for j in jobs),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def job_detail(request, pk: int):
+    job = get_object_or_404(jobs_for_user(request.user).prefetch_related("legal_entities"), pk=pk)
+    kind = job_kinds().get(job.kind)
+    part = request.GET.get("part") if request.htmx else None
+    template = {"bar": "entities/_job_progress.html", "live": "entities/_job_live.html"}.get(
+        part, "entities/job_detail.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "poll": part == "bar",
+            "kind": kind,
+            "results_url": kind.results_url(job) if kind and kind.results_url else None,
+        },
+    )
+
+
+@require_POST
+def job_retry_view(request, pk: int):
+    job = get_object_or_404(jobs_for_user(request.user), pk=pk)
+    try:
+        job_retry(job=job, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Job {job.pk} queued again.")
+    return redirect("job-detail", pk=job.pk)

@@ -10,8 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Model
 
-from .exceptions import EntityAccessDenied, InvalidInput
-from .models import (
+from ..exceptions import EntityAccessDenied, InvalidInput
+from ..models import (
     AuditEntry,
     CashDiscount,
     CashDiscountPeriod,
@@ -20,8 +20,8 @@ from .models import (
     ExchangeRate,
     LegalEntity,
 )
-from .money import currency_is_known
-from .selectors import user_can_act_in
+from ..money import currency_is_known
+from ..selectors import user_can_act_in
 
 Actor = AbstractBaseUser | None
 
@@ -298,7 +298,7 @@ def party_save(
     instance=None,
 ):
     """Create a party, or change its name (and replace addresses/contacts when given)."""
-    from .models import Party, PartyAddress, PartyContact
+    from ..models import Party, PartyAddress, PartyContact
 
     if instance is None:
         if Party.objects.filter(number=number).exists():

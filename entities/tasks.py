@@ -1,0 +1,43 @@
+"""Celery tasks of the entities room: the runner of every long job."""
+
+from celery import shared_task
+
+
+@shared_task(name="entities.job_run", acks_late=True)
+def job_run(job_id: int) -> str | None:
+    """Run (or take over) a job; the job's own row records its progress and result."""
+    from .services.jobs import job_run as job_run_service
+
+    job = job_run_service(job_id=job_id)
+    return job.state if job is not None else None
+
+
+@shared_task(name="entities.job_scheduled")
+def job_scheduled(kind: str, parameters: dict | None = None) -> str | None:
+    """Beat's entry: start a job of ``kind`` for every legal entity as of today and run it here.
+    When one is already running for an entity, this run is skipped (the next one catches up)."""
+    import logging
+
+    from django.utils import timezone
+
+    from .models import LegalEntity
+    from .services.jobs import JobAlreadyRunning, job_start
+    from .services.jobs import job_run as job_run_service
+
+    entities = list(LegalEntity.objects.order_by("code"))
+    if not entities:
+        return None
+    try:
+        job = job_start(
+            kind=kind,
+            legal_entities=entities,
+            as_of=timezone.localdate(),
+            actor=None,
+            parameters=parameters or {},
+            enqueue=False,
+        )
+    except JobAlreadyRunning as exc:
+        logging.getLogger(__name__).warning("Scheduled %s skipped: %s", kind, exc.message)
+        return None
+    job = job_run_service(job_id=job.pk)
+    return job.state if job is not None else None
