@@ -1,6 +1,58 @@
 from django.apps import AppConfig
 
 
+def _recurring_run(job, progress) -> dict:
+    from .services.recurring import recurring_invoices_generate
+
+    return recurring_invoices_generate(
+        legal_entities=list(job.legal_entities.order_by("code")),
+        up_to=job.as_of,
+        actor=job.started_by,
+        job=job,
+        progress=progress,
+    )
+
+
+def _interest_run(job, progress) -> dict:
+    from .services.interest import interest_notes_create
+
+    return interest_notes_create(
+        legal_entities=list(job.legal_entities.order_by("code")),
+        as_of=job.as_of,
+        actor=job.started_by,
+        job=job,
+        progress=progress,
+    )
+
+
+def _recurring_results(job) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('recurring-list')}?job={job.pk}"
+
+
+def _interest_results(job) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('interest-note-list')}?job={job.pk}"
+
+
 class ReceivablesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "receivables"
+
+    def ready(self) -> None:
+        from entities.services.jobs import job_kind_register
+
+        job_kind_register(
+            kind="recurring_invoices",
+            label="Recurring invoices",
+            run=_recurring_run,
+            results_url=_recurring_results,
+        )
+        job_kind_register(
+            kind="interest_notes",
+            label="Interest notes",
+            run=_interest_run,
+            results_url=_interest_results,
+        )

@@ -13,9 +13,37 @@ from .documents import (
     invoice_create,
     invoice_post,
 )
+from .interest import (
+    InterestCurrencyInput,
+    InterestRangeInput,
+    interest_code_save,
+    interest_note_post,
+    interest_note_reinstate,
+    interest_note_reverse,
+    interest_note_waive,
+    interest_notes_create,
+)
 from .payments import PaymentInput, payment_create, payment_reverse, payments_post, refund_post
+from .recurring import (
+    TemplateLineInput,
+    recurring_assignment_save,
+    recurring_invoices_generate,
+    recurring_template_save,
+)
 
 __all__ = [
+    "InterestCurrencyInput",
+    "InterestRangeInput",
+    "TemplateLineInput",
+    "interest_code_save",
+    "interest_note_post",
+    "interest_note_reinstate",
+    "interest_note_reverse",
+    "interest_note_waive",
+    "interest_notes_create",
+    "recurring_assignment_save",
+    "recurring_invoices_generate",
+    "recurring_template_save",
     "DocumentInput",
     "DocumentLineInput",
     "DocumentPreview",

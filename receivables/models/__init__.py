@@ -309,6 +309,13 @@ class OpenTransaction(models.Model):
     refund = models.OneToOneField(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="open_transaction"
     )
+    interest_note = models.OneToOneField(
+        "receivables.InterestNote",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="open_transaction",
+    )
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="+")
     document_number = models.CharField(max_length=30)
     date = models.DateField()
@@ -401,3 +408,32 @@ class OpenTransactionDiscount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} until {self.until}"
+
+
+from .interest import InterestNote, InterestNoteLine  # noqa: E402
+from .recurring import (  # noqa: E402
+    RecurringInvoiceAssignment,
+    RecurringInvoiceOccurrence,
+    RecurringInvoiceTemplate,
+    RecurringInvoiceTemplateLine,
+)
+
+__all__ = [
+    "CreditNote",
+    "CreditNoteLine",
+    "DocumentStatus",
+    "InterestNote",
+    "InterestNoteLine",
+    "Invoice",
+    "InvoiceLine",
+    "OpenTransaction",
+    "OpenTransactionDiscount",
+    "Payment",
+    "PaymentJournal",
+    "RecurringInvoiceAssignment",
+    "RecurringInvoiceOccurrence",
+    "RecurringInvoiceTemplate",
+    "RecurringInvoiceTemplateLine",
+    "Refund",
+    "SalesDocument",
+]

@@ -1,0 +1,106 @@
+"""Interest notes: interest charged on overdue invoices, one note per customer and currency, a
+line per invoice and rate period. A posted note is an open debit like an invoice.
+
+A line records the period it charges (``period_start`` to ``period_end``, both included); the
+unique constraint on (invoice's open transaction, period_start) means a period is never charged
+twice, even when the job runs twice at once.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from entities.models import Customer, InterestCode, LegalEntity, amount_field, currency_field
+from ledger.models import Voucher
+
+
+class InterestNote(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        WAIVED = "waived", "Waived"
+        POSTED = "posted", "Posted"
+        REVERSED = "reversed", "Reversed"
+
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    interest_code = models.ForeignKey(InterestCode, on_delete=models.PROTECT, related_name="+")
+    currency = currency_field()
+    date = models.DateField(help_text="Interest calculated up to this date")
+    number = models.CharField(max_length=30, blank=True, help_text="Given when posted")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    interest = amount_field(default=0, help_text="Sum of the lines")
+    minimum_adjustment = amount_field(default=0, help_text="Raises the interest to the minimum")
+    fee = amount_field(default=0)
+    total = amount_field(default=0)
+    voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_voucher = models.OneToOneField(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    job = models.ForeignKey(
+        "entities.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legal_entity", "number"],
+                condition=~Q(number=""),
+                name="interest_note_number_unique_per_entity",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("interest") + F("minimum_adjustment") + F("fee"))
+                & Q(interest__gte=0)
+                & Q(minimum_adjustment__gte=0)
+                & Q(fee__gte=0),
+                name="interest_note_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "waived"])
+                | (~Q(number="") & Q(voucher__isnull=False)),
+                name="interest_note_posted_has_number_and_voucher",
+            ),
+        ]
+        indexes = [models.Index(fields=["legal_entity", "status", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.code} {self.number or f'interest note {self.pk}'}"
+
+
+class InterestNoteLine(models.Model):
+    note = models.ForeignKey(InterestNote, on_delete=models.CASCADE, related_name="lines")
+    open_transaction = models.ForeignKey(
+        "receivables.OpenTransaction", on_delete=models.PROTECT, related_name="interest_lines"
+    )
+    document_number = models.CharField(max_length=30)
+    due_date = models.DateField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    days = models.PositiveIntegerField(help_text="Overdue days charged in this line")
+    months = models.PositiveIntegerField(default=0, help_text="Overdue months charged (per month)")
+    base = amount_field(help_text="The invoice's open amount")
+    percent = models.DecimalField(max_digits=9, decimal_places=6, help_text="Per day or month")
+    amount = amount_field()
+
+    class Meta:
+        ordering = ["note", "due_date", "document_number", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["open_transaction", "period_start"],
+                name="interest_line_period_charged_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")) & Q(amount__gte=0) & Q(base__gt=0),
+                name="interest_line_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_number} {self.period_start}–{self.period_end}: {self.amount}"

@@ -1,0 +1,473 @@
+"""Interest codes' ranges, and interest notes: calculated by a job for the overdue invoices of
+chosen legal entities as of a date, one note per customer and currency with a line per invoice
+and rate period; reviewed, waived or posted (customer balance Dr / interest Cr) as an open debit;
+a posted note reversed, a waived one reinstated. The day-count rule is in
+``receivables.interest``."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from entities.exceptions import InvalidInput
+from entities.models import InterestCode, InterestCurrency, InterestRange, Job, LegalEntity
+from entities.money import ZERO, convert, currency_is_known, has_valid_precision
+from entities.selectors import RateBook
+from entities.services import Actor, audit_record, audit_record_many, ensure_can_act
+from ledger.models import PostingType
+from ledger.services import (
+    VoucherInput,
+    VoucherLineInput,
+    numbers_take,
+    voucher_post,
+    voucher_reverse,
+)
+
+from ..exceptions import DocumentSettled, InvalidTransition
+from ..interest import RangeRule, interest_periods, ranges_overlap
+from ..models import InterestNote, InterestNoteLine, OpenTransaction
+from .common import check_customer, due_date_for, open_transaction_build
+
+Status = InterestNote.Status
+
+# The one map of allowed status changes of interest notes.
+TRANSITIONS = {
+    Status.DRAFT: {Status.POSTED, Status.WAIVED},
+    Status.WAIVED: {Status.DRAFT},
+    Status.POSTED: {Status.REVERSED},
+    Status.REVERSED: set(),
+}
+
+
+def _transition(note: InterestNote, to: str) -> str:
+    if to not in TRANSITIONS[note.status]:
+        what = f"Interest note {note.number or note.pk}"
+        raise InvalidTransition(
+            f"{what} is {note.get_status_display().lower()}: it cannot become "
+            f"{Status(to).label.lower()}.",
+            field="status",
+        )
+    old, note.status = note.status, to
+    return old
+
+
+# --- interest codes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InterestRangeInput:
+    from_overdue: int
+    to_overdue: int | None
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class InterestCurrencyInput:
+    currency: str
+    fixed_fee: Decimal = ZERO
+    minimum_interest: Decimal = ZERO
+
+
+@transaction.atomic
+def interest_code_save(
+    *,
+    code: str,
+    actor: Actor,
+    name: str = "",
+    charge_per: str = InterestCode.Unit.MONTH,
+    ranges_by: str = InterestCode.Unit.DAY,
+    grace_days: int = 0,
+    ranges: list[InterestRangeInput],
+    currencies: list[InterestCurrencyInput] | None = None,
+    instance: InterestCode | None = None,
+) -> InterestCode:
+    """Create an interest code or replace its settings, ranges and currencies."""
+    if charge_per not in InterestCode.Unit.values:
+        raise InvalidInput(f"Unknown unit {charge_per!r}: use day or month.", field="charge_per")
+    if ranges_by not in InterestCode.Unit.values:
+        raise InvalidInput(f"Unknown unit {ranges_by!r}: use day or month.", field="ranges_by")
+    if grace_days is None or grace_days < 0:
+        raise InvalidInput("Grace days cannot be negative.", field="grace_days")
+    if not ranges:
+        raise InvalidInput("An interest code needs at least one range.", field="ranges")
+    for index, r in enumerate(ranges):
+        if r.from_overdue is None or r.from_overdue < 1:
+            raise InvalidInput(f"ranges[{index}]: 'from' must be 1 or more.", field="ranges")
+        if r.to_overdue is not None and r.to_overdue < r.from_overdue:
+            raise InvalidInput(f"ranges[{index}]: 'to' is before 'from'.", field="ranges")
+        if r.percent is None or not ZERO <= r.percent < 100:
+            raise InvalidInput(
+                f"ranges[{index}]: the percent must be from 0 to below 100.", field="ranges"
+            )
+    clash = ranges_overlap([RangeRule(r.from_overdue, r.to_overdue, r.percent) for r in ranges])
+    if clash:
+        left, right = clash
+        left_end = left.to_overdue if left.to_overdue is not None else "no end"
+        raise InvalidInput(
+            f"Ranges overlap: {left.from_overdue}–{left_end} and {right.from_overdue}–"
+            f"{right.to_overdue if right.to_overdue is not None else 'no end'}.",
+            field="ranges",
+        )
+    currencies = currencies or []
+    seen = set()
+    for index, c in enumerate(currencies):
+        if not currency_is_known(c.currency):
+            raise InvalidInput(
+                f"currencies[{index}]: unknown currency {c.currency!r}.", field="currencies"
+            )
+        if c.currency in seen:
+            raise InvalidInput(
+                f"currencies[{index}]: {c.currency} is given twice.", field="currencies"
+            )
+        seen.add(c.currency)
+        for value, label in ((c.fixed_fee, "fixed fee"), (c.minimum_interest, "minimum")):
+            if value is None or value < 0 or not has_valid_precision(value, c.currency):
+                raise InvalidInput(
+                    f"currencies[{index}]: the {label} must be zero or more, in {c.currency}'s "
+                    "minor units.",
+                    field="currencies",
+                )
+    if instance is None and InterestCode.objects.filter(code=code).exists():
+        raise InvalidInput(f"Interest code {code} already exists.", field="code")
+    interest_code = instance or InterestCode(code=code)
+    if instance is not None and code != instance.code:
+        raise InvalidInput("An interest code's code cannot change.", field="code")
+    before = (
+        [(r.from_overdue, r.to_overdue, str(r.percent)) for r in instance.ranges.all()]
+        if instance
+        else None
+    )
+    interest_code.name = name
+    interest_code.charge_per = charge_per
+    interest_code.ranges_by = ranges_by
+    interest_code.grace_days = grace_days
+    interest_code.full_clean(validate_unique=False)
+    interest_code.save()
+    interest_code.ranges.all().delete()
+    InterestRange.objects.bulk_create(
+        InterestRange(
+            interest_code=interest_code,
+            from_overdue=r.from_overdue,
+            to_overdue=r.to_overdue,
+            percent=r.percent,
+        )
+        for r in ranges
+    )
+    interest_code.currencies.all().delete()
+    InterestCurrency.objects.bulk_create(
+        InterestCurrency(
+            interest_code=interest_code,
+            currency=c.currency,
+            fixed_fee=c.fixed_fee,
+            minimum_interest=c.minimum_interest,
+        )
+        for c in currencies
+    )
+    audit_record(
+        actor=actor,
+        action="interest_code.saved",
+        obj=interest_code,
+        changes={
+            "ranges": (before, [(r.from_overdue, r.to_overdue, str(r.percent)) for r in ranges])
+        },
+    )
+    return interest_code
+
+
+# --- calculating notes ------------------------------------------------------------------------
+
+
+class _CodeBook:
+    """Interest codes with their ranges and currencies, read once per run."""
+
+    def __init__(self) -> None:
+        self._codes: dict[int, tuple[InterestCode, list[RangeRule], dict[str, InterestCurrency]]]
+        self._codes = {}
+
+    def get(self, code_id: int):
+        if code_id not in self._codes:
+            code = InterestCode.objects.prefetch_related("ranges", "currencies").get(pk=code_id)
+            self._codes[code_id] = (
+                code,
+                [RangeRule(r.from_overdue, r.to_overdue, r.percent) for r in code.ranges.all()],
+                {c.currency: c for c in code.currencies.all()},
+            )
+        return self._codes[code_id]
+
+
+def _overdue_invoices(legal_entities: list[LegalEntity], as_of: date):
+    return OpenTransaction.objects.filter(
+        legal_entity__in=legal_entities,
+        kind=OpenTransaction.Kind.INVOICE,
+        open_amount__gt=0,
+        due_date__lt=as_of,
+        date__lte=as_of,
+        customer__interest_code__isnull=False,
+    )
+
+
+def interest_notes_create(
+    *,
+    legal_entities: list[LegalEntity],
+    as_of: date,
+    actor: Actor,
+    job: Job | None = None,
+    progress=None,
+    chunk_size: int = 1000,
+) -> dict[str, Any]:
+    """Draft interest notes for the overdue invoices of ``legal_entities`` as of a date, in
+    chunks of customers, each chunk one transaction. Periods already charged are skipped, so
+    running it again (or after a crash) adds nothing twice."""
+    for entity in legal_entities:
+        ensure_can_act(actor, entity, field="legal_entities")
+    customer_ids = sorted(
+        set(_overdue_invoices(legal_entities, as_of).values_list("customer_id", flat=True))
+    )
+    if progress is not None:
+        progress.set_total(len(customer_ids))
+    codes = _CodeBook()
+    totals = {"customers": len(customer_ids), "notes": 0, "lines": 0}
+    for start in range(0, len(customer_ids), chunk_size):
+        chunk = customer_ids[start : start + chunk_size]
+        notes, lines = _notes_for_chunk(chunk, legal_entities, as_of, actor, job, codes)
+        totals["notes"] += notes
+        totals["lines"] += lines
+        if progress is not None:
+            progress.advance(len(chunk))
+    return totals
+
+
+@transaction.atomic
+def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
+    invoices = list(
+        _overdue_invoices(legal_entities, as_of)
+        .filter(customer_id__in=customer_ids)
+        .select_for_update(of=("self",))
+        .select_related("customer", "legal_entity")
+        .order_by("pk")
+    )
+    charged = dict(
+        InterestNoteLine.objects.filter(open_transaction__in=invoices)
+        .values("open_transaction_id")
+        .annotate(last=Max("period_end"))
+        .values_list("open_transaction_id", "last")
+    )
+    grouped: dict[tuple[int, str], list[tuple[OpenTransaction, list]]] = defaultdict(list)
+    for invoice in invoices:
+        code, ranges, _ = codes.get(invoice.customer.interest_code_id)
+        periods = interest_periods(
+            due_date=invoice.due_date,
+            as_of=as_of,
+            charged_through=charged.get(invoice.pk),
+            base=invoice.open_amount,
+            currency=invoice.currency,
+            charge_per=code.charge_per,
+            ranges_by=code.ranges_by,
+            grace_days=code.grace_days,
+            ranges=ranges,
+        )
+        if periods:
+            grouped[(invoice.customer_id, invoice.currency)].append((invoice, periods))
+    notes, note_lines = [], []
+    who = actor if actor is not None and actor.is_authenticated else None
+    for (_customer_id, currency), items in grouped.items():
+        customer = items[0][0].customer
+        code, _, per_currency = codes.get(customer.interest_code_id)
+        interest = sum((p.amount for _, periods in items for p in periods), ZERO)
+        setting = per_currency.get(currency)
+        minimum = setting.minimum_interest if setting else ZERO
+        fee = setting.fixed_fee if setting else ZERO
+        adjustment = minimum - interest if interest < minimum else ZERO
+        if interest + adjustment + fee <= 0:
+            continue  # nothing to charge; the periods stay uncharged
+        note = InterestNote(
+            legal_entity=items[0][0].legal_entity,
+            customer=customer,
+            interest_code=code,
+            currency=currency,
+            date=as_of,
+            interest=interest,
+            minimum_adjustment=adjustment,
+            fee=fee,
+            total=interest + adjustment + fee,
+            job=job,
+            created_by=who,
+        )
+        notes.append(note)
+        for invoice, periods in items:
+            for p in periods:
+                note_lines.append(
+                    InterestNoteLine(
+                        note=note,
+                        open_transaction=invoice,
+                        document_number=invoice.document_number,
+                        due_date=invoice.due_date,
+                        period_start=p.period_start,
+                        period_end=p.period_end,
+                        days=p.days,
+                        months=p.months,
+                        base=invoice.open_amount,
+                        percent=p.percent,
+                        amount=p.amount,
+                    )
+                )
+    if not notes:
+        return 0, 0
+    InterestNote.objects.bulk_create(notes)
+    for line in note_lines:
+        line.note_id = line.note.pk
+    InterestNoteLine.objects.bulk_create(note_lines)
+    audit_record_many(
+        actor=actor,
+        action="interest_note.created",
+        objects=notes,
+        legal_entity_of=lambda note: note.legal_entity,
+    )
+    return len(notes), len(note_lines)
+
+
+# --- a note's life ----------------------------------------------------------------------------
+
+
+def _locked(note: InterestNote, actor: Actor) -> InterestNote:
+    note = (
+        InterestNote.objects.select_for_update(of=("self",))
+        .select_related("legal_entity", "customer__legal_entity", "customer__payment_terms")
+        .get(pk=note.pk)
+    )
+    ensure_can_act(actor, note.legal_entity)
+    return note
+
+
+@transaction.atomic
+def interest_note_post(*, note: InterestNote, actor: Actor) -> InterestNote:
+    """Post a draft note: customer balance Dr / interest Cr, and an open debit settled like an
+    invoice (due by the customer's terms of payment)."""
+    note = _locked(note, actor)
+    old = _transition(note, Status.POSTED)
+    entity = note.legal_entity
+    check_customer(note.customer, entity)
+    rates = RateBook()
+    rate = rates.get(note.currency, entity.accounting_currency, note.date)
+    (note.number,) = numbers_take(
+        legal_entity=entity, name="interest_note", prefix=f"{entity.code}-INT"
+    )
+    voucher = voucher_post(
+        voucher=VoucherInput(
+            legal_entity=entity,
+            date=note.date,
+            description=f"Interest note {note.number}",
+            source_key=f"interest_note:{note.pk}",
+            lines=[
+                VoucherLineInput(
+                    posting_type=PostingType.CUSTOMER_BALANCE,
+                    currency=note.currency,
+                    amount=note.total,
+                    customer=note.customer,
+                    description=f"Interest note {note.number}",
+                ),
+                VoucherLineInput(
+                    posting_type=PostingType.INTEREST,
+                    currency=note.currency,
+                    amount=-note.total,
+                    description=f"Interest note {note.number}",
+                ),
+            ],
+        ),
+        actor=actor,
+        rates=rates,
+    )
+    note.voucher = voucher
+    note.posted_at = timezone.now()
+    note.save(update_fields=["status", "number", "voucher", "posted_at"])
+    open_transaction_build(
+        kind=OpenTransaction.Kind.INTEREST_NOTE,
+        legal_entity=entity,
+        customer=note.customer,
+        voucher=voucher,
+        document_number=note.number,
+        on=note.date,
+        due_date=due_date_for(note.date, note.customer.payment_terms, None),
+        currency=note.currency,
+        rate=rate,
+        amount=note.total,
+        accounting_amount=convert(note.total, rate, entity.accounting_currency),
+        amount_before_tax=note.total,
+        interest_note=note,
+    ).save()
+    audit_record(
+        actor=actor,
+        action="interest_note.posted",
+        obj=note,
+        changes={"status": (old, note.status), "number": (None, note.number)},
+        legal_entity=entity,
+    )
+    return note
+
+
+def _simple_transition(note: InterestNote, to: str, actor: Actor, action: str, reason: str = ""):
+    note = _locked(note, actor)
+    old = _transition(note, to)
+    note.save(update_fields=["status"])
+    changes = {"status": (old, note.status)}
+    if reason:
+        changes["reason"] = (None, reason[:200])
+    audit_record(
+        actor=actor, action=action, obj=note, changes=changes, legal_entity=note.legal_entity
+    )
+    return note
+
+
+@transaction.atomic
+def interest_note_waive(*, note: InterestNote, actor: Actor, reason: str = "") -> InterestNote:
+    """Waive a draft note: its periods count as charged, nothing is posted."""
+    return _simple_transition(note, Status.WAIVED, actor, "interest_note.waived", reason)
+
+
+@transaction.atomic
+def interest_note_reinstate(*, note: InterestNote, actor: Actor) -> InterestNote:
+    """Bring a waived note back to draft, to be posted after all."""
+    return _simple_transition(note, Status.DRAFT, actor, "interest_note.reinstated")
+
+
+@transaction.atomic
+def interest_note_reverse(
+    *, note: InterestNote, actor: Actor, on: date | None = None
+) -> InterestNote:
+    """Reverse a posted note nothing has settled: the mirror voucher, the open debit closed."""
+    note = _locked(note, actor)
+    old = _transition(note, Status.REVERSED)
+    open_transaction = OpenTransaction.objects.select_for_update().get(interest_note=note)
+    if open_transaction.open_amount != open_transaction.amount:
+        settled = open_transaction.amount - open_transaction.open_amount
+        raise DocumentSettled(
+            f"Interest note {note.number} is settled ({settled} of {open_transaction.amount}): "
+            "reverse its settlements first.",
+            field="note",
+        )
+    reversal = voucher_reverse(
+        voucher=note.voucher,
+        actor=actor,
+        on=on,
+        source_key=f"interest-note-reversal:{note.number}",
+        audit=False,
+    )
+    open_transaction.open_amount = 0
+    open_transaction.open_accounting_amount = 0
+    open_transaction.closed_on = reversal.date
+    open_transaction.save(update_fields=["open_amount", "open_accounting_amount", "closed_on"])
+    note.reversal_voucher = reversal
+    note.save(update_fields=["status", "reversal_voucher"])
+    audit_record(
+        actor=actor,
+        action="interest_note.reversed",
+        obj=note,
+        changes={"status": (old, note.status), "reversal_voucher": (None, reversal.number)},
+        legal_entity=note.legal_entity,
+    )
+    return note

@@ -1,0 +1,345 @@
+"""Interest codes and interest notes: the day-count rule by hand, ranges, grace, fee, minimum,
+waive, reinstate, post, reverse; a posted note settles like an invoice; periods never charged
+twice."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from entities.exceptions import InvalidInput
+from entities.models import InterestCode
+from ledger.models import LedgerEntry
+from receivables.exceptions import DocumentSettled, InvalidTransition
+from receivables.interest import RangeRule, add_months, interest_periods
+from receivables.models import InterestNote, InterestNoteLine, OpenTransaction
+from receivables.services import (
+    InterestCurrencyInput,
+    InterestRangeInput,
+    interest_code_save,
+    interest_note_post,
+    interest_note_reinstate,
+    interest_note_reverse,
+    interest_note_waive,
+    interest_notes_create,
+)
+from tests.factories.entities import CustomerFactory, LegalEntityFactory, PaymentTermsFactory
+from tests.factories.receivables import post_invoice, post_payment
+
+D = Decimal
+JAN1 = date(2026, 1, 1)  # with N30 the invoices fall due on 2026-01-31
+
+
+def _code(code="IC", *, charge_per="month", ranges_by="day", grace=0, ranges=None, currencies=None):
+    return interest_code_save(
+        code=code,
+        actor=None,
+        charge_per=charge_per,
+        ranges_by=ranges_by,
+        grace_days=grace,
+        ranges=[InterestRangeInput(*r) for r in (ranges or [(1, None, D("1.5"))])],
+        currencies=[InterestCurrencyInput(*c) for c in (currencies or [])],
+    )
+
+
+@pytest.fixture
+def book(db):
+    entity = LegalEntityFactory(code="FAB")
+    terms = PaymentTermsFactory(code="N30", net_days=30)
+    customer = CustomerFactory(legal_entity=entity, account="4000", payment_terms=terms)
+    return {"entity": entity, "customer": customer, "terms": terms}
+
+
+def _invoice(customer, amount="1000.00", on=JAN1):
+    return post_invoice(customer, amounts=(amount,), on=on, terms=customer.payment_terms)
+
+
+def test_add_months_is_month_end_aware():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2026, 1, 31), 2) == date(2026, 3, 31)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2028, 2, 29), 12) == date(2029, 2, 28)
+
+
+def test_interest_per_completed_month_by_hand(book):
+    """1.5 % a month on 1,000.00 due 2026-01-31: on 2026-04-15 two months are complete
+    (Feb 28, Mar 31) → 30.00; April waits until it is complete."""
+    customer = book["customer"]
+    customer.interest_code = _code()
+    customer.save()
+    invoice = _invoice(customer)
+    result = interest_notes_create(
+        legal_entities=[book["entity"]], as_of=date(2026, 4, 15), actor=None
+    )
+    assert result == {"customers": 1, "notes": 1, "lines": 1}
+    note = InterestNote.objects.get()
+    (line,) = note.lines.all()
+    assert (line.period_start, line.period_end) == (date(2026, 2, 1), date(2026, 3, 31))
+    assert (line.months, line.days, line.base, line.percent) == (2, 59, D("1000.00"), D("1.5"))
+    assert line.amount == D("30.00") and note.total == D("30.00")
+    assert line.open_transaction_id == invoice.open_transaction.pk
+
+    # The same date again charges nothing; a month later only April is added.
+    assert (
+        interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 4, 15), actor=None)[
+            "notes"
+        ]
+        == 0
+    )
+    interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 5, 5), actor=None)
+    latest = InterestNote.objects.order_by("-pk").first()
+    (april,) = latest.lines.all()
+    assert (april.period_start, april.period_end, april.months, april.amount) == (
+        date(2026, 4, 1),
+        date(2026, 4, 30),
+        1,
+        D("15.00"),
+    )
+
+
+def test_interest_per_day_two_ranges_grace_and_fee_by_hand(book):
+    """0.05 %/day for days 1–30, 0.1 %/day from day 31, grace 5 days, fee 5.00 USD. 2,000.00 due
+    2026-01-31: on 2026-02-04 (4 days) nothing; on 2026-03-17 (45 days): Feb 1–Mar 2 is 30 days
+    × 0.05 % = 30.00, Mar 3–Mar 17 is 15 days × 0.1 % = 30.00, plus the fee: 65.00."""
+    customer = book["customer"]
+    customer.interest_code = _code(
+        charge_per="day",
+        grace=5,
+        ranges=[(1, 30, D("0.05")), (31, None, D("0.1"))],
+        currencies=[("USD", D("5.00"), D("0"))],
+    )
+    customer.save()
+    _invoice(customer, "2000.00")
+    assert (
+        interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 2, 4), actor=None)[
+            "notes"
+        ]
+        == 0
+    )
+    interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 3, 17), actor=None)
+    note = InterestNote.objects.get()
+    lines = list(note.lines.order_by("period_start"))
+    assert [(x.period_start, x.period_end, x.days, x.percent, x.amount) for x in lines] == [
+        (date(2026, 2, 1), date(2026, 3, 2), 30, D("0.05"), D("30.00")),
+        (date(2026, 3, 3), date(2026, 3, 17), 15, D("0.1"), D("30.00")),
+    ]
+    assert (note.interest, note.fee, note.minimum_adjustment, note.total) == (
+        D("60.00"),
+        D("5.00"),
+        D("0.00"),
+        D("65.00"),
+    )
+
+
+def test_interest_per_day_with_ranges_by_month_by_hand():
+    """Ranges by months: month 1 overdue 0.02 %/day, later months 0.04 %/day. 1,000.00 due
+    2026-01-31, on 2026-03-10: Feb 1–28 is month 1 (28 × 0.2 = 5.60), Mar 1–10 month 2
+    (10 × 0.4 = 4.00)."""
+    periods = interest_periods(
+        due_date=date(2026, 1, 31),
+        as_of=date(2026, 3, 10),
+        charged_through=None,
+        base=D("1000.00"),
+        currency="USD",
+        charge_per="day",
+        ranges_by="month",
+        grace_days=0,
+        ranges=[RangeRule(1, 1, D("0.02")), RangeRule(2, None, D("0.04"))],
+    )
+    assert [(p.period_start, p.period_end, p.days, p.amount) for p in periods] == [
+        (date(2026, 2, 1), date(2026, 2, 28), 28, D("5.60")),
+        (date(2026, 3, 1), date(2026, 3, 10), 10, D("4.00")),
+    ]
+
+
+def test_interest_rounds_once_per_line_to_the_currency():
+    """JPY has no minor units: 12,345 × 0.033 % × 10 days = 40.7385 → 41."""
+    (period,) = interest_periods(
+        due_date=date(2026, 1, 31),
+        as_of=date(2026, 2, 10),
+        charged_through=None,
+        base=D("12345"),
+        currency="JPY",
+        charge_per="day",
+        ranges_by="day",
+        grace_days=0,
+        ranges=[RangeRule(1, None, D("0.033"))],
+    )
+    assert (period.days, period.amount) == (10, D("41"))
+
+
+def test_interest_months_in_a_leap_year():
+    """Due 2028-01-31: month 1 ends on Feb 29."""
+    (period,) = interest_periods(
+        due_date=date(2028, 1, 31),
+        as_of=date(2028, 3, 1),
+        charged_through=None,
+        base=D("100.00"),
+        currency="USD",
+        charge_per="month",
+        ranges_by="month",
+        grace_days=0,
+        ranges=[RangeRule(1, None, D("2"))],
+    )
+    assert (period.period_start, period.period_end, period.days, period.amount) == (
+        date(2028, 2, 1),
+        date(2028, 2, 29),
+        29,
+        D("2.00"),
+    )
+
+
+def test_interest_minimum_raises_the_note(book):
+    """0.05 %/day on 100.00 for 20 days = 1.00, minimum 10.00 → adjustment 9.00."""
+    customer = book["customer"]
+    customer.interest_code = _code(
+        charge_per="day",
+        ranges=[(1, None, D("0.05"))],
+        currencies=[("USD", D("0"), D("10.00"))],
+    )
+    customer.save()
+    _invoice(customer, "100.00")
+    interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 2, 20), actor=None)
+    note = InterestNote.objects.get()
+    assert (note.interest, note.minimum_adjustment, note.total) == (
+        D("1.00"),
+        D("9.00"),
+        D("10.00"),
+    )
+
+
+def test_interest_one_note_per_customer_and_currency_with_a_line_per_invoice(book):
+    customer = book["customer"]
+    customer.interest_code = _code()
+    customer.save()
+    _invoice(customer, "1000.00")
+    _invoice(customer, "500.00")
+    other = CustomerFactory(
+        legal_entity=book["entity"], account="4001", payment_terms=book["terms"]
+    )
+    _invoice(other, "200.00")  # no interest code: not charged
+    interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 3, 1), actor=None)
+    note = InterestNote.objects.get()
+    assert note.customer == customer
+    assert sorted(x.amount for x in note.lines.all()) == [D("7.50"), D("15.00")]
+    assert note.total == D("22.50")
+
+
+def test_interest_skips_paid_invoices_and_charges_the_open_amount(book):
+    customer = book["customer"]
+    customer.interest_code = _code()
+    customer.save()
+    invoice = _invoice(customer, "1000.00")
+    payment = post_payment(customer, amount="400.00", on=date(2026, 2, 15))
+    from settlement.services import SettlementLineInput, settlement_create
+
+    settlement_create(
+        lines=[
+            SettlementLineInput(invoice.open_transaction.pk),
+            SettlementLineInput(payment.open_transaction.pk),
+        ],
+        on=date(2026, 2, 15),
+        primary=None,
+        actor=None,
+    )
+    interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 3, 1), actor=None)
+    (line,) = InterestNoteLine.objects.all()
+    assert (line.base, line.amount) == (D("600.00"), D("9.00"))
+
+
+def test_interest_code_refuses_overlapping_ranges(db):
+    with pytest.raises(InvalidInput, match="Ranges overlap: 1–30 and 20–no end"):
+        _code(ranges=[(1, 30, D("1")), (20, None, D("2"))])
+    with pytest.raises(InvalidInput, match="Ranges overlap: 1–no end and 31–60"):
+        _code(ranges=[(1, None, D("1")), (31, 60, D("2"))])
+    with pytest.raises(InvalidInput, match="'to' is before 'from'"):
+        _code(ranges=[(10, 5, D("1"))])
+    with pytest.raises(InvalidInput, match="at least one range"):
+        interest_code_save(code="X", actor=None, ranges=[])
+    assert not InterestCode.objects.exists()
+
+
+def test_interest_note_post_waive_reinstate_reverse(book):
+    entity, customer = book["entity"], book["customer"]
+    customer.interest_code = _code(currencies=[("USD", D("5.00"), D("0"))])
+    customer.save()
+    _invoice(customer)
+    interest_notes_create(legal_entities=[entity], as_of=date(2026, 4, 15), actor=None)
+    note = InterestNote.objects.get()
+    assert note.total == D("35.00")
+
+    note = interest_note_waive(note=note, actor=None, reason="Good customer")
+    assert note.status == "waived"
+    with pytest.raises(InvalidTransition, match="waived: it cannot become posted"):
+        interest_note_post(note=note, actor=None)
+    # A waived period is not charged again.
+    assert (
+        interest_notes_create(legal_entities=[entity], as_of=date(2026, 4, 15), actor=None)["notes"]
+        == 0
+    )
+    note = interest_note_reinstate(note=note, actor=None)
+    note = interest_note_post(note=note, actor=None)
+    assert note.number == "FAB-INT00000001"
+    lines = {
+        e.posting_type: (e.amount, e.accounting_amount)
+        for e in LedgerEntry.objects.filter(voucher=note.voucher)
+    }
+    assert lines == {
+        "customer_balance": (D("35.00"), D("35.00")),
+        "interest": (D("-35.00"), D("-35.00")),
+    }
+    ot = note.open_transaction
+    assert (ot.kind, ot.amount, ot.open_amount, ot.due_date) == (
+        "interest_note",
+        D("35.00"),
+        D("35.00"),
+        date(2026, 5, 15),
+    )
+    with pytest.raises(InvalidTransition, match="posted: it cannot become waived"):
+        interest_note_waive(note=note, actor=None)
+
+    note = interest_note_reverse(note=note, actor=None)
+    assert note.status == "reversed"
+    ot.refresh_from_db()
+    assert ot.open_amount == 0 and ot.closed_on is not None
+    balance = sum(
+        e.accounting_amount
+        for e in LedgerEntry.objects.filter(legal_entity=entity, posting_type="interest")
+    )
+    assert balance == 0
+
+
+def test_posted_interest_note_settles_like_an_invoice_and_then_cannot_be_reversed(book):
+    from settlement.services import SettlementLineInput, settlement_create
+
+    entity, customer = book["entity"], book["customer"]
+    customer.interest_code = _code()
+    customer.save()
+    _invoice(customer)
+    interest_notes_create(legal_entities=[entity], as_of=date(2026, 4, 15), actor=None)
+    note = interest_note_post(note=InterestNote.objects.get(), actor=None)
+    payment = post_payment(customer, amount="30.00", on=date(2026, 4, 20))
+    settlement_create(
+        lines=[
+            SettlementLineInput(note.open_transaction.pk),
+            SettlementLineInput(payment.open_transaction.pk),
+        ],
+        on=date(2026, 4, 20),
+        primary=None,
+        actor=None,
+    )
+    ot = OpenTransaction.objects.get(interest_note=note)
+    assert ot.open_amount == 0
+    with pytest.raises(DocumentSettled, match="reverse its settlements first"):
+        interest_note_reverse(note=note, actor=None)
+
+
+def test_interest_notes_only_in_granted_entities(book):
+    from entities.exceptions import EntityAccessDenied
+    from tests.conftest import make_clerk
+
+    other = LegalEntityFactory(code="FABW")
+    clerk = make_clerk("clerk-w", other)
+    with pytest.raises(EntityAccessDenied):
+        interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 4, 1), actor=clerk)
