@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from entities import api as entities_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
+from receivables import api_scheduled as scheduled_api
 from settlement import api as settlement_api
 
 router = DefaultRouter()
@@ -15,7 +16,7 @@ router.register("exchange-rates", entities_api.ExchangeRateViewSet, basename="ex
 router.register("payment-terms", entities_api.PaymentTermsViewSet, basename="payment-terms")
 router.register("cash-discounts", entities_api.CashDiscountViewSet, basename="cash-discount")
 router.register("sales-tax-codes", entities_api.SalesTaxCodeViewSet, basename="sales-tax-code")
-router.register("interest-codes", entities_api.InterestCodeViewSet, basename="interest-code")
+router.register("interest-codes", scheduled_api.InterestCodeViewSet, basename="interest-code")
 router.register("customer-groups", entities_api.CustomerGroupViewSet, basename="customer-group")
 router.register("audit-entries", entities_api.AuditEntryViewSet, basename="audit-entry")
 router.register("jobs", entities_api.JobViewSet, basename="job")
@@ -28,6 +29,18 @@ router.register("credit-notes", receivables_api.CreditNoteViewSet, basename="cre
 router.register("payments", receivables_api.PaymentViewSet, basename="payment")
 router.register(
     "open-transactions", receivables_api.OpenTransactionViewSet, basename="open-transaction"
+)
+router.register("interest-notes", scheduled_api.InterestNoteViewSet, basename="interest-note")
+router.register(
+    "recurring-templates", scheduled_api.RecurringTemplateViewSet, basename="recurring-template"
+)
+router.register(
+    "recurring-assignments",
+    scheduled_api.RecurringAssignmentViewSet,
+    basename="recurring-assignment",
+)
+router.register(
+    "recurring-invoices", scheduled_api.RecurringOccurrenceViewSet, basename="recurring-invoice"
 )
 router.register("settlements", settlement_api.SettlementViewSet, basename="settlement")
 

@@ -188,6 +188,11 @@ SPECTACULAR_SETTINGS = {
         "PostedInEnum": "entities.models.LegalEntity.PostedIn",
         "PaymentMethodEnum": "receivables.models.Payment.Method",
         "OpenTransactionKindEnum": "receivables.models.OpenTransaction.Kind",
+        "InterestNoteStatusEnum": "receivables.models.InterestNote.Status",
+        "DocumentStatusEnum": "receivables.models.DocumentStatus",
+        "JobStateEnum": "entities.models.Job.State",
+        "InterestUnitEnum": "entities.models.InterestCode.Unit",
+        "RecurringFrequencyEnum": "receivables.models.RecurringInvoiceAssignment.Frequency",
     },
 }
 

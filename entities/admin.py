@@ -11,7 +11,6 @@ from .models import (
     CustomerGroup,
     EntityGrant,
     ExchangeRate,
-    InterestCode,
     Party,
     PartyAddress,
     PartyContact,
@@ -122,11 +121,6 @@ class CashDiscountAdmin(admin.ModelAdmin):
 @admin.register(SalesTaxCode)
 class SalesTaxCodeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "percent"]
-
-
-@admin.register(InterestCode)
-class InterestCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
 
 
 @admin.register(CustomerGroup)

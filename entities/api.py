@@ -356,20 +356,6 @@ class SalesTaxCodeViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 
-class InterestCodeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = InterestCode
-        fields = ["code", "name"]
-
-
-class InterestCodeViewSet(viewsets.ModelViewSet):
-    queryset = InterestCode.objects.order_by("code")
-    serializer_class = InterestCodeSerializer
-    lookup_field = "code"
-    lookup_value_regex = "[^/]+"
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
-
-
 class CustomerGroupSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustomerGroup

@@ -125,3 +125,56 @@ class PaymentLineForm(LabelledCellsMixin, forms.Form):
 PaymentLineFormSet = formset_factory(
     PaymentLineForm, extra=0, min_num=1, validate_min=True, can_delete=True
 )
+
+
+class RecurringTemplateForm(forms.Form):
+    code = forms.CharField(max_length=20)
+    description = forms.CharField(max_length=200)
+    currency = forms.CharField(
+        required=False, max_length=3, help_text="Leave empty to bill in each customer's currency."
+    )
+    payment_terms = forms.ModelChoiceField(
+        queryset=PaymentTerms.objects.order_by("code"),
+        required=False,
+        empty_label="Customer's terms",
+    )
+    cash_discount = forms.ModelChoiceField(
+        queryset=CashDiscount.objects.order_by("code"),
+        required=False,
+        empty_label="Customer's cash discount",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_currency(self) -> str:
+        value = self.cleaned_data["currency"].strip().upper()
+        if value and not currency_is_known(value):
+            raise forms.ValidationError(f"Unknown currency {value!r}: use an ISO code like EUR.")
+        return value
+
+
+class RecurringAssignmentForm(forms.Form):
+    customer = CustomerChoiceField(queryset=Customer.objects.none())
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    occurrences = forms.IntegerField(
+        required=False, min_value=1, help_text="Or leave empty and give an end date (or neither)."
+    )
+    interval = forms.IntegerField(min_value=1, initial=1, label="Every")
+    frequency = forms.ChoiceField(
+        choices=[
+            ("days", "Days"),
+            ("weeks", "Weeks"),
+            ("months", "Months"),
+            ("years", "Years"),
+        ],
+        initial="months",
+    )
+    post = forms.BooleanField(required=False, label="Post the invoices when generated")
+
+    def __init__(self, *args, legal_entity, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = _customers(legal_entity)

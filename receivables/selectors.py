@@ -160,3 +160,54 @@ def home_summaries(user: User | None, *, as_of: date) -> list[dict]:
         }
         for e in entities
     ]
+
+
+def recurring_templates_for_user(user: User | None) -> QuerySet:
+    from .models import RecurringInvoiceTemplate
+
+    return _scoped(
+        RecurringInvoiceTemplate.objects.select_related(
+            "legal_entity", "payment_terms", "cash_discount"
+        ).prefetch_related("lines__sales_tax_code", "lines__account"),
+        user,
+    )
+
+
+def recurring_assignments_for_user(user: User | None) -> QuerySet:
+    from django.db.models import Count, Max
+
+    from .models import RecurringInvoiceAssignment
+
+    qs = RecurringInvoiceAssignment.objects.select_related(
+        "template__legal_entity", "customer"
+    ).annotate(generated_count=Count("generated"), last_period=Max("generated__period_date"))
+    ids = granted_entity_ids(user)
+    return qs if ids is None else qs.filter(template__legal_entity_id__in=ids)
+
+
+def recurring_occurrences_for_user(user: User | None) -> QuerySet:
+    from .models import RecurringInvoiceOccurrence
+
+    qs = RecurringInvoiceOccurrence.objects.select_related(
+        "assignment__template__legal_entity", "assignment__customer", "invoice"
+    )
+    ids = granted_entity_ids(user)
+    return qs if ids is None else qs.filter(assignment__template__legal_entity_id__in=ids)
+
+
+def interest_notes_for_user(user: User | None) -> QuerySet:
+    from .models import InterestNote, InterestNoteLine
+
+    return _scoped(
+        InterestNote.objects.select_related(
+            "legal_entity", "customer__party", "interest_code", "voucher", "reversal_voucher"
+        ).prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=InterestNoteLine.objects.order_by(
+                    "due_date", "document_number", "period_start"
+                ),
+            )
+        ),
+        user,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_scheduled
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -40,4 +40,24 @@ urlpatterns = [
     ),
     path("payments/", views.payment_list, name="payment-list"),
     path("payments/journal/", views.payment_journal, name="payment-journal"),
+    path("recurring/", views_scheduled.recurring_list, name="recurring-list"),
+    path("recurring/new/", views_scheduled.recurring_template_new, name="recurring-new"),
+    path("recurring/<int:pk>/", views_scheduled.recurring_detail, name="recurring-detail"),
+    path("recurring/<int:pk>/edit/", views_scheduled.recurring_template_new, name="recurring-edit"),
+    path(
+        "recurring/assignments/<int:pk>/toggle/",
+        views_scheduled.recurring_assignment_toggle,
+        name="recurring-assignment-toggle",
+    ),
+    path("interest-notes/", views_scheduled.interest_note_list, name="interest-note-list"),
+    path(
+        "interest-notes/<int:pk>/",
+        views_scheduled.interest_note_detail,
+        name="interest-note-detail",
+    ),
+    path(
+        "interest-notes/<int:pk>/<str:verb>/",
+        views_scheduled.interest_note_action,
+        name="interest-note-action",
+    ),
 ]
