@@ -111,7 +111,9 @@ def job_list(request):
             try:
                 job = job_start(actor=request.user, parameters={}, **cleaned)
             except ApplicationError as exc:
-                errors[exc.field or "__all__"] = exc.message
+                errors[
+                    exc.field if exc.field in ("kind", "legal_entities", "as_of") else "general"
+                ] = exc.message
             else:
                 messages.success(request, f"Job {job.pk} started.")
                 return redirect("job-detail", pk=job.pk)

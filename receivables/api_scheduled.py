@@ -239,8 +239,8 @@ class InterestNoteViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: InterestNoteSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    @action(detail=True, methods=["post"])
-    def post(self, request, pk=None):
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
+    def post_note(self, request, pk=None):
         """Post a draft note: customer balance Dr / interest Cr; an open debit."""
         note = self.get_object()
         return idempotent(

@@ -8,7 +8,7 @@ import pytest
 
 from config.celery import app
 from entities.models import Job
-from receivables.models import Invoice, InterestNote
+from receivables.models import InterestNote, Invoice
 from tests.conftest import make_clerk
 from tests.factories.entities import PaymentTermsFactory
 from tests.factories.receivables import post_invoice
@@ -256,3 +256,8 @@ def test_interest_note_list_has_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/interest-notes/?legal_entity=FAB")
     assert response.json()["count"] == 4
+
+
+def test_post_to_read_only_collections_is_405_not_an_error(client, fabrikam):
+    assert client.post("/api/v1/interest-notes/", {}, format="json").status_code == 405
+    assert client.post("/api/v1/recurring-invoices/", {}, format="json").status_code == 405
