@@ -93,3 +93,56 @@ def demo_documents() -> str:
         actor=None,
     )
     return f"{posted} invoices, 1 credit note, 2 payments"
+
+
+@transaction.atomic
+def demo_scheduled() -> str:
+    """An interest code on two customers and a monthly support contract, for the jobs page.
+    Loaded once."""
+    from entities.models import InterestCode, LegalEntity
+
+    from .interest import add_months
+    from .models import RecurringInvoiceTemplate
+    from .services import (
+        InterestCurrencyInput,
+        InterestRangeInput,
+        TemplateLineInput,
+        interest_code_save,
+        recurring_assignment_save,
+        recurring_template_save,
+    )
+
+    fab = LegalEntity.objects.filter(code="FAB").first()
+    if fab is None or RecurringInvoiceTemplate.objects.filter(legal_entity=fab).exists():
+        return ""
+    code = InterestCode.objects.filter(code="M15").first() or interest_code_save(
+        code="M15",
+        name="1.5 % per completed month overdue, 5.00 fee",
+        charge_per=InterestCode.Unit.MONTH,
+        ranges_by=InterestCode.Unit.DAY,
+        grace_days=5,
+        ranges=[InterestRangeInput(1, None, Decimal("1.5"))],
+        currencies=[InterestCurrencyInput("USD", Decimal("5.00"), Decimal("1.00"))],
+        actor=None,
+    )
+    for entity, account in (("FAB", "4000"), ("FABE", "4001")):
+        Customer.objects.filter(legal_entity__code=entity, account=account).update(
+            interest_code=code
+        )
+    template = recurring_template_save(
+        legal_entity=fab,
+        code="SUPPORT",
+        description="Monthly support contract",
+        lines=[TemplateLineInput(description="Support, one month", amount=Decimal("250.00"))],
+        actor=None,
+    )
+    start = add_months(timezone.localdate().replace(day=1), -2)
+    recurring_assignment_save(
+        template=template,
+        customer=Customer.objects.get(legal_entity=fab, account="4001"),
+        start_date=start,
+        occurrences=12,
+        post=True,
+        actor=None,
+    )
+    return "1 interest code, 1 recurring template"

@@ -32,6 +32,8 @@ def test_load_demo_twice_duplicates_nothing(capsys):
     assert first["entities.Party"] >= 13
     assert first["entities.Customer"] >= 15
     assert first["receivables.Invoice"] == 7 and first["receivables.Payment"] == 2
+    assert first["receivables.RecurringInvoiceAssignment"] == 1
+    assert first["entities.InterestCode"] >= 1
     call_command("load_demo")
     assert _row_counts() == first
     assert "already loaded" in capsys.readouterr().out
