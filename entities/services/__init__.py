@@ -81,6 +81,44 @@ def audit_record_many(
     )
 
 
+def audit_record_rows(
+    *,
+    actor: Actor,
+    action: str,
+    model: type[Model],
+    rows: Iterable[tuple[int, str, int | None]],
+) -> None:
+    """One audit row per (pk, repr, legal entity id) of ``model``, without model instances
+    (bulk jobs)."""
+    import json
+
+    from django.utils import timezone
+
+    from ..bulk import rows_insert
+
+    content_type = ContentType.objects.get_for_model(model).pk
+    who = actor.pk if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
+    empty = json.dumps({})
+    rows_insert(
+        AuditEntry,
+        [
+            "created_at",
+            "actor",
+            "action",
+            "content_type",
+            "object_id",
+            "object_repr",
+            "legal_entity",
+            "changes",
+        ],
+        [
+            (now, who, action, content_type, str(pk), text[:200], entity, empty)
+            for pk, text, entity in rows
+        ],
+    )
+
+
 def ensure_can_act(actor: Actor, legal_entity: LegalEntity, *, field: str = "legal_entity") -> None:
     """Refuse when ``actor`` may not act in ``legal_entity`` (``None`` is the system)."""
     if not user_can_act_in(actor, legal_entity):

@@ -14,11 +14,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from entities.bulk import rows_insert
 from entities.exceptions import InvalidInput
 from entities.models import InterestCode, InterestCurrency, InterestRange, Job, LegalEntity
 from entities.money import ZERO, convert, currency_is_known, has_valid_precision
 from entities.selectors import RateBook
-from entities.services import Actor, audit_record, audit_record_many, ensure_can_act
+from entities.services import Actor, audit_record, audit_record_rows, ensure_can_act
 from ledger.models import PostingType
 from ledger.services import (
     VoucherInput,
@@ -244,40 +245,55 @@ def interest_notes_create(
 
 @transaction.atomic
 def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
+    """One chunk of customers in one transaction: their overdue invoices locked, the periods
+    not yet charged, one note per customer and currency, written with one statement per
+    table (no model instances: a run may write hundreds of thousands of lines)."""
     invoices = list(
         _overdue_invoices(legal_entities, as_of)
         .filter(customer_id__in=customer_ids)
         .select_for_update(of=("self",))
-        .select_related("customer", "legal_entity")
         .order_by("pk")
+        .values_list(
+            "pk",
+            "legal_entity_id",
+            "legal_entity__code",
+            "customer_id",
+            "customer__interest_code_id",
+            "document_number",
+            "due_date",
+            "currency",
+            "open_amount",
+        )
     )
     charged = dict(
-        InterestNoteLine.objects.filter(open_transaction__in=invoices)
+        InterestNoteLine.objects.filter(open_transaction_id__in=[i[0] for i in invoices])
         .values("open_transaction_id")
         .annotate(last=Max("period_end"))
         .values_list("open_transaction_id", "last")
     )
-    grouped: dict[tuple[int, str], list[tuple[OpenTransaction, list]]] = defaultdict(list)
+    grouped: dict[tuple[int, str], list[tuple[tuple, list]]] = defaultdict(list)
     for invoice in invoices:
-        code, ranges, _ = codes.get(invoice.customer.interest_code_id)
+        pk, _, _, customer_id, code_id, _, due_date, currency, open_amount = invoice
+        code, ranges, _ = codes.get(code_id)
         periods = interest_periods(
-            due_date=invoice.due_date,
+            due_date=due_date,
             as_of=as_of,
-            charged_through=charged.get(invoice.pk),
-            base=invoice.open_amount,
-            currency=invoice.currency,
+            charged_through=charged.get(pk),
+            base=open_amount,
+            currency=currency,
             charge_per=code.charge_per,
             ranges_by=code.ranges_by,
             grace_days=code.grace_days,
             ranges=ranges,
         )
         if periods:
-            grouped[(invoice.customer_id, invoice.currency)].append((invoice, periods))
-    notes, note_lines = [], []
-    who = actor if actor is not None and actor.is_authenticated else None
-    for (_customer_id, currency), items in grouped.items():
-        customer = items[0][0].customer
-        code, _, per_currency = codes.get(customer.interest_code_id)
+            grouped[(customer_id, currency)].append((invoice, periods))
+    notes, note_items = [], []
+    who = actor.pk if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
+    for (customer_id, currency), items in grouped.items():
+        entity_id, entity_code, code_id = items[0][0][1], items[0][0][2], items[0][0][4]
+        code, _, per_currency = codes.get(code_id)
         interest = sum((p.amount for _, periods in items for p in periods), ZERO)
         setting = per_currency.get(currency)
         minimum = setting.minimum_interest if setting else ZERO
@@ -285,50 +301,93 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
         adjustment = minimum - interest if interest < minimum else ZERO
         if interest + adjustment + fee <= 0:
             continue  # nothing to charge; the periods stay uncharged
-        note = InterestNote(
-            legal_entity=items[0][0].legal_entity,
-            customer=customer,
-            interest_code=code,
-            currency=currency,
-            date=as_of,
-            interest=interest,
-            minimum_adjustment=adjustment,
-            fee=fee,
-            total=interest + adjustment + fee,
-            job=job,
-            created_by=who,
+        notes.append(
+            (
+                entity_id,
+                customer_id,
+                code.pk,
+                currency,
+                as_of,
+                "",
+                Status.DRAFT,
+                interest,
+                adjustment,
+                fee,
+                interest + adjustment + fee,
+                job.pk if job else None,
+                who,
+                now,
+            )
         )
-        notes.append(note)
-        for invoice, periods in items:
-            for p in periods:
-                note_lines.append(
-                    InterestNoteLine(
-                        note=note,
-                        open_transaction=invoice,
-                        document_number=invoice.document_number,
-                        due_date=invoice.due_date,
-                        period_start=p.period_start,
-                        period_end=p.period_end,
-                        days=p.days,
-                        months=p.months,
-                        base=invoice.open_amount,
-                        percent=p.percent,
-                        amount=p.amount,
-                    )
-                )
+        note_items.append((entity_id, entity_code, items))
     if not notes:
         return 0, 0
-    InterestNote.objects.bulk_create(notes)
-    for line in note_lines:
-        line.note_id = line.note.pk
-    InterestNoteLine.objects.bulk_create(note_lines)
-    audit_record_many(
+    ids = rows_insert(
+        InterestNote,
+        [
+            "legal_entity",
+            "customer",
+            "interest_code",
+            "currency",
+            "date",
+            "number",
+            "status",
+            "interest",
+            "minimum_adjustment",
+            "fee",
+            "total",
+            "job",
+            "created_by",
+            "created_at",
+        ],
+        notes,
+        returning_pk=True,
+    )
+    lines = [
+        (
+            note_id,
+            invoice[0],
+            invoice[5],
+            invoice[6],
+            p.period_start,
+            p.period_end,
+            p.days,
+            p.months,
+            invoice[8],
+            p.percent,
+            p.amount,
+        )
+        for note_id, (_, _, items) in zip(ids, note_items, strict=True)
+        for invoice, periods in items
+        for p in periods
+    ]
+    rows_insert(
+        InterestNoteLine,
+        [
+            "note",
+            "open_transaction",
+            "document_number",
+            "due_date",
+            "period_start",
+            "period_end",
+            "days",
+            "months",
+            "base",
+            "percent",
+            "amount",
+        ],
+        lines,
+    )
+    audit_record_rows(
         actor=actor,
         action="interest_note.created",
-        objects=notes,
-        legal_entity_of=lambda note: note.legal_entity,
+        model=InterestNote,
+        rows=[
+            (note_id, f"{entity_code} interest note {note_id}", entity_id)
+            for note_id, (entity_id, entity_code, _) in zip(ids, note_items, strict=True)
+        ],
     )
-    return len(notes), len(note_lines)
+    return len(ids), len(lines)
 
 
 # --- a note's life ----------------------------------------------------------------------------

@@ -16,15 +16,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from entities.bulk import rows_insert
 from entities.exceptions import ApplicationError, InvalidInput
 from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms, SalesTaxCode
 from entities.money import ZERO, currency_is_known
-from entities.services import Actor, audit_record, audit_record_many, ensure_can_act
+from entities.services import Actor, audit_record, audit_record_rows, ensure_can_act
 from ledger.models import MainAccount
 
 from ..interest import add_months
 from ..models import (
+    DocumentStatus,
     Invoice,
     InvoiceLine,
     RecurringInvoiceAssignment,
@@ -280,9 +283,9 @@ def recurring_invoices_generate(
     if progress is not None:
         progress.set_total(len(ids))
     totals = {"assignments": len(ids), "invoices": 0, "posted": 0, "skipped": 0}
-    template_lines: dict[int, list[RecurringInvoiceTemplateLine]] = {}
+    templates: dict[int, _Template] = {}
     for chunk in _chunks(ids, chunk_size):
-        made, posted, skipped, errors = _generate_chunk(chunk, up_to, actor, job, template_lines)
+        made, posted, skipped, errors = _generate_chunk(chunk, up_to, actor, job, templates)
         totals["invoices"] += made
         totals["posted"] += posted
         totals["skipped"] += skipped
@@ -293,119 +296,221 @@ def recurring_invoices_generate(
     return totals
 
 
+@dataclass(frozen=True)
+class _Template:
+    """What generation needs of a template, read once per run."""
+
+    legal_entity_id: int
+    legal_entity_code: str
+    code: str
+    description: str
+    currency: str
+    payment_terms_id: int | None
+    cash_discount_id: int | None
+    lines: list[RecurringInvoiceTemplateLine]
+
+
+def _templates(ids: set[int], cache: dict[int, _Template]) -> None:
+    missing = ids - set(cache)
+    if not missing:
+        return
+    lines: dict[int, list[RecurringInvoiceTemplateLine]] = defaultdict(list)
+    for line in RecurringInvoiceTemplateLine.objects.filter(template_id__in=missing).select_related(
+        "sales_tax_code"
+    ):
+        lines[line.template_id].append(line)
+    for t in RecurringInvoiceTemplate.objects.filter(pk__in=missing).select_related("legal_entity"):
+        cache[t.pk] = _Template(
+            legal_entity_id=t.legal_entity_id,
+            legal_entity_code=t.legal_entity.code,
+            code=t.code,
+            description=t.description,
+            currency=t.currency,
+            payment_terms_id=t.payment_terms_id,
+            cash_discount_id=t.cash_discount_id,
+            lines=lines.get(t.pk, []),
+        )
+
+
+_ASSIGNMENT_FIELDS = (
+    "pk",
+    "template_id",
+    "customer_id",
+    "customer__account",
+    "customer__blocked",
+    "customer__currency",
+    "customer__payment_terms_id",
+    "customer__cash_discount_id",
+    "start_date",
+    "end_date",
+    "occurrences",
+    "frequency",
+    "interval",
+    "post",
+)
+
+
 @transaction.atomic
-def _generate_chunk(chunk, up_to, actor, job, template_lines):
-    assignments = list(
+def _generate_chunk(chunk, up_to, actor, job, templates):
+    """One chunk of assignments, locked, in one transaction: the invoices of every period due
+    and not yet generated, with their lines, occurrences and audit rows, written with one
+    statement per table."""
+    rows = list(
         RecurringInvoiceAssignment.objects.select_for_update(of=("self",))
         .filter(pk__in=chunk, active=True)
-        .select_related("template__legal_entity", "customer__payment_terms", "customer__party")
         .order_by("pk")
+        .values_list(*_ASSIGNMENT_FIELDS)
     )
-    missing = {a.template_id for a in assignments} - set(template_lines)
-    for line in RecurringInvoiceTemplateLine.objects.filter(template_id__in=missing).select_related(
-        "sales_tax_code", "account"
-    ):
-        template_lines.setdefault(line.template_id, []).append(line)
+    _templates({r[1] for r in rows}, templates)
     done: dict[int, set[int]] = defaultdict(set)
     for assignment_id, sequence in RecurringInvoiceOccurrence.objects.filter(
-        assignment_id__in=[a.pk for a in assignments]
+        assignment_id__in=[r[0] for r in rows]
     ).values_list("assignment_id", "sequence"):
         done[assignment_id].add(sequence)
 
-    invoices: list[Invoice] = []
-    pending_lines: list[list[InvoiceLine]] = []
-    occurrences: list[RecurringInvoiceOccurrence] = []
+    amounts_cache: dict[tuple[int, str], list[tuple[Decimal, Decimal]]] = {}
+    invoices, lines, occurrences, to_post = [], [], [], []
     errors: list[str] = []
     skipped = 0
-    who = actor if actor is not None and actor.is_authenticated else None
-    for assignment in assignments:
-        template, customer = assignment.template, assignment.customer
-        periods = periods_due(assignment, up_to, done[assignment.pk])
+    who = actor.pk if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
+    for row in rows:
+        (pk, template_id, customer_id, account, blocked, customer_currency, customer_terms,
+         customer_discount, start, end, count, frequency, interval, post) = row  # fmt: skip
+        template = templates[template_id]
+        schedule = RecurringInvoiceAssignment(
+            start_date=start, end_date=end, occurrences=count, frequency=frequency,
+            interval=interval,
+        )  # fmt: skip
+        periods = periods_due(schedule, up_to, done[pk])
         if not periods:
             continue
-        where = f"{template.legal_entity.code} template {template.code} → {customer.account}"
-        if customer.blocked:
+        where = f"{template.legal_entity_code} template {template.code} → {account}"
+        if blocked:
             errors.append(f"{where}: the customer is blocked; nothing generated.")
             skipped += 1
             continue
-        currency = template.currency or customer.currency
-        try:
-            amounts = [
-                _line_amounts(_document_line(line), currency, i)
-                for i, line in enumerate(template_lines.get(template.pk, []))
-            ]
-        except ApplicationError as exc:
-            errors.append(f"{where}: {exc.message}")
-            skipped += 1
-            continue
-        if not amounts:
-            errors.append(f"{where}: the template has no lines.")
-            skipped += 1
-            continue
-        for sequence, on in periods:
-            invoice = Invoice(
-                legal_entity=template.legal_entity,
-                customer=customer,
-                date=on,
-                currency=currency,
-                payment_terms=template.payment_terms or customer.payment_terms,
-                cash_discount=template.cash_discount or customer.cash_discount,
-                description=f"{template.description} ({on:%Y-%m-%d})"[:200],
-                total=sum((a + t for a, t in amounts), ZERO),
-                tax_amount=sum((t for _, t in amounts), ZERO),
-                created_by=who,
-            )
-            invoices.append(invoice)
-            pending_lines.append(
-                [
-                    InvoiceLine(
-                        description=line.description,
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        amount=amount,
-                        sales_tax_code=line.sales_tax_code,
-                        tax_amount=tax,
-                        account=line.account,
-                    )
-                    for line, (amount, tax) in zip(
-                        template_lines[template.pk], amounts, strict=True
-                    )
+        currency = template.currency or customer_currency
+        key = (template_id, currency)
+        if key not in amounts_cache:
+            try:
+                amounts_cache[key] = [
+                    _line_amounts(_document_line(line), currency, i)
+                    for i, line in enumerate(template.lines)
                 ]
+            except ApplicationError as exc:
+                amounts_cache[key] = exc.message
+        amounts = amounts_cache[key]
+        if isinstance(amounts, str) or not amounts:
+            errors.append(f"{where}: {amounts or 'the template has no lines.'}")
+            skipped += 1
+            continue
+        total = sum((a + t for a, t in amounts), ZERO)
+        tax = sum((t for _, t in amounts), ZERO)
+        for sequence, on in periods:
+            invoices.append(
+                (
+                    template.legal_entity_id,
+                    customer_id,
+                    on,
+                    currency,
+                    template.payment_terms_id or customer_terms,
+                    template.cash_discount_id or customer_discount,
+                    f"{template.description} ({on:%Y-%m-%d})"[:200],
+                    total,
+                    tax,
+                    "",
+                    DocumentStatus.DRAFT,
+                    who,
+                    now,
+                )
             )
             occurrences.append(
-                RecurringInvoiceOccurrence(
-                    assignment=assignment, sequence=sequence, period_date=on, job=job
-                )
+                (pk, sequence, on, job.pk if job else None, now, template_id, currency, post)
             )
     if not invoices:
         return 0, 0, skipped, errors
-    Invoice.objects.bulk_create(invoices)
-    lines = []
-    for invoice, invoice_lines in zip(invoices, pending_lines, strict=True):
-        for line in invoice_lines:
-            line.invoice = invoice
-            lines.append(line)
-    InvoiceLine.objects.bulk_create(lines)
-    for occurrence, invoice in zip(occurrences, invoices, strict=True):
-        occurrence.invoice = invoice
-    RecurringInvoiceOccurrence.objects.bulk_create(occurrences)
-    audit_record_many(
+    ids = rows_insert(
+        Invoice,
+        [
+            "legal_entity",
+            "customer",
+            "date",
+            "currency",
+            "payment_terms",
+            "cash_discount",
+            "description",
+            "total",
+            "tax_amount",
+            "number",
+            "status",
+            "created_by",
+            "created_at",
+        ],
+        invoices,
+        returning_pk=True,
+    )
+    for invoice_id, occurrence in zip(ids, occurrences, strict=True):
+        _, _, _, _, _, template_id, currency, post = occurrence
+        for line, (amount, tax) in zip(
+            templates[template_id].lines, amounts_cache[(template_id, currency)], strict=True
+        ):
+            lines.append(
+                (
+                    invoice_id,
+                    line.description,
+                    line.quantity,
+                    line.unit_price,
+                    amount,
+                    line.sales_tax_code_id,
+                    tax,
+                    line.account_id,
+                )
+            )
+        if post:
+            to_post.append((invoice_id, occurrence))
+    rows_insert(
+        InvoiceLine,
+        [
+            "invoice",
+            "description",
+            "quantity",
+            "unit_price",
+            "amount",
+            "sales_tax_code",
+            "tax_amount",
+            "account",
+        ],
+        lines,
+    )
+    rows_insert(
+        RecurringInvoiceOccurrence,
+        ["assignment", "sequence", "period_date", "job", "created_at", "invoice"],
+        [(*o[:5], invoice_id) for invoice_id, o in zip(ids, occurrences, strict=True)],
+    )
+    audit_record_rows(
         actor=actor,
         action="invoice.created",
-        objects=invoices,
-        legal_entity_of=lambda invoice: invoice.legal_entity,
+        model=Invoice,
+        rows=[
+            (
+                invoice_id,
+                f"{templates[o[5]].legal_entity_code} draft {invoice_id}",
+                templates[o[5]].legal_entity_id,
+            )
+            for invoice_id, o in zip(ids, occurrences, strict=True)
+        ],
     )
     posted = 0
-    for occurrence, invoice in zip(occurrences, invoices, strict=True):
-        if not occurrence.assignment.post:
-            continue
+    for invoice_id, occurrence in to_post:
         try:
-            invoice_post(invoice=invoice, actor=actor)  # its own savepoint
+            invoice_post(invoice=Invoice(pk=invoice_id), actor=actor)  # its own savepoint
         except ApplicationError as exc:
+            template = templates[occurrence[5]]
             errors.append(
-                f"Invoice for {occurrence.assignment} on {occurrence.period_date}: "
-                f"generated, not posted: {exc.message}"
+                f"Invoice {invoice_id} of {template.legal_entity_code} template "
+                f"{template.code} on {occurrence[2]}: generated, not posted: {exc.message}"
             )
         else:
             posted += 1
-    return len(invoices), posted, skipped, errors
+    return len(ids), posted, skipped, errors
