@@ -74,6 +74,8 @@ class InterestCodeAdmin(admin.ModelAdmin):
             instance=form.instance if change else None,
         )
         form.instance.pk = saved.pk
+        for formset in formsets:  # saved above; the admin's change message reads these
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 class RecurringInvoiceTemplateLineInline(admin.TabularInline):
@@ -88,44 +90,32 @@ class RecurringInvoiceTemplateLineInline(admin.TabularInline):
         return False
 
 
-@admin.register(RecurringInvoiceTemplate)
-class RecurringInvoiceTemplateAdmin(admin.ModelAdmin):
-    """Read here; templates are created and changed on the recurring invoices page or the API."""
+class ReadOnlyInGrantedEntities(admin.ModelAdmin):
+    """Shown here, written by their pages, the API and the jobs; only granted legal entities."""
 
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = granted_entity_ids(request.user)
+        return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecurringInvoiceTemplate)
+class RecurringInvoiceTemplateAdmin(ReadOnlyInGrantedEntities):
     list_display = ["legal_entity", "code", "description", "currency"]
     list_filter = ["legal_entity"]
     inlines = [RecurringInvoiceTemplateLineInline]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        ids = granted_entity_ids(request.user)
-        return qs if ids is None else qs.filter(legal_entity_id__in=ids)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(InterestNote)
-class InterestNoteAdmin(admin.ModelAdmin):
+class InterestNoteAdmin(ReadOnlyInGrantedEntities):
     list_display = ["legal_entity", "number", "customer", "date", "total", "currency", "status"]
     list_filter = ["legal_entity", "status"]
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        ids = granted_entity_ids(request.user)
-        return qs if ids is None else qs.filter(legal_entity_id__in=ids)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

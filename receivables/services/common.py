@@ -124,3 +124,38 @@ def discounts_build(
         for until, percent, amount in schedule
         if amount != ZERO
     ]
+
+
+def unsettled_reverse(
+    *,
+    open_transaction: OpenTransaction,
+    voucher,
+    what: str,
+    field: str,
+    source_key: str,
+    actor,
+    on=None,
+):
+    """Reverse the voucher of a document nothing has settled and close its open transaction
+    (locked by the caller); a settled one is refused, so nothing is reopened silently."""
+    from ledger.services import voucher_reverse
+
+    from ..exceptions import DocumentSettled
+
+    if open_transaction.open_amount != open_transaction.amount:
+        settled = open_transaction.open_amount - open_transaction.amount
+        if open_transaction.amount > 0:
+            settled = -settled
+        raise DocumentSettled(
+            f"{what} is settled ({settled} of {abs(open_transaction.amount)}): reverse its "
+            "settlements first.",
+            field=field,
+        )
+    reversal = voucher_reverse(
+        voucher=voucher, actor=actor, on=on, source_key=source_key, audit=False
+    )
+    open_transaction.open_amount = 0
+    open_transaction.open_accounting_amount = 0
+    open_transaction.closed_on = reversal.date
+    open_transaction.save(update_fields=["open_amount", "open_accounting_amount", "closed_on"])
+    return reversal

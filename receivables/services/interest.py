@@ -26,13 +26,12 @@ from ledger.services import (
     VoucherLineInput,
     numbers_take,
     voucher_post,
-    voucher_reverse,
 )
 
-from ..exceptions import DocumentSettled, InvalidTransition
+from ..exceptions import InvalidTransition
 from ..interest import RangeRule, interest_periods, ranges_overlap
 from ..models import InterestNote, InterestNoteLine, OpenTransaction
-from .common import check_customer, due_date_for, open_transaction_build
+from .common import check_customer, due_date_for, open_transaction_build, unsettled_reverse
 
 Status = InterestNote.Status
 
@@ -501,25 +500,15 @@ def interest_note_reverse(
     """Reverse a posted note nothing has settled: the mirror voucher, the open debit closed."""
     note = _locked(note, actor)
     old = _transition(note, Status.REVERSED)
-    open_transaction = OpenTransaction.objects.select_for_update().get(interest_note=note)
-    if open_transaction.open_amount != open_transaction.amount:
-        settled = open_transaction.amount - open_transaction.open_amount
-        raise DocumentSettled(
-            f"Interest note {note.number} is settled ({settled} of {open_transaction.amount}): "
-            "reverse its settlements first.",
-            field="note",
-        )
-    reversal = voucher_reverse(
+    reversal = unsettled_reverse(
+        open_transaction=OpenTransaction.objects.select_for_update().get(interest_note=note),
         voucher=note.voucher,
+        what=f"Interest note {note.number}",
+        field="note",
+        source_key=f"interest-note-reversal:{note.number}",
         actor=actor,
         on=on,
-        source_key=f"interest-note-reversal:{note.number}",
-        audit=False,
     )
-    open_transaction.open_amount = 0
-    open_transaction.open_accounting_amount = 0
-    open_transaction.closed_on = reversal.date
-    open_transaction.save(update_fields=["open_amount", "open_accounting_amount", "closed_on"])
     note.reversal_voucher = reversal
     note.save(update_fields=["status", "reversal_voucher"])
     audit_record(

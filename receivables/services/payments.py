@@ -23,13 +23,17 @@ from ledger.services import (
     VoucherInput,
     VoucherLineInput,
     numbers_take,
-    voucher_reverse,
     vouchers_post,
 )
 
-from ..exceptions import DocumentSettled
 from ..models import DocumentStatus, OpenTransaction, Payment, PaymentJournal
-from .common import check_currency_amount, check_customer, open_transaction_build, transition
+from .common import (
+    check_currency_amount,
+    check_customer,
+    open_transaction_build,
+    transition,
+    unsettled_reverse,
+)
 
 MAX_PAYMENTS_PER_CALL = 1000
 
@@ -232,25 +236,15 @@ def payment_reverse(*, payment: Payment, actor: Actor, on: date | None = None) -
     )
     ensure_can_act(actor, payment.legal_entity)
     transition(payment, DocumentStatus.REVERSED)
-    open_transaction = OpenTransaction.objects.select_for_update().get(payment=payment)
-    if open_transaction.open_amount != open_transaction.amount:
-        settled = open_transaction.open_amount - open_transaction.amount
-        raise DocumentSettled(
-            f"Payment {payment.number} is settled ({settled} of {payment.amount}): reverse its "
-            "settlements first.",
-            field="payment",
-        )
-    reversal = voucher_reverse(
+    reversal = unsettled_reverse(
+        open_transaction=OpenTransaction.objects.select_for_update().get(payment=payment),
         voucher=payment.voucher,
+        what=f"Payment {payment.number}",
+        field="payment",
+        source_key=f"payment-reversal:{payment.number}",
         actor=actor,
         on=on,
-        source_key=f"payment-reversal:{payment.number}",
-        audit=False,
     )
-    open_transaction.open_amount = 0
-    open_transaction.open_accounting_amount = 0
-    open_transaction.closed_on = reversal.date
-    open_transaction.save(update_fields=["open_amount", "open_accounting_amount", "closed_on"])
     payment.reversal_voucher = reversal
     payment.save(update_fields=["status", "reversal_voucher"])
     audit_record(

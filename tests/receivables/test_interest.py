@@ -343,3 +343,45 @@ def test_interest_notes_only_in_granted_entities(book):
     clerk = make_clerk("clerk-w", other)
     with pytest.raises(EntityAccessDenied):
         interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 4, 1), actor=clerk)
+
+
+def test_admin_saves_an_interest_code_through_its_service(client, admin_user):
+    from entities.models import AuditEntry
+
+    client.force_login(admin_user)
+
+    def form(ranges):
+        data = {
+            "code": "ADM",
+            "name": "From the admin",
+            "charge_per": "day",
+            "ranges_by": "day",
+            "grace_days": "3",
+            "ranges-TOTAL_FORMS": str(len(ranges)),
+            "ranges-INITIAL_FORMS": "0",
+            "currencies-TOTAL_FORMS": "1",
+            "currencies-INITIAL_FORMS": "0",
+            "currencies-0-currency": "USD",
+            "currencies-0-fixed_fee": "2.50",
+            "currencies-0-minimum_interest": "0",
+        }
+        for i, (start, end, percent) in enumerate(ranges):
+            data[f"ranges-{i}-from_overdue"] = str(start)
+            data[f"ranges-{i}-to_overdue"] = "" if end is None else str(end)
+            data[f"ranges-{i}-percent"] = percent
+        return data
+
+    refused = client.post(
+        "/admin/entities/interestcode/add/", form([(1, 30, "0.05"), (20, None, "0.1")])
+    )
+    assert refused.status_code == 200
+    assert "Ranges overlap" in refused.content.decode()
+    assert not InterestCode.objects.exists()
+    saved = client.post(
+        "/admin/entities/interestcode/add/", form([(1, 30, "0.05"), (31, None, "0.1")])
+    )
+    assert saved.status_code == 302
+    code = InterestCode.objects.get(code="ADM")
+    assert [(r.from_overdue, r.to_overdue) for r in code.ranges.all()] == [(1, 30), (31, None)]
+    assert code.currencies.get().fixed_fee == D("2.50")
+    assert AuditEntry.objects.filter(action="interest_code.saved", object_id=str(code.pk)).exists()
