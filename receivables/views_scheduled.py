@@ -155,6 +155,7 @@ def recurring_detail(request, pk: int):
         "receivables/recurring_detail.html",
         {
             "template": template,
+            "line_currency": template.currency or template.legal_entity.accounting_currency,
             "assignments": assignments,
             "generated": generated,
             "form": form,
