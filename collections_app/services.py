@@ -1,0 +1,466 @@
+"""Writes of the collections room: aging period sets and aging snapshots.
+
+An aging snapshot ages the open transactions of one legal entity as of a date, per customer, in
+the entity's accounting currency; the party-level snapshot then sums the entity snapshots of the
+same date per party and currency. Both are computed by the database (grouped conditional sums),
+a chunk of customers at a time, so memory stays flat whatever the number of customers.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+from django.db import transaction
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from entities.models import Customer, Job, LegalEntity
+from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount
+from entities.services import Actor, audit_record
+from entities.services.jobs import JobProgress
+from receivables.models import OpenTransaction
+
+from .exceptions import AgingBucketsGap, AgingBucketsOverlap
+from .models import AgingBucket, AgingPeriodSet, AgingSnapshot, AgingSnapshotLine
+from .selectors import aging_period_set_get
+
+DEFAULT_PERIOD_SET_CODE = "DEFAULT"
+# (label, from_days, to_days): days overdue, both bounds included, None open-ended.
+DEFAULT_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("Current", None, 0),
+    ("1–30", 1, 30),
+    ("31–60", 31, 60),
+    ("61–90", 61, 90),
+    ("Over 90", 91, None),
+)
+CHUNK_SIZE = 2000
+
+_AMOUNT = DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
+_ZERO = Value(Decimal(0), output_field=_AMOUNT)
+
+
+# --- aging period sets -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgingBucketInput:
+    label: str
+    from_days: int | None = None
+    to_days: int | None = None
+
+
+def _name(index: int, bucket: AgingBucketInput) -> str:
+    return f"bucket {index} ({bucket.label})"
+
+
+def aging_buckets_validate(buckets: Sequence[AgingBucketInput]) -> None:
+    """Buckets, in their order, must hold every day count exactly once: the first open below
+    (it holds what is not yet due), the last open above, each starting the day after the one
+    before it ends."""
+    if not buckets:
+        raise AgingBucketsGap("An aging period set needs at least one bucket.", field="buckets")
+    for i, b in enumerate(buckets, 1):
+        if not b.label.strip():
+            raise AgingBucketsGap(f"Bucket {i} needs a label.", field="buckets")
+        if b.from_days is not None and b.to_days is not None and b.from_days > b.to_days:
+            raise AgingBucketsGap(
+                f"The {_name(i, b)} ends at day {b.to_days}, before it starts at day "
+                f"{b.from_days}.",
+                field="buckets",
+            )
+    first, last = buckets[0], buckets[-1]
+    if first.from_days is not None:
+        raise AgingBucketsGap(
+            f"Day counts below {first.from_days} (items not yet due) are in no bucket: leave "
+            f"the start of the {_name(1, first)} empty.",
+            field="buckets",
+        )
+    if last.to_days is not None:
+        raise AgingBucketsGap(
+            f"Day counts above {last.to_days} are in no bucket: leave the end of the "
+            f"{_name(len(buckets), last)} empty.",
+            field="buckets",
+        )
+    for i, (before, after) in enumerate(pairwise(buckets), 1):
+        if before.to_days is None or after.from_days is None:
+            raise AgingBucketsOverlap(
+                f"The {_name(i, before)} and the {_name(i + 1, after)} overlap: only the first "
+                "bucket may have no start and only the last no end.",
+                field="buckets",
+            )
+        if after.from_days <= before.to_days:
+            shared_to = (
+                before.to_days if after.to_days is None else min(before.to_days, after.to_days)
+            )
+            raise AgingBucketsOverlap(
+                f"The {_name(i, before)} and the {_name(i + 1, after)} overlap: days "
+                f"{after.from_days} to {shared_to} are in both.",
+                field="buckets",
+            )
+        if after.from_days > before.to_days + 1:
+            raise AgingBucketsGap(
+                f"Days {before.to_days + 1} to {after.from_days - 1} are in no bucket: the "
+                f"{_name(i + 1, after)} should start at day {before.to_days + 1}.",
+                field="buckets",
+            )
+
+
+def _bucket_rows(period_set: AgingPeriodSet) -> list[tuple]:
+    return [(b.label, b.from_days, b.to_days) for b in period_set.buckets.order_by("sequence")]
+
+
+@transaction.atomic
+def aging_period_set_save(
+    *,
+    code: str,
+    name: str,
+    buckets: Sequence[AgingBucketInput],
+    is_default: bool = False,
+    actor: Actor,
+    instance: AgingPeriodSet | None = None,
+) -> AgingPeriodSet:
+    """Create or replace an aging period set with its buckets (in the order given). Making it
+    the default takes the mark from the set that had it."""
+    from entities.exceptions import InvalidInput
+
+    aging_buckets_validate(buckets)
+    if instance is not None and instance.pk:
+        instance = AgingPeriodSet.objects.select_for_update().get(pk=instance.pk)
+        if instance.is_default and not is_default:
+            raise InvalidInput(
+                "One aging period set is always the default: make another one the default instead.",
+                field="is_default",
+            )
+    period_set = instance or AgingPeriodSet()
+    old = _bucket_rows(period_set) if period_set.pk else None
+    if is_default:
+        AgingPeriodSet.objects.filter(is_default=True).exclude(pk=period_set.pk).update(
+            is_default=False
+        )
+    period_set.code = code
+    period_set.name = name
+    period_set.is_default = is_default
+    period_set.full_clean(exclude=["created_at"])
+    period_set.save()
+    period_set.buckets.all().delete()
+    AgingBucket.objects.bulk_create(
+        AgingBucket(
+            period_set=period_set,
+            sequence=i,
+            label=b.label.strip(),
+            from_days=b.from_days,
+            to_days=b.to_days,
+        )
+        for i, b in enumerate(buckets, 1)
+    )
+    audit_record(
+        actor=actor,
+        action="aging_period_set.saved",
+        obj=period_set,
+        changes={"buckets": (old, [(b.label, b.from_days, b.to_days) for b in buckets])},
+    )
+    return period_set
+
+
+@transaction.atomic
+def aging_period_set_default_ensure() -> AgingPeriodSet:
+    """The default set (Current, 1–30, 31–60, 61–90, Over 90), created when missing. The data
+    migration creates it; this puts it back after a database flush (tests that commit)."""
+    existing = AgingPeriodSet.objects.filter(is_default=True).first()
+    if existing is not None:
+        return existing
+    period_set = AgingPeriodSet.objects.filter(code=DEFAULT_PERIOD_SET_CODE).first()
+    if period_set is None:
+        return aging_period_set_save(
+            code=DEFAULT_PERIOD_SET_CODE,
+            name="Default aging periods",
+            buckets=[AgingBucketInput(label, low, high) for label, low, high in DEFAULT_BUCKETS],
+            is_default=True,
+            actor=None,
+        )
+    period_set.is_default = True
+    period_set.save(update_fields=["is_default"])
+    return period_set
+
+
+# --- aging snapshots -------------------------------------------------------------------------
+
+
+def _definitions(period_set: AgingPeriodSet) -> list[dict[str, Any]]:
+    return [
+        {"label": label, "from_days": low, "to_days": high}
+        for label, low, high in _bucket_rows(period_set)
+    ]
+
+
+def _bucket_condition(bucket: dict[str, Any], as_of: date) -> Q:
+    """Days overdue = as_of − due_date; bounds become bounds on the due date, so the sums read
+    plain date comparisons."""
+    condition = Q()
+    if bucket["from_days"] is not None:
+        condition &= Q(due_date__lte=as_of - timedelta(days=bucket["from_days"]))
+    if bucket["to_days"] is not None:
+        condition &= Q(due_date__gte=as_of - timedelta(days=bucket["to_days"]))
+    return condition
+
+
+def _sum(field: str, condition: Q | None = None):
+    if condition is None or not condition:
+        return Coalesce(Sum(field), _ZERO, output_field=_AMOUNT)
+    return Coalesce(Sum(field, filter=condition), _ZERO, output_field=_AMOUNT)
+
+
+def _customer_chunks(legal_entity: LegalEntity, chunk_size: int):
+    """Customer ids of the entity, ``chunk_size`` at a time in id order (keyset)."""
+    after = 0
+    while True:
+        ids = list(
+            Customer.objects.filter(legal_entity=legal_entity, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk_size]
+        )
+        if not ids:
+            return
+        yield after, ids[-1], len(ids)
+        after = ids[-1]
+
+
+def _customer_lines(
+    snapshot: AgingSnapshot, definitions: list[dict], after: int, upto: int
+) -> list[AgingSnapshotLine]:
+    """One grouped query: per customer with ids in (after, upto], the open accounting amounts
+    of its open transactions dated on or before the as-of date, in total, not due, overdue and
+    per bucket."""
+    as_of = snapshot.as_of
+    entity = snapshot.legal_entity
+    currency = entity.accounting_currency
+    buckets = {
+        f"b{i}": _sum("open_accounting_amount", _bucket_condition(b, as_of))
+        for i, b in enumerate(definitions)
+    }
+    rows = (
+        OpenTransaction.objects.filter(
+            legal_entity=entity, customer_id__gt=after, customer_id__lte=upto, date__lte=as_of
+        )
+        .exclude(open_amount=0)
+        .values("customer_id", "party_id")
+        .annotate(
+            balance=_sum("open_accounting_amount"),
+            not_due=_sum("open_accounting_amount", Q(due_date__gte=as_of)),
+            overdue=_sum("open_accounting_amount", Q(due_date__lt=as_of)),
+            **buckets,
+        )
+        .order_by("customer_id")
+    )
+    return [
+        AgingSnapshotLine(
+            snapshot=snapshot,
+            legal_entity=entity,
+            customer_id=row["customer_id"],
+            party_id=row["party_id"],
+            currency=currency,
+            balance=row["balance"],
+            not_due=row["not_due"],
+            overdue=row["overdue"],
+            buckets=[format_amount(row[f"b{i}"], currency) for i in range(len(definitions))],
+        )
+        for row in rows
+    ]
+
+
+def aging_snapshot_create(
+    *,
+    legal_entity: LegalEntity,
+    as_of: date,
+    period_set: AgingPeriodSet | None = None,
+    job: Job | None = None,
+    actor: Actor = None,
+    on_chunk: Callable[[int], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> AgingSnapshot:
+    """Age the open transactions of ``legal_entity`` as of ``as_of``, per customer.
+
+    Amounts are open accounting amounts (the entity's accounting currency) of the transactions
+    dated on or before ``as_of`` that are open now. Every item is aged by its own due date,
+    credits too: an unapplied payment or credit note (negative) sits in the bucket of its due
+    date, as Dynamics 365 ages them, so a bucket shows what is due then net of credits. An item
+    is not due while ``as_of`` ≤ its due date (0 days overdue or fewer).
+
+    Built a chunk of customers per transaction (``on_chunk`` is told how many customers each
+    chunk covered); readers see nothing of it until the last transaction completes it and
+    deletes the snapshot it replaces (same entity, period set and date). One build per entity
+    at a time: the job's claim on the entity ensures it.
+    """
+    period_set = period_set or aging_period_set_get()
+    definitions = _definitions(period_set)
+    with transaction.atomic():
+        # What a build that died midway left behind.
+        AgingSnapshot.objects.filter(legal_entity=legal_entity, is_complete=False).delete()
+        snapshot = AgingSnapshot.objects.create(
+            legal_entity=legal_entity,
+            period_set=period_set,
+            as_of=as_of,
+            job=job,
+            buckets=definitions,
+        )
+    lines = 0
+    for after, upto, customers in _customer_chunks(legal_entity, chunk_size):
+        with transaction.atomic():
+            batch = _customer_lines(snapshot, definitions, after, upto)
+            AgingSnapshotLine.objects.bulk_create(batch)
+        lines += len(batch)
+        if on_chunk is not None:
+            on_chunk(customers)
+    with transaction.atomic():
+        replaced = list(
+            AgingSnapshot.objects.filter(
+                legal_entity=legal_entity, period_set=period_set, as_of=as_of, is_complete=True
+            ).values_list("pk", flat=True)
+        )
+        AgingSnapshot.objects.filter(pk__in=replaced).delete()
+        snapshot.is_complete = True
+        snapshot.line_count = lines
+        snapshot.completed_at = timezone.now()
+        snapshot.save(update_fields=["is_complete", "line_count", "completed_at"])
+        audit_record(
+            actor=actor,
+            action="aging_snapshot.created",
+            obj=snapshot,
+            changes={"replaced": (replaced or None, snapshot.pk), "lines": (None, lines)},
+            legal_entity=legal_entity,
+        )
+    return snapshot
+
+
+def _party_rows(snapshot_ids: list[int], bucket_count: int):
+    buckets = {
+        f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), _ZERO, output_field=_AMOUNT)
+        for i in range(bucket_count)
+    }
+    return (
+        AgingSnapshotLine.objects.filter(snapshot_id__in=snapshot_ids, customer__isnull=False)
+        .values("party_id", "currency")
+        .annotate(
+            balance=_sum("balance"), not_due=_sum("not_due"), overdue=_sum("overdue"), **buckets
+        )
+        .order_by("party_id", "currency")
+    )
+
+
+@transaction.atomic
+def aging_party_snapshot_create(
+    *,
+    period_set: AgingPeriodSet,
+    as_of: date,
+    job: Job | None = None,
+    actor: Actor = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> AgingSnapshot:
+    """Per party and accounting currency, the sum of its customers' lines in every complete
+    entity snapshot of ``period_set`` on ``as_of``; replaces the party level of that date.
+
+    One transaction, holding the period set's row, so party levels of one period set are built
+    one at a time; the lines are read from the database and written a chunk at a time.
+    """
+    AgingPeriodSet.objects.select_for_update().filter(pk=period_set.pk).first()
+    definitions = _definitions(period_set)
+    sources = [
+        s
+        for s in AgingSnapshot.objects.filter(
+            period_set=period_set, as_of=as_of, is_complete=True, legal_entity__isnull=False
+        )
+        if s.buckets == definitions  # a snapshot made before the buckets changed is left out
+    ]
+    AgingSnapshot.objects.filter(
+        period_set=period_set, as_of=as_of, legal_entity__isnull=True
+    ).delete()
+    snapshot = AgingSnapshot.objects.create(
+        legal_entity=None, period_set=period_set, as_of=as_of, job=job, buckets=definitions
+    )
+    snapshot.legal_entities.set([s.legal_entity_id for s in sources])
+    lines = 0
+    batch: list[AgingSnapshotLine] = []
+    rows = _party_rows([s.pk for s in sources], len(definitions))
+    for row in rows.iterator(chunk_size=chunk_size):
+        currency = row["currency"]
+        batch.append(
+            AgingSnapshotLine(
+                snapshot=snapshot,
+                party_id=row["party_id"],
+                currency=currency,
+                balance=row["balance"],
+                not_due=row["not_due"],
+                overdue=row["overdue"],
+                buckets=[format_amount(row[f"b{i}"], currency) for i in range(len(definitions))],
+            )
+        )
+        if len(batch) >= chunk_size:
+            AgingSnapshotLine.objects.bulk_create(batch)
+            lines += len(batch)
+            batch = []
+    AgingSnapshotLine.objects.bulk_create(batch)
+    lines += len(batch)
+    snapshot.is_complete = True
+    snapshot.line_count = lines
+    snapshot.completed_at = timezone.now()
+    snapshot.save(update_fields=["is_complete", "line_count", "completed_at"])
+    audit_record(
+        actor=actor,
+        action="aging_snapshot.created",
+        obj=snapshot,
+        changes={"legal_entities": (None, sorted(s.legal_entity.code for s in sources))},
+    )
+    return snapshot
+
+
+def aging_snapshot_job_run(job: Job, progress: JobProgress) -> dict[str, Any]:
+    """The ``aging_snapshot`` job: a snapshot per legal entity of the job as of its date with
+    the default period set (or ``parameters["period_set"]``), then the party level of that
+    date. Progress counts customers. Running it again replaces what a first run made."""
+    from django.db.models import Count
+
+    period_set = aging_period_set_get(code=job.parameters.get("period_set") or None)
+    entities = list(job.legal_entities.order_by("code"))
+    counts = dict(
+        Customer.objects.filter(legal_entity__in=entities)
+        .values_list("legal_entity_id")
+        .annotate(n=Count("id"))
+    )
+    total = sum(counts.values())
+    progress.set_total(total)
+    done = 0
+
+    def advance(customers: int) -> None:
+        # Customers created while the job runs must not push done past total.
+        nonlocal done
+        step = min(customers, total - done)
+        done += step
+        progress.advance(step)
+
+    actor = job.started_by
+    lines = 0
+    for entity in entities:
+        snapshot = aging_snapshot_create(
+            legal_entity=entity,
+            as_of=job.as_of,
+            period_set=period_set,
+            job=job,
+            actor=actor,
+            on_chunk=advance,
+        )
+        lines += snapshot.line_count
+    party_level = aging_party_snapshot_create(
+        period_set=period_set, as_of=job.as_of, job=job, actor=actor
+    )
+    return {
+        "snapshots": len(entities),
+        "customers": lines,
+        "parties": party_level.line_count,
+        "period_set": period_set.code,
+        "as_of": job.as_of.isoformat(),
+    }
