@@ -225,3 +225,53 @@ def aging_row_buckets(row: dict[str, Any], definitions: list[dict]) -> list[dict
         {**d, "amount": format_amount(a, currency)}
         for d, a in zip(definitions, amounts, strict=False)
     ]
+
+
+def aging_snapshot_for_entity(
+    user: User | None,
+    *,
+    legal_entity: LegalEntity,
+    period_set: AgingPeriodSet,
+    as_of: date | None = None,
+) -> AgingSnapshot | None:
+    """The entity's snapshot of ``as_of`` (its latest without it), if the user may see it."""
+    return (
+        _entity_snapshots(
+            user, period_set=period_set, as_of=as_of, legal_entity_ids={legal_entity.pk}
+        )
+        .select_related("legal_entity", "period_set", "job")
+        .first()
+    )
+
+
+LINE_ORDERINGS = {
+    "customer": ["customer__account"],
+    "party": ["party__number", "customer__account"],
+    "-balance": ["-balance", "customer__account"],
+    "-overdue": ["-overdue", "customer__account"],
+}
+
+
+def aging_snapshot_lines(snapshot: AgingSnapshot, *, ordering: str = "customer") -> QuerySet:
+    """A snapshot's lines with their customer and party, sorted in SQL."""
+    return (
+        AgingSnapshotLine.objects.filter(snapshot=snapshot)
+        .select_related("customer", "party")
+        .order_by(*LINE_ORDERINGS.get(ordering, LINE_ORDERINGS["customer"]))
+    )
+
+
+def aging_snapshot_totals(snapshot: AgingSnapshot) -> dict[str, Any]:
+    """Balance, not due, overdue and each bucket summed over a snapshot's lines (one query)."""
+    count = len(snapshot.buckets)
+    sums = AgingSnapshotLine.objects.filter(snapshot=snapshot).aggregate(
+        balance=Coalesce(Sum("balance"), Value(Decimal(0))),
+        not_due=Coalesce(Sum("not_due"), Value(Decimal(0))),
+        overdue=Coalesce(Sum("overdue"), Value(Decimal(0))),
+        **{
+            f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
+            for i in range(count)
+        },
+    )
+    sums["buckets"] = [sums.pop(f"b{i}") for i in range(count)]
+    return sums

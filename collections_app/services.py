@@ -19,6 +19,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from entities.exceptions import InvalidInput
 from entities.models import Customer, Job, LegalEntity
 from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount
 from entities.services import Actor, audit_record
@@ -112,6 +113,24 @@ def aging_buckets_validate(buckets: Sequence[AgingBucketInput]) -> None:
 
 def _bucket_rows(period_set: AgingPeriodSet) -> list[tuple]:
     return [(b.label, b.from_days, b.to_days) for b in period_set.buckets.order_by("sequence")]
+
+
+def aging_period_set_check(
+    *, period_set: AgingPeriodSet | None, is_default: bool, buckets: Sequence[AgingBucketInput]
+) -> None:
+    """What saving a period set would refuse: gaps or overlaps in its buckets, and taking the
+    default mark off the default set (one set is always the default)."""
+    aging_buckets_validate(buckets)
+    if (
+        period_set is not None
+        and period_set.pk
+        and not is_default
+        and AgingPeriodSet.objects.filter(pk=period_set.pk, is_default=True).exists()
+    ):
+        raise InvalidInput(
+            "One aging period set is always the default: make another one the default instead.",
+            field="is_default",
+        )
 
 
 @transaction.atomic
