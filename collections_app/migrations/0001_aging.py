@@ -4,6 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
 import entities.models
+from decimal import Decimal
 from django.db import migrations, models
 
 
@@ -117,7 +118,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='agingsnapshotline',
-            constraint=models.CheckConstraint(condition=models.Q(('balance', django.db.models.expressions.CombinedExpression(models.F('not_due'), '+', models.F('overdue')))), name='aging_line_balance_is_not_due_plus_overdue'),
+            constraint=models.CheckConstraint(condition=models.Q(('balance__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('not_due'), '+', models.F('overdue')), '-', models.Value(Decimal('0.00001')))), ('balance__lte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('not_due'), '+', models.F('overdue')), '+', models.Value(Decimal('0.00001'))))), name='aging_line_balance_is_not_due_plus_overdue'),
         ),
         migrations.AddConstraint(
             model_name='agingsnapshotline',
