@@ -77,3 +77,21 @@ def test_admin_default_period_set_keeps_its_mark(client, admin_user):
     response = client.post(f"/admin/collections_app/agingperiodset/{default.pk}/change/", data)
     assert response.status_code == 302
     assert [b.label for b in default.buckets.all()] == ["Current", "1–30", "Over 30"]
+
+
+def test_job_page_links_to_the_aging_it_made(client, book, admin_user):
+    from entities.services.jobs import job_run, job_start
+
+    job = job_start(
+        kind="aging_snapshot",
+        legal_entities=[book["FAB"]],
+        as_of=AS_OF,
+        actor=admin_user,
+        enqueue=False,
+    )
+    job_run(job_id=job.pk)
+    client.force_login(admin_user)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'href="/collections/aging/?as_of=2026-06-30"' in page
+    aging = client.get("/collections/aging/?as_of=2026-06-30").content.decode()
+    assert f'href="/jobs/{job.pk}/"' in aging

@@ -1,16 +1,12 @@
-"""Writes of the collections room: aging period sets and aging snapshots.
+"""Aging snapshots: per legal entity and customer, then per party across legal entities.
 
-An aging snapshot ages the open transactions of one legal entity as of a date, per customer, in
-the entity's accounting currency; the party-level snapshot then sums the entity snapshots of the
-same date per party and currency. Both are computed by the database (grouped conditional sums),
-a chunk of customers at a time, so memory stays flat whatever the number of customers.
+Both are computed by the database (grouped conditional sums), a chunk of customers at a time,
+so memory stays flat whatever the number of customers.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import pairwise
 from typing import Any
 
 from django.db import connection, transaction
@@ -19,201 +15,26 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from entities.exceptions import InvalidInput
 from entities.models import Customer, Job, LegalEntity
 from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount, minor_units
 from entities.services import Actor, audit_record
 from entities.services.jobs import JobProgress
 from receivables.models import OpenTransaction
 
-from .exceptions import AgingBucketsGap, AgingBucketsOverlap
-from .models import AgingBucket, AgingPeriodSet, AgingSnapshot, AgingSnapshotLine
-from .selectors import aging_period_set_get
+from ..models import AgingPeriodSet, AgingSnapshot, AgingSnapshotLine
+from ..selectors import aging_period_set_get
+from .periods import bucket_rows
 
-DEFAULT_PERIOD_SET_CODE = "DEFAULT"
-# (label, from_days, to_days): days overdue, both bounds included, None open-ended.
-DEFAULT_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
-    ("Current", None, 0),
-    ("1–30", 1, 30),
-    ("31–60", 31, 60),
-    ("61–90", 61, 90),
-    ("Over 90", 91, None),
-)
 CHUNK_SIZE = 5000
 
 _AMOUNT = DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
 _ZERO = Value(Decimal(0), output_field=_AMOUNT)
 
 
-# --- aging period sets -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgingBucketInput:
-    label: str
-    from_days: int | None = None
-    to_days: int | None = None
-
-
-def _name(index: int, bucket: AgingBucketInput) -> str:
-    return f"bucket {index} ({bucket.label})"
-
-
-def aging_buckets_validate(buckets: Sequence[AgingBucketInput]) -> None:
-    """Buckets, in their order, must hold every day count exactly once: the first open below
-    (it holds what is not yet due), the last open above, each starting the day after the one
-    before it ends."""
-    if not buckets:
-        raise AgingBucketsGap("An aging period set needs at least one bucket.", field="buckets")
-    for i, b in enumerate(buckets, 1):
-        if not b.label.strip():
-            raise AgingBucketsGap(f"Bucket {i} needs a label.", field="buckets")
-        if b.from_days is not None and b.to_days is not None and b.from_days > b.to_days:
-            raise AgingBucketsGap(
-                f"The {_name(i, b)} ends at day {b.to_days}, before it starts at day "
-                f"{b.from_days}.",
-                field="buckets",
-            )
-    first, last = buckets[0], buckets[-1]
-    if first.from_days is not None:
-        raise AgingBucketsGap(
-            f"Day counts below {first.from_days} (items not yet due) are in no bucket: leave "
-            f"the start of the {_name(1, first)} empty.",
-            field="buckets",
-        )
-    if last.to_days is not None:
-        raise AgingBucketsGap(
-            f"Day counts above {last.to_days} are in no bucket: leave the end of the "
-            f"{_name(len(buckets), last)} empty.",
-            field="buckets",
-        )
-    for i, (before, after) in enumerate(pairwise(buckets), 1):
-        if before.to_days is None or after.from_days is None:
-            raise AgingBucketsOverlap(
-                f"The {_name(i, before)} and the {_name(i + 1, after)} overlap: only the first "
-                "bucket may have no start and only the last no end.",
-                field="buckets",
-            )
-        if after.from_days <= before.to_days:
-            shared_to = (
-                before.to_days if after.to_days is None else min(before.to_days, after.to_days)
-            )
-            raise AgingBucketsOverlap(
-                f"The {_name(i, before)} and the {_name(i + 1, after)} overlap: days "
-                f"{after.from_days} to {shared_to} are in both.",
-                field="buckets",
-            )
-        if after.from_days > before.to_days + 1:
-            raise AgingBucketsGap(
-                f"Days {before.to_days + 1} to {after.from_days - 1} are in no bucket: the "
-                f"{_name(i + 1, after)} should start at day {before.to_days + 1}.",
-                field="buckets",
-            )
-
-
-def _bucket_rows(period_set: AgingPeriodSet) -> list[tuple]:
-    return [(b.label, b.from_days, b.to_days) for b in period_set.buckets.order_by("sequence")]
-
-
-def aging_period_set_check(
-    *, period_set: AgingPeriodSet | None, is_default: bool, buckets: Sequence[AgingBucketInput]
-) -> None:
-    """What saving a period set would refuse: gaps or overlaps in its buckets, and taking the
-    default mark off the default set (one set is always the default)."""
-    aging_buckets_validate(buckets)
-    if (
-        period_set is not None
-        and period_set.pk
-        and not is_default
-        and AgingPeriodSet.objects.filter(pk=period_set.pk, is_default=True).exists()
-    ):
-        raise InvalidInput(
-            "One aging period set is always the default: make another one the default instead.",
-            field="is_default",
-        )
-
-
-@transaction.atomic
-def aging_period_set_save(
-    *,
-    code: str,
-    name: str,
-    buckets: Sequence[AgingBucketInput],
-    is_default: bool = False,
-    actor: Actor,
-    instance: AgingPeriodSet | None = None,
-) -> AgingPeriodSet:
-    """Create or replace an aging period set with its buckets (in the order given). Making it
-    the default takes the mark from the set that had it."""
-    from entities.exceptions import InvalidInput
-
-    aging_buckets_validate(buckets)
-    if instance is not None and instance.pk:
-        instance = AgingPeriodSet.objects.select_for_update().get(pk=instance.pk)
-        if instance.is_default and not is_default:
-            raise InvalidInput(
-                "One aging period set is always the default: make another one the default instead.",
-                field="is_default",
-            )
-    period_set = instance or AgingPeriodSet()
-    old = _bucket_rows(period_set) if period_set.pk else None
-    if is_default:
-        AgingPeriodSet.objects.filter(is_default=True).exclude(pk=period_set.pk).update(
-            is_default=False
-        )
-    period_set.code = code
-    period_set.name = name
-    period_set.is_default = is_default
-    period_set.full_clean(exclude=["created_at"])
-    period_set.save()
-    period_set.buckets.all().delete()
-    AgingBucket.objects.bulk_create(
-        AgingBucket(
-            period_set=period_set,
-            sequence=i,
-            label=b.label.strip(),
-            from_days=b.from_days,
-            to_days=b.to_days,
-        )
-        for i, b in enumerate(buckets, 1)
-    )
-    audit_record(
-        actor=actor,
-        action="aging_period_set.saved",
-        obj=period_set,
-        changes={"buckets": (old, [(b.label, b.from_days, b.to_days) for b in buckets])},
-    )
-    return period_set
-
-
-@transaction.atomic
-def aging_period_set_default_ensure() -> AgingPeriodSet:
-    """The default set (Current, 1–30, 31–60, 61–90, Over 90), created when missing. The data
-    migration creates it; this puts it back after a database flush (tests that commit)."""
-    existing = AgingPeriodSet.objects.filter(is_default=True).first()
-    if existing is not None:
-        return existing
-    period_set = AgingPeriodSet.objects.filter(code=DEFAULT_PERIOD_SET_CODE).first()
-    if period_set is None:
-        return aging_period_set_save(
-            code=DEFAULT_PERIOD_SET_CODE,
-            name="Default aging periods",
-            buckets=[AgingBucketInput(label, low, high) for label, low, high in DEFAULT_BUCKETS],
-            is_default=True,
-            actor=None,
-        )
-    period_set.is_default = True
-    period_set.save(update_fields=["is_default"])
-    return period_set
-
-
-# --- aging snapshots -------------------------------------------------------------------------
-
-
 def _definitions(period_set: AgingPeriodSet) -> list[dict[str, Any]]:
     return [
         {"label": label, "from_days": low, "to_days": high}
-        for label, low, high in _bucket_rows(period_set)
+        for label, low, high in bucket_rows(period_set)
     ]
 
 
