@@ -8,11 +8,40 @@ def _sync_roles(sender, **kwargs):
     roles_sync(using=kwargs.get("using", "default"))
 
 
+def _default_aging_periods(sender, **kwargs):
+    # The data migration creates them; a flush (tests that commit) removes them again.
+    from .services import aging_period_set_default_ensure
+
+    try:
+        kwargs["apps"].get_model("collections_app", "AgingPeriodSet")
+    except (KeyError, LookupError):
+        return  # migrated back below the model
+    if kwargs.get("using", "default") == "default":
+        aging_period_set_default_ensure()
+
+
+def _aging_results_url(job) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('aging')}?as_of={job.as_of.isoformat()}"
+
+
 class CollectionsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "collections_app"
     verbose_name = "Collections"
 
     def ready(self) -> None:
+        from entities.services.jobs import job_kind_register
+
+        from .services import aging_snapshot_job_run
+
         # This app migrates last, so every app's permissions exist when its signal comes.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="roles_sync")
+        post_migrate.connect(_default_aging_periods, sender=self, dispatch_uid="aging_periods")
+        job_kind_register(
+            kind="aging_snapshot",
+            label="Aging snapshot",
+            run=aging_snapshot_job_run,
+            results_url=_aging_results_url,
+        )

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from collections_app import api as collections_api
 from entities import api as entities_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
@@ -43,5 +44,10 @@ router.register(
     "recurring-invoices", scheduled_api.RecurringOccurrenceViewSet, basename="recurring-invoice"
 )
 router.register("settlements", settlement_api.SettlementViewSet, basename="settlement")
+router.register(
+    "aging-period-sets", collections_api.AgingPeriodSetViewSet, basename="aging-period-set"
+)
+router.register("aging-snapshots", collections_api.AgingSnapshotViewSet, basename="aging-snapshot")
+router.register("aging", collections_api.AgingViewSet, basename="aging")
 
 urlpatterns = router.urls

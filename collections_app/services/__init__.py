@@ -1,0 +1,36 @@
+"""Writes of the collections room: aging period sets and aging snapshots.
+
+An aging snapshot ages the open transactions of one legal entity as of a date, per customer, in
+the entity's accounting currency; the party-level snapshot then sums the entity snapshots of the
+same date per party and currency.
+"""
+
+from .periods import (
+    DEFAULT_BUCKETS,
+    DEFAULT_PERIOD_SET_CODE,
+    AgingBucketInput,
+    aging_buckets_validate,
+    aging_period_set_check,
+    aging_period_set_default_ensure,
+    aging_period_set_save,
+)
+from .snapshots import (
+    CHUNK_SIZE,
+    aging_party_snapshot_create,
+    aging_snapshot_create,
+    aging_snapshot_job_run,
+)
+
+__all__ = [
+    "CHUNK_SIZE",
+    "DEFAULT_BUCKETS",
+    "DEFAULT_PERIOD_SET_CODE",
+    "AgingBucketInput",
+    "aging_buckets_validate",
+    "aging_party_snapshot_create",
+    "aging_period_set_check",
+    "aging_period_set_default_ensure",
+    "aging_period_set_save",
+    "aging_snapshot_create",
+    "aging_snapshot_job_run",
+]

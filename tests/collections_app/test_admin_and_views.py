@@ -1,0 +1,97 @@
+import pytest
+
+from collections_app.models import AgingPeriodSet
+from collections_app.services import aging_snapshot_create
+from tests.conftest import make_clerk
+
+from .conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+
+def _bucket_form(rows, *, code="QUARTER", is_default=False):
+    data = {
+        "code": code,
+        "name": "Quarters",
+        "buckets-TOTAL_FORMS": str(len(rows)),
+        "buckets-INITIAL_FORMS": "0",
+        "buckets-MIN_NUM_FORMS": "0",
+        "buckets-MAX_NUM_FORMS": "1000",
+    }
+    if is_default:
+        data["is_default"] = "on"
+    for i, (label, low, high) in enumerate(rows):
+        data[f"buckets-{i}-sequence"] = str(i + 1)
+        data[f"buckets-{i}-label"] = label
+        data[f"buckets-{i}-from_days"] = "" if low is None else str(low)
+        data[f"buckets-{i}-to_days"] = "" if high is None else str(high)
+    return data
+
+
+def test_admin_period_set_refuses_overlapping_buckets(client, admin_user):
+    client.force_login(admin_user)
+    data = _bucket_form([("Current", None, 0), ("1–90", 1, 90), ("Over 60", 61, None)])
+    response = client.post("/admin/collections_app/agingperiodset/add/", data)
+    assert response.status_code == 200
+    assert "overlap: days 61 to 90 are in both" in response.content.decode()
+    assert not AgingPeriodSet.objects.filter(code="QUARTER").exists()
+
+
+def test_admin_period_set_saved_through_the_service(client, admin_user):
+    client.force_login(admin_user)
+    data = _bucket_form([("Current", None, 0), ("1–90", 1, 90), ("Over 90", 91, None)])
+    response = client.post("/admin/collections_app/agingperiodset/add/", data)
+    assert response.status_code == 302
+    saved = AgingPeriodSet.objects.get(code="QUARTER")
+    assert [(b.sequence, b.label) for b in saved.buckets.all()] == [
+        (1, "Current"),
+        (2, "1–90"),
+        (3, "Over 90"),
+    ]
+    assert client.get("/admin/collections_app/agingsnapshot/").status_code == 200
+
+
+def test_aging_page_lists_the_current_entity(client, book):
+    aging_snapshot_create(legal_entity=book["FAB"], as_of=AS_OF)
+    aging_snapshot_create(legal_entity=book["FABE"], as_of=AS_OF)
+    client.force_login(make_clerk("fab-clerk", book["FAB"]))
+    response = client.get("/collections/aging/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Aging · FAB" in page and 'data-customer="4000"' in page
+    assert "1,150.00" in page and "999.00" not in page
+    response = client.get("/collections/aging/?as_of=soon")
+    assert "Enter a date as YYYY-MM-DD" in response.content.decode()
+
+
+def test_admin_default_period_set_keeps_its_mark(client, admin_user):
+    client.force_login(admin_user)
+    default = AgingPeriodSet.objects.get(code="DEFAULT")
+    data = _bucket_form(
+        [("Current", None, 0), ("1–30", 1, 30), ("Over 30", 31, None)], code="DEFAULT"
+    )
+    response = client.post(f"/admin/collections_app/agingperiodset/{default.pk}/change/", data)
+    assert response.status_code == 200
+    assert "One aging period set is always the default" in response.content.decode()
+    data["is_default"] = "on"
+    response = client.post(f"/admin/collections_app/agingperiodset/{default.pk}/change/", data)
+    assert response.status_code == 302
+    assert [b.label for b in default.buckets.all()] == ["Current", "1–30", "Over 30"]
+
+
+def test_job_page_links_to_the_aging_it_made(client, book, admin_user):
+    from entities.services.jobs import job_run, job_start
+
+    job = job_start(
+        kind="aging_snapshot",
+        legal_entities=[book["FAB"]],
+        as_of=AS_OF,
+        actor=admin_user,
+        enqueue=False,
+    )
+    job_run(job_id=job.pk)
+    client.force_login(admin_user)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'href="/collections/aging/?as_of=2026-06-30"' in page
+    aging = client.get("/collections/aging/?as_of=2026-06-30").content.decode()
+    assert f'href="/jobs/{job.pk}/"' in aging
