@@ -331,6 +331,9 @@ class OpenTransaction(models.Model):
         CashDiscount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_on = models.DateField(null=True, blank=True)
+    disputed = models.BooleanField(
+        default=False, help_text="In dispute: no collection letter and no interest meanwhile"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

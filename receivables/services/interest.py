@@ -207,6 +207,7 @@ def _overdue_invoices(legal_entities: list[LegalEntity], as_of: date):
         open_amount__gt=0,
         due_date__lt=as_of,
         date__lte=as_of,
+        disputed=False,
         customer__interest_code__isnull=False,
     )
 

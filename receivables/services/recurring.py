@@ -375,13 +375,16 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
     who = actor.pk if actor is not None and actor.is_authenticated else None
     now = timezone.now()
     for row in rows:
-        (pk, template_id, customer_id, account, blocked, customer_currency, customer_terms,
-         customer_discount, start, end, count, frequency, interval, post) = row  # fmt: skip
+        pk, template_id, customer_id, account, blocked, customer_currency = row[:6]
+        customer_terms, customer_discount, start, end, count, frequency, interval, post = row[6:]
         template = templates[template_id]
         schedule = RecurringInvoiceAssignment(
-            start_date=start, end_date=end, occurrences=count, frequency=frequency,
+            start_date=start,
+            end_date=end,
+            occurrences=count,
+            frequency=frequency,
             interval=interval,
-        )  # fmt: skip
+        )
         periods = periods_due(schedule, up_to, done[pk])
         if not periods:
             continue

@@ -195,3 +195,28 @@ class AgingSnapshotLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot_id} {self.customer_id or self.party_id} {self.balance}"
+
+
+from .work import (  # noqa: E402
+    Activity,
+    CollectionLetter,
+    CollectionsProfile,
+    CustomerPool,
+    Dispute,
+    LetterStep,
+    WriteOff,
+)
+
+__all__ = [
+    "Activity",
+    "AgingBucket",
+    "AgingPeriodSet",
+    "AgingSnapshot",
+    "AgingSnapshotLine",
+    "CollectionLetter",
+    "CollectionsProfile",
+    "CustomerPool",
+    "Dispute",
+    "LetterStep",
+    "WriteOff",
+]
