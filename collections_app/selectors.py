@@ -275,3 +275,130 @@ def aging_snapshot_totals(snapshot: AgingSnapshot) -> dict[str, Any]:
     )
     sums["buckets"] = [sums.pop(f"b{i}") for i in range(count)]
     return sums
+
+
+# --- the collections page ---------------------------------------------------------------------
+
+
+def collections_customers(
+    user: User | None,
+    *,
+    period_set: AgingPeriodSet,
+    criteria: dict[str, Any] | None = None,
+    legal_entity_ids: set[int] | None = None,
+    agent_id: int | None = None,
+    ordering: str = "-overdue",
+    today: date | None = None,
+) -> QuerySet:
+    """The customers of the collections page: each granted entity's latest aging snapshot line
+    per customer, with its agent, credit limit, credit hold, last activity and the next promise
+    to pay; filtered by a pool's criteria, entities and agent, sorted in SQL."""
+    from django.db.models import Exists, Min
+    from django.utils import timezone
+
+    from receivables.models import OpenTransaction
+
+    from .models import Activity, CollectionsProfile
+
+    criteria = criteria or {}
+    today = today or timezone.localdate()
+    entity_ids = legal_entity_ids
+    if criteria.get("legal_entities"):
+        chosen = set(
+            LegalEntity.objects.filter(code__in=criteria["legal_entities"]).values_list(
+                "pk", flat=True
+            )
+        )
+        entity_ids = chosen if entity_ids is None else entity_ids & chosen
+    snapshots = _entity_snapshots(
+        user, period_set=period_set, as_of=None, legal_entity_ids=entity_ids
+    )
+    agent = CollectionsProfile.objects.filter(customer=OuterRef("customer_id"))
+    activities = Activity.objects.filter(customer=OuterRef("customer_id"))
+    qs = (
+        AgingSnapshotLine.objects.filter(snapshot__in=snapshots, customer__isnull=False)
+        .values(*_LINE_COLUMNS, **_LINE_FIELDS)
+        .annotate(
+            credit_limit=F("customer__credit_limit"),
+            on_hold=F("customer__blocked"),
+            agent_id=Subquery(agent.values("agent_id")[:1]),
+            agent_name=Subquery(agent.values("agent__username")[:1]),
+            last_activity=Subquery(activities.order_by("-created_at").values("created_at")[:1]),
+            promised_on=Subquery(
+                activities.filter(kind=Activity.Kind.PROMISE, promised_on__gte=today)
+                .values("customer_id")
+                .annotate(first=Min("promised_on"))
+                .values("first")[:1]
+            ),
+        )
+    )
+    if criteria.get("min_overdue") is not None:
+        qs = qs.filter(overdue__gte=Decimal(criteria["min_overdue"]))
+    if criteria.get("min_balance") is not None:
+        qs = qs.filter(balance__gte=Decimal(criteria["min_balance"]))
+    if criteria.get("currency"):
+        qs = qs.filter(currency=criteria["currency"])
+    if criteria.get("agent"):
+        qs = qs.filter(agent_name=criteria["agent"])
+    if agent_id is not None:
+        qs = qs.filter(agent_id=agent_id)
+    if criteria.get("min_days_overdue") is not None:
+        from datetime import timedelta
+
+        # An open debit, not in dispute, overdue by more than the days today.
+        cutoff = today - timedelta(days=int(criteria["min_days_overdue"]))
+        qs = qs.filter(
+            Exists(
+                OpenTransaction.objects.filter(
+                    customer=OuterRef("customer_id"),
+                    open_amount__gt=0,
+                    disputed=False,
+                    due_date__lt=cutoff,
+                )
+            )
+        )
+    order = {
+        "-overdue": ["-overdue", "legal_entity_code", "customer_account"],
+        "-balance": ["-balance", "legal_entity_code", "customer_account"],
+        "customer": ["legal_entity_code", "customer_account"],
+        "party": ["party_number", "legal_entity_code"],
+        "promised_on": ["promised_on", "legal_entity_code", "customer_account"],
+        "last_activity": ["-last_activity", "legal_entity_code", "customer_account"],
+    }
+    return qs.order_by(*order.get(ordering, order["-overdue"]))
+
+
+def collections_totals(rows: QuerySet, definitions: list[dict]) -> dict[str, Any]:
+    """Balance, overdue and each bucket summed over the page's filtered customers, per legal
+    entity (for the chart) and in all (one query)."""
+    count = len(definitions)
+    sums = {
+        f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
+        for i in range(count)
+    }
+    base = AgingSnapshotLine.objects.filter(pk__in=rows.order_by().values("pk"))
+    per_entity = list(
+        base.values("legal_entity__code", "currency")
+        .annotate(balance=Sum("balance"), overdue=Sum("overdue"), **sums)
+        .order_by("legal_entity__code")
+    )
+    for row in per_entity:
+        row["buckets"] = [row.pop(f"b{i}") for i in range(count)]
+    return {"per_entity": per_entity, "labels": [d["label"] for d in definitions]}
+
+
+def party_open_items(party, user: User | None, *, on: date):
+    """A party's open transactions in its granted entities, oldest due first, with days
+    overdue (negative: not yet due)."""
+    from receivables.models import OpenTransaction
+
+    qs = OpenTransaction.objects.filter(party=party).exclude(open_amount=0)
+    ids = granted_entity_ids(user)
+    if ids is not None:
+        qs = qs.filter(legal_entity_id__in=ids)
+    items = list(
+        qs.select_related("legal_entity", "customer").order_by("due_date", "document_number")
+    )
+    for item in items:
+        item.days_overdue = (on - item.due_date).days
+    return items

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from collections_app import api as collections_api
+from collections_app import api_work as collections_work_api
 from entities import api as entities_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
@@ -49,5 +50,17 @@ router.register(
 )
 router.register("aging-snapshots", collections_api.AgingSnapshotViewSet, basename="aging-snapshot")
 router.register("aging", collections_api.AgingViewSet, basename="aging")
+router.register(
+    "collections-customers",
+    collections_work_api.CollectionsCustomerViewSet,
+    basename="collections-customer",
+)
+router.register("activities", collections_work_api.ActivityViewSet, basename="activity")
+router.register("disputes", collections_work_api.DisputeViewSet, basename="dispute")
+router.register("write-offs", collections_work_api.WriteOffViewSet, basename="write-off")
+router.register(
+    "collection-letters", collections_work_api.CollectionLetterViewSet, basename="letter"
+)
+router.register("customer-pools", collections_work_api.CustomerPoolViewSet, basename="pool")
 
 urlpatterns = router.urls
