@@ -397,8 +397,34 @@ def party_open_items(party, user: User | None, *, on: date):
     if ids is not None:
         qs = qs.filter(legal_entity_id__in=ids)
     items = list(
-        qs.select_related("legal_entity", "customer").order_by("due_date", "document_number")
+        qs.select_related("legal_entity", "customer")
+        .prefetch_related("disputes")
+        .order_by("due_date", "document_number")
     )
     for item in items:
         item.days_overdue = (on - item.due_date).days
     return items
+
+
+def live_aging(items, definitions: list[dict], *, on: date) -> list[dict[str, Any]]:
+    """Open accounting amounts of ``items`` (open transactions) per legal entity and bucket,
+    aged now: what the customer view shows right after a payment, a write-off or a dispute."""
+    per_entity: dict[str, dict[str, Any]] = {}
+    for item in items:
+        row = per_entity.setdefault(
+            item.legal_entity.code,
+            {
+                "legal_entity": item.legal_entity.code,
+                "currency": item.legal_entity.accounting_currency,
+                "buckets": [Decimal(0)] * len(definitions),
+                "balance": Decimal(0),
+            },
+        )
+        days = (on - item.due_date).days
+        for index, d in enumerate(definitions):
+            low, high = d.get("from_days"), d.get("to_days")
+            if (low is None or days >= low) and (high is None or days <= high):
+                row["buckets"][index] += item.open_accounting_amount
+                break
+        row["balance"] += item.open_accounting_amount
+    return [per_entity[code] for code in sorted(per_entity)]

@@ -4,4 +4,17 @@ from . import views
 
 urlpatterns = [
     path("collections/aging/", views.aging, name="aging"),
+    path("collections/", views.collections, name="collections"),
+    path("collections/export.csv", views.collections_export, name="collections-export"),
+    path(
+        "collections/customers/<int:pk>/",
+        views.customer_collections,
+        name="collections-customer",
+    ),
+    path(
+        "collections/customers/<int:pk>/<str:verb>/",
+        views.customer_collections_action,
+        name="collections-customer-action",
+    ),
+    path("collections/letters/<int:pk>/", views.letter_view, name="collection-letter"),
 ]

@@ -1,12 +1,19 @@
-"""Browser pages of the collections room: the aging of the current legal entity's customers."""
+"""Browser pages of the collections room: the aging of the current legal entity's customers, the
+collections page, a customer's collections view and its letters."""
 
 from datetime import date
+from decimal import Decimal
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from entities.context_processors import current_legal_entity
 from entities.exceptions import ApplicationError
+from entities.money import format_amount
+from entities.selectors import legal_entities_for_user, user_can_act_in
 
 from .selectors import (
     aging_period_set_get,
@@ -15,6 +22,7 @@ from .selectors import (
     aging_snapshot_lines,
     aging_snapshot_totals,
 )
+from .services.work import MANUAL_KINDS
 
 SORTS = {
     "customer": "Account",
@@ -82,3 +90,396 @@ def aging(request):
             "query": query.urlencode(),
         },
     )
+
+
+# --- the collections page ---------------------------------------------------------------------
+
+COLLECTIONS_SORTS = {
+    "-overdue": "Most overdue",
+    "-balance": "Largest balance",
+    "promised_on": "Next promise",
+    "last_activity": "Latest activity",
+    "customer": "Account",
+}
+CHART_COLOURS = ["#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#6a1b9a", "#37474f", "#0277bd"]
+
+
+def _bucket_definitions(period_set) -> list[dict]:
+    return [
+        {"label": b.label, "from_days": b.from_days, "to_days": b.to_days}
+        for b in period_set.buckets.all()
+    ]
+
+
+def _chart(totals: dict, labels: list[str]) -> dict:
+    """A stacked bar per legal entity, one segment per bucket, widths in percent of the largest
+    bar (credits are left out of the bars and shown in the table)."""
+    bars = []
+    largest = (
+        max([sum(max(a, 0) for a in row["buckets"]) for row in totals["per_entity"]] or [0]) or 1
+    )
+    for row in totals["per_entity"]:
+        x = 0.0
+        segments = []
+        for index, amount in enumerate(row["buckets"]):
+            width = float(max(amount, 0) * 100 / largest)
+            segments.append(
+                {
+                    "label": labels[index],
+                    "amount": amount,
+                    "x": round(x, 3),
+                    "width": round(width, 3),
+                    "colour": CHART_COLOURS[index % len(CHART_COLOURS)],
+                }
+            )
+            x += width
+        bars.append({**row, "segments": segments})
+    legend = [
+        {"label": label, "colour": CHART_COLOURS[i % len(CHART_COLOURS)]}
+        for i, label in enumerate(labels)
+    ]
+    return {"bars": bars, "legend": legend, "height": 34 * len(bars) + 10}
+
+
+def _collections_rows(request):
+    from .models import CustomerPool
+    from .selectors import collections_customers
+
+    pools = list(CustomerPool.objects.order_by("code"))
+    pool = next((p for p in pools if p.code == request.GET.get("pool")), None)
+    entity_code = request.GET.get("legal_entity", "")
+    entity_ids = None
+    if entity_code:
+        entity_ids = set(
+            legal_entities_for_user(request.user)
+            .filter(code=entity_code)
+            .values_list("pk", flat=True)
+        )
+    # An agent sees their own customers first; "all" shows everyone's.
+    mine = request.GET.get("agent", "me" if _is_agent(request.user) else "all") == "me"
+    ordering = request.GET.get("ordering", "-overdue")
+    if ordering not in COLLECTIONS_SORTS:
+        ordering = "-overdue"
+    period_set = aging_period_set_get()
+    rows = collections_customers(
+        request.user,
+        period_set=period_set,
+        criteria=pool.criteria if pool else None,
+        legal_entity_ids=entity_ids,
+        agent_id=request.user.pk if mine else None,
+        ordering=ordering,
+    )
+    return (
+        rows,
+        period_set,
+        {
+            "pools": pools,
+            "pool": pool,
+            "entity_code": entity_code,
+            "mine": mine,
+            "ordering": ordering,
+        },
+    )
+
+
+def _is_agent(user) -> bool:
+    return user.is_authenticated and user.collections_customers.exists()
+
+
+def collections(request):
+    """The collections manager's workspace: customers with their aged balance across legal
+    entities (from the latest aging snapshots), a stacked bar chart of the same numbers,
+    filtered by pool, entity and agent."""
+    from .selectors import collections_totals
+
+    rows, period_set, filters = _collections_rows(request)
+    definitions = _bucket_definitions(period_set)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for row in page:
+        row["bucket_amounts"] = [Decimal(a) for a in row["buckets"]]
+        limit = row["credit_limit"]
+        row["credit_use"] = int(row["balance"] * 100 / limit) if limit else None
+    totals = collections_totals(rows, definitions)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "collections_app/collections.html",
+        {
+            "page": page,
+            "labels": [d["label"] for d in definitions],
+            "chart": _chart(totals, [d["label"] for d in definitions]),
+            "entities": legal_entities_for_user(request.user),
+            "sorts": COLLECTIONS_SORTS,
+            "query": query.urlencode(),
+            **filters,
+        },
+    )
+
+
+def collections_export(request):
+    """The collections list as CSV (every row of the current filters)."""
+    import csv
+
+    from django.http import StreamingHttpResponse
+
+    rows, period_set, _ = _collections_rows(request)
+    labels = [b.label for b in period_set.buckets.all()]
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield writer.writerow(
+            [
+                "legal_entity",
+                "customer",
+                "name",
+                "party",
+                "currency",
+                "balance",
+                "overdue",
+                *labels,
+                "credit_limit",
+                "on_hold",
+                "agent",
+                "last_activity",
+                "promised_on",
+                "as_of",
+            ]
+        )
+        for r in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    r["legal_entity_code"],
+                    r["customer_account"],
+                    r["customer_name"] or r["party_name"],
+                    r["party_number"],
+                    r["currency"],
+                    r["balance"],
+                    r["overdue"],
+                    *r["buckets"],
+                    r["credit_limit"] or "",
+                    "yes" if r["on_hold"] else "no",
+                    r["agent_name"] or "",
+                    r["last_activity"].isoformat() if r["last_activity"] else "",
+                    r["promised_on"] or "",
+                    r["as_of"],
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="collections.csv"'
+    return response
+
+
+# --- a customer's collections view ------------------------------------------------------------
+
+
+def customer_collections(request, pk: int):
+    """One customer's collections view: the party's open items across the granted entities with
+    days overdue, live aging, activities, disputes, letters, write-off, credit hold, agent."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from entities.models import Customer
+
+    from .models import Activity, CollectionLetter, CollectionsProfile
+    from .selectors import live_aging, party_open_items
+
+    customer = get_object_or_404(Customer.objects.select_related("legal_entity", "party"), pk=pk)
+    if not user_can_act_in(request.user, customer.legal_entity):
+        raise Http404("No such customer.")
+    today = timezone.localdate()
+    items = party_open_items(customer.party, request.user, on=today)
+    definitions = _bucket_definitions(aging_period_set_get())
+    profile = CollectionsProfile.objects.filter(customer=customer).select_related("agent").first()
+    agents = get_user_model().objects.filter(is_active=True).order_by("username")
+    return render(
+        request,
+        "collections_app/customer.html",
+        {
+            "customer": customer,
+            "items": items,
+            "today": today,
+            "labels": [d["label"] for d in definitions],
+            "aging": live_aging(items, definitions, on=today),
+            "activities": Activity.objects.filter(party=customer.party)
+            .filter(legal_entity__in=legal_entities_for_user(request.user))
+            .select_related("created_by", "legal_entity")[:50],
+            "letters": CollectionLetter.objects.filter(customer=customer).select_related("step"),
+            "agent": profile.agent if profile else None,
+            "agents": agents,
+            "kinds": [(k, label) for k, label in Activity.Kind.choices if k in MANUAL_KINDS],
+            "form": request.session.pop("collections_form", {}),
+            "errors": request.session.pop("collections_errors", {}),
+        },
+    )
+
+
+def _back(request, customer_pk: int, *, errors=None, form=None):
+    if errors:
+        request.session["collections_errors"] = errors
+        request.session["collections_form"] = form or {}
+    return redirect("collections-customer", pk=customer_pk)
+
+
+def _customer_or_404(request, pk: int):
+    from entities.models import Customer
+
+    customer = get_object_or_404(Customer.objects.select_related("legal_entity", "party"), pk=pk)
+    if not user_can_act_in(request.user, customer.legal_entity):
+        raise Http404("No such customer.")
+    return customer
+
+
+def _decimal(value: str):
+    from decimal import InvalidOperation
+
+    try:
+        return Decimal(value) if value.strip() else None
+    except InvalidOperation:
+        return "invalid"
+
+
+def _date(value: str):
+    try:
+        return date.fromisoformat(value) if value.strip() else None
+    except ValueError:
+        return "invalid"
+
+
+@require_POST
+def customer_collections_action(request, pk: int, verb: str):
+    """The forms of the customer view: log an activity, dispute or resolve, write off, send a
+    letter, credit hold, agent. Errors go back beside their field; nothing typed is lost."""
+    from django.contrib.auth import get_user_model
+
+    from receivables.selectors import open_transactions_for_user
+
+    from .models import Dispute
+    from .services import (
+        ActivityInput,
+        activity_log,
+        collections_agent_assign,
+        credit_hold_set,
+        dispute_open,
+        dispute_resolve,
+        letter_send,
+        write_off_create,
+    )
+
+    customer = _customer_or_404(request, pk)
+    post = request.POST
+    form = {k: post.get(k, "") for k in post if k != "csrfmiddlewaretoken"}
+
+    def transaction_arg():
+        ot = (
+            open_transactions_for_user(request.user).filter(pk=post.get("transaction") or 0).first()
+        )
+        if ot is None:
+            raise Http404("No such transaction.")
+        return ot
+
+    try:
+        if verb == "activity":
+            follow_up, promised_on = (
+                _date(post.get("follow_up_on", "")),
+                _date(post.get("promised_on", "")),
+            )
+            amount = _decimal(post.get("promised_amount", ""))
+            bad = {
+                name: "Enter a date as YYYY-MM-DD."
+                for name, value in (("follow_up_on", follow_up), ("promised_on", promised_on))
+                if value == "invalid"
+            }
+            if amount == "invalid":
+                bad["promised_amount"] = "Enter an amount such as 120.00."
+            if bad:
+                return _back(
+                    request, pk, errors={f"activity_{k}": v for k, v in bad.items()}, form=form
+                )
+            activity_log(
+                customer=customer,
+                data=ActivityInput(
+                    kind=post.get("kind", ""),
+                    subject=post.get("subject", ""),
+                    notes=post.get("notes", ""),
+                    follow_up_on=follow_up,
+                    promised_on=promised_on,
+                    promised_amount=amount,
+                ),
+                actor=request.user,
+            )
+            messages.success(request, "Activity logged.")
+        elif verb == "dispute":
+            dispute_open(
+                open_transaction=transaction_arg(),
+                reason=post.get("reason", ""),
+                actor=request.user,
+            )
+            messages.success(request, "Transaction put in dispute.")
+        elif verb == "resolve":
+            dispute = get_object_or_404(Dispute, pk=post.get("dispute") or 0, status="open")
+            dispute_resolve(
+                dispute=dispute, resolution=post.get("resolution", ""), actor=request.user
+            )
+            messages.success(request, "Dispute resolved.")
+        elif verb == "write-off":
+            amount = _decimal(post.get("amount", ""))
+            if amount == "invalid":
+                return _back(
+                    request,
+                    pk,
+                    errors={"write_off_amount": "Enter an amount such as 0.40."},
+                    form=form,
+                )
+            write_off = write_off_create(
+                open_transaction=transaction_arg(),
+                amount=amount,
+                reason=post.get("reason", ""),
+                actor=request.user,
+            )
+            amount_text = format_amount(write_off.amount, write_off.currency)
+            messages.success(request, f"{amount_text} {write_off.currency} written off.")
+        elif verb == "letter":
+            letter = letter_send(
+                customer=customer, actor=request.user, email=post.get("email") or None
+            )
+            messages.success(request, f"Letter {letter.step.step} sent.")
+        elif verb == "credit-hold":
+            customer = credit_hold_set(
+                customer=customer,
+                hold=post.get("hold") == "on",
+                reason=post.get("reason", ""),
+                actor=request.user,
+            )
+            messages.success(
+                request, "Credit hold placed." if customer.blocked else "Credit hold released."
+            )
+        elif verb == "agent":
+            agent = get_user_model().objects.filter(username=post.get("agent", "")).first()
+            collections_agent_assign(customer=customer, agent=agent, actor=request.user)
+            messages.success(request, "Agent assigned." if agent else "Agent removed.")
+        else:
+            raise Http404("No such action.")
+    except ApplicationError as exc:
+        prefix = verb.replace("-", "_")
+        field = f"{prefix}_{exc.field}" if exc.field else f"{prefix}_general"
+        return _back(request, pk, errors={field: exc.message, "general": exc.message}, form=form)
+    return _back(request, pk)
+
+
+def letter_view(request, pk: int):
+    """A sent letter as it was, printable (the browser prints it to PDF)."""
+    from django.http import HttpResponse
+
+    from .models import CollectionLetter
+
+    letter = get_object_or_404(CollectionLetter.objects.select_related("legal_entity"), pk=pk)
+    if not user_can_act_in(request.user, letter.legal_entity):
+        raise Http404("No such letter.")
+    return HttpResponse(letter.html)

@@ -368,7 +368,8 @@ def write_off_create(
         voucher=voucher,
         created_by=_who(actor),
     )
-    subject = f"{amount} {ot.currency} of {ot.document_number} written off: {write_off.reason}"
+    shown = format_amount(amount, ot.currency)
+    subject = f"{shown} {ot.currency} of {ot.document_number} written off: {write_off.reason}"
     _activity(ot.customer, Activity.Kind.WRITE_OFF, subject, actor, open_transaction=ot)
     audit_record(
         actor=actor,
