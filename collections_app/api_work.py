@@ -150,6 +150,7 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
     permission_classes = [Authenticated]
     queryset = Customer.objects.none()
     serializer_class = CollectionsRowSerializer
+    lookup_value_regex = "[0-9]+"
 
     @extend_schema(parameters=[CollectionsQuerySerializer])
     def list(self, request):

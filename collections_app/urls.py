@@ -5,7 +5,18 @@ from . import views
 urlpatterns = [
     path("collections/aging/", views.aging, name="aging"),
     path("collections/", views.collections, name="collections"),
-    path("collections/export.csv", views.collections_export, name="collections-export"),
+    path(
+        "collections/export.csv",
+        views.collections_export,
+        {"fmt": "csv"},
+        name="collections-export",
+    ),
+    path(
+        "collections/export.xlsx",
+        views.collections_export,
+        {"fmt": "xlsx"},
+        name="collections-export-xlsx",
+    ),
     path(
         "collections/customers/<int:pk>/",
         views.customer_collections,
@@ -17,4 +28,10 @@ urlpatterns = [
         name="collections-customer-action",
     ),
     path("collections/letters/<int:pk>/", views.letter_view, name="collection-letter"),
+    path(
+        "collections/letters/<int:pk>/pdf/",
+        views.letter_view,
+        {"fmt": "pdf"},
+        name="collection-letter-pdf",
+    ),
 ]

@@ -217,61 +217,50 @@ def collections(request):
     )
 
 
-def collections_export(request):
-    """The collections list as CSV (every row of the current filters)."""
+def _export_rows(rows, labels: list[str]):
+    yield [
+        "legal_entity", "customer", "name", "party", "currency", "balance", "overdue", *labels,
+        "credit_limit", "on_hold", "agent", "last_activity", "promised_on", "as_of",
+    ]  # fmt: skip
+    for r in rows.iterator(chunk_size=2000):
+        yield [
+            r["legal_entity_code"], r["customer_account"], r["customer_name"] or r["party_name"],
+            r["party_number"], r["currency"], r["balance"], r["overdue"],
+            *[Decimal(a) for a in r["buckets"]], r["credit_limit"],
+            "yes" if r["on_hold"] else "no", r["agent_name"] or "",
+            r["last_activity"].replace(tzinfo=None) if r["last_activity"] else None,
+            r["promised_on"], r["as_of"],
+        ]  # fmt: skip
+
+
+def collections_export(request, fmt: str):
+    """The collections list of the current filters, every row, as CSV (streamed) or XLSX."""
     import csv
 
-    from django.http import StreamingHttpResponse
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    from .printing import collections_xlsx
 
     rows, period_set, _ = _collections_rows(request)
     labels = [b.label for b in period_set.buckets.all()]
+    lines = _export_rows(rows, labels)
+    if fmt == "xlsx":
+        response = HttpResponse(
+            collections_xlsx(next(lines), lines),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="collections.xlsx"'
+        return response
 
     class Echo:
         def write(self, value):
             return value
 
     writer = csv.writer(Echo())
-
-    def lines():
-        yield writer.writerow(
-            [
-                "legal_entity",
-                "customer",
-                "name",
-                "party",
-                "currency",
-                "balance",
-                "overdue",
-                *labels,
-                "credit_limit",
-                "on_hold",
-                "agent",
-                "last_activity",
-                "promised_on",
-                "as_of",
-            ]
-        )
-        for r in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    r["legal_entity_code"],
-                    r["customer_account"],
-                    r["customer_name"] or r["party_name"],
-                    r["party_number"],
-                    r["currency"],
-                    r["balance"],
-                    r["overdue"],
-                    *r["buckets"],
-                    r["credit_limit"] or "",
-                    "yes" if r["on_hold"] else "no",
-                    r["agent_name"] or "",
-                    r["last_activity"].isoformat() if r["last_activity"] else "",
-                    r["promised_on"] or "",
-                    r["as_of"],
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        (writer.writerow(["" if v is None else v for v in line]) for line in lines),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = 'attachment; filename="collections.csv"'
     return response
 
@@ -473,13 +462,20 @@ def customer_collections_action(request, pk: int, verb: str):
     return _back(request, pk)
 
 
-def letter_view(request, pk: int):
-    """A sent letter as it was, printable (the browser prints it to PDF)."""
+def letter_view(request, pk: int, fmt: str = "html"):
+    """A sent letter as it was: printable HTML, or PDF."""
     from django.http import HttpResponse
 
     from .models import CollectionLetter
+    from .printing import letter_pdf
 
-    letter = get_object_or_404(CollectionLetter.objects.select_related("legal_entity"), pk=pk)
+    letter = get_object_or_404(
+        CollectionLetter.objects.select_related("legal_entity", "customer__party", "step"), pk=pk
+    )
     if not user_can_act_in(request.user, letter.legal_entity):
         raise Http404("No such letter.")
+    if fmt == "pdf":
+        response = HttpResponse(letter_pdf(letter), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
+        return response
     return HttpResponse(letter.html)

@@ -511,9 +511,32 @@ def letter_send(
         legal_entity=customer.legal_entity,
     )
     if recipient:
-        subject = f"{customer.legal_entity.name}: {step.subject}"
-        transaction.on_commit(lambda: _email(subject, html, recipient))
+        transaction.on_commit(lambda: _email(letter.pk))
     return letter
+
+
+DEFAULT_LETTER_STEPS = [
+    (1, 15, "Payment reminder",
+     "Dear {customer}, our records show the following amounts to {legal_entity} are past due, "
+     "{total} in all. We would be grateful for your payment."),
+    (2, 30, "Second reminder",
+     "Dear {customer}, despite our reminder the following amounts, {total} in all, are still "
+     "unpaid. Please pay them within 8 days or contact us."),
+    (3, 60, "Final notice",
+     "Dear {customer}, the following amounts, {total} in all, remain unpaid. Without payment "
+     "within 8 days we will place your account on credit hold."),
+]  # fmt: skip
+
+
+def letter_steps_default_ensure() -> None:
+    """The standard letter sequence (15, 30, 60 days), created when missing. The data migration
+    creates it; this puts it back after a database flush (tests that commit)."""
+    for step, days, subject, body in DEFAULT_LETTER_STEPS:
+        LetterStep.objects.get_or_create(
+            sequence="STANDARD",
+            step=step,
+            defaults={"days_overdue": days, "subject": subject, "body": body},
+        )
 
 
 def _contact_email(customer: Customer) -> str:
@@ -521,9 +544,17 @@ def _contact_email(customer: Customer) -> str:
     return contact.email if contact else ""
 
 
-def _email(subject: str, html: str, recipient: str) -> None:
-    message = EmailMultiAlternatives(subject, strip_tags(html), to=[recipient])
-    message.attach_alternative(html, "text/html")
+def _email(letter_id: int) -> None:
+    """The letter as HTML with its PDF attached (after commit: never for a rolled-back letter)."""
+    from ..printing import letter_pdf
+
+    letter = CollectionLetter.objects.select_related("legal_entity", "customer__party", "step").get(
+        pk=letter_id
+    )
+    subject = f"{letter.legal_entity.name}: {letter.step.subject}"
+    message = EmailMultiAlternatives(subject, strip_tags(letter.html), to=[letter.emailed_to])
+    message.attach_alternative(letter.html, "text/html")
+    message.attach(f"letter-{letter.pk}.pdf", letter_pdf(letter), "application/pdf")
     message.send()
 
 

@@ -11,7 +11,12 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from collections_app.services import aging_snapshot_create, customer_pool_save
+from collections_app.services import (
+    aging_period_set_default_ensure,
+    aging_snapshot_create,
+    customer_pool_save,
+)
+from collections_app.services.work import letter_steps_default_ensure
 from entities.models import PartyContact
 from entities.roles import COLLECTIONS_MANAGER, roles_sync
 from tests.browser.conftest import sign_in
@@ -22,6 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_collections_manager_works_a_customer(page, fabrikam):
+    aging_period_set_default_ensure()  # a flush by an earlier committing test removes them
+    letter_steps_default_ensure()
     today = timezone.localdate()
     terms = PaymentTermsFactory(code="N0", net_days=0)
     fab = fabrikam["customers"]["FAB"]

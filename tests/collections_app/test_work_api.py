@@ -141,3 +141,43 @@ def test_promise_dispute_letter_and_write_off_through_the_api(client, book):
         a["kind"] for a in client.get(f"/api/v1/activities/?customer_id={fab.pk}").json()["results"]
     ]
     assert kinds == ["write_off", "dispute", "letter", "dispute", "promise_to_pay"]
+
+
+def test_exports_and_letter_pdf(client, book, admin_user, django_capture_on_commit_callbacks):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from entities.models import PartyContact
+
+    client.force_login(admin_user)
+    response = client.get("/collections/export.csv?ordering=-balance")
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:7] == [
+        "legal_entity",
+        "customer",
+        "name",
+        "party",
+        "currency",
+        "balance",
+        "overdue",
+    ]
+    assert [(r[0], r[5]) for r in rows[1:]] == [("FABE", "5000.0000"), ("FAB", "100.4000")]
+    workbook = load_workbook(io.BytesIO(client.get("/collections/export.xlsx").content))
+    sheet = workbook["Collections"]
+    assert sheet.max_row == 3 and sheet.cell(2, 1).value == "FABE"
+
+    PartyContact.objects.create(party=book["fab"].party, name="AP", email="ap@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = client.post(
+            f"/api/v1/collections-customers/{book['fab'].pk}/letters/", {}, format="json"
+        ).json()
+    from django.core import mail
+
+    (message,) = mail.outbox
+    assert message.attachments[0][0] == f"letter-{letter['id']}.pdf"
+    assert message.attachments[0][1][:5] == b"%PDF-"
+    pdf = client.get(f"/collections/letters/{letter['id']}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
