@@ -515,7 +515,14 @@ class CustomerPoolViewSet(
     def _save(self, request, instance=None):
         data = CustomerPoolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return customer_pool_save(actor=request.user, instance=instance, **data.validated_data)
+        v = data.validated_data
+        return customer_pool_save(
+            code=v["code"],
+            name=v.get("name", ""),
+            criteria=v.get("criteria", {}),
+            actor=request.user,
+            instance=instance,
+        )
 
     def create(self, request, *args, **kwargs):
         pool = self._save(request)

@@ -584,8 +584,17 @@ def pool_criteria_validate(criteria: Any) -> dict[str, Any]:
         )
     clean: dict[str, Any] = {}
     for name, value in criteria.items():
-        if value in (None, "", []):
+        if value is None or value == "" or value == []:
             continue
+        expected = list if name == "legal_entities" else (int, float, str)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, expected)
+            or (name == "legal_entities" and not all(isinstance(c, str) for c in value))
+        ):
+            raise InvalidInput(
+                f"criteria.{name}: {value!r} is not a valid value.", field="criteria"
+            )
         try:
             if name == "min_days_overdue":
                 clean[name] = int(value)
@@ -612,7 +621,9 @@ def pool_criteria_validate(criteria: Any) -> dict[str, Any]:
                     raise ValueError
                 clean[name] = str(value).upper()
             elif name == "agent":
-                if not get_user_model().objects.filter(username=value).exists():
+                if "\x00" in str(value) or not (
+                    get_user_model().objects.filter(username=str(value)).exists()
+                ):
                     raise InvalidInput(f"criteria.agent: no user {value!r}.", field="criteria")
                 clean[name] = str(value)
         except (ValueError, TypeError, ArithmeticError):
