@@ -20,7 +20,7 @@ from receivables.models import OpenTransaction
 from receivables.selectors import open_transactions_for_user
 
 from .models import Activity, CollectionLetter, CustomerPool, Dispute, WriteOff
-from .selectors import aging_period_set_get, collections_customers
+from .selectors import CountedRows, aging_period_set_get, collections_lines, collections_rows
 from .services import (
     ActivityInput,
     activity_done,
@@ -179,15 +179,15 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
                 .first()
                 or -1
             )
-        rows = collections_customers(
+        lines = collections_lines(
             request.user,
             period_set=aging_period_set_get(),
             criteria=criteria,
             legal_entity_ids=entity_ids,
             agent_id=agent_id,
-            ordering=q["ordering"],
         )
-        page = self.paginate_queryset(rows)
+        rows = collections_rows(lines, ordering=q["ordering"])
+        page = self.paginate_queryset(CountedRows(rows, lines))
         return self.get_paginated_response(CollectionsRowSerializer(page, many=True).data)
 
     def _customer(self, request, pk) -> Customer:

@@ -280,25 +280,22 @@ def aging_snapshot_totals(snapshot: AgingSnapshot) -> dict[str, Any]:
 # --- the collections page ---------------------------------------------------------------------
 
 
-def collections_customers(
+def collections_lines(
     user: User | None,
     *,
     period_set: AgingPeriodSet,
     criteria: dict[str, Any] | None = None,
     legal_entity_ids: set[int] | None = None,
     agent_id: int | None = None,
-    ordering: str = "-overdue",
     today: date | None = None,
-) -> QuerySet:
-    """The customers of the collections page: each granted entity's latest aging snapshot line
-    per customer, with its agent, credit limit, credit hold, last activity and the next promise
-    to pay; filtered by a pool's criteria, entities and agent, sorted in SQL."""
-    from django.db.models import Exists, Min
+) -> QuerySet[AgingSnapshotLine]:
+    """The customer lines of the collections page: each granted entity's latest complete aging
+    snapshot, filtered by a pool's criteria, entities and agent. The snapshots are resolved
+    first, so counting, summing and sorting read the lines by their snapshot index alone."""
+    from django.db.models import Exists
     from django.utils import timezone
 
     from receivables.models import OpenTransaction
-
-    from .models import Activity, CollectionsProfile
 
     criteria = criteria or {}
     today = today or timezone.localdate()
@@ -310,44 +307,28 @@ def collections_customers(
             )
         )
         entity_ids = chosen if entity_ids is None else entity_ids & chosen
-    snapshots = _entity_snapshots(
-        user, period_set=period_set, as_of=None, legal_entity_ids=entity_ids
+    snapshot_ids = list(
+        _entity_snapshots(
+            user, period_set=period_set, as_of=None, legal_entity_ids=entity_ids
+        ).values_list("pk", flat=True)
     )
-    agent = CollectionsProfile.objects.filter(customer=OuterRef("customer_id"))
-    activities = Activity.objects.filter(customer=OuterRef("customer_id"))
-    qs = (
-        AgingSnapshotLine.objects.filter(snapshot__in=snapshots, customer__isnull=False)
-        .values(*_LINE_COLUMNS, **_LINE_FIELDS)
-        .annotate(
-            credit_limit=F("customer__credit_limit"),
-            on_hold=F("customer__blocked"),
-            agent_id=Subquery(agent.values("agent_id")[:1]),
-            agent_name=Subquery(agent.values("agent__username")[:1]),
-            last_activity=Subquery(activities.order_by("-created_at").values("created_at")[:1]),
-            promised_on=Subquery(
-                activities.filter(kind=Activity.Kind.PROMISE, promised_on__gte=today)
-                .values("customer_id")
-                .annotate(first=Min("promised_on"))
-                .values("first")[:1]
-            ),
-        )
-    )
+    lines = AgingSnapshotLine.objects.filter(snapshot_id__in=snapshot_ids, customer__isnull=False)
     if criteria.get("min_overdue") is not None:
-        qs = qs.filter(overdue__gte=Decimal(criteria["min_overdue"]))
+        lines = lines.filter(overdue__gte=Decimal(criteria["min_overdue"]))
     if criteria.get("min_balance") is not None:
-        qs = qs.filter(balance__gte=Decimal(criteria["min_balance"]))
+        lines = lines.filter(balance__gte=Decimal(criteria["min_balance"]))
     if criteria.get("currency"):
-        qs = qs.filter(currency=criteria["currency"])
+        lines = lines.filter(currency=criteria["currency"])
     if criteria.get("agent"):
-        qs = qs.filter(agent_name=criteria["agent"])
+        lines = lines.filter(customer__collections__agent__username=criteria["agent"])
     if agent_id is not None:
-        qs = qs.filter(agent_id=agent_id)
+        lines = lines.filter(customer__collections__agent_id=agent_id)
     if criteria.get("min_days_overdue") is not None:
         from datetime import timedelta
 
         # An open debit, not in dispute, overdue by more than the days today.
         cutoff = today - timedelta(days=int(criteria["min_days_overdue"]))
-        qs = qs.filter(
+        lines = lines.filter(
             Exists(
                 OpenTransaction.objects.filter(
                     customer=OuterRef("customer_id"),
@@ -357,33 +338,75 @@ def collections_customers(
                 )
             )
         )
-    order = {
-        "-overdue": ["-overdue", "legal_entity_code", "customer_account"],
-        "-balance": ["-balance", "legal_entity_code", "customer_account"],
-        "customer": ["legal_entity_code", "customer_account"],
-        "party": ["party_number", "legal_entity_code"],
-        "promised_on": ["promised_on", "legal_entity_code", "customer_account"],
-        "last_activity": ["-last_activity", "legal_entity_code", "customer_account"],
-    }
-    return qs.order_by(*order.get(ordering, order["-overdue"]))
+    return lines
 
 
-def collections_totals(rows: QuerySet, definitions: list[dict]) -> dict[str, Any]:
-    """Balance, overdue and each bucket summed over the page's filtered customers, per legal
-    entity (for the chart) and in all (one query)."""
+COLLECTIONS_ORDERINGS = {
+    "-overdue": ["-overdue", "legal_entity_id", "customer_id"],
+    "-balance": ["-balance", "legal_entity_id", "customer_id"],
+    "customer": ["legal_entity_id", "customer_id"],
+    "party": ["party_id", "legal_entity_id", "customer_id"],
+    "promised_on": ["promised_on", "legal_entity_id", "customer_id"],
+    "last_activity": ["-last_activity", "legal_entity_id", "customer_id"],
+}
+
+
+def collections_rows(
+    lines: QuerySet[AgingSnapshotLine], *, ordering: str = "-overdue", today: date | None = None
+) -> QuerySet:
+    """The page's rows of ``lines``, as dicts: the aged balance with the customer's names, its
+    agent, credit limit, credit hold, last activity and next promise to pay, sorted in SQL. The
+    per-customer look-ups are subqueries PostgreSQL runs for the rows of the page only."""
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from .models import Activity, CollectionsProfile
+
+    today = today or timezone.localdate()
+    agent = CollectionsProfile.objects.filter(customer=OuterRef("customer_id"))
+    activities = Activity.objects.filter(customer=OuterRef("customer_id"))
+    rows = lines.values(*_LINE_COLUMNS, **_LINE_FIELDS).annotate(
+        credit_limit=F("customer__credit_limit"),
+        on_hold=F("customer__blocked"),
+        agent_id=Subquery(agent.values("agent_id")[:1]),
+        agent_name=Subquery(agent.values("agent__username")[:1]),
+        last_activity=Subquery(activities.order_by("-created_at").values("created_at")[:1]),
+        promised_on=Subquery(
+            activities.filter(kind=Activity.Kind.PROMISE, promised_on__gte=today)
+            .values("customer_id")
+            .annotate(first=Min("promised_on"))
+            .values("first")[:1]
+        ),
+    )
+    return rows.order_by(*COLLECTIONS_ORDERINGS.get(ordering, COLLECTIONS_ORDERINGS["-overdue"]))
+
+
+def collections_customers(user: User | None, *, ordering: str = "-overdue", **filters) -> QuerySet:
+    """``collections_rows`` of ``collections_lines``."""
+    return collections_rows(
+        collections_lines(user, **filters), ordering=ordering, today=filters.get("today")
+    )
+
+
+def collections_totals(lines: QuerySet[AgingSnapshotLine], definitions: list[dict]) -> dict:
+    """Balance, overdue and each bucket summed over the page's lines, per legal entity (for the
+    chart; one grouped query)."""
     count = len(definitions)
     sums = {
         f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
         for i in range(count)
     }
-    base = AgingSnapshotLine.objects.filter(pk__in=rows.order_by().values("pk"))
+    codes = dict(LegalEntity.objects.values_list("pk", "code"))
     per_entity = list(
-        base.values("legal_entity__code", "currency")
+        lines.order_by()
+        .values("legal_entity_id", "currency")
         .annotate(balance=Sum("balance"), overdue=Sum("overdue"), **sums)
-        .order_by("legal_entity__code")
+        .order_by("legal_entity_id")
     )
     for row in per_entity:
+        row["legal_entity__code"] = codes.get(row["legal_entity_id"], "")
         row["buckets"] = [row.pop(f"b{i}") for i in range(count)]
+    per_entity.sort(key=lambda r: r["legal_entity__code"])
     return {"per_entity": per_entity, "labels": [d["label"] for d in definitions]}
 
 
@@ -428,3 +451,17 @@ def live_aging(items, definitions: list[dict], *, on: date) -> list[dict[str, An
                 break
         row["balance"] += item.open_accounting_amount
     return [per_entity[code] for code in sorted(per_entity)]
+
+
+class CountedRows:
+    """The page's rows for a paginator, counted on the bare lines (the row look-ups are only
+    needed for the rows shown)."""
+
+    def __init__(self, rows: QuerySet, lines: QuerySet) -> None:
+        self.rows, self.lines = rows, lines
+
+    def count(self) -> int:
+        return self.lines.count()
+
+    def __getitem__(self, key):
+        return self.rows[key]

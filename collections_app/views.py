@@ -143,7 +143,7 @@ def _chart(totals: dict, labels: list[str]) -> dict:
 
 def _collections_rows(request):
     from .models import CustomerPool
-    from .selectors import collections_customers
+    from .selectors import collections_lines, collections_rows
 
     pools = list(CustomerPool.objects.order_by("code"))
     pool = next((p for p in pools if p.code == request.GET.get("pool")), None)
@@ -161,16 +161,16 @@ def _collections_rows(request):
     if ordering not in COLLECTIONS_SORTS:
         ordering = "-overdue"
     period_set = aging_period_set_get()
-    rows = collections_customers(
+    lines = collections_lines(
         request.user,
         period_set=period_set,
         criteria=pool.criteria if pool else None,
         legal_entity_ids=entity_ids,
         agent_id=request.user.pk if mine else None,
-        ordering=ordering,
     )
     return (
-        rows,
+        lines,
+        collections_rows(lines, ordering=ordering),
         period_set,
         {
             "pools": pools,
@@ -190,16 +190,16 @@ def collections(request):
     """The collections manager's workspace: customers with their aged balance across legal
     entities (from the latest aging snapshots), a stacked bar chart of the same numbers,
     filtered by pool, entity and agent."""
-    from .selectors import collections_totals
+    from .selectors import CountedRows, collections_totals
 
-    rows, period_set, filters = _collections_rows(request)
+    lines, rows, period_set, filters = _collections_rows(request)
     definitions = _bucket_definitions(period_set)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(CountedRows(rows, lines), 50).get_page(request.GET.get("page"))
     for row in page:
         row["bucket_amounts"] = [Decimal(a) for a in row["buckets"]]
         limit = row["credit_limit"]
         row["credit_use"] = int(row["balance"] * 100 / limit) if limit else None
-    totals = collections_totals(rows, definitions)
+    totals = collections_totals(lines, definitions)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -241,7 +241,7 @@ def collections_export(request, fmt: str):
 
     from .printing import collections_xlsx
 
-    rows, period_set, _ = _collections_rows(request)
+    _, rows, period_set, _ = _collections_rows(request)
     labels = [b.label for b in period_set.buckets.all()]
     lines = _export_rows(rows, labels)
     if fmt == "xlsx":

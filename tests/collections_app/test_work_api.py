@@ -181,3 +181,17 @@ def test_exports_and_letter_pdf(client, book, admin_user, django_capture_on_comm
     assert message.attachments[0][1][:5] == b"%PDF-"
     pdf = client.get(f"/collections/letters/{letter['id']}/pdf/")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+
+
+def test_collections_page_has_a_fixed_number_of_queries(
+    client, book, admin_user, django_assert_max_num_queries
+):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(admin_user)
+    with django_assert_max_num_queries(14):
+        response = browser.get("/collections/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "5,000.00" in html and 'id="aging-chart"' in html
