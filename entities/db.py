@@ -1,0 +1,156 @@
+"""Plain SQL for the hot paths (posting, settling): rows read into model instances without
+compiling a query, and rows written as tuples with one statement per table.
+
+The ORM costs far more Python than the database spends on these statements (a query is compiled
+for every call, a model instance is built for every row written); the posting and settlement
+services do the same work thousands of times an hour. Values are passed to the driver as they
+are (``Decimal``, ``date``, ``str``, ``None``); ``now()`` gives a timestamp the database
+accepts. Reads apply the backend's converters, so the same code serves SQLite (``make run``).
+
+On PostgreSQL these statements go through ``cursor()``: parameters are bound on the server, so
+that PostgreSQL can keep a statement it has seen ``prepare_threshold`` times on a connection
+(``DB_PREPARE_THRESHOLD``) and skip parsing and planning it again. Planning the settlement's
+locking query alone costs more than running it.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import Model
+from django.utils import timezone
+
+# PostgreSQL accepts 65,535 parameters per statement, SQLite 32,766 (since 3.32).
+MAX_PARAMETERS = 30_000
+
+
+@cache
+def _server_binding_cursor_class():
+    import psycopg
+
+    return psycopg.Cursor
+
+
+class _DebugCursor(CursorDebugWrapper):
+    """Logs statements with their parameters inlined: psycopg keeps no text of a prepared
+    statement it executes, and Django would log ``None``."""
+
+    def execute(self, sql, params=None):
+        logged = sql if params is None else self.db.ops.compose_sql(sql, params)
+        with self.debug_sql(logged, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
+@contextmanager
+def cursor() -> Iterator[Any]:
+    """A cursor for the statements of this module's callers (see the module's docstring): on
+    PostgreSQL with server-side binding, wrapped like Django's own cursors (query logging,
+    error translation); elsewhere Django's cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as wrapped:
+            yield wrapped
+        return
+    connection.validate_thread_sharing()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _server_binding_cursor_class()(connection.connection)
+    wrapped = (
+        _DebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    )
+    with wrapped:
+        yield wrapped
+
+
+def now() -> tuple[datetime, Any]:
+    """The current time, and the same adapted for the database (a string on SQLite)."""
+    moment = timezone.now()
+    return moment, connection.ops.adapt_datetimefield_value(moment)
+
+
+def insert_rows(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: str | None = None,
+) -> list[Any]:
+    """Insert ``rows`` (tuples in ``columns`` order) into ``model``'s table with one statement
+    (more only past the parameter limit); return the ``returning`` column of each row, in
+    order."""
+    if not rows:
+        return []
+    qn = connection.ops.quote_name
+    table, names = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+    tail = f" RETURNING {qn(returning)}" if returning else ""
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    result: list[Any] = []
+    with cursor() as db_cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            db_cursor.execute(
+                head + ", ".join([placeholders] * len(chunk)) + tail,
+                [value for row in chunk for value in row],
+            )
+            if returning:
+                result += [row[0] for row in db_cursor.fetchall()]
+    return result
+
+
+class Columns:
+    """Some or all concrete columns of a model under a table alias, for a plain SELECT, and
+    the values read back as Python values (``values``) or as an instance (``instance``)."""
+
+    def __init__(self, model: type[Model], alias: str, fields: Sequence[str] | None = None):
+        self.model = model
+        self.fields = (
+            list(model._meta.concrete_fields)
+            if fields is None
+            else [model._meta.get_field(name) for name in fields]
+        )
+        self.whole = fields is None
+        self.attnames = [f.attname for f in self.fields]
+        self.width = len(self.fields)
+        qn = connection.ops.quote_name
+        self.sql = ", ".join(f"{alias}.{qn(f.column)}" for f in self.fields)
+        self._converters: dict[str, list] = {}
+        self._alias = alias
+
+    def _converters_for(self, conn) -> list:
+        if conn.vendor not in self._converters:
+            found = []
+            for index, field in enumerate(self.fields):
+                expression = field.get_col(self._alias)
+                funcs = conn.ops.get_db_converters(expression) + expression.get_db_converters(conn)
+                if funcs:
+                    found.append((index, funcs, expression))
+            self._converters[conn.vendor] = found
+        return self._converters[conn.vendor]
+
+    def values(self, row: Sequence[Any], start: int = 0) -> list[Any]:
+        """This model's values in ``row`` from position ``start``, converted like the ORM does."""
+        values = list(row[start : start + self.width])
+        for index, funcs, expression in self._converters_for(connection):
+            value = values[index]
+            for func in funcs:
+                value = func(value, expression, connection)
+            values[index] = value
+        return values
+
+    def instance(self, row: Sequence[Any], start: int = 0) -> Model:
+        assert self.whole, "an instance is built from all its concrete columns"
+        return self.model.from_db(connection.alias, self.attnames, self.values(row, start))
+
+
+def inserted(model: type[Model], **values: Any) -> Model:
+    """An instance of a row just written by ``insert_rows`` (its primary key among ``values``),
+    for callers that expect what ``create`` returns."""
+    instance = model(**values)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
