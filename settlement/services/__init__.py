@@ -261,16 +261,6 @@ def settlement_create(
         created_by=created_by,
         created_at=created_at,
     )
-    posted = vouchers_post(
-        vouchers=[
-            replace(v, source_key=f"settlement:{pk}:{v.legal_entity.code}") for v in plan.vouchers
-        ],
-        actor=actor,
-    )
-    db.insert_rows(
-        Settlement.vouchers.through, ("settlement_id", "voucher_id"), [(pk, v.pk) for v in posted]
-    )
-
     changed, line_rows, audit_changes = [], [], {}
     for item in plan.items:
         ot = plan.transactions[item.key]
@@ -296,6 +286,9 @@ def settlement_create(
                 -plan.fx_by_transaction.get(item.key, ZERO),
             )
         )
+    # Written before the vouchers: posting takes the entities' next voucher numbers, whose
+    # rows stay locked until commit, so concurrent settlements wait on each other only for
+    # what comes after.
     open_amounts_save(changed)
     db.insert_rows(SettlementLine, _LINE_COLUMNS, line_rows)
     audit_record(
@@ -303,6 +296,15 @@ def settlement_create(
         action="settlement.posted",
         obj=settlement,
         changes=audit_changes,
+    )
+    posted = vouchers_post(
+        vouchers=[
+            replace(v, source_key=f"settlement:{pk}:{v.legal_entity.code}") for v in plan.vouchers
+        ],
+        actor=actor,
+    )
+    db.insert_rows(
+        Settlement.vouchers.through, ("settlement_id", "voucher_id"), [(pk, v.pk) for v in posted]
     )
     return settlement
 
