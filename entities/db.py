@@ -19,13 +19,19 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model
 from django.utils import timezone
 
 # PostgreSQL accepts 65,535 parameters per statement, SQLite 32,766 (since 3.32).
 MAX_PARAMETERS = 30_000
+
+
+def _connection():
+    # The connection itself: every attribute read through ``django.db.connection`` costs a
+    # look-up in a context-local store, and the hot paths read dozens.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @cache
@@ -50,17 +56,16 @@ def cursor() -> Iterator[Any]:
     """A cursor for the statements of this module's callers (see the module's docstring): on
     PostgreSQL with server-side binding, wrapped like Django's own cursors (query logging,
     error translation); elsewhere Django's cursor."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as wrapped:
+    conn = _connection()
+    if conn.vendor != "postgresql":
+        with conn.cursor() as wrapped:
             yield wrapped
         return
-    connection.validate_thread_sharing()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = _server_binding_cursor_class()(connection.connection)
-    wrapped = (
-        _DebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
-    )
+    conn.validate_thread_sharing()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        raw = _server_binding_cursor_class()(conn.connection)
+    wrapped = _DebugCursor(raw, conn) if conn.queries_logged else conn.make_cursor(raw)
     with wrapped:
         yield wrapped
 
@@ -68,7 +73,7 @@ def cursor() -> Iterator[Any]:
 def now() -> tuple[datetime, Any]:
     """The current time, and the same adapted for the database (a string on SQLite)."""
     moment = timezone.now()
-    return moment, connection.ops.adapt_datetimefield_value(moment)
+    return moment, _connection().ops.adapt_datetimefield_value(moment)
 
 
 def insert_rows(
@@ -83,7 +88,7 @@ def insert_rows(
     order."""
     if not rows:
         return []
-    qn = connection.ops.quote_name
+    qn = _connection().ops.quote_name
     table, names = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
     head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
     tail = f" RETURNING {qn(returning)}" if returning else ""
@@ -116,7 +121,7 @@ class Columns:
         self.whole = fields is None
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
-        qn = connection.ops.quote_name
+        qn = _connection().ops.quote_name
         self.sql = ", ".join(f"{alias}.{qn(f.column)}" for f in self.fields)
         self._converters: dict[str, list] = {}
         self._alias = alias
@@ -135,16 +140,17 @@ class Columns:
     def values(self, row: Sequence[Any], start: int = 0) -> list[Any]:
         """This model's values in ``row`` from position ``start``, converted like the ORM does."""
         values = list(row[start : start + self.width])
-        for index, funcs, expression in self._converters_for(connection):
+        conn = _connection()
+        for index, funcs, expression in self._converters_for(conn):
             value = values[index]
             for func in funcs:
-                value = func(value, expression, connection)
+                value = func(value, expression, conn)
             values[index] = value
         return values
 
     def instance(self, row: Sequence[Any], start: int = 0) -> Model:
         assert self.whole, "an instance is built from all its concrete columns"
-        return self.model.from_db(connection.alias, self.attnames, self.values(row, start))
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, self.values(row, start))
 
 
 def inserted(model: type[Model], **values: Any) -> Model:
@@ -152,5 +158,5 @@ def inserted(model: type[Model], **values: Any) -> Model:
     for callers that expect what ``create`` returns."""
     instance = model(**values)
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
     return instance
