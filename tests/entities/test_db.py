@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from entities import db
+from entities.models import Party
+
+pytestmark = pytest.mark.django_db
+
+
+def test_insert_rows_returns_ids_in_order_past_the_parameter_limit(monkeypatch):
+    monkeypatch.setattr(db, "MAX_PARAMETERS", 6)  # two rows of three columns per statement
+    created_at, created_at_db = db.now()
+    rows = [(f"P{i}", f"Party {i}", created_at_db) for i in range(5)]
+    columns = ("number", "name", "created_at")
+    with CaptureQueriesContext(connection) as queries:
+        ids = db.insert_rows(Party, columns, rows, returning="id")
+    assert len(queries) == 3
+    stored = [Party.objects.get(pk=pk) for pk in ids]
+    assert [(p.number, p.created_at) for p in stored] == [(f"P{i}", created_at) for i in range(5)]
+    assert db.insert_rows(Party, columns, []) == []
+
+
+def test_statements_are_logged_with_their_text_once_prepared():
+    """PostgreSQL prepares a statement after a few uses; its logged text stays readable."""
+    assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 5
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        for i in range(8):
+            with db.cursor() as cursor:
+                cursor.execute("SELECT %s::numeric * 2", [Decimal(i)])
+                assert cursor.fetchone() == (Decimal(2 * i),)
+    assert [q["sql"] for q in queries][-1] == "SELECT 7::numeric * 2"
+    assert all(q["sql"] for q in queries)
