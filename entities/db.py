@@ -107,6 +107,21 @@ def insert_rows(
     return result
 
 
+def ids_reserve(model: type[Model], count: int) -> list[int] | None:
+    """``count`` primary keys of ``model`` taken from its sequence ahead of the insert, so that
+    rows pointing at them (through foreign keys checked at commit) can be written first.
+    ``None`` where the database has no sequences."""
+    conn = _connection()
+    if conn.vendor != "postgresql":
+        return None
+    with cursor() as db_cursor:
+        db_cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s::int)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in db_cursor.fetchall()]
+
+
 class Columns:
     """Some or all concrete columns of a model under a table alias, for a plain SELECT, and
     the values read back as Python values (``values``) or as an instance (``instance``)."""

@@ -461,6 +461,13 @@ def _write(prepared: list[_Prepared], actor: Actor) -> list[Voucher]:
     for p in prepared:
         by_entity[p.spec.legal_entity.pk].append(p)
     created_by = actor if actor is not None and actor.is_authenticated else None
+    # Plain multi-row INSERTs: model instances and the ORM's insert compiler cost more than the
+    # statements themselves on this path (TRAPS: where posting time goes).
+    ids = db.ids_reserve(Voucher, len(prepared))
+    if ids is not None:
+        # The lines go first (their voucher is checked at commit): the voucher sequences taken
+        # below stay locked until commit, and concurrent posters wait only for what follows.
+        _insert_lines(prepared, ids)
     numbers: dict[int, str] = {}
     # Sequences are locked in entity order so two posters never wait on each other in a cycle.
     taken = _voucher_numbers_take(
@@ -469,33 +476,26 @@ def _write(prepared: list[_Prepared], actor: Actor) -> list[Voucher]:
     for entity_pk, group in by_entity.items():
         for p, number in zip(group, taken[entity_pk], strict=True):
             numbers[id(p)] = number
-    # Plain multi-row INSERTs: model instances and the ORM's insert compiler cost more than the
-    # statements themselves on this path (TRAPS: where posting time goes).
     created_at, created_at_db = db.now()
-    ids = db.insert_rows(
-        Voucher,
-        _VOUCHER_COLUMNS,
-        [
-            (
-                p.spec.legal_entity.pk,
-                numbers[id(p)],
-                p.spec.date,
-                p.spec.description[:200],
-                p.spec.source_key,
-                p.spec.reverses.pk if p.spec.reverses is not None else None,
-                created_by.pk if created_by is not None else None,
-                created_at_db,
-            )
-            for p in prepared
-        ],
-        returning="id",
-    )
-    rows = []
-    for p, pk in zip(prepared, ids, strict=True):
-        entity_pk = p.spec.legal_entity.pk
-        for line in p.lines:
-            rows.append((pk, entity_pk, p.spec.date, *line))
-    db.insert_rows(LedgerEntry, _ENTRY_COLUMNS, rows)
+    rows = [
+        (
+            p.spec.legal_entity.pk,
+            numbers[id(p)],
+            p.spec.date,
+            p.spec.description[:200],
+            p.spec.source_key,
+            p.spec.reverses.pk if p.spec.reverses is not None else None,
+            created_by.pk if created_by is not None else None,
+            created_at_db,
+        )
+        for p in prepared
+    ]
+    if ids is not None:
+        with_ids = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+        db.insert_rows(Voucher, ("id", *_VOUCHER_COLUMNS), with_ids)
+    else:
+        ids = db.insert_rows(Voucher, _VOUCHER_COLUMNS, rows, returning="id")
+        _insert_lines(prepared, ids)
     return [
         db.inserted(
             Voucher,
@@ -511,6 +511,15 @@ def _write(prepared: list[_Prepared], actor: Actor) -> list[Voucher]:
         )
         for p, pk in zip(prepared, ids, strict=True)
     ]
+
+
+def _insert_lines(prepared: list[_Prepared], voucher_ids: list[int]) -> None:
+    rows = []
+    for p, pk in zip(prepared, voucher_ids, strict=True):
+        entity_pk = p.spec.legal_entity.pk
+        for line in p.lines:
+            rows.append((pk, entity_pk, p.spec.date, *line))
+    db.insert_rows(LedgerEntry, _ENTRY_COLUMNS, rows)
 
 
 _VOUCHER_COLUMNS = (

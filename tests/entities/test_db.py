@@ -33,3 +33,17 @@ def test_statements_are_logged_with_their_text_once_prepared():
                 assert cursor.fetchone() == (Decimal(2 * i),)
     assert [q["sql"] for q in queries][-1] == "SELECT 7::numeric * 2"
     assert all(q["sql"] for q in queries)
+
+
+def test_ids_reserve_hands_out_keys_no_later_insert_takes():
+    reserved = db.ids_reserve(Party, 2)
+    assert len(set(reserved)) == 2
+    created_at, created_at_db = db.now()
+    db.insert_rows(
+        Party, ("id", "number", "name", "created_at"), [(reserved[1], "R1", "R", created_at_db)]
+    )
+    (later,) = db.insert_rows(
+        Party, ("number", "name", "created_at"), [("R2", "R", created_at_db)], returning="id"
+    )
+    assert later not in reserved
+    assert Party.objects.get(pk=reserved[1]).number == "R1"
