@@ -26,6 +26,9 @@ from django.utils import timezone
 
 # PostgreSQL accepts 65,535 parameters per statement, SQLite 32,766 (since 3.32).
 MAX_PARAMETERS = 30_000
+# From this many rows PostgreSQL gets one array per column (see insert_rows); below it a
+# multi-row VALUES costs less (about a tenth of a two-voucher settlement, measured).
+UNNEST_FROM = 10
 
 
 def _connection():
@@ -84,27 +87,51 @@ def insert_rows(
     returning: str | None = None,
 ) -> list[Any]:
     """Insert ``rows`` (tuples in ``columns`` order) into ``model``'s table with one statement
-    (more only past the parameter limit); return the ``returning`` column of each row, in
-    order."""
+    and return the ``returning`` column of each row, in order.
+
+    On PostgreSQL many rows go as one array per column (``INSERT … SELECT * FROM UNNEST(…)``,
+    as Django's ``bulk_create`` does): one short statement whatever the number of rows,
+    planned in no time and prepared once. Otherwise a multi-row VALUES, split past the
+    parameter limit."""
     if not rows:
         return []
-    qn = _connection().ops.quote_name
+    conn = _connection()
+    qn = conn.ops.quote_name
     table, names = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
-    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+    head = f"INSERT INTO {table} ({names}) "  # noqa: S608
     tail = f" RETURNING {qn(returning)}" if returning else ""
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    per_statement = max(1, MAX_PARAMETERS // len(columns))
-    result: list[Any] = []
-    with cursor() as db_cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            db_cursor.execute(
-                head + ", ".join([placeholders] * len(chunk)) + tail,
+    if conn.vendor == "postgresql" and len(rows) >= UNNEST_FROM:
+        arrays = ", ".join(f"%s::{db_type}[]" for db_type in _array_types(model, tuple(columns)))
+        sql = f"{head}SELECT * FROM UNNEST({arrays}){tail}"  # noqa: S608
+        statements = [(sql, [list(column) for column in zip(*rows, strict=True)])]
+    else:
+        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        per_statement = max(1, MAX_PARAMETERS // len(columns))
+        statements = [
+            (
+                f"{head}VALUES {', '.join([placeholders] * len(chunk))}{tail}",
                 [value for row in chunk for value in row],
             )
+            for chunk in (
+                rows[start : start + per_statement] for start in range(0, len(rows), per_statement)
+            )
+        ]
+    result: list[Any] = []
+    with cursor() as db_cursor:
+        for sql, params in statements:
+            db_cursor.execute(sql, params)
             if returning:
                 result += [row[0] for row in db_cursor.fetchall()]
     return result
+
+
+@cache
+def _array_types(model: type[Model], columns: tuple[str, ...]) -> list[str]:
+    # Without the type's parameters (varchar, not varchar(30)), as Django does: nothing is
+    # truncated on the way, the column's own type still checks every value.
+    by_column = {field.column: field for field in model._meta.concrete_fields}
+    conn = _connection()
+    return [by_column[column].db_type(conn).split("(")[0] for column in columns]
 
 
 def ids_reserve(model: type[Model], count: int) -> list[int] | None:

@@ -10,16 +10,18 @@ from entities.models import Party
 pytestmark = pytest.mark.django_db
 
 
-def test_insert_rows_returns_ids_in_order_past_the_parameter_limit(monkeypatch):
-    monkeypatch.setattr(db, "MAX_PARAMETERS", 6)  # two rows of three columns per statement
+@pytest.mark.parametrize("count", [1, 3, db.UNNEST_FROM + 2])
+def test_insert_rows_writes_the_rows_with_one_statement(count):
     created_at, created_at_db = db.now()
-    rows = [(f"P{i}", f"Party {i}", created_at_db) for i in range(5)]
+    rows = [(f"P{i}", f"Party {i}", created_at_db) for i in range(count)]
     columns = ("number", "name", "created_at")
     with CaptureQueriesContext(connection) as queries:
         ids = db.insert_rows(Party, columns, rows, returning="id")
-    assert len(queries) == 3
+    assert len(queries) == 1
     stored = [Party.objects.get(pk=pk) for pk in ids]
-    assert [(p.number, p.created_at) for p in stored] == [(f"P{i}", created_at) for i in range(5)]
+    assert [(p.number, p.created_at) for p in stored] == [
+        (f"P{i}", created_at) for i in range(count)
+    ]
     assert db.insert_rows(Party, columns, []) == []
 
 
