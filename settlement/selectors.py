@@ -61,6 +61,8 @@ def open_transactions_for_settlement(
     With ``lock`` the rows are locked in primary-key order without waiting: a transaction held
     by another settlement raises ``OperationalError`` (lock not available) at once.
     """
+    if not ids:
+        return {}, {}
     ot, le, cu, pa, di = _columns()
     qn = connection.ops.quote_name
     sql = (
