@@ -228,15 +228,7 @@ def settlement_create(
     # back office, and the ORM's insert machinery costs more than the statements.
     (pk,) = db.insert_rows(
         Settlement,
-        (
-            "party_id",
-            "date",
-            "currency",
-            "primary_payment_id",
-            "status",
-            "created_by_id",
-            "created_at",
-        ),
+        _SETTLEMENT_COLUMNS,
         [
             (
                 any_ot.party_id,
@@ -309,6 +301,15 @@ def settlement_create(
     return settlement
 
 
+_SETTLEMENT_COLUMNS = (
+    "party_id",
+    "date",
+    "currency",
+    "primary_payment_id",
+    "status",
+    "created_by_id",
+    "created_at",
+)
 _LINE_COLUMNS = (
     "settlement_id",
     "open_transaction_id",
