@@ -130,9 +130,13 @@ def _worker(pairs):
     return time.perf_counter() - started
 
 
-def floor_pairs(pairs, entities):
+def floor_pairs(pairs, entities, *, prepared=False):
+    """The floor; ``prepared``: through the cursor of the posting and settlement services, whose
+    statements PostgreSQL keeps prepared (for comparison only: the floor itself sends plain
+    SQL as a client would)."""
     from django.db import connection, transaction
 
+    from entities import db
     from ledger.models import MainAccount
 
     def account(code, number):
@@ -148,7 +152,7 @@ def floor_pairs(pairs, entities):
     }
     e1, e2 = entities["SB1"].pk, entities["SB2"].pk
     for payment, invoice in pairs:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), db.cursor() if prepared else connection.cursor() as cursor:
             cursor.execute(
                 "SELECT id FROM receivables_opentransaction WHERE id IN (%s, %s) "
                 "ORDER BY id FOR UPDATE",
@@ -209,14 +213,19 @@ def main() -> None:
 
     reset_ledger()
     entities, customers, terms, discount, tax = setup_group()
-    print(f"Setting up {3 * PAIRS} A4-shaped pairs …", file=sys.stderr)
+    print(f"Setting up {4 * PAIRS} A4-shaped pairs …", file=sys.stderr)
     floor_set = post_pairs(PAIRS, customers, terms, discount, tax)
+    prepared_set = post_pairs(PAIRS, customers, terms, discount, tax)
     one_set = post_pairs(PAIRS, customers, terms, discount, tax)
     four_set = post_pairs(PAIRS, customers, terms, discount, tax)
 
     started = time.perf_counter()
     floor_pairs(floor_set, entities)
     floor = PAIRS / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    floor_pairs(prepared_set, entities, prepared=True)
+    floor_prepared = PAIRS / (time.perf_counter() - started)
 
     started = time.perf_counter()
     settle_pairs(one_set)
@@ -232,8 +241,12 @@ def main() -> None:
     print(f"A4-shaped settlements on PostgreSQL ({PAIRS} each way)")
     print(f"  {'floor: plain SQL, one transaction each':<44} {floor:>8.0f} settlements/s")
     print(
+        f"  {'  the same, statements prepared':<44} {floor_prepared:>8.0f} settlements/s"
+        "  (for comparison)"
+    )
+    print(
         f"  {'settlement_create, 1 worker':<44} {one:>8.0f} settlements/s"
-        f"  ({one / floor:.0%} of the floor)"
+        f"  ({one / floor:.0%} of the floor, {one / floor_prepared:.0%} of the prepared floor)"
     )
     print(
         f"  {'settlement_create, 4 workers':<44} {four:>8.0f} settlements/s"

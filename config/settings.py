@@ -105,6 +105,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL keeps the posting and settlement statements (entities.db) prepared once they
+    # have run this many times on a connection; the ORM's own queries are never prepared.
+    # Empty: never (a transaction-pooling PgBouncer older than 1.21 needs that).
+    _prepare_threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(_prepare_threshold) if _prepare_threshold.strip() else None
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Model
 
+from .. import db
 from ..exceptions import EntityAccessDenied, InvalidInput
 from ..models import (
     AuditEntry,
@@ -46,15 +47,53 @@ def audit_record(
 ) -> AuditEntry:
     """Record a state change of ``obj`` (``changes``: field → (old, new))."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        legal_entity=legal_entity,
-        changes={k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (changes or {}).items()},
+    who = actor if actor is not None and actor.is_authenticated else None
+    content_type = ContentType.objects.get_for_model(obj)
+    created_at, created_at_db = db.now()
+    values = {
+        "actor": who,
+        "action": action,
+        "content_type": content_type,
+        "object_id": str(obj.pk),
+        "object_repr": str(obj)[:200],
+        "legal_entity": legal_entity,
+        "changes": {
+            k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (changes or {}).items()
+        },
+    }
+    # One plain INSERT: audit rows are written on every hot path (postings, settlements).
+    (pk,) = db.insert_rows(
+        AuditEntry,
+        _AUDIT_COLUMNS,
+        [
+            (
+                created_at_db,
+                who.pk if who is not None else None,
+                action,
+                content_type.pk,
+                values["object_id"],
+                values["object_repr"],
+                legal_entity.pk if legal_entity is not None else None,
+                AuditEntry._meta.get_field("changes").get_db_prep_save(
+                    values["changes"], connection
+                ),
+            )
+        ],
+        returning="id",
     )
+    return db.inserted(AuditEntry, id=pk, created_at=created_at, **values)
+
+
+_AUDIT_COLUMNS = (
+    "created_at",
+    "actor_id",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "legal_entity_id",
+    "changes",
+)
 
 
 def audit_record_many(

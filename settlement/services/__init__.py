@@ -8,17 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Prefetch
 
+from entities import db
 from entities.money import ZERO
 from entities.selectors import RateBook
 from entities.services import Actor, audit_record, ensure_can_act
 from ledger.services import VoucherInput, voucher_reverse, vouchers_post
 from receivables.discounts import effective_discount
-from receivables.models import OpenTransaction, OpenTransactionDiscount
+from receivables.models import OpenTransaction
 
 from ..exceptions import SettlementAlreadyReversed, SettlementConflict, SettlementInvalid
 from ..models import Settlement, SettlementLine
+from ..selectors import Schedule, open_transactions_for_settlement
 from .allocation import Item, Pairing, allocate
 from .posting import Valued, build_vouchers
 
@@ -48,21 +49,11 @@ class SettlementPlan:
         return next(i for i in self.items if i.key == transaction_id)
 
 
-def _lock(ids: list[int], *, lock: bool) -> dict[int, OpenTransaction]:
-    qs = (
-        OpenTransaction.objects.filter(pk__in=ids)
-        .select_related("legal_entity", "customer", "party")
-        .prefetch_related(
-            Prefetch("cash_discounts", queryset=OpenTransactionDiscount.objects.order_by("until"))
-        )
-        .order_by("pk")
-    )
-    if lock:
+def _lock(ids: list[int], *, lock: bool) -> tuple[dict[int, OpenTransaction], dict[int, Schedule]]:
+    try:
         # Rows are locked in primary-key order without waiting: a settlement that finds one of
         # its transactions held by another is refused at once (409), never deadlocked.
-        qs = qs.select_for_update(nowait=True, of=("self",))
-    try:
-        return {ot.pk: ot for ot in qs}
+        return open_transactions_for_settlement(ids, lock=lock)
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise SettlementConflict(
@@ -72,18 +63,24 @@ def _lock(ids: list[int], *, lock: bool) -> dict[int, OpenTransaction]:
         raise
 
 
-def _item(ot: OpenTransaction, line: SettlementLineInput, on: date, primary_id) -> Item:
+def _item(
+    ot: OpenTransaction,
+    schedule: Schedule,
+    line: SettlementLineInput,
+    on: date,
+    primary_id,
+) -> Item:
     entity = ot.legal_entity
     is_debit = ot.amount > 0
     open_amount = abs(ot.open_amount)
     available, rate = ZERO, ZERO
-    period = next((d for d in ot.cash_discounts.all() if d.until >= on), None)
-    if period is not None:
+    percent = next((percent for until, percent in schedule if until >= on), None)
+    if percent is not None:
         available, rate = effective_discount(
             open_amount=open_amount,
             amount=abs(ot.amount),
             amount_before_tax=abs(ot.amount_before_tax),
-            percent=period.percent,
+            percent=percent,
             base_includes_tax=entity.cash_discount_base_includes_tax,
             currency=ot.currency,
         )
@@ -125,7 +122,7 @@ def open_amounts_save(transactions) -> None:
             rows, ["open_amount", "open_accounting_amount", "closed_on"]
         )
         return
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET open_amount = v.open_amount, "  # noqa: S608
             "open_accounting_amount = v.open_accounting_amount, closed_on = v.closed_on "
@@ -137,7 +134,8 @@ def open_amounts_save(transactions) -> None:
 
 def discount_available(ot: OpenTransaction, on: date) -> Decimal:
     """The cash discount an open transaction offers on a date (signed like the transaction)."""
-    item = _item(ot, SettlementLineInput(ot.pk), on, None)
+    schedule = sorted((d.until, d.percent) for d in ot.cash_discounts.all())
+    item = _item(ot, schedule, SettlementLineInput(ot.pk), on, None)
     return item.discount_available if item.is_debit else -item.discount_available
 
 
@@ -154,7 +152,7 @@ def _plan(
     ids = [line.transaction for line in lines]
     if len(set(ids)) != len(ids):
         raise SettlementInvalid("A transaction is marked twice.", field="lines")
-    transactions = _lock(ids, lock=lock)
+    transactions, schedules = _lock(ids, lock=lock)
     missing = [i for i in ids if i not in transactions]
     if missing:
         raise SettlementInvalid(f"No open transaction {missing[0]}.", field="lines")
@@ -190,7 +188,10 @@ def _plan(
                 "The primary payment must be one of the marked payments.",
                 field="primary_payment",
             )
-    items = [_item(transactions[line.transaction], line, on, primary) for line in lines]
+    items = [
+        _item(transactions[line.transaction], schedules[line.transaction], line, on, primary)
+        for line in lines
+    ]
     pairings = allocate(items)
     rates = RateBook()
     vouchers, values, fx = build_vouchers(
@@ -220,25 +221,39 @@ def settlement_create(
     """Settle marked open transactions of one party, in one database transaction."""
     plan = _plan(lines=lines, on=on, primary=primary, actor=actor, lock=True)
     any_ot = next(iter(plan.transactions.values()))
-    settlement = Settlement.objects.create(
-        party=any_ot.party,
-        currency=any_ot.currency,
-        date=on,
-        primary_payment_id=primary,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
-    )
-    posted = vouchers_post(
-        vouchers=[
-            replace(v, source_key=f"settlement:{settlement.pk}:{v.legal_entity.code}")
-            for v in plan.vouchers
+    created_by = actor if actor is not None and actor.is_authenticated else None
+    created_at, created_at_db = db.now()
+    # The settlement's own rows are written with one plain statement each (settlement, voucher
+    # links, settlement lines; the audit row by ``audit_record``): this is the hot path of the
+    # back office, and the ORM's insert machinery costs more than the statements.
+    (pk,) = db.insert_rows(
+        Settlement,
+        _SETTLEMENT_COLUMNS,
+        [
+            (
+                any_ot.party_id,
+                on,
+                any_ot.currency,
+                primary,
+                Settlement.Status.POSTED,
+                created_by.pk if created_by is not None else None,
+                created_at_db,
+            )
         ],
-        actor=actor,
+        returning="id",
     )
-    Settlement.vouchers.through.objects.bulk_create(
-        Settlement.vouchers.through(settlement=settlement, voucher=v) for v in posted
+    settlement = db.inserted(
+        Settlement,
+        id=pk,
+        party=any_ot.party,
+        date=on,
+        currency=any_ot.currency,
+        primary_payment_id=primary,
+        status=Settlement.Status.POSTED,
+        created_by=created_by,
+        created_at=created_at,
     )
-
-    changed, settlement_lines, audit_changes = [], [], {}
+    changed, line_rows, audit_changes = [], [], {}
     for item in plan.items:
         ot = plan.transactions[item.key]
         sign = 1 if item.is_debit else -1
@@ -250,28 +265,62 @@ def settlement_create(
             ot.open_accounting_amount -= sign * value.total
             ot.closed_on = on if ot.open_amount == 0 else None
             changed.append(ot)
-        settlement_lines.append(
-            SettlementLine(
-                settlement=settlement,
-                open_transaction=ot,
-                settled_amount=sign * item.cash,
-                cash_discount=sign * item.discount,
-                payment_difference=sign * item.difference,
-                full_settlement=item.full_settlement,
-                amount=sign * item.reduction,
-                accounting_amount=sign * value.total,
-                fx_difference=-plan.fx_by_transaction.get(item.key, ZERO),
+        line_rows.append(
+            (
+                pk,
+                ot.pk,
+                sign * item.cash,
+                sign * item.discount,
+                sign * item.difference,
+                item.full_settlement,
+                sign * item.reduction,
+                sign * value.total,
+                -plan.fx_by_transaction.get(item.key, ZERO),
             )
         )
+    # Written before the vouchers: posting takes the entities' next voucher numbers, whose
+    # rows stay locked until commit, so concurrent settlements wait on each other only for
+    # what comes after.
     open_amounts_save(changed)
-    SettlementLine.objects.bulk_create(settlement_lines)
+    db.insert_rows(SettlementLine, _LINE_COLUMNS, line_rows)
     audit_record(
         actor=actor,
         action="settlement.posted",
         obj=settlement,
         changes=audit_changes,
     )
+    posted = vouchers_post(
+        vouchers=[
+            replace(v, source_key=f"settlement:{pk}:{v.legal_entity.code}") for v in plan.vouchers
+        ],
+        actor=actor,
+    )
+    db.insert_rows(
+        Settlement.vouchers.through, ("settlement_id", "voucher_id"), [(pk, v.pk) for v in posted]
+    )
     return settlement
+
+
+_SETTLEMENT_COLUMNS = (
+    "party_id",
+    "date",
+    "currency",
+    "primary_payment_id",
+    "status",
+    "created_by_id",
+    "created_at",
+)
+_LINE_COLUMNS = (
+    "settlement_id",
+    "open_transaction_id",
+    "settled_amount",
+    "cash_discount",
+    "payment_difference",
+    "full_settlement",
+    "amount",
+    "accounting_amount",
+    "fx_difference",
+)
 
 
 @transaction.atomic
@@ -288,7 +337,7 @@ def reimburse(
     credit's entity and account, settled against the credit, in one transaction."""
     from receivables.services import PaymentInput, refund_post
 
-    credit = _lock([transaction_id], lock=True).get(transaction_id)
+    credit = _lock([transaction_id], lock=True)[0].get(transaction_id)
     if credit is None:
         raise SettlementInvalid(f"No open transaction {transaction_id}.", field="transaction")
     ensure_can_act(actor, credit.legal_entity, field="transaction")
@@ -336,7 +385,7 @@ def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None 
             f"Settlement {settlement.pk} is already reversed.", field="settlement"
         )
     lines = list(settlement.lines.all())
-    transactions = _lock([line.open_transaction_id for line in lines], lock=True)
+    transactions, _ = _lock([line.open_transaction_id for line in lines], lock=True)
     for ot in transactions.values():
         ensure_can_act(actor, ot.legal_entity, field="settlement")
     reversal_date = on or settlement.date

@@ -264,3 +264,34 @@ def test_other_entity_unaffected(fabrikam):
     post_simple_voucher(fabrikam["FAB"])
     other = LegalEntityFactory(code="OTH")
     assert entity_accounting_total(legal_entity=other) == 0
+
+
+def test_vouchers_post_in_several_entities_takes_each_entitys_next_numbers(fabrikam):
+    fab, fabe, fabw = fabrikam["FAB"], fabrikam["FABE"], fabrikam["FABW"]
+    post_simple_voucher(fabe)
+    posted = vouchers_post(
+        vouchers=[
+            VoucherInput(
+                legal_entity=entity,
+                date=MAR2,
+                lines=[line("bank", "5.00"), line("revenue", "-5.00")],
+            )
+            for entity in (fabw, fab, fabe, fabw)
+        ],
+        actor=None,
+    )
+    assert [v.number for v in posted] == [
+        "FABW-V00000001",
+        "FAB-V00000001",
+        "FABE-V00000002",
+        "FABW-V00000002",
+    ]
+    stored = {v.pk: v for v in Voucher.objects.filter(pk__in=[v.pk for v in posted])}
+    for voucher in posted:
+        assert stored[voucher.pk].number == voucher.number
+        assert stored[voucher.pk].created_at == voucher.created_at
+        assert list(stored[voucher.pk].lines.values_list("amount", flat=True)) == [
+            D("5"),
+            D("-5"),
+        ]
+    assert post_simple_voucher(fab).number == "FAB-V00000002"

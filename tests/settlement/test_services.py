@@ -458,3 +458,41 @@ def test_reimburse_a_credit_balance(fabrikam):
     invoice = post_invoice(fabrikam["customers"]["FABE"])
     with pytest.raises(SettlementInvalid, match="is not an open credit"):
         reimburse(transaction_id=ot(invoice).pk, on=date(2026, 3, 21), actor=None)
+
+
+def test_settlement_create_writes_its_links_lines_and_audit_row(fabrikam):
+    from entities.models import AuditEntry
+
+    clerk = make_clerk("clerk", fabrikam["FAB"], fabrikam["FABE"])
+    invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"])
+    payment = post_payment(fabrikam["customers"]["FAB"], amount="250.00")
+    s = settle(payment, invoice, actor=clerk)
+    assert (s.party, s.currency, s.date, s.status, s.created_by) == (
+        fabrikam["party"],
+        "USD",
+        MAR9,
+        Settlement.Status.POSTED,
+        clerk,
+    )
+    stored = Settlement.objects.get()
+    assert (stored.pk, stored.created_at, stored.created_by) == (s.pk, s.created_at, clerk)
+    assert sorted(stored.vouchers.values_list("source_key", flat=True)) == [
+        f"settlement:{s.pk}:FAB",
+        f"settlement:{s.pk}:FABE",
+    ]
+    assert sorted(stored.lines.values_list("amount", "accounting_amount")) == [
+        (D("-250"), D("-250")),
+        (D("250"), D("250")),
+    ]
+    entry = AuditEntry.objects.get(action="settlement.posted")
+    assert (entry.actor, entry.object_id, entry.object_repr) == (
+        clerk,
+        str(s.pk),
+        f"Settlement {s.pk} of party 4050",
+    )
+    assert entry.target == stored
+    assert entry.changes == {
+        ot(payment).document_number: ["-250.0000", "0.0000"],
+        ot(invoice).document_number: ["600.0000", "350.0000"],
+    }
+    assert_sound()
