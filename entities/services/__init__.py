@@ -129,28 +129,13 @@ def audit_record_rows(
 ) -> None:
     """One audit row per (pk, repr, legal entity id) of ``model``, without model instances
     (bulk jobs)."""
-    import json
-
-    from django.utils import timezone
-
-    from ..bulk import rows_insert
-
     content_type = ContentType.objects.get_for_model(model).pk
     who = actor.pk if actor is not None and actor.is_authenticated else None
-    now = timezone.now()
-    empty = json.dumps({})
-    rows_insert(
+    _, now = db.now()
+    empty = AuditEntry._meta.get_field("changes").get_db_prep_save({}, connection)
+    db.insert_rows(
         AuditEntry,
-        [
-            "created_at",
-            "actor",
-            "action",
-            "content_type",
-            "object_id",
-            "object_repr",
-            "legal_entity",
-            "changes",
-        ],
+        _AUDIT_COLUMNS,
         [
             (now, who, action, content_type, str(pk), text[:200], entity, empty)
             for pk, text, entity in rows

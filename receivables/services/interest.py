@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from entities.bulk import rows_insert
+from entities import db
 from entities.exceptions import InvalidInput
 from entities.models import InterestCode, InterestCurrency, InterestRange, Job, LegalEntity
 from entities.money import ZERO, convert, currency_is_known, has_valid_precision
@@ -290,7 +290,7 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
             grouped[(customer_id, currency)].append((invoice, periods))
     notes, note_items = [], []
     who = actor.pk if actor is not None and actor.is_authenticated else None
-    now = timezone.now()
+    _, now = db.now()
     for (customer_id, currency), items in grouped.items():
         entity_id, entity_code, code_id = items[0][0][1], items[0][0][2], items[0][0][4]
         code, _, per_currency = codes.get(code_id)
@@ -322,12 +322,12 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
         note_items.append((entity_id, entity_code, items))
     if not notes:
         return 0, 0
-    ids = rows_insert(
+    ids = db.insert_rows(
         InterestNote,
         [
-            "legal_entity",
-            "customer",
-            "interest_code",
+            "legal_entity_id",
+            "customer_id",
+            "interest_code_id",
             "currency",
             "date",
             "number",
@@ -336,12 +336,12 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
             "minimum_adjustment",
             "fee",
             "total",
-            "job",
-            "created_by",
+            "job_id",
+            "created_by_id",
             "created_at",
         ],
         notes,
-        returning_pk=True,
+        returning="id",
     )
     lines = [
         (
@@ -361,11 +361,11 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
         for invoice, periods in items
         for p in periods
     ]
-    rows_insert(
+    db.insert_rows(
         InterestNoteLine,
         [
-            "note",
-            "open_transaction",
+            "note_id",
+            "open_transaction_id",
             "document_number",
             "due_date",
             "period_start",

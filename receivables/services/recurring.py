@@ -16,9 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from entities.bulk import rows_insert
+from entities import db
 from entities.exceptions import ApplicationError, InvalidInput
 from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms, SalesTaxCode
 from entities.money import ZERO, currency_is_known
@@ -373,7 +372,7 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
     errors: list[str] = []
     skipped = 0
     who = actor.pk if actor is not None and actor.is_authenticated else None
-    now = timezone.now()
+    _, now = db.now()
     for row in rows:
         pk, template_id, customer_id, account, blocked, customer_currency = row[:6]
         customer_terms, customer_discount, start, end, count, frequency, interval, post = row[6:]
@@ -433,25 +432,25 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
             )
     if not invoices:
         return 0, 0, skipped, errors
-    ids = rows_insert(
+    ids = db.insert_rows(
         Invoice,
         [
-            "legal_entity",
-            "customer",
+            "legal_entity_id",
+            "customer_id",
             "date",
             "currency",
-            "payment_terms",
-            "cash_discount",
+            "payment_terms_id",
+            "cash_discount_id",
             "description",
             "total",
             "tax_amount",
             "number",
             "status",
-            "created_by",
+            "created_by_id",
             "created_at",
         ],
         invoices,
-        returning_pk=True,
+        returning="id",
     )
     for invoice_id, occurrence in zip(ids, occurrences, strict=True):
         _, _, _, _, _, template_id, currency, post = occurrence
@@ -472,23 +471,23 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
             )
         if post:
             to_post.append((invoice_id, occurrence))
-    rows_insert(
+    db.insert_rows(
         InvoiceLine,
         [
-            "invoice",
+            "invoice_id",
             "description",
             "quantity",
             "unit_price",
             "amount",
-            "sales_tax_code",
+            "sales_tax_code_id",
             "tax_amount",
-            "account",
+            "account_id",
         ],
         lines,
     )
-    rows_insert(
+    db.insert_rows(
         RecurringInvoiceOccurrence,
-        ["assignment", "sequence", "period_date", "job", "created_at", "invoice"],
+        ["assignment_id", "sequence", "period_date", "job_id", "created_at", "invoice_id"],
         [(*o[:5], invoice_id) for invoice_id, o in zip(ids, occurrences, strict=True)],
     )
     audit_record_rows(
