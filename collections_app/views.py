@@ -161,10 +161,14 @@ def _collections_rows(request):
     if ordering not in COLLECTIONS_SORTS:
         ordering = "-overdue"
     period_set = aging_period_set_get()
+    criteria = dict(pool.criteria) if pool else {}
+    currency = request.GET.get("currency", "").strip().upper()[:3]
+    if currency:
+        criteria["currency"] = currency
     lines = collections_lines(
         request.user,
         period_set=period_set,
-        criteria=pool.criteria if pool else None,
+        criteria=criteria,
         legal_entity_ids=entity_ids,
         agent_id=request.user.pk if mine else None,
     )
@@ -176,10 +180,52 @@ def _collections_rows(request):
             "pools": pools,
             "pool": pool,
             "entity_code": entity_code,
+            "entity_ids": entity_ids,
+            "criteria": criteria,
+            "currency": currency,
             "mine": mine,
             "ordering": ordering,
         },
     )
+
+
+def _party_page(request, period_set, filters, definitions):
+    """The parties of the collections page: each party's aged balance summed over the granted
+    (or chosen) legal entities, with a link to its collections view. A pool's amount and
+    currency criteria apply to the party's totals."""
+    from entities.models import Customer
+
+    from .selectors import aging_party_lines_for_user, aging_row_buckets
+
+    rows = aging_party_lines_for_user(
+        request.user, period_set=period_set, legal_entity_ids=filters["entity_ids"]
+    )
+    criteria = filters["criteria"]
+    if criteria.get("min_overdue") is not None:
+        rows = rows.filter(overdue__gte=Decimal(criteria["min_overdue"]))
+    if criteria.get("min_balance") is not None:
+        rows = rows.filter(balance__gte=Decimal(criteria["min_balance"]))
+    if criteria.get("currency"):
+        rows = rows.filter(currency=criteria["currency"])
+    order = {"-balance": ["-balance", "party_number"], "customer": ["party_number"]}
+    page = Paginator(
+        rows.order_by(*order.get(filters["ordering"], ["-overdue", "party_number"])), 50
+    ).get_page(request.GET.get("page"))
+    numbers = [row["party_number"] for row in page]
+    first_customer = {}
+    for number, pk in (
+        Customer.objects.filter(
+            party__number__in=numbers,
+            legal_entity__in=legal_entities_for_user(request.user),
+        )
+        .order_by("legal_entity__code", "account")
+        .values_list("party__number", "pk")
+    ):
+        first_customer.setdefault(number, pk)
+    for row in page:
+        row["bucket_amounts"] = [Decimal(b["amount"]) for b in aging_row_buckets(row, definitions)]
+        row["customer_id"] = first_customer.get(row["party_number"])
+    return page
 
 
 def _is_agent(user) -> bool:
@@ -194,11 +240,15 @@ def collections(request):
 
     lines, rows, period_set, filters = _collections_rows(request)
     definitions = _bucket_definitions(period_set)
-    page = Paginator(CountedRows(rows, lines), 50).get_page(request.GET.get("page"))
-    for row in page:
-        row["bucket_amounts"] = [Decimal(a) for a in row["buckets"]]
-        limit = row["credit_limit"]
-        row["credit_use"] = int(row["balance"] * 100 / limit) if limit else None
+    by_party = request.GET.get("view") == "party"
+    if by_party:
+        page = _party_page(request, period_set, filters, definitions)
+    else:
+        page = Paginator(CountedRows(rows, lines), 50).get_page(request.GET.get("page"))
+        for row in page:
+            row["bucket_amounts"] = [Decimal(a) for a in row["buckets"]]
+            limit = row["credit_limit"]
+            row["credit_use"] = int(row["balance"] * 100 / limit) if limit else None
     totals = collections_totals(lines, definitions)
     query = request.GET.copy()
     query.pop("page", None)
@@ -207,6 +257,7 @@ def collections(request):
         "collections_app/collections.html",
         {
             "page": page,
+            "by_party": by_party,
             "labels": [d["label"] for d in definitions],
             "chart": _chart(totals, [d["label"] for d in definitions]),
             "entities": legal_entities_for_user(request.user),

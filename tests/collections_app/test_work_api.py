@@ -195,3 +195,15 @@ def test_collections_page_has_a_fixed_number_of_queries(
     assert response.status_code == 200
     html = response.content.decode()
     assert "5,000.00" in html and 'id="aging-chart"' in html
+
+
+def test_collections_page_per_party_and_by_currency(client, book, admin_user):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(admin_user)
+    html = browser.get("/collections/?view=party").content.decode()
+    assert 'data-party="4050"' in html and "5,100.40 USD" in html
+    assert f"/collections/customers/{book['fab'].pk}/" in html  # the party's first account
+    empty = browser.get("/collections/?currency=EUR").content.decode()
+    assert "No customers match." in empty
