@@ -7,7 +7,9 @@ The overdue invoices are set up as open transactions written directly (the bench
 interest calculation, not invoice posting): they share one balanced set-up voucher.
 
 The floor writes the same rows the job writes (notes and lines, or invoices, lines and
-occurrences, and their audit rows), with the values the job computed, in plain multi-row INSERTs.
+occurrences, and their audit rows), with the values the job computed, with plain INSERTs of the
+same shape the jobs use (one array per column), so the difference is the jobs' reading,
+locking and computing.
 
 Memory: the growth of the process's resident memory while the interest job runs (sampled every
 20 ms, after returning freed memory to the system) is printed for the full book and for a quarter
@@ -61,14 +63,14 @@ def _delete(*tables: str) -> None:
 
 
 def _insert(cursor, table: str, columns: list[str], rows: list[tuple], returning: bool = False):
-    if not rows:
-        return []
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join(
-        [placeholders] * len(rows)
-    )
-    cursor.execute(sql + (" RETURNING id" if returning else ""), [v for r in rows for v in r])
-    return [r[0] for r in cursor.fetchall()] if returning else []
+    """The floor's plain INSERT: the fastest plain SQL at hand, the same statement shape the
+    jobs use (on PostgreSQL one array per column, ``INSERT … SELECT FROM UNNEST``)."""
+    from django.apps import apps
+
+    from entities import db
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    return db.insert_rows(model, columns, rows, returning="id" if returning else None)
 
 
 def _entity(code: str):

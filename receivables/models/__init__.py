@@ -332,7 +332,9 @@ class OpenTransaction(models.Model):
     )
     closed_on = models.DateField(null=True, blank=True)
     disputed = models.BooleanField(
-        default=False, help_text="In dispute: no collection letter and no interest meanwhile"
+        default=False,
+        db_default=False,  # rows written with plain SQL (bulk postings) are not disputed
+        help_text="In dispute: no collection letter and no interest meanwhile",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
