@@ -392,6 +392,18 @@ def _date(value: str):
         return "invalid"
 
 
+# What each action of the customer view needs of the user's role (the API asks the same).
+ACTION_PERMISSIONS = {
+    "activity": "collections_app.add_activity",
+    "dispute": "collections_app.add_dispute",
+    "resolve": "collections_app.change_dispute",
+    "write-off": "collections_app.add_writeoff",
+    "letter": "collections_app.add_collectionletter",
+    "credit-hold": "entities.change_customer",
+    "agent": "entities.change_customer",
+}
+
+
 @require_POST
 def customer_collections_action(request, pk: int, verb: str):
     """The forms of the customer view: log an activity, dispute or resolve, write off, send a
@@ -415,6 +427,12 @@ def customer_collections_action(request, pk: int, verb: str):
     customer = _customer_or_404(request, pk)
     post = request.POST
     form = {k: post.get(k, "") for k in post if k != "csrfmiddlewaretoken"}
+    needed = ACTION_PERMISSIONS.get(verb)
+    if needed is None:
+        raise Http404("No such action.")
+    if not request.user.has_perm(needed):
+        messages.error(request, "Your role may not do this.")
+        return _back(request, pk)
 
     def transaction_arg():
         ot = (

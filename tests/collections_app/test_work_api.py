@@ -207,3 +207,20 @@ def test_collections_page_per_party_and_by_currency(client, book, admin_user):
     assert f"/collections/customers/{book['fab'].pk}/" in html  # the party's first account
     empty = browser.get("/collections/?currency=EUR").content.decode()
     assert "No customers match." in empty
+
+
+def test_a_clerk_may_not_write_off_from_the_page(fabrikam, book):
+    from django.test import Client
+
+    from collections_app.models import WriteOff
+
+    clerk = make_clerk("clerk-fab", fabrikam["FAB"])  # AR clerk: no write-off permission
+    browser = Client()
+    browser.force_login(clerk)
+    response = browser.post(
+        f"/collections/customers/{book['fab'].pk}/write-off/",
+        {"transaction": book["small"].pk, "reason": "x"},
+        follow=True,
+    )
+    assert "Your role may not do this." in response.content.decode()
+    assert not WriteOff.objects.exists()
