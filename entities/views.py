@@ -12,6 +12,7 @@ from django.views.defaults import server_error as django_server_error
 from .context_processors import SESSION_KEY
 from .exceptions import ApplicationError
 from .models import LegalEntity
+from .permissions import role_required_for_writes
 from .selectors import audit_entries_for, jobs_for_user, legal_entities_for_user, user_can_act_in
 from .services.jobs import job_kinds, job_retry, job_start
 
@@ -90,6 +91,7 @@ def _job_form_errors(request, data) -> tuple[dict, dict]:
     return {"kind": kind, "legal_entities": entities, "as_of": as_of}, errors
 
 
+@role_required_for_writes("entities.add_job")
 def job_list(request):
     """Jobs of the user's legal entities, newest first, and the form that starts one."""
     from django.utils import timezone
@@ -156,6 +158,7 @@ def job_detail(request, pk: int):
 
 
 @require_POST
+@role_required_for_writes("entities.add_job")
 def job_retry_view(request, pk: int):
     job = get_object_or_404(jobs_for_user(request.user), pk=pk)
     try:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from entities.context_processors import current_legal_entity
 from entities.exceptions import ApplicationError
 from entities.models import Customer, LegalEntity
+from entities.permissions import role_required_for_writes
 from entities.selectors import granted_entity_ids, user_can_act_in
 
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet, PaymentLineFormSet
@@ -246,6 +247,7 @@ def _initial(document) -> tuple[dict, list[dict]]:
     return header, lines
 
 
+@role_required_for_writes(lambda kw: f"receivables.add_{kw['kind'].replace('_', '')}")
 def document_new(request, kind: str, pk: int | None = None):
     """Enter a new document, or change a draft (``pk``); save as a draft or post."""
     spec = KINDS[kind]
@@ -374,6 +376,7 @@ def document_detail(request, kind: str, pk: int):
 
 
 @require_POST
+@role_required_for_writes(lambda kw: f"receivables.add_{kw['kind'].replace('_', '')}")
 def document_post(request, kind: str, pk: int):
     document = _document_or_404(request, kind, pk)
     post = KINDS[kind]["post"]
@@ -412,6 +415,7 @@ def document_list(request, kind: str):
 # --- payments ---------------------------------------------------------------------------------
 
 
+@role_required_for_writes("receivables.add_payment")
 def payment_journal(request):
     """Several payment lines entered on one page, validated together, posted together."""
     entity = _entity(request)

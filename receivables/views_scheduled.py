@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from entities.exceptions import ApplicationError
+from entities.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for
 
 from .forms import DocumentLineFormSet, RecurringAssignmentForm, RecurringTemplateForm
@@ -53,6 +54,7 @@ def recurring_list(request):
     )
 
 
+@role_required_for_writes("receivables.add_recurringinvoicetemplate")
 def recurring_template_new(request, pk: int | None = None):
     """Create a template (or change one) with its lines."""
     entity = _entity(request)
@@ -128,6 +130,7 @@ def recurring_template_new(request, pk: int | None = None):
     )
 
 
+@role_required_for_writes("receivables.add_recurringinvoiceassignment")
 def recurring_detail(request, pk: int):
     """A template: its lines, its assignments (and the form to add one), what it generated."""
     template = get_object_or_404(recurring_templates_for_user(request.user), pk=pk)
@@ -166,6 +169,7 @@ def recurring_detail(request, pk: int):
 
 
 @require_POST
+@role_required_for_writes("receivables.change_recurringinvoiceassignment")
 def recurring_assignment_toggle(request, pk: int):
     """End an assignment (no more invoices) or start it again."""
     assignment = get_object_or_404(recurring_assignments_for_user(request.user), pk=pk)
@@ -227,6 +231,7 @@ _ACTIONS = {
 
 
 @require_POST
+@role_required_for_writes("receivables.change_interestnote")
 def interest_note_action(request, pk: int, verb: str):
     if verb not in _ACTIONS:
         raise Http404("No such action.")

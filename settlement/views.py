@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from entities.exceptions import ApplicationError
 from entities.models import Party
+from entities.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for, granted_entity_ids, user_can_act_in
 from ledger.models import LedgerEntry
 from receivables.models import OpenTransaction, OpenTransactionDiscount
@@ -65,6 +66,7 @@ def _inputs(form: SettleForm) -> list[SettlementLineInput]:
     ]
 
 
+@role_required_for_writes("settlement.add_settlement")
 def settle(request):
     """Settle transactions: every open item of the party across the granted entities."""
     party, start = _party_and_start(request)
@@ -233,6 +235,7 @@ def settlement_detail(request, pk: int):
 
 
 @require_POST
+@role_required_for_writes("settlement.change_settlement")
 def settlement_reverse_view(request, pk: int):
     settlement = get_object_or_404(settlements_for_user(request.user), pk=pk)
     try:
