@@ -77,6 +77,7 @@ class CollectionLetterSerializer(serializers.ModelSerializer):
             "total",
             "transactions",
             "emailed_to",
+            "emailed_at",
             "html",
             "created_at",
         ]

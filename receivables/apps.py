@@ -49,6 +49,7 @@ class ReceivablesConfig(AppConfig):
             label="Recurring invoices",
             run=_recurring_run,
             results_url=_recurring_results,
+            days_ahead=366,  # invoices may be generated ahead, up to a year
         )
         job_kind_register(
             kind="interest_notes",

@@ -20,6 +20,9 @@ overdue runs from the day after ``add_months(due, k - 1)`` to ``add_months(due, 
 - A day or month in no range is not charged. The base is the invoice's open amount on the
   calculation date. A period once charged (on a note in any status) is never charged again:
   the next calculation starts the day after the last charged day.
+- Per currency, the customer's first note of a calendar month gets the fixed fee, and its
+  interest is raised to the minimum; later notes of that month get neither (a reversed note
+  does not count), so running the job more often does not charge more.
 """
 
 import calendar

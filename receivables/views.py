@@ -67,6 +67,13 @@ def _entity(request) -> LegalEntity:
     return entity
 
 
+def one_more_form(data, prefix: str) -> str:
+    """The formset's form count plus one ("Add a line"); a count that is not a number is
+    left to the formset to refuse."""
+    count = data.get(f"{prefix}-TOTAL_FORMS", "0")
+    return str(int(count) + 1) if str(count).isdigit() and len(str(count)) < 5 else str(count)
+
+
 def _today() -> date:
     return timezone.localdate()
 
@@ -266,7 +273,7 @@ def document_new(request, kind: str, pk: int | None = None):
         data = request.POST
         if "add_line" in data:
             data = data.copy()
-            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", 0)) + 1)
+            data["lines-TOTAL_FORMS"] = one_more_form(data, "lines")
         form = spec["form"](data, legal_entity=entity)
         formset = DocumentLineFormSet(data, prefix="lines")
         if "add_line" not in data and form.is_valid() and formset.is_valid():
@@ -424,7 +431,7 @@ def payment_journal(request):
         data = request.POST
         if "add_line" in data:
             data = data.copy()
-            data["payments-TOTAL_FORMS"] = str(int(data.get("payments-TOTAL_FORMS", 0)) + 1)
+            data["payments-TOTAL_FORMS"] = one_more_form(data, "payments")
             formset = PaymentLineFormSet(data, **kwargs)
         else:
             formset = PaymentLineFormSet(data, **kwargs)

@@ -30,7 +30,7 @@ from .services import (
     recurring_assignment_save,
     recurring_template_save,
 )
-from .views import _attach_error, _entity, _filled_lines
+from .views import _attach_error, _entity, _filled_lines, one_more_form
 
 # --- recurring invoices -----------------------------------------------------------------------
 
@@ -66,11 +66,14 @@ def recurring_template_new(request, pk: int | None = None):
         data = request.POST
         if "add_line" in data:
             data = data.copy()
-            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", 0)) + 1)
+            data["lines-TOTAL_FORMS"] = one_more_form(data, "lines")
         form = RecurringTemplateForm(data)
         formset = DocumentLineFormSet(data, prefix="lines")
         if "add_line" not in data and form.is_valid() and formset.is_valid():
             filled = _filled_lines(formset)
+            # The page has no account column: lines keep, by position, an account set through
+            # the API.
+            accounts = [x.account for x in instance.lines.all()] if instance else []
             try:
                 template = recurring_template_save(
                     legal_entity=entity,
@@ -86,8 +89,9 @@ def recurring_template_new(request, pk: int | None = None):
                             quantity=d.get("quantity") or 1,
                             unit_price=d.get("unit_price"),
                             sales_tax_code=d.get("sales_tax_code"),
+                            account=accounts[n] if n < len(accounts) else None,
                         )
-                        for _, d in filled
+                        for n, (_, d) in enumerate(filled)
                     ],
                     actor=request.user,
                     instance=instance,

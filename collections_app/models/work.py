@@ -173,6 +173,9 @@ class CollectionLetter(models.Model):
     transactions = models.JSONField(default=list)
     html = models.TextField()
     emailed_to = models.CharField(max_length=254, blank=True)
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the email went out (empty: not sent)"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -317,11 +318,21 @@ def write_off_create(
             convert(amount, ot.rate, entity.accounting_currency), abs(ot.open_accounting_amount)
         )
     )
-    if accounting > entity.max_write_off:
+    # The maximum holds for all that is written off a transaction, not for each write-off.
+    before = (
+        WriteOff.objects.filter(open_transaction=ot).aggregate(s=Sum("accounting_amount"))["s"]
+        or ZERO
+    )
+    if before + accounting > entity.max_write_off:
+        written = (
+            f" ({format_amount(before, entity.accounting_currency)} already written off)"
+            if before
+            else ""
+        )
         raise InvalidInput(
             f"{format_amount(accounting, entity.accounting_currency)} "
-            f"{entity.accounting_currency} is above the write-off maximum of {entity.code} "
-            f"({format_amount(entity.max_write_off, entity.accounting_currency)} "
+            f"{entity.accounting_currency}{written} is above the write-off maximum of "
+            f"{entity.code} ({format_amount(entity.max_write_off, entity.accounting_currency)} "
             f"{entity.accounting_currency}).",
             field="amount",
         )
@@ -511,7 +522,9 @@ def letter_send(
         legal_entity=customer.legal_entity,
     )
     if recipient:
-        transaction.on_commit(lambda: _email(letter.pk))
+        # After commit, and robust: a mail server that fails leaves the letter recorded
+        # (and shown as not emailed), never the request failing after the letter is saved.
+        transaction.on_commit(lambda: _email(letter.pk), robust=True)
     return letter
 
 
@@ -556,6 +569,7 @@ def _email(letter_id: int) -> None:
     message.attach_alternative(letter.html, "text/html")
     message.attach(f"letter-{letter.pk}.pdf", letter_pdf(letter), "application/pdf")
     message.send()
+    CollectionLetter.objects.filter(pk=letter.pk).update(emailed_at=timezone.now())
 
 
 # --- customer pools ---------------------------------------------------------------------------
@@ -598,7 +612,7 @@ def pool_criteria_validate(criteria: Any) -> dict[str, Any]:
         try:
             if name == "min_days_overdue":
                 clean[name] = int(value)
-                if clean[name] < 0:
+                if not 0 <= clean[name] <= 36_500:
                     raise ValueError
             elif name in ("min_overdue", "min_balance"):
                 clean[name] = str(Decimal(str(value)))

@@ -70,6 +70,7 @@ class JobKind:
     label: str
     run: Callable[[Job, JobProgress], dict[str, Any]]
     results_url: Callable[[Job], str] | None = None  # where the browser shows what it made
+    days_ahead: int = 0  # how far past today its as-of date may be
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -81,8 +82,11 @@ def job_kind_register(
     label: str,
     run: Callable[[Job, JobProgress], dict],
     results_url: Callable[[Job], str] | None = None,
+    days_ahead: int = 0,
 ) -> None:
-    _KINDS[kind] = JobKind(kind=kind, label=label, run=run, results_url=results_url)
+    _KINDS[kind] = JobKind(
+        kind=kind, label=label, run=run, results_url=results_url, days_ahead=days_ahead
+    )
 
 
 def job_kinds() -> dict[str, JobKind]:
@@ -159,6 +163,13 @@ def job_start(
         raise InvalidInput("Choose at least one legal entity.", field="legal_entities")
     for entity in legal_entities:
         ensure_can_act(actor, entity, field="legal_entities")
+    # A date in the future would charge or bill periods that have not come (and, charged
+    # once, are never charged again).
+    latest = timezone.localdate() + timedelta(days=_KINDS[kind].days_ahead)
+    if as_of > latest:
+        raise InvalidInput(
+            f"{_KINDS[kind].label} run as of {latest} at the latest, not {as_of}.", field="as_of"
+        )
     job = Job.objects.create(
         kind=kind,
         as_of=as_of,
@@ -188,7 +199,10 @@ def job_retry(*, job: Job, actor: Actor) -> Job:
     if Job.State.QUEUED not in TRANSITIONS[job.state]:
         raise Conflict(f"Job {job.pk} is {job.get_state_display().lower()}: it cannot be retried.")
     _claim(job, entities)
-    Job.objects.filter(pk=job.pk).update(state=Job.State.QUEUED, finished_at=None)
+    # A fresh heartbeat: the queued retry must not look abandoned before a worker takes it.
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.QUEUED, finished_at=None, heartbeat_at=timezone.now()
+    )
     audit_record(
         actor=actor,
         action="job.retried",

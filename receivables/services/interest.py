@@ -271,6 +271,15 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
         .annotate(last=Max("period_end"))
         .values_list("open_transaction_id", "last")
     )
+    # The fee and the minimum come once a month: on the customer's first note of the month in
+    # that currency (a note reversed does not count), however often the job runs.
+    noted_this_month = set(
+        InterestNote.objects.filter(
+            customer_id__in=customer_ids, date__year=as_of.year, date__month=as_of.month
+        )
+        .exclude(status=Status.REVERSED)
+        .values_list("customer_id", "currency")
+    )
     grouped: dict[tuple[int, str], list[tuple[tuple, list]]] = defaultdict(list)
     for invoice in invoices:
         pk, _, _, customer_id, code_id, _, due_date, currency, open_amount = invoice
@@ -296,8 +305,9 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
         code, _, per_currency = codes.get(code_id)
         interest = sum((p.amount for _, periods in items for p in periods), ZERO)
         setting = per_currency.get(currency)
-        minimum = setting.minimum_interest if setting else ZERO
-        fee = setting.fixed_fee if setting else ZERO
+        first_of_month = (customer_id, currency) not in noted_this_month
+        minimum = setting.minimum_interest if setting and first_of_month else ZERO
+        fee = setting.fixed_fee if setting and first_of_month else ZERO
         adjustment = minimum - interest if interest < minimum else ZERO
         if interest + adjustment + fee <= 0:
             continue  # nothing to charge; the periods stay uncharged

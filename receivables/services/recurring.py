@@ -284,7 +284,9 @@ def recurring_invoices_generate(
     totals = {"assignments": len(ids), "invoices": 0, "posted": 0, "skipped": 0}
     templates: dict[int, _Template] = {}
     for chunk in _chunks(ids, chunk_size):
-        made, posted, skipped, errors = _generate_chunk(chunk, up_to, actor, job, templates)
+        made, skipped, errors = _generate_chunk(chunk, up_to, actor, job, templates)
+        posted, post_errors = _post_generated(chunk, actor)
+        errors += post_errors
         totals["invoices"] += made
         totals["posted"] += posted
         totals["skipped"] += skipped
@@ -293,6 +295,33 @@ def recurring_invoices_generate(
                 progress.error(message)
             progress.advance(len(chunk))
     return totals
+
+
+def _post_generated(chunk: list[int], actor: Actor) -> tuple[int, list[str]]:
+    """Post the drafts these assignments generated and should post, each in its own short
+    transaction after the chunk's commit: the number sequences of one entity are held for one
+    invoice at a time, and drafts left by a run that died are posted by the next."""
+    drafts = (
+        Invoice.objects.filter(
+            status=DocumentStatus.DRAFT,
+            recurring_occurrence__assignment_id__in=chunk,
+            recurring_occurrence__assignment__post=True,
+        )
+        .select_related("legal_entity")
+        .order_by("pk")
+    )
+    posted, errors = 0, []
+    for invoice in drafts:
+        try:
+            invoice_post(invoice=invoice, actor=actor)
+        except ApplicationError as exc:
+            errors.append(
+                f"Invoice {invoice.legal_entity.code} draft {invoice.pk} of {invoice.date}: "
+                f"generated, not posted: {exc.message}"
+            )
+        else:
+            posted += 1
+    return posted, errors
 
 
 @dataclass(frozen=True)
@@ -368,7 +397,7 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
         done[assignment_id].add(sequence)
 
     amounts_cache: dict[tuple[int, str], list[tuple[Decimal, Decimal]]] = {}
-    invoices, lines, occurrences, to_post = [], [], [], []
+    invoices, lines, occurrences = [], [], []
     errors: list[str] = []
     skipped = 0
     who = actor.pk if actor is not None and actor.is_authenticated else None
@@ -431,7 +460,7 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
                 (pk, sequence, on, job.pk if job else None, now, template_id, currency, post)
             )
     if not invoices:
-        return 0, 0, skipped, errors
+        return 0, skipped, errors
     ids = db.insert_rows(
         Invoice,
         [
@@ -453,7 +482,7 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
         returning="id",
     )
     for invoice_id, occurrence in zip(ids, occurrences, strict=True):
-        _, _, _, _, _, template_id, currency, post = occurrence
+        _, _, _, _, _, template_id, currency, _post = occurrence
         for line, (amount, tax) in zip(
             templates[template_id].lines, amounts_cache[(template_id, currency)], strict=True
         ):
@@ -469,8 +498,6 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
                     line.account_id,
                 )
             )
-        if post:
-            to_post.append((invoice_id, occurrence))
     db.insert_rows(
         InvoiceLine,
         [
@@ -503,16 +530,4 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
             for invoice_id, o in zip(ids, occurrences, strict=True)
         ],
     )
-    posted = 0
-    for invoice_id, occurrence in to_post:
-        try:
-            invoice_post(invoice=Invoice(pk=invoice_id), actor=actor)  # its own savepoint
-        except ApplicationError as exc:
-            template = templates[occurrence[5]]
-            errors.append(
-                f"Invoice {invoice_id} of {template.legal_entity_code} template "
-                f"{template.code} on {occurrence[2]}: generated, not posted: {exc.message}"
-            )
-        else:
-            posted += 1
-    return len(ids), posted, skipped, errors
+    return len(ids), skipped, errors

@@ -195,6 +195,8 @@ def test_letters_follow_the_sequence_and_are_emailed(customer, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         first = letter_send(customer=customer, on=date(2026, 3, 20), actor=None)
     assert (first.step.step, first.emailed_to) == (1, "ap@northwind.example")
+    first.refresh_from_db()
+    assert first.emailed_at is not None
     assert len(mail.outbox) == 1 and "Payment reminder" in mail.outbox[0].subject
     assert "250.00" in first.html
     with pytest.raises(InvalidInput, match="letter 1 was sent"):
@@ -237,3 +239,35 @@ def test_agent_must_be_granted_the_customers_entity(fabrikam):
     profile = collections_agent_assign(customer=customer, agent=agent, actor=None)
     assert profile.agent == agent
     assert OpenTransaction.objects.count() == 0
+
+
+def test_a_failing_mail_server_leaves_the_letter_recorded_as_not_emailed(
+    customer, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.collections_app.test_work.FailingBackend"
+    PartyContact.objects.create(party=customer.party, name="AP", email="ap@northwind.example")
+    _invoice(customer, "250.00", on=date(2026, 2, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = letter_send(customer=customer, on=date(2026, 3, 20), actor=None)
+    letter.refresh_from_db()
+    assert (letter.emailed_to, letter.emailed_at) == ("ap@northwind.example", None)
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP down")
+
+
+def test_the_write_off_maximum_holds_for_all_write_offs_of_a_transaction(customer):
+    entity = customer.legal_entity
+    entity.max_write_off = D("1.00")
+    entity.save()
+    ot = _invoice(customer, "100.00")
+    write_off_create(open_transaction=ot, amount=D("0.60"), reason="a", actor=None, on=TODAY)
+    with pytest.raises(InvalidInput, match=r"0.50 USD \(0.60 already written off\) is above"):
+        write_off_create(open_transaction=ot, amount=D("0.50"), reason="b", actor=None, on=TODAY)
+    write_off_create(open_transaction=ot, amount=D("0.40"), reason="c", actor=None, on=TODAY)
+    assert WriteOff.objects.count() == 2

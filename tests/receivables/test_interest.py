@@ -385,3 +385,28 @@ def test_admin_saves_an_interest_code_through_its_service(client, admin_user):
     assert [(r.from_overdue, r.to_overdue) for r in code.ranges.all()] == [(1, 30), (31, None)]
     assert code.currencies.get().fixed_fee == D("2.50")
     assert AuditEntry.objects.filter(action="interest_code.saved", object_id=str(code.pk)).exists()
+
+
+def test_fee_and_minimum_come_once_a_month_however_often_the_job_runs(book):
+    """0.01 %/day on 1,000.00 (0.10 a day), minimum 10.00, fee 2.00: the first note of March
+    is 10.00 + 2.00; the next two days add 0.10 each; April's first note gets them again."""
+    customer = book["customer"]
+    customer.interest_code = _code(
+        charge_per="day",
+        ranges=[(1, None, D("0.01"))],
+        currencies=[("USD", D("2.00"), D("10.00"))],
+    )
+    customer.save()
+    _invoice(customer, "1000.00")  # due 2026-01-31
+    for day in (date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 4, 1)):
+        interest_notes_create(legal_entities=[book["entity"]], as_of=day, actor=None)
+    totals = [
+        (n.date, n.interest, n.minimum_adjustment, n.fee, n.total)
+        for n in InterestNote.objects.order_by("date")
+    ]
+    assert totals == [
+        (date(2026, 3, 1), D("2.90"), D("7.10"), D("2.00"), D("12.00")),
+        (date(2026, 3, 2), D("0.10"), D("0.00"), D("0.00"), D("0.10")),
+        (date(2026, 3, 3), D("0.10"), D("0.00"), D("0.00"), D("0.10")),
+        (date(2026, 4, 1), D("2.90"), D("7.10"), D("2.00"), D("12.00")),
+    ]

@@ -14,6 +14,7 @@ from tests.factories.entities import PaymentTermsFactory
 from tests.factories.receivables import post_invoice
 
 pytestmark = pytest.mark.django_db
+D = __import__("decimal").Decimal
 
 
 @pytest.fixture
@@ -261,3 +262,72 @@ def test_interest_note_list_has_a_fixed_number_of_queries(
 def test_post_to_read_only_collections_is_405_not_an_error(client, fabrikam):
     assert client.post("/api/v1/interest-notes/", {}, format="json").status_code == 405
     assert client.post("/api/v1/recurring-invoices/", {}, format="json").status_code == 405
+
+
+def test_jobs_refuse_dates_to_come(client, fabrikam):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    response = client.post(
+        "/api/v1/jobs/",
+        {"kind": "interest_notes", "legal_entities": ["FAB"], "as_of": str(today + timedelta(1))},
+        format="json",
+    )
+    assert response.status_code == 400 and "as_of" in response.json()["fields"]
+    ahead = client.post(
+        "/api/v1/jobs/",
+        {
+            "kind": "recurring_invoices",
+            "legal_entities": ["FAB"],
+            "as_of": str(today + timedelta(30)),
+        },
+        format="json",
+    )
+    assert ahead.status_code == 202  # invoices may be generated ahead, up to a year
+    far = client.post(
+        "/api/v1/jobs/",
+        {"kind": "recurring_invoices", "legal_entities": ["FABE"], "as_of": "9999-12-31"},
+        format="json",
+    )
+    assert far.status_code == 400
+
+
+def test_template_page_keeps_line_accounts_and_survives_a_bad_form_count(fabrikam, admin_user):
+    from django.test import Client
+
+    from ledger.models import MainAccount
+    from receivables.services import TemplateLineInput, recurring_template_save
+
+    account = MainAccount.objects.filter(legal_entity=fabrikam["FAB"], number="410100").first()
+    account = account or MainAccount.objects.filter(legal_entity=fabrikam["FAB"]).first()
+    template = recurring_template_save(
+        legal_entity=fabrikam["FAB"],
+        code="T",
+        description="T",
+        lines=[TemplateLineInput(description="a", amount=D("10.00"), account=account)],
+        actor=None,
+    )
+    browser = Client()
+    browser.force_login(admin_user)
+    form = {
+        "code": "T",
+        "description": "Changed",
+        "currency": "",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-description": "a",
+        "lines-0-quantity": "1",
+        "lines-0-amount": "12.00",
+    }
+    response = browser.post(f"/recurring/{template.pk}/edit/", form)
+    assert response.status_code == 302
+    (line,) = template.lines.all()
+    assert (line.amount, line.account_id) == (D("12.00"), account.pk)
+    bad = browser.post(
+        f"/recurring/{template.pk}/edit/", {**form, "add_line": "1", "lines-TOTAL_FORMS": "abc"}
+    )
+    assert bad.status_code == 200
