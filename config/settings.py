@@ -3,7 +3,9 @@
 With nothing set the app runs on a SQLite file under ``var/`` with an embedded Celery broker
 (kombu's filesystem transport), so ``make run`` needs no external service. ``DATABASE_URL`` and
 ``REDIS_URL`` switch to PostgreSQL and Redis. With ``DEBUG`` off the secure defaults apply and
-``SECRET_KEY`` must come from the environment.
+``SECRET_KEY`` must come from the environment: the web server (``config/wsgi.py``) and the
+Celery app refuse to start without it, and Django refuses anything that signs; commands that
+sign nothing (``makemigrations``, ``check``) still run.
 """
 
 import os
@@ -11,7 +13,6 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -34,11 +35,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     # Only for local development: a key that is never used in production.
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105
+# Empty with DEBUG off: Django raises ImproperlyConfigured wherever the key is read, and the
+# web server and the Celery worker read it when they start.
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
