@@ -15,7 +15,7 @@ from entities.idempotency import idempotent
 from entities.models import Customer, LegalEntity
 from entities.money import format_amount
 from entities.permissions import Authenticated
-from entities.selectors import granted_entity_ids
+from entities.selectors import in_granted_entities as _scoped
 from receivables.models import OpenTransaction
 from receivables.selectors import open_transactions_for_user
 
@@ -33,11 +33,6 @@ from .services import (
     letter_send,
     write_off_create,
 )
-
-
-def _scoped(qs, user, field: str = "legal_entity_id"):
-    ids = granted_entity_ids(user)
-    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
 def _customers(user):

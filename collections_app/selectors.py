@@ -30,7 +30,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from entities.models import LegalEntity
 from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount
-from entities.selectors import granted_entity_ids
+from entities.selectors import granted_entity_ids, in_granted_entities
 
 from .exceptions import AgingPeriodSetUnknown
 from .models import AgingPeriodSet, AgingSnapshot, AgingSnapshotLine
@@ -381,13 +381,6 @@ def collections_rows(
     return rows.order_by(*COLLECTIONS_ORDERINGS.get(ordering, COLLECTIONS_ORDERINGS["-overdue"]))
 
 
-def collections_customers(user: User | None, *, ordering: str = "-overdue", **filters) -> QuerySet:
-    """``collections_rows`` of ``collections_lines``."""
-    return collections_rows(
-        collections_lines(user, **filters), ordering=ordering, today=filters.get("today")
-    )
-
-
 def collections_totals(lines: QuerySet[AgingSnapshotLine], definitions: list[dict]) -> dict:
     """Balance, overdue and each bucket summed over the page's lines, per legal entity (for the
     chart; one grouped query)."""
@@ -415,10 +408,9 @@ def party_open_items(party, user: User | None, *, on: date):
     overdue (negative: not yet due)."""
     from receivables.models import OpenTransaction
 
-    qs = OpenTransaction.objects.filter(party=party).exclude(open_amount=0)
-    ids = granted_entity_ids(user)
-    if ids is not None:
-        qs = qs.filter(legal_entity_id__in=ids)
+    qs = in_granted_entities(
+        OpenTransaction.objects.filter(party=party).exclude(open_amount=0), user
+    )
     items = list(
         qs.select_related("legal_entity", "customer")
         .prefetch_related("disputes")
@@ -429,9 +421,11 @@ def party_open_items(party, user: User | None, *, on: date):
     return items
 
 
-def live_aging(items, definitions: list[dict], *, on: date) -> list[dict[str, Any]]:
-    """Open accounting amounts of ``items`` (open transactions) per legal entity and bucket,
-    aged now: what the customer view shows right after a payment, a write-off or a dispute."""
+def live_aging(items, buckets, *, on: date) -> list[dict[str, Any]]:
+    """Open accounting amounts of ``items`` (open transactions) per legal entity and bucket
+    (``AgingBucket``s), aged now: what the customer view shows right after a payment, a
+    write-off or a dispute."""
+    buckets = list(buckets)
     per_entity: dict[str, dict[str, Any]] = {}
     for item in items:
         row = per_entity.setdefault(
@@ -439,18 +433,53 @@ def live_aging(items, definitions: list[dict], *, on: date) -> list[dict[str, An
             {
                 "legal_entity": item.legal_entity.code,
                 "currency": item.legal_entity.accounting_currency,
-                "buckets": [Decimal(0)] * len(definitions),
+                "buckets": [Decimal(0)] * len(buckets),
                 "balance": Decimal(0),
             },
         )
         days = (on - item.due_date).days
-        for index, d in enumerate(definitions):
-            low, high = d.get("from_days"), d.get("to_days")
-            if (low is None or days >= low) and (high is None or days <= high):
-                row["buckets"][index] += item.open_accounting_amount
-                break
+        index = next((i for i, b in enumerate(buckets) if b.contains(days)), None)
+        if index is not None:
+            row["buckets"][index] += item.open_accounting_amount
         row["balance"] += item.open_accounting_amount
     return [per_entity[code] for code in sorted(per_entity)]
+
+
+def collections_party_rows(
+    user: User | None,
+    *,
+    period_set: AgingPeriodSet,
+    criteria: dict[str, Any],
+    legal_entity_ids: set[int] | None = None,
+    ordering: str = "-overdue",
+) -> QuerySet:
+    """The parties of the collections page: each party's aged balance over the granted (or
+    chosen) legal entities; a pool's amount and currency criteria apply to the totals."""
+    rows = aging_party_lines_for_user(
+        user, period_set=period_set, legal_entity_ids=legal_entity_ids
+    )
+    if criteria.get("min_overdue") is not None:
+        rows = rows.filter(overdue__gte=Decimal(criteria["min_overdue"]))
+    if criteria.get("min_balance") is not None:
+        rows = rows.filter(balance__gte=Decimal(criteria["min_balance"]))
+    if criteria.get("currency"):
+        rows = rows.filter(currency=criteria["currency"])
+    order = {"-balance": ["-balance", "party_number"], "customer": ["party_number"]}
+    return rows.order_by(*order.get(ordering, ["-overdue", "party_number"]))
+
+
+def party_first_customers(user: User | None, party_numbers: list[str]) -> dict[str, int]:
+    """Per party number, its first customer account in the granted entities (one query)."""
+    from entities.models import Customer
+
+    first: dict[str, int] = {}
+    for number, pk in (
+        in_granted_entities(Customer.objects.filter(party__number__in=party_numbers), user)
+        .order_by("legal_entity__code", "account")
+        .values_list("party__number", "pk")
+    ):
+        first.setdefault(number, pk)
+    return first
 
 
 class CountedRows:

@@ -2,7 +2,7 @@
 collections page, a customer's collections view and its letters."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -111,34 +111,39 @@ def _bucket_definitions(period_set) -> list[dict]:
     ]
 
 
+CHART_BAR_WIDTH = 880  # SVG units of the longest bar
+CHART_ROW_HEIGHT = 34
+
+
 def _chart(totals: dict, labels: list[str]) -> dict:
-    """A stacked bar per legal entity, one segment per bucket, widths in percent of the largest
-    bar (credits are left out of the bars and shown in the table)."""
+    """A stacked bar per legal entity, one segment per bucket, in whole SVG units scaled to the
+    largest bar (credits are left out of the bars and shown in the table)."""
     bars = []
     largest = (
         max([sum(max(a, 0) for a in row["buckets"]) for row in totals["per_entity"]] or [0]) or 1
     )
-    for row in totals["per_entity"]:
-        x = 0.0
-        segments = []
+    for row_index, row in enumerate(totals["per_entity"]):
+        x, segments = 0, []
         for index, amount in enumerate(row["buckets"]):
-            width = float(max(amount, 0) * 100 / largest)
+            width = int(
+                (max(amount, 0) * CHART_BAR_WIDTH / largest).to_integral_value(ROUND_HALF_UP)
+            )
             segments.append(
                 {
                     "label": labels[index],
                     "amount": amount,
-                    "x": round(x, 3),
-                    "width": round(width, 3),
+                    "x": x,
+                    "width": width,
                     "colour": CHART_COLOURS[index % len(CHART_COLOURS)],
                 }
             )
             x += width
-        bars.append({**row, "segments": segments})
+        bars.append({**row, "segments": segments, "y": CHART_ROW_HEIGHT * row_index})
     legend = [
         {"label": label, "colour": CHART_COLOURS[i % len(CHART_COLOURS)]}
         for i, label in enumerate(labels)
     ]
-    return {"bars": bars, "legend": legend, "height": 34 * len(bars) + 10}
+    return {"bars": bars, "legend": legend, "height": CHART_ROW_HEIGHT * len(bars) + 10}
 
 
 def _collections_rows(request):
@@ -190,38 +195,18 @@ def _collections_rows(request):
 
 
 def _party_page(request, period_set, filters, definitions):
-    """The parties of the collections page: each party's aged balance summed over the granted
-    (or chosen) legal entities, with a link to its collections view. A pool's amount and
-    currency criteria apply to the party's totals."""
-    from entities.models import Customer
+    """A page of parties, each linked to its first account's collections view."""
+    from .selectors import aging_row_buckets, collections_party_rows, party_first_customers
 
-    from .selectors import aging_party_lines_for_user, aging_row_buckets
-
-    rows = aging_party_lines_for_user(
-        request.user, period_set=period_set, legal_entity_ids=filters["entity_ids"]
+    rows = collections_party_rows(
+        request.user,
+        period_set=period_set,
+        criteria=filters["criteria"],
+        legal_entity_ids=filters["entity_ids"],
+        ordering=filters["ordering"],
     )
-    criteria = filters["criteria"]
-    if criteria.get("min_overdue") is not None:
-        rows = rows.filter(overdue__gte=Decimal(criteria["min_overdue"]))
-    if criteria.get("min_balance") is not None:
-        rows = rows.filter(balance__gte=Decimal(criteria["min_balance"]))
-    if criteria.get("currency"):
-        rows = rows.filter(currency=criteria["currency"])
-    order = {"-balance": ["-balance", "party_number"], "customer": ["party_number"]}
-    page = Paginator(
-        rows.order_by(*order.get(filters["ordering"], ["-overdue", "party_number"])), 50
-    ).get_page(request.GET.get("page"))
-    numbers = [row["party_number"] for row in page]
-    first_customer = {}
-    for number, pk in (
-        Customer.objects.filter(
-            party__number__in=numbers,
-            legal_entity__in=legal_entities_for_user(request.user),
-        )
-        .order_by("legal_entity__code", "account")
-        .values_list("party__number", "pk")
-    ):
-        first_customer.setdefault(number, pk)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    first_customer = party_first_customers(request.user, [row["party_number"] for row in page])
     for row in page:
         row["bucket_amounts"] = [Decimal(b["amount"]) for b in aging_row_buckets(row, definitions)]
         row["customer_id"] = first_customer.get(row["party_number"])
@@ -335,7 +320,8 @@ def customer_collections(request, pk: int):
         raise Http404("No such customer.")
     today = timezone.localdate()
     items = party_open_items(customer.party, request.user, on=today)
-    definitions = _bucket_definitions(aging_period_set_get())
+    period_set = aging_period_set_get()
+    buckets = list(period_set.buckets.all())
     profile = CollectionsProfile.objects.filter(customer=customer).select_related("agent").first()
     agents = get_user_model().objects.filter(is_active=True).order_by("username")
     return render(
@@ -345,8 +331,8 @@ def customer_collections(request, pk: int):
             "customer": customer,
             "items": items,
             "today": today,
-            "labels": [d["label"] for d in definitions],
-            "aging": live_aging(items, definitions, on=today),
+            "labels": [b.label for b in buckets],
+            "aging": live_aging(items, buckets, on=today),
             "activities": Activity.objects.filter(party=customer.party)
             .filter(legal_entity__in=legal_entities_for_user(request.user))
             .select_related("created_by", "legal_entity")[:50],

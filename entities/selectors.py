@@ -30,6 +30,14 @@ def granted_entity_ids(user: User | None) -> frozenset[int] | None:
     return cached
 
 
+def in_granted_entities(
+    qs: QuerySet, user: User | None, *, field: str = "legal_entity_id"
+) -> QuerySet:
+    """``qs`` narrowed to the rows whose legal entity (``field``) is granted to ``user``."""
+    ids = granted_entity_ids(user)
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
 def legal_entities_for_user(user: User | None) -> QuerySet[LegalEntity]:
     ids = granted_entity_ids(user)
     qs = LegalEntity.objects.all()

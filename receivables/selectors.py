@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 from entities.models import Customer, LegalEntity
-from entities.selectors import User, granted_entity_ids
+from entities.selectors import User, in_granted_entities
 
 from .models import (
     CreditNote,
@@ -18,8 +18,7 @@ from .models import (
 
 
 def _scoped(qs: QuerySet, user: User | None) -> QuerySet:
-    ids = granted_entity_ids(user)
-    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+    return in_granted_entities(qs, user)
 
 
 def invoices_for_user(user: User | None) -> QuerySet[Invoice]:
@@ -181,8 +180,7 @@ def recurring_assignments_for_user(user: User | None) -> QuerySet:
     qs = RecurringInvoiceAssignment.objects.select_related(
         "template__legal_entity", "customer"
     ).annotate(generated_count=Count("generated"), last_period=Max("generated__period_date"))
-    ids = granted_entity_ids(user)
-    return qs if ids is None else qs.filter(template__legal_entity_id__in=ids)
+    return in_granted_entities(qs, user, field="template__legal_entity_id")
 
 
 def recurring_occurrences_for_user(user: User | None) -> QuerySet:
@@ -191,8 +189,7 @@ def recurring_occurrences_for_user(user: User | None) -> QuerySet:
     qs = RecurringInvoiceOccurrence.objects.select_related(
         "assignment__template__legal_entity", "assignment__customer", "invoice"
     )
-    ids = granted_entity_ids(user)
-    return qs if ids is None else qs.filter(assignment__template__legal_entity_id__in=ids)
+    return in_granted_entities(qs, user, field="assignment__template__legal_entity_id")
 
 
 def interest_notes_for_user(user: User | None) -> QuerySet:

@@ -19,10 +19,9 @@ from django.db import transaction
 
 from entities import db
 from entities.exceptions import ApplicationError, InvalidInput
-from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms, SalesTaxCode
+from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms
 from entities.money import ZERO, currency_is_known
 from entities.services import Actor, audit_record, audit_record_rows, ensure_can_act
-from ledger.models import MainAccount
 
 from ..interest import add_months
 from ..models import (
@@ -74,21 +73,15 @@ def periods_due(
     return due
 
 
-@dataclass(frozen=True)
-class TemplateLineInput:
-    description: str
-    amount: Decimal | None = None
-    quantity: Decimal = Decimal(1)
-    unit_price: Decimal | None = None
-    sales_tax_code: SalesTaxCode | None = None
-    account: MainAccount | None = None
+# A template's line is entered like a free-text invoice's line.
+TemplateLineInput = DocumentLineInput
 
 
 def _check_lines(lines: list[TemplateLineInput], currency: str, entity: LegalEntity) -> None:
     if not lines:
         raise InvalidInput("A template needs at least one line.", field="lines")
     for index, line in enumerate(lines):
-        _line_amounts(_document_line(line), currency, index)
+        _line_amounts(line, currency, index)
         if line.account is not None and line.account.legal_entity_id != entity.pk:
             raise InvalidInput(
                 f"lines[{index}]: account {line.account.number} is not in {entity.code}.",
@@ -96,7 +89,8 @@ def _check_lines(lines: list[TemplateLineInput], currency: str, entity: LegalEnt
             )
 
 
-def _document_line(line) -> DocumentLineInput:
+def _document_line(line: RecurringInvoiceTemplateLine) -> DocumentLineInput:
+    """A stored template line as the invoice line it generates."""
     return DocumentLineInput(
         description=line.description,
         amount=line.amount,
