@@ -224,3 +224,24 @@ def test_a_clerk_may_not_write_off_from_the_page(fabrikam, book):
     )
     assert "Your role may not do this." in response.content.decode()
     assert not WriteOff.objects.exists()
+
+
+def test_write_off_with_an_idempotency_key_posts_once(client, book):
+    from collections_app.models import WriteOff
+
+    body = {"open_transaction": book["small"].pk, "reason": "Small balance"}
+    first = client.post("/api/v1/write-offs/", body, HTTP_IDEMPOTENCY_KEY="wo-1")
+    again = client.post("/api/v1/write-offs/", body, HTTP_IDEMPOTENCY_KEY="wo-1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    other = client.post(
+        "/api/v1/write-offs/", {**body, "reason": "Else"}, HTTP_IDEMPOTENCY_KEY="wo-1"
+    )
+    assert other.status_code == 409
+    assert WriteOff.objects.count() == 1
+    precise = client.post(
+        "/api/v1/write-offs/",
+        {"open_transaction": book["old"].pk, "amount": "0.001", "reason": "x"},
+    )
+    assert precise.status_code == 400
+    assert precise.json()["fields"] == {"amount": ["0.001 has more decimals than USD allows."]}

@@ -410,3 +410,30 @@ def test_fee_and_minimum_come_once_a_month_however_often_the_job_runs(book):
         (date(2026, 3, 3), D("0.10"), D("0.00"), D("0.00"), D("0.10")),
         (date(2026, 4, 1), D("2.90"), D("7.10"), D("2.00"), D("12.00")),
     ]
+
+
+def test_interest_note_in_a_foreign_currency_posts_at_its_dates_rate(book):
+    """A EUR note of 15.00 on 2026-04-15 at 1.2277 is 18.42 USD; without a rate on that date
+    nothing is posted and the note stays a draft."""
+    from entities.exceptions import ExchangeRateMissing
+    from entities.models import ExchangeRate
+    from tests.factories.entities import ExchangeRateFactory
+
+    customer = book["customer"]
+    customer.interest_code = _code()
+    customer.save()
+    ExchangeRateFactory(rate=D("1.2062"), valid_from=date(2026, 1, 1))
+    post_invoice(customer, amounts=("500.00",), on=JAN1, currency="EUR", terms=book["terms"])
+    interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 4, 15), actor=None)
+    note = InterestNote.objects.get()
+    assert (note.currency, note.total) == ("EUR", D("15.00"))
+    ExchangeRate.objects.all().delete()
+    with pytest.raises(ExchangeRateMissing, match="EUR→USD on 2026-04-15"):
+        interest_note_post(note=note, actor=None)
+    note.refresh_from_db()
+    assert note.status == "draft" and not LedgerEntry.objects.filter(posting_type="interest")
+    ExchangeRateFactory(rate=D("1.2277"), valid_from=date(2026, 4, 1))
+    note = interest_note_post(note=note, actor=None)
+    entry = LedgerEntry.objects.get(voucher=note.voucher, posting_type="customer_balance")
+    assert (entry.amount, entry.accounting_amount) == (D("15.00"), D("18.42"))
+    assert note.open_transaction.accounting_amount == D("18.42")
