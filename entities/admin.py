@@ -17,13 +17,20 @@ from .models import (
     PaymentTerms,
     SalesTaxCode,
 )
-from .selectors import granted_entity_ids, legal_entities_for_user
+from .selectors import (
+    granted_entity_ids,
+    legal_entities_for_user,
+    user_can_change_party,
+    user_is_group_data_steward,
+)
 from .services import (
     customer_create,
     customer_update,
     entity_grant_create,
     entity_grant_delete,
     exchange_rate_create,
+    party_changed_record,
+    party_snapshot,
 )
 
 
@@ -42,6 +49,23 @@ class PartyAdmin(admin.ModelAdmin):
     list_display = ["number", "name"]
     search_fields = ["number", "name"]
     inlines = [PartyAddressInline, PartyContactInline]
+
+    def has_change_permission(self, request, obj=None):
+        # Shared by every entity where it has a customer account (SPEC section 12).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or user_can_change_party(request.user, obj.pk))
+
+    def save_model(self, request, obj, form, change):
+        request._party_before = party_snapshot(Party.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        party_changed_record(
+            party=form.instance,
+            before=request._party_before,
+            actor=request.user,
+        )
 
 
 class EntityScopedAdmin(admin.ModelAdmin):
@@ -91,6 +115,9 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and user_is_group_data_steward(request.user)
 
     def save_model(self, request, obj, form, change):
         obj.pk = exchange_rate_create(

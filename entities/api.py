@@ -26,7 +26,12 @@ from .models import (
     PaymentTerms,
     SalesTaxCode,
 )
-from .selectors import granted_entity_ids, jobs_for_user, legal_entities_for_user
+from .selectors import (
+    audit_entries_for_user,
+    granted_entity_ids,
+    jobs_for_user,
+    legal_entities_for_user,
+)
 from .services import (
     CashDiscountPeriodInput,
     PartyAddressInput,
@@ -52,6 +57,13 @@ class PartyContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = PartyContact
         fields = ["name", "email", "phone", "role"]
+
+    def validate(self, attrs):
+        # A PATCH of the party replaces its contacts whole: each contact needs its name even
+        # though the party's own fields are partial.
+        if not attrs.get("name"):
+            raise serializers.ValidationError({"name": ["This field is required."]})
+        return attrs
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -377,6 +389,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     object_type = serializers.SerializerMethodField()
     legal_entity = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    legal_entities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = AuditEntry
@@ -389,6 +402,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "object_id",
             "object_repr",
             "legal_entity",
+            "legal_entities",
             "changes",
         ]
 
@@ -413,20 +427,22 @@ class AuditEntryFilter(filters.FilterSet):
         return queryset.filter(content_type__app_label=app_label, content_type__model=model)
 
 
-@extend_schema(description="Who changed what and when, old → new; only granted entities.")
+@extend_schema(
+    description="Who changed what and when, old → new. An entry is shown only to a user granted "
+    "every legal entity it concerns; entries about group-wide data only to stewards and admins."
+)
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilter
     queryset = AuditEntry.objects.none()
 
     def get_queryset(self):
-        from django.db.models import Q
-
-        qs = AuditEntry.objects.select_related("actor", "content_type", "legal_entity")
-        ids = granted_entity_ids(self.request.user)
-        if ids is not None:
-            qs = qs.filter(Q(legal_entity__isnull=True) | Q(legal_entity_id__in=ids))
-        return qs.order_by("-created_at", "-id")
+        return (
+            audit_entries_for_user(self.request.user)
+            .select_related("actor", "content_type", "legal_entity")
+            .prefetch_related("legal_entities")
+            .order_by("-created_at", "-id")
+        )
 
 
 # --- jobs ------------------------------------------------------------------------------------

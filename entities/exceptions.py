@@ -72,6 +72,14 @@ class EntityAccessDenied(ApplicationError):
         )
 
 
+class GroupDataDenied(ApplicationError):
+    """Group-wide data (parties, contacts, exchange rates) changed without the steward role or a
+    grant on every legal entity concerned."""
+
+    code = "group_data_not_granted"
+    http_status = 403
+
+
 class InvalidInput(ApplicationError):
     code = "invalid"
 

@@ -111,6 +111,12 @@ class Party(models.Model):
     class Meta:
         ordering = ["number"]
         verbose_name_plural = "parties"
+        permissions = [
+            (
+                "manage_group_data",
+                "Can change group-wide data: parties, contacts and exchange rates",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
@@ -438,6 +444,9 @@ class AuditEntry(models.Model):
     legal_entity = models.ForeignKey(
         LegalEntity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Every legal entity the change concerns (``legal_entity`` included): a settlement across
+    # entities names all of them, and a user sees the row only when granted every one.
+    legal_entities = models.ManyToManyField(LegalEntity, blank=True, related_name="+")
     changes = models.JSONField(default=dict, blank=True)
 
     class Meta:

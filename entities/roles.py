@@ -6,6 +6,12 @@ from django.contrib.auth.models import Group, Permission
 AR_CLERK = "AR clerk"
 COLLECTIONS_MANAGER = "Collections manager"
 INTEGRATOR = "Integrator"
+GROUP_DATA_STEWARD = "Group data steward"
+
+# Data shared by the whole group (parties, their contacts and addresses, exchange rates) is
+# changed by a steward, a role granted per user and not per legal entity. Without it, a party may
+# be changed only by a user granted every legal entity where it has a customer account.
+GROUP_DATA_PERMISSION = "entities.manage_group_data"
 
 # app_label → models whose add/change permissions the role has. Unknown models are skipped, so
 # the map can name models of apps that come later.
@@ -38,21 +44,20 @@ ROLES: dict[str, dict[str, list[str]]] = {
     },
     INTEGRATOR: {
         **_DOCUMENTS,
-        "entities": [
-            "party",
-            "customer",
-            "exchangerate",
-            "partyaddress",
-            "partycontact",
-            "job",
-        ],
+        "entities": ["party", "customer", "partyaddress", "partycontact", "job"],
         "ledger": ["voucher"],
     },
+    GROUP_DATA_STEWARD: {
+        "entities": ["party", "partyaddress", "partycontact", "exchangerate"],
+    },
 }
+# Permissions a role has beyond add/change/view of its models.
+_EXTRA: dict[str, list[str]] = {GROUP_DATA_STEWARD: [GROUP_DATA_PERMISSION]}
 
 
 def roles_sync(using: str = "default") -> None:
-    """Create the role groups and give them their permissions (idempotent)."""
+    """Create the role groups and give them exactly their permissions (idempotent: a permission
+    a role no longer has is taken away)."""
     for role, apps in ROLES.items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = []
@@ -63,4 +68,11 @@ def roles_sync(using: str = "default") -> None:
                     content_type__app_label=app_label, codename__in=codenames
                 )
             )
-        group.permissions.add(*wanted)
+        for dotted in _EXTRA.get(role, []):
+            app_label, codename = dotted.split(".")
+            wanted += list(
+                Permission.objects.using(using).filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)

@@ -38,6 +38,35 @@ def in_granted_entities(
     return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
+def user_is_group_data_steward(user: User | None) -> bool:
+    """May ``user`` change data shared by the whole group (``None`` is the system)?"""
+    from .roles import GROUP_DATA_PERMISSION
+
+    if user is None:
+        return True
+    return bool(user.is_authenticated and user.is_active and user.has_perm(GROUP_DATA_PERMISSION))
+
+
+def party_entity_ids(party_id: int) -> set[int]:
+    """The legal entities where the party has a customer account."""
+    from .models import Customer
+
+    return set(
+        Customer.objects.filter(party_id=party_id)
+        .values_list("legal_entity_id", flat=True)
+        .distinct()
+    )
+
+
+def user_can_change_party(user: User | None, party_id: int) -> bool:
+    """A steward may; otherwise only a user granted every entity where the party is a
+    customer (so no entity's letters can be redirected by a user of another one)."""
+    if user_is_group_data_steward(user):
+        return True
+    ids = granted_entity_ids(user)
+    return ids is None or party_entity_ids(party_id) <= ids
+
+
 def legal_entities_for_user(user: User | None) -> QuerySet[LegalEntity]:
     ids = granted_entity_ids(user)
     qs = LegalEntity.objects.all()
@@ -82,12 +111,31 @@ class RateBook:
         return self._rates[key]
 
 
-def audit_entries_for(obj: object) -> QuerySet[AuditEntry]:
+def audit_entries_for(obj: object, *, user: User | None = None) -> QuerySet[AuditEntry]:
+    """The audit rows of ``obj`` that ``user`` may see (all of them for the system)."""
     from django.contrib.contenttypes.models import ContentType
 
-    return AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
-    ).select_related("actor")
+    return (
+        audit_entries_for_user(user)
+        .filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+        .select_related("actor")
+    )
+
+
+def audit_entries_for_user(user: User | None) -> QuerySet[AuditEntry]:
+    """Audit rows whose legal entities are all granted to ``user``. Rows that concern no legal
+    entity (group-wide data and setup) only for group data stewards and admins."""
+    from django.db.models import Exists, OuterRef
+
+    qs = AuditEntry.objects.all()
+    ids = granted_entity_ids(user)
+    if ids is None:
+        return qs
+    links = AuditEntry.legal_entities.through.objects.filter(auditentry_id=OuterRef("pk"))
+    qs = qs.exclude(Exists(links.exclude(legalentity_id__in=ids)))
+    if not user_is_group_data_steward(user):
+        qs = qs.filter(Exists(links))
+    return qs
 
 
 def jobs_for_user(user: User | None) -> QuerySet[Job]:

@@ -38,7 +38,7 @@ def legal_entity_detail(request, code: str):
     return render(
         request,
         "entities/legal_entity_detail.html",
-        {"entity": entity, "audit_entries": audit_entries_for(entity)[:50]},
+        {"entity": entity, "audit_entries": audit_entries_for(entity, user=request.user)[:50]},
     )
 
 

@@ -69,6 +69,6 @@ def voucher_detail(request, pk: int):
         {
             "voucher": voucher,
             "reversal": reversal,
-            "audit_entries": audit_entries_for(voucher)[:50],
+            "audit_entries": audit_entries_for(voucher, user=request.user)[:50],
         },
     )

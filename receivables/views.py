@@ -377,7 +377,7 @@ def document_detail(request, kind: str, pk: int):
             "kind": kind,
             "lines": document.lines.select_related("sales_tax_code", "account"),
             "open_transaction": open_transaction,
-            "audit_entries": audit_entries_for(document)[:50],
+            "audit_entries": audit_entries_for(document, user=request.user)[:50],
         },
     )
 

@@ -166,7 +166,7 @@ def recurring_detail(request, pk: int):
             "assignments": assignments,
             "generated": generated,
             "form": form,
-            "audit_entries": audit_entries_for(template)[:20],
+            "audit_entries": audit_entries_for(template, user=request.user)[:20],
         },
         status=400 if form.errors else 200,
     )
@@ -222,7 +222,7 @@ def interest_note_detail(request, pk: int):
     return render(
         request,
         "receivables/interest_note_detail.html",
-        {"note": note, "audit_entries": audit_entries_for(note)[:20]},
+        {"note": note, "audit_entries": audit_entries_for(note, user=request.user)[:20]},
     )
 
 

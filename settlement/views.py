@@ -229,7 +229,7 @@ def settlement_detail(request, pk: int):
         {
             "settlement": settlement,
             "vouchers": vouchers,
-            "audit_entries": audit_entries_for(settlement)[:20],
+            "audit_entries": audit_entries_for(settlement, user=request.user)[:20],
         },
     )
 

@@ -308,6 +308,7 @@ def aging_party_snapshot_create(
         action="aging_snapshot.created",
         obj=snapshot,
         changes={"legal_entities": (None, sorted(s.legal_entity.code for s in sources))},
+        legal_entities={s.legal_entity_id for s in sources},
     )
     return snapshot
 

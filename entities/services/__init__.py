@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from .. import db
-from ..exceptions import EntityAccessDenied, InvalidInput
+from ..exceptions import EntityAccessDenied, GroupDataDenied, InvalidInput
 from ..models import (
     AuditEntry,
     CashDiscount,
@@ -22,7 +22,12 @@ from ..models import (
     LegalEntity,
 )
 from ..money import currency_is_known
-from ..selectors import user_can_act_in
+from ..selectors import (
+    party_entity_ids,
+    user_can_act_in,
+    user_can_change_party,
+    user_is_group_data_steward,
+)
 
 Actor = AbstractBaseUser | None
 
@@ -34,7 +39,21 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if value is None or isinstance(value, bool | int | str | float):
         return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     return str(value)
+
+
+def _entity_id(entity: LegalEntity | int | None) -> int | None:
+    return entity.pk if isinstance(entity, LegalEntity) else entity
+
+
+def _audit_entities_insert(pairs: Iterable[tuple[int, int]]) -> None:
+    """Link audit rows to the legal entities they concern: (audit entry id, entity id)."""
+    rows = sorted(set(pairs))
+    db.insert_rows(AuditEntry.legal_entities.through, ("auditentry_id", "legalentity_id"), rows)
 
 
 def audit_record(
@@ -44,8 +63,13 @@ def audit_record(
     obj: Model,
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     legal_entity: LegalEntity | None = None,
+    legal_entities: Iterable[LegalEntity | int] = (),
 ) -> AuditEntry:
-    """Record a state change of ``obj`` (``changes``: field → (old, new))."""
+    """Record a state change of ``obj`` (``changes``: field → (old, new)).
+
+    ``legal_entities`` names every entity the change concerns besides ``legal_entity`` (a
+    settlement: each entity of its transactions); a user sees the row only when granted all of
+    them. A change that concerns no entity (group-wide data) is shown to stewards and admins."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
     who = actor if actor is not None and actor.is_authenticated else None
     content_type = ContentType.objects.get_for_model(obj)
@@ -81,6 +105,8 @@ def audit_record(
         ],
         returning="id",
     )
+    entity_ids = {_entity_id(e) for e in (legal_entity, *legal_entities)} - {None}
+    _audit_entities_insert((pk, entity_id) for entity_id in entity_ids)
     return db.inserted(AuditEntry, id=pk, created_at=created_at, **values)
 
 
@@ -106,7 +132,7 @@ def audit_record_many(
         return
     content_type = ContentType.objects.get_for_model(objects[0])
     who = actor if actor is not None and actor.is_authenticated else None
-    AuditEntry.objects.bulk_create(
+    entries = AuditEntry.objects.bulk_create(
         AuditEntry(
             actor=who,
             action=action,
@@ -117,6 +143,9 @@ def audit_record_many(
             changes={},
         )
         for obj in objects
+    )
+    _audit_entities_insert(
+        (entry.pk, entry.legal_entity_id) for entry in entries if entry.legal_entity_id
     )
 
 
@@ -129,17 +158,24 @@ def audit_record_rows(
 ) -> None:
     """One audit row per (pk, repr, legal entity id) of ``model``, without model instances
     (bulk jobs)."""
+    rows = list(rows)
     content_type = ContentType.objects.get_for_model(model).pk
     who = actor.pk if actor is not None and actor.is_authenticated else None
     _, now = db.now()
     empty = AuditEntry._meta.get_field("changes").get_db_prep_save({}, connection)
-    db.insert_rows(
+    ids = db.insert_rows(
         AuditEntry,
         _AUDIT_COLUMNS,
         [
             (now, who, action, content_type, str(pk), text[:200], entity, empty)
             for pk, text, entity in rows
         ],
+        returning="id",
+    )
+    _audit_entities_insert(
+        (entry_id, entity)
+        for entry_id, (_, _, entity) in zip(ids, rows, strict=True)
+        if entity is not None
     )
 
 
@@ -283,6 +319,12 @@ def cash_discount_save(
 def exchange_rate_create(
     *, from_currency: str, to_currency: str, rate: Decimal, valid_from, actor: Actor
 ) -> ExchangeRate:
+    """Add a rate; every legal entity posts with it, so only a group data steward may."""
+    if not user_is_group_data_steward(actor):
+        raise GroupDataDenied(
+            "Exchange rates are shared by every legal entity: only a group data steward may "
+            "add one."
+        )
     _validate_currency_field(from_currency, "from_currency")
     _validate_currency_field(to_currency, "to_currency")
     if from_currency == to_currency:
@@ -349,6 +391,27 @@ class PartyContactInput:
     role: str = ""
 
 
+def _addresses_snapshot(party) -> list[dict[str, Any]]:
+    return [
+        {
+            "purpose": a.purpose,
+            "street": a.street,
+            "city": a.city,
+            "postal_code": a.postal_code,
+            "country": a.country,
+            "is_primary": a.is_primary,
+        }
+        for a in party.addresses.order_by("pk")
+    ]
+
+
+def _contacts_snapshot(party) -> list[dict[str, Any]]:
+    return [
+        {"name": c.name, "email": c.email, "phone": c.phone, "role": c.role}
+        for c in party.contacts.order_by("pk")
+    ]
+
+
 @transaction.atomic
 def party_save(
     *,
@@ -359,16 +422,25 @@ def party_save(
     contacts: Iterable[PartyContactInput] | None = None,
     instance=None,
 ):
-    """Create a party, or change its name (and replace addresses/contacts when given)."""
+    """Create a party, or change its name (and replace addresses/contacts when given).
+
+    A party is shared by every legal entity where it has a customer account: changing one needs
+    the group data steward role, or a grant on each of those entities. The audit row holds the
+    old and the new name, addresses and contacts."""
     from ..models import Party, PartyAddress, PartyContact
 
     if instance is None:
         if Party.objects.filter(number=number).exists():
             raise InvalidInput(f"Party {number} already exists.", field="number")
         party = Party(number=number, name=name)
-        changes = {"name": (None, name)}
+        changes: dict[str, tuple[Any, Any]] = {"name": (None, name)}
     else:
-        party = instance
+        party = Party.objects.select_for_update().get(pk=instance.pk)
+        if not user_can_change_party(actor, party.pk):
+            raise GroupDataDenied(
+                f"Party {party.number} has customer accounts in legal entities you are not "
+                "granted: only a group data steward or a user granted all of them may change it."
+            )
         if number != party.number:
             raise InvalidInput("A party's number cannot change.", field="number")
         changes = {"name": (party.name, name)} if party.name != name else {}
@@ -376,12 +448,51 @@ def party_save(
     party.full_clean(validate_unique=False)
     party.save()
     if addresses is not None:
+        old = _addresses_snapshot(party) if instance is not None else None
         party.addresses.all().delete()
         PartyAddress.objects.bulk_create(PartyAddress(party=party, **a.__dict__) for a in addresses)
+        new = _addresses_snapshot(party)
+        if old != new:
+            changes["addresses"] = (old, new)
     if contacts is not None:
+        old = _contacts_snapshot(party) if instance is not None else None
         party.contacts.all().delete()
         PartyContact.objects.bulk_create(PartyContact(party=party, **c.__dict__) for c in contacts)
-    action = "party.created" if instance is None else "party.changed"
-    if instance is None or changes or addresses is not None or contacts is not None:
-        audit_record(actor=actor, action=action, obj=party, changes=changes)
+        new = _contacts_snapshot(party)
+        if old != new:
+            changes["contacts"] = (old, new)
+    if instance is None or changes:
+        audit_record(
+            actor=actor,
+            action="party.created" if instance is None else "party.changed",
+            obj=party,
+            changes=changes,
+            legal_entities=party_entity_ids(party.pk),
+        )
     return party
+
+
+def party_snapshot(party) -> dict[str, Any]:
+    """A party's name, addresses and contacts as the audit trail records them."""
+    return {
+        "name": party.name,
+        "addresses": _addresses_snapshot(party),
+        "contacts": _contacts_snapshot(party),
+    }
+
+
+@transaction.atomic
+def party_changed_record(*, party, before: dict[str, Any] | None, actor: Actor) -> None:
+    """Audit a party created or changed outside ``party_save`` (the admin's inline forms), old
+    → new; ``before`` is ``None`` for a new party."""
+    after = party_snapshot(party)
+    old = before or {}
+    changes = {k: (old.get(k), after[k]) for k in after if old.get(k) != after[k]}
+    if changes:
+        audit_record(
+            actor=actor,
+            action="party.created" if before is None else "party.changed",
+            obj=party,
+            changes=changes,
+            legal_entities=party_entity_ids(party.pk),
+        )

@@ -288,6 +288,8 @@ def settlement_create(
         action="settlement.posted",
         obj=settlement,
         changes=audit_changes,
+        legal_entities={ot.legal_entity_id for ot in plan.transactions.values()}
+        | {v.legal_entity.pk for v in plan.vouchers},
     )
     posted = vouchers_post(
         vouchers=[
@@ -424,6 +426,8 @@ def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None 
         action="settlement.reversed",
         obj=settlement,
         changes={"status": (Settlement.Status.POSTED, Settlement.Status.REVERSED)},
+        legal_entities={ot.legal_entity_id for ot in transactions.values()}
+        | {v.legal_entity_id for v in reversals},
     )
     return settlement
 
