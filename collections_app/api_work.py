@@ -40,9 +40,10 @@ def _customers(user):
 
 
 def _open_transaction(user, pk, field: str = "open_transaction") -> OpenTransaction:
+    # Another entity's transaction answers as one that does not exist.
     ot = open_transactions_for_user(user).filter(pk=pk).first()
     if ot is None:
-        raise serializers.ValidationError({field: [f"No open transaction {pk}."]})
+        raise serializers.ValidationError({field: [f"Open transaction {pk} does not exist."]})
     return ot
 
 
@@ -264,6 +265,9 @@ class ActivitySerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    open_transaction = serializers.IntegerField(
+        source="open_transaction_id", required=False, allow_null=True
+    )
 
     class Meta:
         model = Activity
@@ -285,7 +289,6 @@ class ActivitySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["currency", "done", "created_at"]
-        extra_kwargs = {"open_transaction": {"queryset": OpenTransaction.objects.all()}}
 
 
 class ActivityFilter(filters.FilterSet):
@@ -321,7 +324,10 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         v = data.validated_data
         customer = _customers(request.user).filter(pk=v["customer_id"]).first()
         if customer is None:
-            raise serializers.ValidationError({"customer_id": ["No such customer."]})
+            raise serializers.ValidationError(
+                {"customer_id": [f"Customer {v['customer_id']} does not exist."]}
+            )
+        ot_id = v.get("open_transaction_id")
         activity = activity_log(
             customer=customer,
             data=ActivityInput(
@@ -331,7 +337,7 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 follow_up_on=v.get("follow_up_on"),
                 promised_on=v.get("promised_on"),
                 promised_amount=v.get("promised_amount"),
-                open_transaction=v.get("open_transaction"),
+                open_transaction=_open_transaction(request.user, ot_id) if ot_id else None,
             ),
             actor=request.user,
         )

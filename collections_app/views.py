@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from entities.context_processors import current_legal_entity
 from entities.exceptions import ApplicationError
 from entities.money import format_amount
-from entities.selectors import legal_entities_for_user, user_can_act_in
+from entities.selectors import in_granted_entities, legal_entities_for_user, user_can_act_in
 
 from .selectors import (
     aging_period_set_get,
@@ -467,7 +467,11 @@ def customer_collections_action(request, pk: int, verb: str):
             )
             messages.success(request, "Transaction put in dispute.")
         elif verb == "resolve":
-            dispute = get_object_or_404(Dispute, pk=post.get("dispute") or 0, status="open")
+            dispute = get_object_or_404(
+                in_granted_entities(Dispute.objects.all(), request.user),
+                pk=post.get("dispute") or 0,
+                status="open",
+            )
             dispute_resolve(
                 dispute=dispute, resolution=post.get("resolution", ""), actor=request.user
             )

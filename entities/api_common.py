@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -32,6 +33,39 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+
+# Query parameters every list understands besides its filters.
+COMMON_QUERY_PARAMETERS = frozenset({"page", "page_size", "format"})
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing query parameters the list does not know (400 naming them), as
+    payment APIs do: a misspelled filter must never return the whole list. A view that reads
+    parameters of its own names them in ``extra_query_parameters``."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) == "list":
+            self._refuse_unknown(request, queryset, view)
+        return super().filter_queryset(request, queryset, view)
+
+    def _refuse_unknown(self, request, queryset, view) -> None:
+        known = set(COMMON_QUERY_PARAMETERS) | set(getattr(view, "extra_query_parameters", ()))
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    name: [f"Unknown query parameter; this list takes {_listed(known)}."]
+                    for name in unknown
+                }
+            )
+
+
+def _listed(names: set[str]) -> str:
+    return ", ".join(sorted(names - COMMON_QUERY_PARAMETERS) + ["page", "page_size"])
 
 
 def _first_message(data) -> str:

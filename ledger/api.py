@@ -2,7 +2,7 @@
 ledger entries, the trial balance, main accounts and fiscal periods."""
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -430,10 +430,15 @@ class LedgerEntryFilter(filters.FilterSet):
         lookup_expr="startswith",
         help_text="Vouchers posted by a source, e.g. 'settlement:12:'",
     )
+    settlement = filters.NumberFilter(
+        method="filter_settlement",
+        help_text="Entries posted by settlement <id>, and by its reversal",
+    )
 
     class Meta:
         model = LedgerEntry
         fields = [
+            "settlement",
             "legal_entity",
             "voucher",
             "posting_type",
@@ -445,6 +450,14 @@ class LedgerEntryFilter(filters.FilterSet):
             "date_to",
             "source",
         ]
+
+    def filter_settlement(self, queryset, name, value):
+        # Settlement vouchers carry their source key; the ledger names no room above it.
+        pk = int(value)
+        return queryset.filter(
+            Q(voucher__source_key__startswith=f"settlement:{pk}:")
+            | Q(voucher__source_key__startswith=f"settlement-reversal:{pk}:")
+        )
 
 
 class LedgerEntryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,7 @@
 """Errors of the settlement room."""
 
 from entities.exceptions import ApplicationError, Conflict
+from entities.money import format_amount
 
 
 class SettlementInvalid(ApplicationError):
@@ -13,3 +14,24 @@ class SettlementConflict(Conflict):
 
 class SettlementAlreadyReversed(Conflict):
     code = "settlement_already_reversed"
+
+
+class TransactionChanged(Conflict):
+    """A marked transaction was settled by someone else since the client read it: its open
+    amount is now smaller (or zero). The client reads it again and decides."""
+
+    code = "transaction_changed"
+
+    def __init__(
+        self, message: str, *, transaction: int, document_number: str, open_amount, currency: str
+    ):
+        super().__init__(
+            message,
+            field="lines",
+            extra={
+                "transaction": transaction,
+                "document_number": document_number,
+                "open_amount": format_amount(open_amount, currency),  # signed, debit positive
+                "currency": currency,
+            },
+        )

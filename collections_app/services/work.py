@@ -419,6 +419,8 @@ def letter_send(
     in dispute (or the ones given, none of which may be in dispute), is kept as HTML, emailed
     after commit when there is an address, and logged as an activity."""
     ensure_can_act(actor, customer.legal_entity, field="customer")
+    if email is not None:
+        email = _one_email_address(email)
     on = on or timezone.localdate()
     overdue = list(_overdue_debits(customer, on))
     if transactions is not None:
@@ -550,6 +552,22 @@ def letter_steps_default_ensure() -> None:
             step=step,
             defaults={"days_overdue": days, "subject": subject, "body": body},
         )
+
+
+def _one_email_address(value: str) -> str:
+    """One address, as the API's EmailField takes it: a list would send the letter to others."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    value = value.strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise InvalidInput(
+            f"{value!r} is not one email address: enter one, such as name@example.com.",
+            field="email",
+        ) from None
+    return value
 
 
 def _contact_email(customer: Customer) -> str:

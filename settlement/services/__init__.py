@@ -11,13 +11,18 @@ from django.db import OperationalError, connection, transaction
 
 from entities import db
 from entities.money import ZERO
-from entities.selectors import RateBook
+from entities.selectors import RateBook, user_can_act_in
 from entities.services import Actor, audit_record, ensure_can_act
 from ledger.services import VoucherInput, voucher_reverse, vouchers_post
 from receivables.discounts import effective_discount
 from receivables.models import OpenTransaction
 
-from ..exceptions import SettlementAlreadyReversed, SettlementConflict, SettlementInvalid
+from ..exceptions import (
+    SettlementAlreadyReversed,
+    SettlementConflict,
+    SettlementInvalid,
+    TransactionChanged,
+)
 from ..models import Settlement, SettlementLine
 from ..selectors import Schedule, open_transactions_for_settlement
 from .allocation import Item, Pairing, allocate
@@ -93,6 +98,7 @@ def _item(
         due_date=ot.due_date,
         date=ot.date,
         number=ot.document_number,
+        amount=abs(ot.amount),
         discount_available=min(available, open_amount),
         discount_rate=rate,
         partial_discount_allowed=entity.cash_discount_on_partial_payments,
@@ -153,11 +159,15 @@ def _plan(
     if len(set(ids)) != len(ids):
         raise SettlementInvalid("A transaction is marked twice.", field="lines")
     transactions, schedules = _lock(ids, lock=lock)
-    missing = [i for i in ids if i not in transactions]
+    # Another entity's transaction answers as one that does not exist: ids and document
+    # numbers of entities the user is not granted cannot be probed.
+    missing = [
+        i
+        for i in ids
+        if i not in transactions or not user_can_act_in(actor, transactions[i].legal_entity_id)
+    ]
     if missing:
-        raise SettlementInvalid(f"No open transaction {missing[0]}.", field="lines")
-    for ot in transactions.values():
-        ensure_can_act(actor, ot.legal_entity, field="lines")
+        raise SettlementInvalid(f"Open transaction {missing[0]} does not exist.", field="lines")
     parties = {ot.party_id for ot in transactions.values()}
     if len(parties) > 1:
         numbers = sorted({ot.party.number for ot in transactions.values()})
@@ -175,7 +185,13 @@ def _plan(
         )
     for ot in transactions.values():
         if ot.open_amount == 0:
-            raise SettlementInvalid(f"Transaction {ot.document_number} is closed.", field="lines")
+            raise TransactionChanged(
+                f"Transaction {ot.document_number} is closed: it was settled meanwhile.",
+                transaction=ot.pk,
+                document_number=ot.document_number,
+                open_amount=ot.open_amount,
+                currency=ot.currency,
+            )
         if on < ot.date:
             raise SettlementInvalid(
                 f"The settlement date {on} is before the date of {ot.document_number} ({ot.date}).",

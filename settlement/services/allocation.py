@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from entities.money import ZERO, quantize
 
-from ..exceptions import SettlementInvalid
+from ..exceptions import SettlementInvalid, TransactionChanged
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Item:
     due_date: date
     date: date
     number: str
+    amount: Decimal = ZERO  # the transaction's own amount (magnitude), open or not
     discount_available: Decimal = ZERO  # on the settlement date, for the current open amount
     discount_rate: Decimal = ZERO  # effective fraction of the open amount (p)
     partial_discount_allowed: bool = False
@@ -119,6 +120,16 @@ def _check_given(item: Item) -> None:
                 field="lines",
             )
     taken = (item.amount_given or ZERO) + (item.discount_given or ZERO)
+    if item.open < taken <= item.amount:
+        # Possible when the client read the transaction: it was settled since.
+        raise TransactionChanged(
+            f"{where} was settled meanwhile: {taken} to settle is more than its open amount "
+            f"{item.open} now.",
+            transaction=item.key,
+            document_number=item.number,
+            open_amount=item.open if item.is_debit else -item.open,
+            currency=item.currency,
+        )
     if taken > item.open:
         raise SettlementInvalid(
             f"{where}: {taken} to settle is more than its open amount {item.open}.",

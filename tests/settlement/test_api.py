@@ -113,7 +113,9 @@ def test_clerk_may_not_settle_across_an_entity_not_granted(api_client, fabrikam)
         {"date": "2026-03-09", "lines": [{"transaction": payment}, {"transaction": invoice}]},
         format="json",
     )
-    assert response.status_code == 403
+    assert response.status_code == 400
+    assert response.json()["message"] == f"Open transaction {invoice} does not exist."
+    assert "FABW" not in response.content.decode()
 
 
 def test_reimburse_through_the_api(client, fabrikam):
