@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/receivables
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint format bench chromium migrate demo worker clean
+.PHONY: install run test lint format bench fuzz chromium migrate demo worker clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ format: install
 bench: install
 	@export DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)}; \
 	for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# The OpenAPI fuzz of the suite with many random examples per operation (no 5xx anywhere).
+fuzz: install
+	@export DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-100} API_FUZZ_RANDOM=true; \
+	$(VENV)/bin/pytest -q tests/test_api_schema.py
 
 clean:
 	rm -rf var/db.sqlite3 var/celery-broker var/celerybeat-schedule* var/static

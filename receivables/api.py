@@ -381,7 +381,9 @@ class CreditNoteViewSet(_DocumentViewSet):
             return None
         original = invoices_for_user(request.user).filter(pk=data.validated_data["invoice"]).first()
         if original is None:
-            raise serializers.ValidationError({"invoice": ["No such invoice."]})
+            raise serializers.ValidationError(
+                {"invoice": [f"Invoice {data.validated_data['invoice']} does not exist."]}
+            )
         return original
 
     def get_queryset(self):
@@ -404,7 +406,9 @@ class CreditNoteViewSet(_DocumentViewSet):
                 invoices_for_user(request.user).filter(pk=data.validated_data["invoice"]).first()
             )
             if original is None:
-                raise serializers.ValidationError({"invoice": ["No such invoice."]})
+                raise serializers.ValidationError(
+                {"invoice": [f"Invoice {data.validated_data['invoice']} does not exist."]}
+            )
         with transaction.atomic():
             credit_note = credit_note_create(
                 data=data.to_input(request.user, invoice=original), actor=request.user

@@ -479,7 +479,10 @@ class RecurringAssignmentViewSet(
         v = data.validated_data
         template = v["template"]
         if not user_can_act_in(request.user, template.legal_entity):
-            raise EntityAccessDenied(template.legal_entity.code, field="template")
+            # Another entity's template answers as one that does not exist.
+            raise serializers.ValidationError(
+                {"template": [f'Invalid pk "{template.pk}" - object does not exist.']}
+            )
         assignment = recurring_assignment_save(
             template=template,
             customer=_customer(template.legal_entity, v["customer"]),

@@ -1,5 +1,11 @@
 """Schemathesis over the whole served OpenAPI schema: no input gives a 5xx, and every response
-matches the schema. Runs in-process against the WSGI application, authenticated."""
+matches the schema. Runs in-process against the WSGI application, authenticated as an admin and
+as an AR clerk granted one entity (whose requests take the refusal paths).
+
+``make fuzz`` runs the same with many more, random examples (``API_FUZZ_EXAMPLES``,
+``API_FUZZ_RANDOM``)."""
+
+import os
 
 import pytest
 import schemathesis
@@ -82,16 +88,34 @@ def token(db, fabrikam, in_process_requests):
     return Token.objects.create(user=user).key
 
 
+@pytest.fixture
+def clerk_token(token, fabrikam):
+    from tests.conftest import make_clerk
+
+    return Token.objects.create(user=make_clerk("schema-clerk", fabrikam["FABW"])).key
+
+
+def _fuzz_settings(examples: int):
+    return settings(
+        max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", examples)),
+        deadline=None,
+        # The same examples on every run, so CI never meets a new surprise; `make fuzz` lifts it.
+        derandomize=os.environ.get("API_FUZZ_RANDOM", "") != "true",
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+        ],
+    )
+
+
 @schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    derandomize=True,  # the same examples on every run: CI never meets a new surprise
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
-)
+@_fuzz_settings(15)
 def test_api_schema_no_server_errors(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+
+
+@schema.parametrize()
+@_fuzz_settings(4)
+def test_api_schema_no_server_errors_for_a_clerk_of_one_entity(case, clerk_token):
+    case.call_and_validate(headers={"Authorization": f"Token {clerk_token}"}, checks=CHECKS)

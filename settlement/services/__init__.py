@@ -356,9 +356,10 @@ def reimburse(
     from receivables.services import PaymentInput, refund_post
 
     credit = _lock([transaction_id], lock=True)[0].get(transaction_id)
-    if credit is None:
-        raise SettlementInvalid(f"No open transaction {transaction_id}.", field="transaction")
-    ensure_can_act(actor, credit.legal_entity, field="transaction")
+    if credit is None or not user_can_act_in(actor, credit.legal_entity_id):
+        raise SettlementInvalid(
+            f"Open transaction {transaction_id} does not exist.", field="transaction"
+        )
     if credit.amount > 0 or credit.open_amount == 0:
         raise SettlementInvalid(
             f"Transaction {credit.document_number} is not an open credit: only a credit "
