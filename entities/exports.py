@@ -65,7 +65,9 @@ def _xlsx_row(sheet, line: Sequence[Any]) -> list[Any]:
         if isinstance(value, str):
             # Control characters an XLSX cannot hold are dropped first, so what remains is
             # what the escaping looks at.
-            cell = WriteOnlyCell(sheet, value=spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", value)))
+            cell = WriteOnlyCell(
+                sheet, value=spreadsheet_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+            )
             cell.data_type = "s"
             row.append(cell)
         else:

@@ -25,8 +25,6 @@ def sign_in_locked_out(request: HttpRequest, original_response=None, credentials
             {"code": "signin_locked_out", "message": message, "fields": {}}, status=429
         )
     else:
-        response = render(
-            request, "registration/locked_out.html", {"message": message}, status=429
-        )
+        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response

@@ -69,7 +69,9 @@ def _query_rows(user: User | None, query: CollectionsExportQuery):
         user,
         period_set=period_set,
         criteria=query.criteria,
-        legal_entity_ids=set(query.legal_entity_ids) if query.legal_entity_ids is not None else None,
+        legal_entity_ids=set(query.legal_entity_ids)
+        if query.legal_entity_ids is not None
+        else None,
         agent_id=query.agent_id,
     )
     labels = [b.label for b in period_set.buckets.all()]
