@@ -30,8 +30,10 @@ RUN pip install --no-cache-dir --no-deps -c constraints.txt . \
 # Static files are collected at build time into $VAR_DIR/static and served by whitenoise.
 # The key below exists only for this RUN step; it is never set as ENV in the image.
 ARG COLLECTSTATIC_SECRET_KEY=collectstatic-build-only-not-a-real-secret
+# $VAR_DIR/exports holds the files export jobs write (a volume shared by web and worker).
 RUN SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" DEBUG=false python manage.py collectstatic --noinput \
-    && chown app:app "$VAR_DIR"
+    && mkdir -p "$VAR_DIR/exports" \
+    && chown app:app "$VAR_DIR" "$VAR_DIR/exports"
 
 USER app
 

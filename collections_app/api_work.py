@@ -3,19 +3,25 @@ balance, agent, last activity and promise), a customer's agent and credit hold, 
 disputes, write-offs, collection letters and customer pools."""
 
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from entities.api import JobSerializer
 from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField
+from entities.exceptions import Conflict
+from entities.exports import XLSX_CONTENT_TYPE, csv_response
 from entities.idempotency import idempotent
-from entities.models import Customer, LegalEntity
+from entities.models import Customer, Job, LegalEntity
 from entities.money import format_amount
 from entities.permissions import Authenticated
 from entities.selectors import in_granted_entities as _scoped
+from entities.selectors import jobs_for_user
 from receivables.models import OpenTransaction
 from receivables.selectors import open_transactions_for_user
 
@@ -32,6 +38,13 @@ from .services import (
     dispute_resolve,
     letter_send,
     write_off_create,
+)
+from .services.exports import (
+    CollectionsExportQuery,
+    collections_export_csv,
+    collections_export_job_for_download,
+    collections_export_xlsx,
+    export_file_path,
 )
 
 
@@ -149,8 +162,8 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CollectionsRowSerializer
     lookup_value_regex = "[0-9]+"
 
-    @extend_schema(parameters=[CollectionsQuerySerializer])
-    def list(self, request):
+    def _query(self, request) -> CollectionsExportQuery:
+        """The list's filters and sort from the query string (bad ones are a 400)."""
         query = CollectionsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -162,7 +175,7 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
             criteria = pool.criteria
         entity_ids = None
         if q.get("legal_entity"):
-            entity_ids = set(
+            entity_ids = frozenset(
                 LegalEntity.objects.filter(code=q["legal_entity"]).values_list("pk", flat=True)
             )
         agent_id = None
@@ -176,16 +189,88 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
                 .first()
                 or -1
             )
-        lines = collections_lines(
-            request.user,
-            period_set=aging_period_set_get(),
+        return CollectionsExportQuery(
             criteria=criteria,
             legal_entity_ids=entity_ids,
             agent_id=agent_id,
+            ordering=q["ordering"],
         )
-        rows = collections_rows(lines, ordering=q["ordering"])
+
+    @extend_schema(parameters=[CollectionsQuerySerializer])
+    def list(self, request):
+        q = self._query(request)
+        lines = collections_lines(
+            request.user,
+            period_set=aging_period_set_get(),
+            criteria=q.criteria,
+            legal_entity_ids=set(q.legal_entity_ids) if q.legal_entity_ids is not None else None,
+            agent_id=q.agent_id,
+        )
+        rows = collections_rows(lines, ordering=q.ordering)
         page = self.paginate_queryset(CountedRows(rows, lines))
         return self.get_paginated_response(CollectionsRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[CollectionsQuerySerializer],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"], url_path="export-csv")
+    def export_csv(self, request):
+        """The list of these filters, every row, as CSV streamed as it is read."""
+        rows = collections_export_csv(user=request.user, query=self._query(request))
+        return csv_response(rows, filename="collections.csv")
+
+    @extend_schema(
+        parameters=[CollectionsQuerySerializer],
+        responses={
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            202: JobSerializer,
+            409: OpenApiResponse(description="An export of these legal entities is running"),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="export-xlsx")
+    def export_xlsx(self, request):
+        """The list of these filters as an XLSX workbook: written at once up to a few thousand
+        rows; otherwise 202 with the ``export_xlsx`` job to poll (``GET /jobs/{id}/``) and,
+        once done, to download from ``exports/{job id}/``."""
+        result = collections_export_xlsx(actor=request.user, query=self._query(request))
+        if isinstance(result, bytes):
+            response = HttpResponse(result, content_type=XLSX_CONTENT_TYPE)
+            response["Content-Disposition"] = 'attachment; filename="collections.xlsx"'
+            return response
+        job = jobs_for_user(request.user).prefetch_related("legal_entities").get(pk=result.pk)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description="The export job is not done yet"),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path=r"exports/(?P<job_id>[0-9]+)")
+    def export_download(self, request, job_id=None):
+        """The workbook an ``export_xlsx`` job wrote: only for the user who started it, while
+        still granted its legal entities."""
+        from django.http import FileResponse, Http404
+
+        job = collections_export_job_for_download(request.user, int(job_id))
+        if job is None:
+            raise Http404("No such export.")
+        if job.state != Job.State.DONE:
+            raise Conflict(
+                f"Export job {job.pk} is {job.get_state_display().lower()}: download it when "
+                "it is done.",
+                code="export_not_ready",
+            )
+        path = export_file_path(job)
+        if not path.is_file():
+            raise Http404("The export's file is no longer kept.")
+        return FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=f"collections-{job.pk}.xlsx",
+            content_type=XLSX_CONTENT_TYPE,
+        )
 
     def _customer(self, request, pk) -> Customer:
         customer = _customers(request.user).filter(pk=pk).first()

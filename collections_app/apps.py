@@ -29,6 +29,12 @@ def _aging_results_url(job) -> str:
     return f"{reverse('aging')}?as_of={job.as_of.isoformat()}"
 
 
+def _export_results_url(job) -> str:
+    from django.urls import reverse
+
+    return reverse("collections-export-download", args=[job.pk])
+
+
 class CollectionsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "collections_app"
@@ -38,6 +44,7 @@ class CollectionsAppConfig(AppConfig):
         from entities.services.jobs import job_kind_register
 
         from .services import aging_snapshot_job_run
+        from .services.exports import EXPORT_XLSX, collections_export_job_run
 
         # This app migrates last, so every app's permissions exist when its signal comes.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="roles_sync")
@@ -47,4 +54,10 @@ class CollectionsAppConfig(AppConfig):
             label="Aging snapshot",
             run=aging_snapshot_job_run,
             results_url=_aging_results_url,
+        )
+        job_kind_register(
+            kind=EXPORT_XLSX,
+            label="Collections export (XLSX)",
+            run=collections_export_job_run,
+            results_url=_export_results_url,
         )

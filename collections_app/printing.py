@@ -1,5 +1,5 @@
-"""Documents the collections room prints: a collection letter as PDF (reportlab), the
-collections list as an XLSX workbook (openpyxl, written row by row)."""
+"""Documents the collections room prints: a collection letter as PDF (reportlab). The
+collections list's CSV and XLSX exports are in ``services.exports``."""
 
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -72,18 +72,4 @@ def letter_pdf(letter) -> bytes:
             ),
         ]
     )
-    return buffer.getvalue()
-
-
-def collections_xlsx(header: list[str], rows) -> bytes:
-    """A one-sheet workbook, written row by row (write-only mode keeps memory flat)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Collections")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = BytesIO()
-    workbook.save(buffer)
     return buffer.getvalue()

@@ -18,6 +18,11 @@ urlpatterns = [
         name="collections-export-xlsx",
     ),
     path(
+        "collections/exports/<int:pk>/",
+        views.collections_export_download,
+        name="collections-export-download",
+    ),
+    path(
         "collections/customers/<int:pk>/",
         views.customer_collections,
         name="collections-customer",

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from entities.context_processors import current_legal_entity
@@ -22,6 +23,7 @@ from .selectors import (
     aging_snapshot_lines,
     aging_snapshot_totals,
 )
+from .services.exports import CollectionsExportQuery
 from .services.work import MANUAL_KINDS
 
 SORTS = {
@@ -253,52 +255,71 @@ def collections(request):
     )
 
 
-def _export_rows(rows, labels: list[str]):
-    yield [
-        "legal_entity", "customer", "name", "party", "currency", "balance", "overdue", *labels,
-        "credit_limit", "on_hold", "agent", "last_activity", "promised_on", "as_of",
-    ]  # fmt: skip
-    for r in rows.iterator(chunk_size=2000):
-        yield [
-            r["legal_entity_code"], r["customer_account"], r["customer_name"] or r["party_name"],
-            r["party_number"], r["currency"], r["balance"], r["overdue"],
-            *[Decimal(a) for a in r["buckets"]], r["credit_limit"],
-            "yes" if r["on_hold"] else "no", r["agent_name"] or "",
-            r["last_activity"].replace(tzinfo=None) if r["last_activity"] else None,
-            r["promised_on"], r["as_of"],
-        ]  # fmt: skip
+def _export_query(request, filters) -> CollectionsExportQuery:
+    return CollectionsExportQuery(
+        criteria=filters["criteria"],
+        legal_entity_ids=(
+            frozenset(filters["entity_ids"]) if filters["entity_ids"] is not None else None
+        ),
+        agent_id=request.user.pk if filters["mine"] else None,
+        ordering=filters["ordering"],
+    )
 
 
 def collections_export(request, fmt: str):
-    """The collections list of the current filters, every row, as CSV (streamed) or XLSX."""
-    import csv
+    """The collections list of the current filters, every row: CSV streamed; XLSX written here
+    when small, otherwise by a job whose page shows its progress and then the download."""
+    from django.http import HttpResponse
 
-    from django.http import HttpResponse, StreamingHttpResponse
+    from entities.exports import XLSX_CONTENT_TYPE, csv_response
 
-    from .printing import collections_xlsx
+    from .services.exports import collections_export_csv, collections_export_xlsx
 
-    _, rows, period_set, _ = _collections_rows(request)
-    labels = [b.label for b in period_set.buckets.all()]
-    lines = _export_rows(rows, labels)
-    if fmt == "xlsx":
-        response = HttpResponse(
-            collections_xlsx(next(lines), lines),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    filters = _collections_rows(request)[3]
+    query = _export_query(request, filters)
+    if fmt == "csv":
+        return csv_response(
+            collections_export_csv(user=request.user, query=query), filename="collections.csv"
         )
+    try:
+        result = collections_export_xlsx(actor=request.user, query=query)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('collections')}?{request.GET.urlencode()}")
+    if isinstance(result, bytes):
+        response = HttpResponse(result, content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = 'attachment; filename="collections.xlsx"'
         return response
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(["" if v is None else v for v in line]) for line in lines),
-        content_type="text/csv; charset=utf-8",
+    messages.info(
+        request, "The export is written in the background: download it here when it is done."
     )
-    response["Content-Disposition"] = 'attachment; filename="collections.csv"'
-    return response
+    return redirect("job-detail", pk=result.pk)
+
+
+def collections_export_download(request, pk: int):
+    """The file of an export job, for the user who started it while still granted its legal
+    entities; the job's page until it is done."""
+    from django.http import FileResponse
+
+    from entities.exports import XLSX_CONTENT_TYPE
+    from entities.models import Job
+
+    from .services.exports import collections_export_job_for_download, export_file_path
+
+    job = collections_export_job_for_download(request.user, pk)
+    if job is None:
+        raise Http404("No such export.")
+    if job.state != Job.State.DONE:
+        return redirect("job-detail", pk=job.pk)
+    path = export_file_path(job)
+    if not path.is_file():
+        raise Http404("The export's file is no longer kept.")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"collections-{job.pk}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
 
 
 # --- a customer's collections view ------------------------------------------------------------

@@ -9,6 +9,7 @@ sign nothing (``makemigrations``, ``check``) still run.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "djmoney",
+    "axes",
     "entities",
     "ledger",
     "receivables",
@@ -78,7 +80,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "entities.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: every password sign-in (the sign-in page, the admin's) is counted, and
+# refused while its user name and address are locked out. API tokens are not passwords.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_TIME", "15")))
+# A user name is locked from the address that failed (not everywhere, so nobody can lock
+# a colleague out from afar); a success resets the count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "entities.lockout.sign_in_locked_out"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 
@@ -175,6 +194,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "entities.api_common.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Requests per user (per address when not signed in), counted in the shared cache.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_THROTTLE_USER", "600/min"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -207,6 +235,16 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds the API's request counts: shared by every process through Redis when there
+# is one (CACHE_URL, default REDIS_URL), otherwise per process in memory.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -252,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
 # A running job that has not reported progress for this long is taken to be dead: its legal
 # entities may be claimed by a new run, which completes it without duplicates.
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "900"))
+# An XLSX export of more rows than this is written by a job into EXPORTS_DIR, a private folder
+# (no URL serves it: only its starter downloads the file, through a view that checks).
+EXPORT_XLSX_MAX_ROWS_INLINE = int(os.environ.get("EXPORT_XLSX_MAX_ROWS_INLINE", "5000"))
+EXPORTS_DIR = Path(os.environ.get("EXPORTS_DIR", VAR_DIR / "exports"))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -25,6 +25,7 @@ ERRORS = {
     "406": "Not acceptable: the API answers in JSON",
     "409": "Conflict with data changed meanwhile, or an operation already done",
     "415": "Unsupported media type: send JSON (or a form)",
+    "429": "Too many requests: wait the seconds the Retry-After header gives",
 }
 
 

@@ -25,6 +25,14 @@ def pytest_configure(config):
         raise pytest.UsageError(f"The test suite runs on PostgreSQL; DATABASE_URL gives {engine}.")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """API request counts (throttling) start from nothing in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     url = settings.REDIS_URL
