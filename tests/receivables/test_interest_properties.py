@@ -1,9 +1,10 @@
 """Properties of the interest calendar: however the calculation dates fall, each overdue day (or
-completed month) is charged exactly once, in its own range; recurring periods never repeat."""
+completed month) is charged exactly once, in its own range, and an invoice is charged, to the
+cent, what one calculation on the last date charges; recurring periods never repeat."""
 
 import calendar
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,24 +21,25 @@ RANGES = [
 DUE = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
 
 
-def _run(due, steps, charge_per, grace=0):
-    charged_through, periods, as_of = None, [], due
+def _run(due, steps, charge_per, grace=0, base=Decimal("1000.00"), ranges=RANGES):
+    """Runs on the dates ``steps`` days apart, each given what the earlier ones charged."""
+    periods, as_of = [], due
     for step in steps:
         as_of += timedelta(days=step)
         found = interest_periods(
             due_date=due,
             as_of=as_of,
-            charged_through=charged_through,
-            base=Decimal("1000.00"),
+            charged=[(p.period_start, p.period_end) for p in periods],
+            charged_amount=sum((p.amount for p in periods), Decimal(0)),
+            charged_exact=sum((p.exact for p in periods), Decimal(0)),
+            base=base,
             currency="USD",
             charge_per=charge_per,
             ranges_by="day",
             grace_days=grace,
-            ranges=RANGES,
+            ranges=ranges,
         )
         periods += found
-        if found:
-            charged_through = max(p.period_end for p in found)
     return periods, as_of
 
 
@@ -67,6 +69,37 @@ def test_monthly_interest_charges_each_completed_month_once(due, steps):
     spans = sorted((p.period_start, p.period_end) for p in periods)
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start == end + timedelta(days=1), "a gap or an overlap between charged months"
+
+
+PERCENTS = st.decimals(min_value=Decimal("0.001"), max_value=Decimal("0.5"), places=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    due=DUE,
+    charge_per=st.sampled_from(["day", "month"]),
+    base=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000.00"), places=2),
+    percents=st.tuples(PERCENTS, PERCENTS, PERCENTS),
+    grace=st.integers(min_value=0, max_value=10),
+    steps=st.lists(st.integers(min_value=0, max_value=70), min_size=1, max_size=8),
+)
+def test_interest_charged_over_several_runs_equals_one_run_to_the_cent(
+    due, charge_per, base, percents, grace, steps
+):
+    ranges = [
+        RangeRule(1, 30, percents[0]),
+        RangeRule(31, 90, percents[1]),
+        RangeRule(91, None, percents[2]),
+    ]
+    periods, as_of = _run(due, steps, charge_per, grace, base, ranges)
+    once, _ = _run(due, [sum(steps)], charge_per, grace, base, ranges)
+    assert sum(p.amount for p in periods) == sum(p.amount for p in once)
+    assert all(p.amount >= 0 for p in periods)
+    exact = sum((p.exact for p in once), Decimal(0))
+    assert sum(p.amount for p in once) == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    spans = sorted((p.period_start, p.period_end) for p in periods)
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start > end, "a day charged twice"
 
 
 @settings(max_examples=150, deadline=None)
