@@ -691,3 +691,24 @@ def test_interest_note_of_total_zero_posts_without_a_voucher_and_reverses(book):
         D("0.10"),
         D("0.00"),
     )
+
+
+def test_interest_note_detail_shows_what_the_months_minimum_covers(book, client, admin_user):
+    from django.urls import reverse
+
+    customer = book["customer"]
+    customer.interest_code = _code(
+        charge_per="day",
+        ranges=[(1, None, D("0.01"))],
+        currencies=[("USD", D("2.00"), D("10.00"))],
+    )
+    customer.save()
+    _invoice(customer, "1000.00")
+    for day in (1, 2):
+        interest_notes_create(legal_entities=[book["entity"]], as_of=date(2026, 3, day), actor=None)
+    first, second = InterestNote.objects.order_by("date")
+    client.force_login(admin_user)
+    page = client.get(reverse("interest-note-detail", args=[first.pk])).content.decode()
+    assert "Raised to the month's minimum" in page and "7.10" in page
+    page = client.get(reverse("interest-note-detail", args=[second.pk])).content.decode()
+    assert "Already covered by the month's minimum" in page and "-0.10" in page
