@@ -712,3 +712,87 @@ def test_interest_note_detail_shows_what_the_months_minimum_covers(book, client,
     assert "Raised to the month's minimum" in page and "7.10" in page
     page = client.get(reverse("interest-note-detail", args=[second.pk])).content.decode()
     assert "Already covered by the month's minimum" in page and "-0.10" in page
+
+
+def _at_once(*calls):
+    """Run the calls in threads released together; the errors they raised, by call."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    errors: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            call()
+        except Exception as exc:  # reported to the test
+            errors[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_interest_notes_create_twice_at_once_charges_once():
+    """Two runs at the same moment (bypassing the job claim): the invoice locks let one run
+    charge and the other find nothing left; the book is charged what one run charges."""
+    code = _bench_code()
+    terms = PaymentTermsFactory(code="N30", net_days=30)
+    entity = LegalEntityFactory(code="FAB")
+    for n in range(6):
+        customer = CustomerFactory(
+            legal_entity=entity, account=f"40{n}", payment_terms=terms, interest_code=code
+        )
+        post_invoice(customer, amounts=(f"{100 + n}.50",), on=date(2026, 5, 30), terms=terms)
+
+    def run():
+        interest_notes_create(legal_entities=[entity], as_of=date(2026, 7, 20), actor=None)
+
+    assert _at_once(run, run) == [None, None]
+    # Each invoice: (100 + n).50 × 0.03 % × 21 days, rounded once; per customer the minimum
+    # 1.00 and the fee 2.50.
+    assert InterestNote.objects.count() == 6
+    assert [n.interest for n in InterestNote.objects.order_by("customer__account")] == [
+        D("0.63"),
+        D("0.64"),
+        D("0.65"),
+        D("0.65"),
+        D("0.66"),
+        D("0.66"),
+    ]
+    assert _charged(entity) == (D("3.89"), D("21.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_interest_note_reinstate_racing_a_run_never_charges_a_day_twice():
+    """A waived note is reinstated while a run charges its days again: whichever commits first
+    wins; the other finds the days charged (the reinstatement is refused, or the run adds
+    nothing), and the invoice is charged its interest once."""
+    entity = LegalEntityFactory(code="FAB")
+    terms = PaymentTermsFactory(code="N30", net_days=30)
+    customer = CustomerFactory(
+        legal_entity=entity, account="4000", payment_terms=terms, interest_code=_code()
+    )
+    _invoice(customer)
+    interest_notes_create(legal_entities=[entity], as_of=date(2026, 4, 15), actor=None)
+    waived = interest_note_waive(note=InterestNote.objects.get(), actor=None)
+
+    errors = _at_once(
+        lambda: interest_notes_create(legal_entities=[entity], as_of=date(2026, 4, 15), actor=None),
+        lambda: interest_note_reinstate(note=waived, actor=None),
+    )
+    assert errors[0] is None
+    assert errors[1] is None or isinstance(errors[1], InterestChargedAgain), errors
+    charged = InterestNoteLine.objects.filter(charged=True)
+    assert sum(line.amount for line in charged) == D("30.00")
+    assert [(x.period_start, x.period_end) for x in charged] == [
+        (date(2026, 2, 1), date(2026, 3, 31))
+    ]
