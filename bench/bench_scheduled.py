@@ -11,6 +11,10 @@ occurrences, and their audit rows), with the values the job computed, with plain
 same shape the jobs use (one array per column), so the difference is the jobs' reading,
 locking and computing.
 
+Then the interest job runs again ten days later on the same book: it reads what the notes
+charged and adds each invoice's interest for the ten days (interest is cumulative, see
+``receivables.interest``); its rate is printed beside the first run's, without a floor.
+
 Memory: the growth of the process's resident memory while the interest job runs (sampled every
 20 ms, after returning freed memory to the system) is printed for the full book and for a quarter
 of it; chunked work keeps the two close.
@@ -157,11 +161,11 @@ def _rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _run_job(kind: str, entity) -> tuple[float, object, int]:
+def _run_job(kind: str, entity, as_of: date = AS_OF) -> tuple[float, object, int]:
     """Seconds, the finished job, and the growth of resident memory in bytes while it ran."""
     from entities.services.jobs import job_run, job_start
 
-    job = job_start(kind=kind, legal_entities=[entity], as_of=AS_OF, actor=None, enqueue=False)
+    job = job_start(kind=kind, legal_entities=[entity], as_of=as_of, actor=None, enqueue=False)
     gc.collect()
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -263,6 +267,8 @@ def bench_interest() -> None:
             .values_list("pk", flat=True)
         )
     }
+    # Ten days later the job reads what the notes charged and tops each invoice up.
+    rerun_seconds, rerun, _ = _run_job("interest_notes", big, AS_OF + timedelta(days=10))
     _delete("receivables_interestnoteline", "receivables_interestnote", "entities_auditentry")
     note_type = ContentType.objects.get_for_model(InterestNote).pk
 
@@ -339,6 +345,10 @@ def bench_interest() -> None:
     print(
         f"  {'job interest_notes (service)':<40} {rate:>9,.0f} lines/s  "
         f"({rate / (count / floor_seconds):.0%} of the floor)"
+    )
+    print(
+        f"  {'rerun 10 days later (tops up)':<40} {rerun.result['lines'] / rerun_seconds:>9,.0f} "
+        f"lines/s  ({rerun.result['lines']:,} lines over {count:,} charged)"
     )
     print(
         f"  resident memory grew {peak / 2**20:.0f} MiB for {INVOICES:,} invoices, "

@@ -233,8 +233,8 @@ class InterestCode(models.Model):
     """Interest charged on overdue invoices (D365 interest codes).
 
     Its ranges give the percent by how long an invoice is overdue (in days or in months); the
-    percent is per day or per month of overdue (``charge_per``). Per currency: a fixed fee added
-    to each interest note and a minimum interest. The day-count rule is in
+    percent is per day or per month of overdue (``charge_per``). Per currency: a fixed fee and a
+    minimum interest, each applying to a customer's calendar month as a whole. The rules are in
     ``receivables.interest``.
     """
 
@@ -300,7 +300,8 @@ class InterestRange(models.Model):
 
 
 class InterestCurrency(models.Model):
-    """Per currency of an interest code: a fee added to each note, and a minimum interest."""
+    """Per currency of an interest code: a fee and a minimum interest, once per customer and
+    calendar month (see ``receivables.interest``)."""
 
     interest_code = models.ForeignKey(
         InterestCode, on_delete=models.CASCADE, related_name="currencies"

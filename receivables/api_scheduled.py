@@ -250,7 +250,7 @@ class InterestNoteViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ReasonSerializer, responses={200: InterestNoteSerializer})
     @action(detail=True, methods=["post"])
     def waive(self, request, pk=None):
-        """Waive a draft note (its periods are not charged again)."""
+        """Waive a draft note: its days count as not charged, so the next run charges them again."""
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = interest_note_waive(
@@ -263,7 +263,7 @@ class InterestNoteViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={200: InterestNoteSerializer})
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
-        """Bring a waived note back to draft."""
+        """Bring a waived note back to draft; a 409 once a later note has charged its days again."""
         return self._output(interest_note_reinstate(note=self.get_object(), actor=request.user))
 
     @extend_schema(

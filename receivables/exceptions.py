@@ -25,3 +25,9 @@ class InvalidTransition(ApplicationError):
 
 class DocumentSettled(Conflict):
     code = "document_settled"
+
+
+class InterestChargedAgain(Conflict):
+    """Reinstating a waived interest note whose days a later note has charged again."""
+
+    code = "interest_charged_again"

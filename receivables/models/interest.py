@@ -1,9 +1,12 @@
 """Interest notes: interest charged on overdue invoices, one note per customer and currency, a
-line per invoice and rate period. A posted note is an open debit like an invoice.
+line per invoice and rate period. A posted note is an open debit like an invoice. The rules (the
+interest computed cumulatively, the customer's month) are in ``receivables.interest``.
 
-A line records the period it charges (``period_start`` to ``period_end``, both included); the
-unique constraint on (invoice's open transaction, period_start) means a period is never charged
-twice, even when the job runs twice at once.
+A line records the period it charges (``period_start`` to ``period_end``, both included) and
+whether it counts as charged: ``charged`` is cleared when its note is waived or reversed and set
+again when a waived note is reinstated. The unique constraint on (invoice's open transaction,
+period_start) among charged lines means a period is never charged twice, even when the job runs
+twice at once or a waived note is reinstated after its days were charged again.
 """
 
 from django.conf import settings
@@ -29,7 +32,11 @@ class InterestNote(models.Model):
     number = models.CharField(max_length=30, blank=True, help_text="Given when posted")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     interest = amount_field(default=0, help_text="Sum of the lines")
-    minimum_adjustment = amount_field(default=0, help_text="Raises the interest to the minimum")
+    minimum_adjustment = amount_field(
+        default=0,
+        help_text="Raises the month's interest to the minimum; negative for the part of this "
+        "note's interest that the minimum charged earlier in the month already covers",
+    )
     fee = amount_field(default=0)
     total = amount_field(default=0)
     voucher = models.OneToOneField(
@@ -58,13 +65,16 @@ class InterestNote(models.Model):
             models.CheckConstraint(
                 condition=Q(total=F("interest") + F("minimum_adjustment") + F("fee"))
                 & Q(interest__gte=0)
-                & Q(minimum_adjustment__gte=0)
-                & Q(fee__gte=0),
+                & Q(minimum_adjustment__gte=-F("interest"))
+                & Q(fee__gte=0)
+                & Q(total__gte=0),
                 name="interest_note_total",
             ),
+            # A note of total zero (its interest covered by the month's minimum) is posted
+            # without a voucher: there is nothing to book.
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "waived"])
-                | (~Q(number="") & Q(voucher__isnull=False)),
+                | (~Q(number="") & (Q(voucher__isnull=False) | Q(total=0))),
                 name="interest_note_posted_has_number_and_voucher",
             ),
         ]
@@ -88,12 +98,18 @@ class InterestNoteLine(models.Model):
     base = amount_field(help_text="The invoice's open amount")
     percent = models.DecimalField(max_digits=9, decimal_places=6, help_text="Per day or month")
     amount = amount_field()
+    charged = models.BooleanField(
+        default=True,
+        db_default=True,  # lines are written with plain SQL by the interest job
+        help_text="False while its note is waived or reversed: its days count as not charged",
+    )
 
     class Meta:
         ordering = ["note", "due_date", "document_number", "period_start"]
         constraints = [
             models.UniqueConstraint(
                 fields=["open_transaction", "period_start"],
+                condition=Q(charged=True),
                 name="interest_line_period_charged_once",
             ),
             models.CheckConstraint(

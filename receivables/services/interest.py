@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from entities import db
@@ -28,12 +28,21 @@ from ledger.services import (
     voucher_post,
 )
 
-from ..exceptions import InvalidTransition
-from ..interest import RangeRule, interest_periods, ranges_overlap
+from ..exceptions import InterestChargedAgain, InvalidTransition
+from ..interest import (
+    RangeRule,
+    add_months,
+    exact_cost,
+    interest_periods,
+    month_charge,
+    ranges_overlap,
+)
 from ..models import InterestNote, InterestNoteLine, OpenTransaction
 from .common import check_customer, due_date_for, open_transaction_build, unsettled_reverse
 
 Status = InterestNote.Status
+# A waived or reversed note counts as not charged (see ``receivables.interest``).
+NOT_CHARGED = (Status.WAIVED, Status.REVERSED)
 
 # The one map of allowed status changes of interest notes.
 TRANSITIONS = {
@@ -222,8 +231,9 @@ def interest_notes_create(
     chunk_size: int = 1000,
 ) -> dict[str, Any]:
     """Draft interest notes for the overdue invoices of ``legal_entities`` as of a date, in
-    chunks of customers, each chunk one transaction. Periods already charged are skipped, so
-    running it again (or after a crash) adds nothing twice."""
+    chunks of customers, each chunk one transaction. Each invoice is charged its interest from
+    its due date to ``as_of`` less what live notes already charged, so running it again (or
+    after a crash, or more often) adds nothing twice."""
     for entity in legal_entities:
         ensure_can_act(actor, entity, field="legal_entities")
     customer_ids = sorted(
@@ -245,9 +255,10 @@ def interest_notes_create(
 
 @transaction.atomic
 def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
-    """One chunk of customers in one transaction: their overdue invoices locked, the periods
-    not yet charged, one note per customer and currency, written with one statement per
-    table (no model instances: a run may write hundreds of thousands of lines)."""
+    """One chunk of customers in one transaction: their overdue invoices locked, what their
+    live notes already charged, the interest still due (computed cumulatively), one note per
+    customer and currency topping up the month's figure, written with one statement per table
+    (no model instances: a run may write hundreds of thousands of lines)."""
     invoices = list(
         _overdue_invoices(legal_entities, as_of)
         .filter(customer_id__in=customer_ids)
@@ -265,29 +276,49 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
             "open_amount",
         )
     )
-    charged = dict(
-        InterestNoteLine.objects.filter(open_transaction_id__in=[i[0] for i in invoices])
-        .values("open_transaction_id")
-        .annotate(last=Max("period_end"))
-        .values_list("open_transaction_id", "last")
-    )
-    # The fee and the minimum come once a month: on the customer's first note of the month in
-    # that currency (a note reversed does not count), however often the job runs.
-    noted_this_month = set(
-        InterestNote.objects.filter(
-            customer_id__in=customer_ids, date__year=as_of.year, date__month=as_of.month
+    # Read after the lock: a run that held these invoices has committed its lines by now.
+    charged: dict[int, tuple[list[tuple[date, date]], Decimal, Decimal]] = {}
+    for pk, start, end, amount, base, percent, days, months in InterestNoteLine.objects.filter(
+        open_transaction_id__in=[i[0] for i in invoices], charged=True
+    ).values_list(
+        "open_transaction_id",
+        "period_start",
+        "period_end",
+        "amount",
+        "base",
+        "percent",
+        "days",
+        "months",
+    ):
+        spans, paid, exact = charged.get(pk, ([], ZERO, ZERO))
+        spans.append((start, end))
+        charged[pk] = (spans, paid + amount, exact + exact_cost(base, percent, months or days))
+    # What the month's live notes charged, per customer and currency: the fee and the minimum
+    # apply to the month as a whole.
+    first_day = as_of.replace(day=1)
+    month_charged = {
+        (row["customer_id"], row["currency"]): row
+        for row in InterestNote.objects.filter(
+            customer_id__in=customer_ids,
+            date__gte=first_day,
+            date__lt=add_months(first_day, 1),
         )
-        .exclude(status=Status.REVERSED)
-        .values_list("customer_id", "currency")
-    )
+        .exclude(status__in=NOT_CHARGED)
+        .values("customer_id", "currency")
+        .annotate(interest=Sum("interest"), fee=Sum("fee"), total=Sum("total"))
+    }
     grouped: dict[tuple[int, str], list[tuple[tuple, list]]] = defaultdict(list)
+    nothing = ((), ZERO, ZERO)
     for invoice in invoices:
         pk, _, _, customer_id, code_id, _, due_date, currency, open_amount = invoice
         code, ranges, _ = codes.get(code_id)
+        spans, paid, exact = charged.get(pk, nothing)
         periods = interest_periods(
             due_date=due_date,
             as_of=as_of,
-            charged_through=charged.get(pk),
+            charged=spans,
+            charged_amount=paid,
+            charged_exact=exact,
             base=open_amount,
             currency=currency,
             charge_per=code.charge_per,
@@ -305,12 +336,15 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
         code, _, per_currency = codes.get(code_id)
         interest = sum((p.amount for _, periods in items for p in periods), ZERO)
         setting = per_currency.get(currency)
-        first_of_month = (customer_id, currency) not in noted_this_month
-        minimum = setting.minimum_interest if setting and first_of_month else ZERO
-        fee = setting.fixed_fee if setting and first_of_month else ZERO
-        adjustment = minimum - interest if interest < minimum else ZERO
-        if interest + adjustment + fee <= 0:
-            continue  # nothing to charge; the periods stay uncharged
+        month = month_charged.get((customer_id, currency), {})
+        adjustment, fee, total = month_charge(
+            interest=interest,
+            month_interest=month.get("interest", ZERO),
+            month_fee=month.get("fee", ZERO),
+            month_total=month.get("total", ZERO),
+            minimum=setting.minimum_interest if setting else ZERO,
+            fee=setting.fixed_fee if setting else ZERO,
+        )
         notes.append(
             (
                 entity_id,
@@ -323,7 +357,7 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
                 interest,
                 adjustment,
                 fee,
-                interest + adjustment + fee,
+                total,
                 job.pk if job else None,
                 who,
                 now,
@@ -416,11 +450,14 @@ def _locked(note: InterestNote, actor: Actor) -> InterestNote:
 @transaction.atomic
 def interest_note_post(*, note: InterestNote, actor: Actor) -> InterestNote:
     """Post a draft note: customer balance Dr / interest Cr, and an open debit settled like an
-    invoice (due by the customer's terms of payment)."""
+    invoice (due by the customer's terms of payment). A note of total zero (its interest covered
+    by the month's minimum) gets its number and books nothing."""
     note = _locked(note, actor)
     old = _transition(note, Status.POSTED)
     entity = note.legal_entity
     check_customer(note.customer, entity)
+    if note.total == 0:
+        return _zero_note_post(note, old, actor)
     rates = RateBook()
     rate = rates.get(note.currency, entity.accounting_currency, note.date)
     (note.number,) = numbers_take(
@@ -479,9 +516,61 @@ def interest_note_post(*, note: InterestNote, actor: Actor) -> InterestNote:
     return note
 
 
+def _zero_note_post(note: InterestNote, old: str, actor: Actor) -> InterestNote:
+    (note.number,) = numbers_take(
+        legal_entity=note.legal_entity, name="interest_note", prefix=f"{note.legal_entity.code}-INT"
+    )
+    note.posted_at = timezone.now()
+    note.save(update_fields=["status", "number", "posted_at"])
+    audit_record(
+        actor=actor,
+        action="interest_note.posted",
+        obj=note,
+        changes={"status": (old, note.status), "number": (None, note.number)},
+        legal_entity=note.legal_entity,
+    )
+    return note
+
+
+def _lines_charged(note: InterestNote, charged: bool) -> None:
+    """A waived or reversed note's lines count as not charged; a reinstated note's count again."""
+    InterestNoteLine.objects.filter(note=note).update(charged=charged)
+
+
+def _charged_again(note: InterestNote) -> None:
+    """Refuse to reinstate ``note`` when a live line of another note charges one of its days.
+    Its invoices are locked first, as the interest job locks them, so no run can charge them
+    meanwhile."""
+    lines = list(note.lines.values_list("open_transaction_id", "period_start", "period_end"))
+    invoice_ids = sorted({line[0] for line in lines})
+    list(OpenTransaction.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"))
+    overlap = Q()
+    for invoice_id, start, end in lines:
+        overlap |= Q(open_transaction_id=invoice_id, period_start__lte=end, period_end__gte=start)
+    clash = (
+        InterestNoteLine.objects.filter(overlap, charged=True)
+        .exclude(note=note)
+        .select_related("note")
+        .order_by("note_id", "period_start")
+        .first()
+        if lines
+        else None
+    )
+    if clash is not None:
+        raise InterestChargedAgain(
+            f"Interest note {note.pk} cannot be reinstated: interest note "
+            f"{clash.note.number or clash.note.pk} has charged {clash.document_number} again "
+            f"from {clash.period_start} to {clash.period_end}.",
+            field="status",
+        )
+
+
 def _simple_transition(note: InterestNote, to: str, actor: Actor, action: str, reason: str = ""):
     note = _locked(note, actor)
     old = _transition(note, to)
+    if to == Status.DRAFT:
+        _charged_again(note)
+    _lines_charged(note, charged=to not in NOT_CHARGED)
     note.save(update_fields=["status"])
     changes = {"status": (old, note.status)}
     if reason:
@@ -494,13 +583,15 @@ def _simple_transition(note: InterestNote, to: str, actor: Actor, action: str, r
 
 @transaction.atomic
 def interest_note_waive(*, note: InterestNote, actor: Actor, reason: str = "") -> InterestNote:
-    """Waive a draft note: its periods count as charged, nothing is posted."""
+    """Waive a draft note: nothing is posted, and its days count as not charged, so the next run
+    charges them again (see ``receivables.interest``)."""
     return _simple_transition(note, Status.WAIVED, actor, "interest_note.waived", reason)
 
 
 @transaction.atomic
 def interest_note_reinstate(*, note: InterestNote, actor: Actor) -> InterestNote:
-    """Bring a waived note back to draft, to be posted after all."""
+    """Bring a waived note back to draft, to be posted after all; refused once a later note has
+    charged one of its days again."""
     return _simple_transition(note, Status.DRAFT, actor, "interest_note.reinstated")
 
 
@@ -508,9 +599,21 @@ def interest_note_reinstate(*, note: InterestNote, actor: Actor) -> InterestNote
 def interest_note_reverse(
     *, note: InterestNote, actor: Actor, on: date | None = None
 ) -> InterestNote:
-    """Reverse a posted note nothing has settled: the mirror voucher, the open debit closed."""
+    """Reverse a posted note nothing has settled: the mirror voucher, the open debit closed; its
+    days count as not charged, so the next run charges them again."""
     note = _locked(note, actor)
     old = _transition(note, Status.REVERSED)
+    _lines_charged(note, charged=False)
+    if note.voucher is None:  # a note of total zero booked nothing
+        note.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="interest_note.reversed",
+            obj=note,
+            changes={"status": (old, note.status)},
+            legal_entity=note.legal_entity,
+        )
+        return note
     reversal = unsettled_reverse(
         open_transaction=OpenTransaction.objects.select_for_update().get(interest_note=note),
         voucher=note.voucher,

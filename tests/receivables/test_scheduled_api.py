@@ -122,6 +122,26 @@ def test_interest_job_through_the_api_then_post_the_note(
     assert reversed_.status_code == 200 and reversed_.json()["reversal_voucher"] is not None
 
 
+def test_interest_note_reinstate_after_its_days_were_charged_again_is_a_409(client, overdue):
+    from receivables.services import interest_notes_create
+
+    entity = overdue.legal_entity
+    interest_notes_create(legal_entities=[entity], as_of=date(2026, 4, 15), actor=None)
+    first = InterestNote.objects.get()
+    waived = client.post(f"/api/v1/interest-notes/{first.pk}/waive/", {"reason": "x"})
+    assert waived.status_code == 200
+    interest_notes_create(legal_entities=[entity], as_of=date(2026, 4, 15), actor=None)
+    again = InterestNote.objects.exclude(pk=first.pk).get()
+    assert again.total == D("35.00")
+    refused = client.post(f"/api/v1/interest-notes/{first.pk}/reinstate/")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "interest_charged_again"
+    assert refused.json()["message"] == (
+        f"Interest note {first.pk} cannot be reinstated: interest note {again.pk} has charged "
+        f"{again.lines.get().document_number} again from 2026-02-01 to 2026-03-31."
+    )
+
+
 def test_job_start_conflict_and_bad_input(client, fabrikam):
     payload = {"kind": "interest_notes", "legal_entities": ["FAB", "FABE"], "as_of": "2026-04-15"}
     first = client.post("/api/v1/jobs/", payload, format="json")
