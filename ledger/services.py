@@ -718,8 +718,13 @@ def fiscal_year_create(*, legal_entity: LegalEntity, year: int, actor: Actor) ->
             f"The year must lie between {FISCAL_YEARS.start} and {FISCAL_YEARS.stop - 1}.",
             field="year",
         )
-    # Serializes openings of the same entity's years; the unique start is the backstop.
-    LegalEntity.objects.select_for_update().filter(pk=legal_entity.pk).exists()
+    # Serializes openings of the same entity's years (NO KEY: postings that point at the
+    # entity go on); the unique start is the backstop.
+    list(
+        LegalEntity.objects.select_for_update(no_key=True)
+        .filter(pk=legal_entity.pk)
+        .values_list("pk", flat=True)
+    )
     if FiscalPeriod.objects.filter(
         legal_entity=legal_entity, start__lte=date(year, 12, 31), end__gte=date(year, 1, 1)
     ).exists():

@@ -334,3 +334,31 @@ def test_admin_opens_the_next_fiscal_year(client, admin_user, fabrikam):
         FiscalPeriod.objects.filter(legal_entity=fabrikam["FABE"], start__year=2028).count() == 12
     )
     assert not FiscalPeriod.objects.filter(legal_entity=fabrikam["FAB"], start__year=2028).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fiscal_year_create_concurrently_opens_once(fabrikam):
+    import threading
+
+    from django.db import connection
+
+    fab = fabrikam["FAB"]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def open_year():
+        try:
+            barrier.wait()
+            outcomes.append(len(fiscal_year_create(legal_entity=fab, year=2032, actor=None)))
+        except FiscalYearExists:
+            outcomes.append("exists")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_year) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [12, "exists"]
+    assert FiscalPeriod.objects.filter(legal_entity=fab, start__year=2032).count() == 12
