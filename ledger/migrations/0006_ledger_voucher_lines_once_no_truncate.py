@@ -24,20 +24,25 @@ ALTER TABLE ledger_voucher ALTER COLUMN created_txid SET DEFAULT txid_current()
 
 CREATE OR REPLACE FUNCTION ledger_entry_check_voucher() RETURNS trigger AS $$
 DECLARE
-    parent record;
     bad record;
 BEGIN
-    SELECT v.legal_entity_id, v.date, v.created_txid INTO parent
-      FROM ledger_voucher v WHERE v.id = NEW.voucher_id;
-    IF FOUND THEN
-        IF parent.legal_entity_id <> NEW.legal_entity_id OR parent.date <> NEW.date THEN
+    -- One probe of the voucher, as before; which rule it broke is looked up only to say so.
+    IF EXISTS (
+        SELECT 1 FROM ledger_voucher v
+        WHERE v.id = NEW.voucher_id
+          AND (v.legal_entity_id <> NEW.legal_entity_id OR v.date <> NEW.date
+               OR v.created_txid IS DISTINCT FROM txid_current())
+    ) THEN
+        IF EXISTS (
+            SELECT 1 FROM ledger_voucher v
+            WHERE v.id = NEW.voucher_id
+              AND (v.legal_entity_id <> NEW.legal_entity_id OR v.date <> NEW.date)
+        ) THEN
             RAISE EXCEPTION 'ledger entry % does not carry the legal entity and date of voucher %',
                 NEW.id, NEW.voucher_id USING ERRCODE = '23514';
         END IF;
-        IF parent.created_txid IS DISTINCT FROM txid_current() THEN
-            RAISE EXCEPTION 'voucher % was committed earlier: it takes no more lines (entry %)',
-                NEW.voucher_id, NEW.id USING ERRCODE = '23514';
-        END IF;
+        RAISE EXCEPTION 'voucher % was committed earlier: it takes no more lines (entry %)',
+            NEW.voucher_id, NEW.id USING ERRCODE = '23514';
     END IF;
     IF EXISTS (
         SELECT 1 FROM ledger_mainaccount a
