@@ -1,15 +1,17 @@
 """Admin of the ledger room: legal entities (created with their ledger setup), chart of
 accounts, posting setup, fiscal periods, and read-only vouchers."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 
 from entities.admin import EntityScopedAdmin
+from entities.exceptions import ApplicationError
 from entities.models import LegalEntity
 from entities.selectors import legal_entities_for_user
 from entities.services import audit_record, legal_entity_update
 
 from .models import FiscalPeriod, LedgerEntry, MainAccount, PostingSetup, Voucher
-from .services import fiscal_period_set_status, legal_entity_create
+from .services import fiscal_period_set_status, fiscal_year_create, legal_entity_create
 
 
 @admin.register(LegalEntity)
@@ -18,6 +20,19 @@ class LegalEntityAdmin(admin.ModelAdmin):
 
     list_display = ["code", "name", "accounting_currency"]
     search_fields = ["code", "name"]
+    actions = ["open_next_fiscal_year"]
+
+    @admin.action(description="Open the next fiscal year (twelve monthly periods)")
+    def open_next_fiscal_year(self, request, queryset):
+        for entity in queryset.order_by("code"):
+            last = FiscalPeriod.objects.filter(legal_entity=entity).order_by("-end").first()
+            year = last.end.year + 1 if last else timezone.localdate().year
+            try:
+                fiscal_year_create(legal_entity=entity, year=year, actor=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{entity.code}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{entity.code}: fiscal year {year} is open.")
 
     def get_queryset(self, request):
         return legal_entities_for_user(request.user)

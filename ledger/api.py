@@ -1,13 +1,17 @@
 """REST API of the ledger room: legal entities (with their default ledger setup), vouchers,
 ledger entries, the trial balance, main accounts and fiscal periods."""
 
+from datetime import date
+
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField
@@ -20,9 +24,11 @@ from entities.services import ensure_can_act, legal_entity_update
 from .models import FiscalPeriod, LedgerEntry, MainAccount, PostingType, Voucher
 from .selectors import ledger_entries_for_user, trial_balance, vouchers_for_user
 from .services import (
+    FISCAL_YEARS,
     VoucherInput,
     VoucherLineInput,
     fiscal_period_set_status,
+    fiscal_year_create,
     journal_voucher_post,
     journal_voucher_reverse,
     legal_entity_create,
@@ -107,6 +113,47 @@ class TrialBalanceRowSerializer(serializers.Serializer):
         return self._fmt(row.balance)
 
 
+class FiscalPeriodSerializer(serializers.ModelSerializer):
+    legal_entity = serializers.CharField(source="legal_entity.code", read_only=True)
+
+    class Meta:
+        model = FiscalPeriod
+        fields = ["id", "legal_entity", "name", "start", "end", "status"]
+        read_only_fields = ["id", "legal_entity", "name", "start", "end"]
+
+    def update(self, instance, validated_data):
+        return fiscal_period_set_status(
+            period=instance,
+            status=validated_data.get("status", instance.status),
+            actor=self.context["request"].user,
+        )
+
+
+class FiscalYearCreateSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=FISCAL_YEARS.start, max_value=FISCAL_YEARS.stop - 1)
+
+
+class FiscalYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    periods = FiscalPeriodSerializer(many=True)
+
+
+class FiscalPeriodStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=FiscalPeriod.Status.choices)
+
+
+class FiscalPeriodsManage(BasePermission):
+    """Reading needs a session or token; opening a year or changing a period's status needs
+    the role's permission on fiscal periods (superusers have it). The entity grant is checked
+    on the entity itself."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or user.has_perm("ledger.change_fiscalperiod")
+
+
 class LegalEntityViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -175,6 +222,82 @@ class LegalEntityViewSet(
                 "total": format_amount(tb.total_balance, currency),
             }
         )
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[OpenApiParameter("year", int, description="Only the periods of this year")],
+        responses=FiscalPeriodSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=FiscalYearCreateSerializer,
+        responses={201: FiscalYearSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="fiscal-years",
+        permission_classes=[FiscalPeriodsManage],
+        filter_backends=[],
+    )
+    def fiscal_years(self, request, code=None):
+        """GET: the entity's fiscal periods (start, end, status), by date. POST {year}: open
+        the year, its twelve monthly periods open (409 if the entity has periods in it)."""
+        entity = self.get_object()
+        if request.method == "POST":
+            data = FiscalYearCreateSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            year = data.validated_data["year"]
+            periods = fiscal_year_create(legal_entity=entity, year=year, actor=request.user)
+            return Response(
+                FiscalYearSerializer({"year": year, "periods": periods}).data,
+                status=status.HTTP_201_CREATED,
+            )
+        periods = FiscalPeriod.objects.filter(legal_entity=entity).select_related("legal_entity")
+        year = request.query_params.get("year")
+        if year:
+            if not year.isdigit() or int(year) not in FISCAL_YEARS:
+                raise serializers.ValidationError({"year": ["A year such as 2026."]})
+            periods = periods.filter(start__year=int(year))
+        page = self.paginate_queryset(periods.order_by("start"))
+        return self.get_paginated_response(FiscalPeriodSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[OpenApiParameter("start", OpenApiTypes.DATE, OpenApiParameter.PATH)],
+        responses=FiscalPeriodSerializer,
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        parameters=[OpenApiParameter("start", OpenApiTypes.DATE, OpenApiParameter.PATH)],
+        request=FiscalPeriodStatusSerializer,
+        responses=FiscalPeriodSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"fiscal-periods/(?P<start>[0-9]{4}-[0-9]{2}-[0-9]{2})",
+        permission_classes=[FiscalPeriodsManage],
+        filter_backends=[],
+    )
+    def fiscal_period(self, request, code=None, start=None):
+        """The period starting on ``start``; PATCH {status} puts it on hold, reopens it or
+        closes it (a closed period stays closed)."""
+        entity = self.get_object()
+        try:
+            on = date.fromisoformat(start)
+        except ValueError:
+            on = None
+        period = get_object_or_404(
+            FiscalPeriod.objects.select_related("legal_entity"), legal_entity=entity, start=on
+        )
+        if request.method == "PATCH":
+            data = FiscalPeriodStatusSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            period = fiscal_period_set_status(
+                period=period, status=data.validated_data["status"], actor=request.user
+            )
+        return Response(FiscalPeriodSerializer(period).data)
 
 
 class _DateRange(serializers.Serializer):
@@ -499,29 +622,14 @@ class MainAccountViewSet(viewsets.ReadOnlyModelViewSet):
         return qs if ids is None else qs.filter(legal_entity_id__in=ids)
 
 
-class FiscalPeriodSerializer(serializers.ModelSerializer):
-    legal_entity = serializers.CharField(source="legal_entity.code", read_only=True)
-
-    class Meta:
-        model = FiscalPeriod
-        fields = ["id", "legal_entity", "name", "start", "end", "status"]
-        read_only_fields = ["id", "legal_entity", "name", "start", "end"]
-
-    def update(self, instance, validated_data):
-        return fiscal_period_set_status(
-            period=instance,
-            status=validated_data.get("status", instance.status),
-            actor=self.context["request"].user,
-        )
-
-
 class FiscalPeriodViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Fiscal periods; posting into a period that is on hold or closed is refused."""
+    """Fiscal periods of the granted entities; posting on a date that no open period of its
+    entity contains is refused. Also under ``legal-entities/{code}/fiscal-years/``."""
 
     serializer_class = FiscalPeriodSerializer
     queryset = FiscalPeriod.objects.none()

@@ -1,6 +1,7 @@
 """The demo group: Fabrikam (FAB), Fabrikam East (FABE), Fabrikam West (FABW), all in USD;
 party 4050 Northwind Traders as customer 4000 / 4000 / 10000 and a dozen more; EUR, GBP and JPY
-rates; terms N30, cash discount 2 % 10 days, a sales tax code; a few cash sales vouchers.
+rates; terms N30, cash discount 2 % 10 days, a sales tax code; a few cash sales vouchers; the
+fiscal years those dates fall in, open.
 
 Every object is looked up by its natural key first, so loading twice creates nothing new.
 """
@@ -22,7 +23,13 @@ from entities.models import (
 from entities.services import CashDiscountPeriodInput, cash_discount_save
 
 from .models import FiscalPeriod, Voucher
-from .services import VoucherInput, VoucherLineInput, legal_entity_create, voucher_post
+from .services import (
+    VoucherInput,
+    VoucherLineInput,
+    fiscal_year_create,
+    legal_entity_create,
+    voucher_post,
+)
 
 ENTITIES = [("FAB", "Fabrikam"), ("FABE", "Fabrikam East"), ("FABW", "Fabrikam West")]
 PARTIES = [
@@ -49,6 +56,20 @@ RATES = [
 ]
 
 
+# The years of the dates above (rates, cash sales).
+DEMO_YEARS = (2026,)
+
+
+def demo_fiscal_years_open(entity: LegalEntity, years) -> list[str]:
+    """Open the years a demo posts into that the entity has no period in yet."""
+    opened = []
+    for year in sorted(set(years)):
+        if not FiscalPeriod.objects.filter(legal_entity=entity, start__year=year).exists():
+            fiscal_year_create(legal_entity=entity, year=year, actor=None)
+            opened.append(f"fiscal year {year} of {entity.code}")
+    return opened
+
+
 @transaction.atomic
 def demo_load() -> str:
     """Create what is missing of the demo; return a summary of what was created ('' if none)."""
@@ -70,16 +91,7 @@ def demo_load() -> str:
             )
             created.append(f"legal entity {code}")
         entities[code] = entity
-        for month in range(1, 13):
-            start = date(2026, month, 1)
-            end = date(2026 + month // 12, month % 12 + 1, 1).toordinal() - 1
-            _, made = FiscalPeriod.objects.get_or_create(
-                legal_entity=entity,
-                start=start,
-                defaults={"name": f"2026-{month:02d}", "end": date.fromordinal(end)},
-            )
-            if made and month == 1:
-                created.append(f"fiscal periods 2026 of {code}")
+        created += demo_fiscal_years_open(entity, DEMO_YEARS)
 
     terms, made = PaymentTerms.objects.get_or_create(
         code="N30", defaults={"name": "Net 30 days", "net_days": 30}

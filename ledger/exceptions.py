@@ -33,6 +33,29 @@ class PeriodClosed(ApplicationError):
         )
 
 
+class PeriodMissing(ApplicationError):
+    code = "period_missing"
+
+    def __init__(self, *, legal_entity: str, on: date) -> None:
+        super().__init__(
+            f"Legal entity {legal_entity} has no fiscal period containing {on}: open the "
+            f"fiscal year {on.year} first.",
+            field="date",
+            extra={"legal_entity": legal_entity, "date": str(on)},
+        )
+
+
+class FiscalYearExists(Conflict):
+    code = "fiscal_year_exists"
+
+    def __init__(self, *, legal_entity: str, year: int) -> None:
+        super().__init__(
+            f"Legal entity {legal_entity} already has fiscal periods in {year}.",
+            field="year",
+            extra={"legal_entity": legal_entity, "year": year},
+        )
+
+
 class PostingSetupMissing(ApplicationError):
     code = "posting_setup_missing"
 

@@ -4,11 +4,12 @@ default chart of accounts and posting setup of a new legal entity."""
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from entities import db
 from entities.exceptions import ApplicationError, InvalidInput
@@ -18,8 +19,10 @@ from entities.selectors import RateBook
 from entities.services import Actor, audit_record, ensure_can_act
 
 from .exceptions import (
+    FiscalYearExists,
     InvalidPosting,
     PeriodClosed,
+    PeriodMissing,
     PostingSetupMissing,
     VoucherAlreadyReversed,
     VoucherUnbalanced,
@@ -157,7 +160,8 @@ def legal_entity_create(
     parameters: Mapping[str, Any] | None = None,
     actor: Actor,
 ) -> LegalEntity:
-    """A new legal entity with its default chart of accounts and posting setup."""
+    """A new legal entity with its default chart of accounts and posting setup, and the
+    previous and the current calendar year open."""
     if (
         actor is not None
         and not actor.is_superuser
@@ -181,6 +185,9 @@ def legal_entity_create(
     entity.full_clean(validate_unique=False)
     entity.save()
     legal_entity_setup_defaults(legal_entity=entity)
+    this_year = timezone.localdate().year
+    for year in (this_year - 1, this_year):
+        _fiscal_year_write(entity, year)
     if actor is not None and not actor.is_superuser:
         from entities.services import entity_grant_create
 
@@ -218,7 +225,8 @@ def _accounts_by_type(entity_ids: set[int]) -> dict[tuple[int, str, int | None],
 
 
 def _check_periods(specs: Sequence[VoucherInput]) -> None:
-    """Refuse a date in a period that is not open. Inside a transaction on PostgreSQL the
+    """Refuse a date that no open fiscal period of its entity contains: no period at all (the
+    year was never opened), or one on hold or closed. Inside a transaction on PostgreSQL the
     periods are read FOR SHARE, so that nobody closes them before this transaction commits."""
     wanted = {(s.legal_entity.pk, s.date) for s in specs}
     entity_ids = sorted({pk for pk, _ in wanted})
@@ -237,16 +245,22 @@ def _check_periods(specs: Sequence[VoucherInput]) -> None:
         )
         periods = cursor.fetchall()
     codes = {s.legal_entity.pk: s.legal_entity.code for s in specs}
+    covered: set[tuple[int, date]] = set()
     for _id, entity_id, start, end, status in periods:
-        if status == FiscalPeriod.Status.OPEN:
-            continue
         for pk, on in wanted:
-            if pk == entity_id and start <= on <= end:
+            if pk != entity_id or not start <= on <= end:
+                continue
+            if status != FiscalPeriod.Status.OPEN:
                 raise PeriodClosed(
                     legal_entity=codes[pk],
                     on=on,
                     status=FiscalPeriod.Status(status).label.lower(),
                 )
+            covered.add((pk, on))
+    missing = wanted - covered
+    if missing:
+        pk, on = min(missing, key=lambda item: (item[1], codes[item[0]]))
+        raise PeriodMissing(legal_entity=codes[pk], on=on)
 
 
 def numbers_take(
@@ -651,9 +665,86 @@ PERIOD_TRANSITIONS = {
 }
 
 
+FISCAL_YEARS = range(1900, 3000)
+
+
+def _ensure_may_manage_periods(actor: Actor) -> None:
+    """Opening a year or changing a period's status is a controller's job: superusers and users
+    whose role may change fiscal periods (``None`` is the system)."""
+    if actor is None or actor.is_superuser or actor.has_perm("ledger.change_fiscalperiod"):
+        return
+    raise ApplicationError(
+        "You may not open fiscal years or change fiscal periods.",
+        code="permission_denied",
+        http_status=403,
+    )
+
+
+def _fiscal_year_write(legal_entity: LegalEntity, year: int) -> list[FiscalPeriod]:
+    """The twelve monthly periods of ``year``, open, each month that no period of the entity
+    overlaps yet."""
+    assert connection.in_atomic_block, "periods are written in the caller's transaction"
+    taken = list(
+        FiscalPeriod.objects.filter(
+            legal_entity=legal_entity, start__lte=date(year, 12, 31), end__gte=date(year, 1, 1)
+        ).values_list("start", "end")
+    )
+    periods = []
+    for month in range(1, 13):
+        start = date(year, month, 1)
+        end = date(year, 12, 31) if month == 12 else date(year, month + 1, 1) - timedelta(days=1)
+        if any(s <= end and start <= e for s, e in taken):
+            continue
+        periods.append(
+            FiscalPeriod(
+                legal_entity=legal_entity,
+                name=f"{year}-{month:02d}",
+                start=start,
+                end=end,
+                status=FiscalPeriod.Status.OPEN,
+            )
+        )
+    return FiscalPeriod.objects.bulk_create(periods)
+
+
+@transaction.atomic
+def fiscal_year_create(*, legal_entity: LegalEntity, year: int, actor: Actor) -> list[FiscalPeriod]:
+    """Open a fiscal year: its twelve monthly periods, open. A year in which the entity has any
+    period already is a conflict."""
+    ensure_can_act(actor, legal_entity, field="code")
+    _ensure_may_manage_periods(actor)
+    if not isinstance(year, int) or year not in FISCAL_YEARS:
+        raise InvalidInput(
+            f"The year must lie between {FISCAL_YEARS.start} and {FISCAL_YEARS.stop - 1}.",
+            field="year",
+        )
+    # Serializes openings of the same entity's years (NO KEY: postings that point at the
+    # entity go on); the unique start is the backstop.
+    list(
+        LegalEntity.objects.select_for_update(no_key=True)
+        .filter(pk=legal_entity.pk)
+        .values_list("pk", flat=True)
+    )
+    if FiscalPeriod.objects.filter(
+        legal_entity=legal_entity, start__lte=date(year, 12, 31), end__gte=date(year, 1, 1)
+    ).exists():
+        raise FiscalYearExists(legal_entity=legal_entity.code, year=year)
+    periods = _fiscal_year_write(legal_entity, year)
+    audit_record(
+        actor=actor,
+        action="fiscal_year.created",
+        obj=legal_entity,
+        changes={"fiscal_year": (None, year)},
+        legal_entity=legal_entity,
+    )
+    return periods
+
+
 @transaction.atomic
 def fiscal_period_set_status(*, period: FiscalPeriod, status: str, actor: Actor) -> FiscalPeriod:
+    """Put a period on hold, reopen it or close it, along ``PERIOD_TRANSITIONS``."""
     ensure_can_act(actor, period.legal_entity)
+    _ensure_may_manage_periods(actor)
     if status not in FiscalPeriod.Status.values:
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
     period = FiscalPeriod.objects.select_for_update().get(pk=period.pk)

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from entities.models import Customer, SalesTaxCode
+from entities.models import Customer, LegalEntity, SalesTaxCode
+from ledger.demo import demo_fiscal_years_open
 
 from .models import Invoice
 from .services import (
@@ -38,6 +39,9 @@ def demo_documents() -> str:
     if Invoice.objects.filter(description__startswith="Demo").exists():
         return ""
     today = timezone.localdate()
+    first = today - timedelta(days=max(days_ago for _, _, days_ago, _ in INVOICES))
+    for entity in LegalEntity.objects.filter(code__in={code for code, *_ in INVOICES}):
+        demo_fiscal_years_open(entity, range(first.year, today.year + 1))
     tax = SalesTaxCode.objects.filter(code="VAT6").first()
     posted = 0
     for code, account, days_ago, amounts in INVOICES:
@@ -137,6 +141,8 @@ def demo_scheduled() -> str:
         actor=None,
     )
     start = add_months(timezone.localdate().replace(day=1), -2)
+    # The assignment posts its invoices: the years of its twelve months are open.
+    demo_fiscal_years_open(fab, range(start.year, add_months(start, 11).year + 1))
     recurring_assignment_save(
         template=template,
         customer=Customer.objects.get(legal_entity=fab, account="4001"),

@@ -1,5 +1,6 @@
 """Factories of the entities room."""
 
+import calendar
 from datetime import date
 from decimal import Decimal
 
@@ -37,8 +38,32 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save(update_fields=["password"])
 
 
+# The years the suite posts in; the service opens only the previous and the current one.
+TEST_FISCAL_YEARS = (2025, 2026, 2027)
+
+
+def fiscal_years_open(entity, years) -> None:
+    """Open those of ``years`` in which ``entity`` has no period yet: twelve monthly periods
+    (fixture rows, not audited)."""
+    from ledger.models import FiscalPeriod
+
+    for year in years:
+        if FiscalPeriod.objects.filter(legal_entity=entity, start__year=year).exists():
+            continue
+        FiscalPeriod.objects.bulk_create(
+            FiscalPeriod(
+                legal_entity=entity,
+                name=f"{year}-{month:02d}",
+                start=date(year, month, 1),
+                end=date(year, month, calendar.monthrange(year, month)[1]),
+            )
+            for month in range(1, 13)
+        )
+
+
 class LegalEntityFactory(factory.django.DjangoModelFactory):
-    """A legal entity with its default chart of accounts, as the service creates it."""
+    """A legal entity with its default chart of accounts, as the service creates it, and the
+    fiscal years ``fiscal_years`` open (default ``TEST_FISCAL_YEARS``)."""
 
     class Meta:
         model = LegalEntity
@@ -51,17 +76,20 @@ class LegalEntityFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         from ledger.services import legal_entity_create
 
+        years = kwargs.pop("fiscal_years", TEST_FISCAL_YEARS)
         params = {k: kwargs.pop(k) for k in list(kwargs) if k in LegalEntity.PARAMETER_FIELDS}
         existing = LegalEntity.objects.filter(code=kwargs["code"]).first()
         if existing:
             return existing
-        return legal_entity_create(
+        entity = legal_entity_create(
             code=kwargs["code"],
             name=kwargs["name"],
             accounting_currency=kwargs["accounting_currency"],
             parameters=params,
             actor=None,
         )
+        fiscal_years_open(entity, years)
+        return entity
 
 
 class PartyFactory(factory.django.DjangoModelFactory):

@@ -120,12 +120,7 @@ def test_document_vouchers_are_not_reversed_as_journals(fabrikam):
 
 @pytest.mark.django_db
 def test_closed_period_stays_closed_and_is_audited(fabrikam):
-    period = FiscalPeriod.objects.create(
-        legal_entity=fabrikam["FAB"],
-        name="2026-03",
-        start=date(2026, 3, 1),
-        end=date(2026, 3, 31),
-    )
+    period = FiscalPeriod.objects.get(legal_entity=fabrikam["FAB"], start=date(2026, 3, 1))
     fiscal_period_set_status(period=period, status="on_hold", actor=None)
     fiscal_period_set_status(period=period, status="open", actor=None)
     fiscal_period_set_status(period=period, status="closed", actor=None)
