@@ -19,7 +19,10 @@ from settlement.models import Settlement, SettlementLine
 from settlement.services import SettlementLineInput, settlement_create
 from tests.factories.receivables import post_invoice, post_payment
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("row locks taken by threads on their own connections"),
+]
 MAR9 = date(2026, 3, 9)
 
 
