@@ -39,16 +39,25 @@ def pytest_configure(config):
         )
 
 
-def pytest_collection_modifyitems(config, items):
-    """On SQLite, tests marked ``postgresql`` (triggers, row locks between threads, a Celery
-    worker on Redis, PostgreSQL-only statements) are skipped, each with its reason."""
+def pytest_collection_finish(session):
+    """On SQLite, tests marked ``postgresql`` (triggers, row locks taken by threads) are
+    skipped, each with its reason; ``make test`` leaves them out of its SQLite pass
+    (``-m "not postgresql"``). Under CI=true they must run: selecting them on SQLite is then an
+    error, as a missing PostgreSQL is."""
     if vendor() == "postgresql":
         return
-    for item in items:
+    needing = [item for item in session.items if item.get_closest_marker("postgresql")]
+    if needing and IN_CI:
+        raise pytest.UsageError(
+            f"{len(needing)} selected tests need PostgreSQL and DATABASE_URL gives SQLite "
+            '(CI=true); run them on PostgreSQL or deselect them with -m "not postgresql".'
+        )
+    for item in needing:
         marker = item.get_closest_marker("postgresql")
-        if marker is not None:
-            why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
-            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {why}".rstrip(": ")))
+        why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+        item.add_marker(
+            pytest.mark.skip(reason=f"needs PostgreSQL: {why}" if why else "needs PostgreSQL")
+        )
 
 
 @pytest.fixture(scope="session")
