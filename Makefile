@@ -10,10 +10,9 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/receivables
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # The second pass of `make test`: SQLite, configured as `make run` configures it (pytest-django
 # keeps the test database in memory; the file is never written). It runs every test not marked
-# `postgresql` but two that the first pass covers for both: the API schema fuzzing (long) and
-# the `make run` smoke test (a subprocess on SQLite whatever the pass).
+# `postgresql` but the `make run` smoke test, a subprocess on SQLite whatever the pass.
 TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
-SQLITE_PASS_ARGS ?= -m "not postgresql" --ignore=tests/test_api_schema.py \
+SQLITE_PASS_ARGS ?= -m "not postgresql" \
 	--deselect=tests/test_demo.py::test_make_run_steps_on_sqlite_and_embedded_broker
 
 .PHONY: install run test lint format bench chromium migrate demo worker clean

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField
+from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, IdFilter
 from entities.idempotency import idempotent
 from entities.models import Customer, LegalEntity
 from entities.money import format_amount
@@ -289,7 +289,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class ActivityFilter(filters.FilterSet):
-    customer_id = filters.NumberFilter()
+    customer_id = IdFilter()
     party = filters.CharFilter(field_name="party__number")
     legal_entity = filters.CharFilter(field_name="legal_entity__code")
     kind = filters.ChoiceFilter(choices=Activity.Kind.choices)
