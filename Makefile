@@ -8,6 +8,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/receivables
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The second pass of `make test`: SQLite, configured as `make run` configures it (pytest-django
+# keeps the test database in memory; the file is never written). It runs every test not marked
+# `postgresql` but the `make run` smoke test, a subprocess on SQLite whatever the pass.
+TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
+SQLITE_PASS_ARGS ?= -m "not postgresql" \
+	--deselect=tests/test_demo.py::test_make_run_steps_on_sqlite_and_embedded_broker
 
 .PHONY: install run test lint format bench fuzz chromium migrate demo worker clean
 
@@ -51,10 +57,21 @@ run: demo
 worker: install
 	$(VENV)/bin/celery -A config worker -B --loglevel=INFO
 
+# Two passes, both always run: the whole suite on PostgreSQL, then the suite on SQLite (the
+# database `make run` serves) without what needs PostgreSQL. Fails if either fails or collects
+# no test (pytest's exit code 5).
 test: install chromium
-	@export DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}; \
-	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+	@export REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}; failed=""; \
+	echo "== make test, pass 1 of 2: PostgreSQL, the whole suite"; \
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests on PostgreSQL"; fi; \
+	if [ $$rc -ne 0 ]; then failed="PostgreSQL (exit $$rc)"; fi; \
+	echo "== make test, pass 2 of 2: SQLite, every test not marked postgresql"; \
+	DATABASE_URL=$(TEST_SQLITE_URL) $(VENV)/bin/pytest $(SQLITE_PASS_ARGS) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests on SQLite"; fi; \
+	if [ $$rc -ne 0 ]; then failed="$${failed:+$$failed, }SQLite (exit $$rc)"; fi; \
+	if [ -n "$$failed" ]; then echo "make test failed: $$failed"; exit 1; fi; \
+	echo "make test passed on PostgreSQL and SQLite"
 
 lint: install
 	$(VENV)/bin/ruff check .

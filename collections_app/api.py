@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from entities.api_common import AmountField
+from entities.api_common import MAX_ID, AmountField
 from entities.models import LegalEntity
 
 from .models import AgingBucket, AgingPeriodSet, AgingSnapshot
@@ -132,7 +132,7 @@ class AgingQuerySerializer(serializers.Serializer):
     legal_entity = serializers.CharField(required=False, max_length=10)
     party = serializers.CharField(required=False, max_length=40)
     customer = serializers.CharField(required=False, max_length=20)
-    customer_id = serializers.IntegerField(required=False, min_value=1)
+    customer_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     as_of = serializers.DateField(required=False)
     period_set = serializers.CharField(required=False, max_length=20)
     ordering = serializers.ChoiceField(choices=sorted(ORDERINGS), required=False)

@@ -13,7 +13,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from entities.api import JobSerializer
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField
+from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, IdFilter
 from entities.exceptions import Conflict
 from entities.exports import XLSX_CONTENT_TYPE, csv_response
 from entities.idempotency import idempotent
@@ -377,7 +377,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class ActivityFilter(filters.FilterSet):
-    customer_id = filters.NumberFilter()
+    customer_id = IdFilter()
     party = filters.CharFilter(field_name="party__number")
     legal_entity = filters.CharFilter(field_name="legal_entity__code")
     kind = filters.ChoiceFilter(choices=Activity.Kind.choices)

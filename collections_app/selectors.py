@@ -22,12 +22,12 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 
+from entities.aggregates import DecimalSum
 from entities.models import LegalEntity
 from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount
 from entities.selectors import granted_entity_ids, in_granted_entities
@@ -163,7 +163,7 @@ def _party_totals(
     )
     count = period_set.buckets.count()
     buckets = {
-        f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
+        f"b{i}": Coalesce(DecimalSum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
         for i in range(count)
     }
     return (
@@ -172,9 +172,9 @@ def _party_totals(
             "currency", "party_id", party_number=F("party__number"), party_name=F("party__name")
         )
         .annotate(
-            balance=Sum("balance"),
-            not_due=Sum("not_due"),
-            overdue=Sum("overdue"),
+            balance=DecimalSum("balance"),
+            not_due=DecimalSum("not_due"),
+            overdue=DecimalSum("overdue"),
             **buckets,
         )
         .annotate(
@@ -265,11 +265,11 @@ def aging_snapshot_totals(snapshot: AgingSnapshot) -> dict[str, Any]:
     """Balance, not due, overdue and each bucket summed over a snapshot's lines (one query)."""
     count = len(snapshot.buckets)
     sums = AgingSnapshotLine.objects.filter(snapshot=snapshot).aggregate(
-        balance=Coalesce(Sum("balance"), Value(Decimal(0))),
-        not_due=Coalesce(Sum("not_due"), Value(Decimal(0))),
-        overdue=Coalesce(Sum("overdue"), Value(Decimal(0))),
+        balance=Coalesce(DecimalSum("balance"), Value(Decimal(0))),
+        not_due=Coalesce(DecimalSum("not_due"), Value(Decimal(0))),
+        overdue=Coalesce(DecimalSum("overdue"), Value(Decimal(0))),
         **{
-            f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
+            f"b{i}": Coalesce(DecimalSum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
             for i in range(count)
         },
     )
@@ -386,14 +386,14 @@ def collections_totals(lines: QuerySet[AgingSnapshotLine], definitions: list[dic
     chart; one grouped query)."""
     count = len(definitions)
     sums = {
-        f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
+        f"b{i}": Coalesce(DecimalSum(Cast(KT(f"buckets__{i}"), _AMOUNT)), Value(Decimal(0)))
         for i in range(count)
     }
     codes = dict(LegalEntity.objects.values_list("pk", "code"))
     per_entity = list(
         lines.order_by()
         .values("legal_entity_id", "currency")
-        .annotate(balance=Sum("balance"), overdue=Sum("overdue"), **sums)
+        .annotate(balance=DecimalSum("balance"), overdue=DecimalSum("overdue"), **sums)
         .order_by("legal_entity_id")
     )
     for row in per_entity:

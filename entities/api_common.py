@@ -1,12 +1,15 @@
-"""What every API of the project shares: the error body, pagination and money fields."""
+"""What every API of the project shares: the error body, pagination, money fields and key
+filters."""
 
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
@@ -17,8 +20,25 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from .db import BIGINT_LIMIT
 from .exceptions import ApplicationError
 from .money import currency_is_known, format_amount, has_valid_precision
+
+MAX_ID = BIGINT_LIMIT - 1
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """A filter by a key: a whole number from 1 to the largest 64-bit key, else a 400 naming
+    the parameter. (SQLite cannot even bind a larger number, and 1.5 names no row.)"""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",

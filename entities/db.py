@@ -26,6 +26,8 @@ from django.utils import timezone
 
 # PostgreSQL accepts 65,535 parameters per statement, SQLite 32,766 (since 3.32).
 MAX_PARAMETERS = 30_000
+# Keys are 64-bit integers: none reaches this (nor its negative).
+BIGINT_LIMIT = 2**63
 # From this many rows PostgreSQL gets one array per column (see insert_rows); below it a
 # multi-row VALUES costs less (about a tenth of a two-voucher settlement, measured).
 UNNEST_FROM = 10

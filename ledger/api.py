@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField
+from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFilter
 from entities.exceptions import EntityAccessDenied
 from entities.idempotency import idempotent
 from entities.models import Customer, LegalEntity
@@ -540,11 +540,11 @@ class VoucherViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
 
 class LedgerEntryFilter(filters.FilterSet):
     legal_entity = filters.CharFilter(field_name="legal_entity__code")
-    voucher = filters.NumberFilter(field_name="voucher_id")
+    voucher = IdFilter(field_name="voucher_id")
     posting_type = filters.ChoiceFilter(choices=PostingType.choices)
     account = filters.CharFilter(field_name="account__number")
     counterparty = filters.CharFilter(field_name="counterparty__code")
-    customer = filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     currency = filters.CharFilter()
     date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = filters.DateFilter(field_name="date", lookup_expr="lte")

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
+from entities.aggregates import DecimalSum
 from entities.models import LegalEntity
 from entities.money import ZERO
 from entities.selectors import User, granted_entity_ids
@@ -70,8 +71,8 @@ def trial_balance(
     accounts = (
         MainAccount.objects.filter(legal_entity=legal_entity)
         .annotate(
-            debit=Coalesce(Sum(positive, filter=entries), Value(ZERO), output_field=_money),
-            credit=Coalesce(Sum(negative, filter=entries), Value(ZERO), output_field=_money),
+            debit=Coalesce(DecimalSum(positive, filter=entries), Value(ZERO), output_field=_money),
+            credit=Coalesce(DecimalSum(negative, filter=entries), Value(ZERO), output_field=_money),
         )
         .order_by("number")
     )
@@ -96,7 +97,7 @@ def ledger_entries_for_user(user: User | None) -> QuerySet[LedgerEntry]:
 def entity_accounting_total(*, legal_entity: LegalEntity) -> Decimal:
     """Sum of every accounting amount of an entity: zero whenever the ledger is sound."""
     total = LedgerEntry.objects.filter(legal_entity=legal_entity).aggregate(
-        total=Sum("accounting_amount")
+        total=DecimalSum("accounting_amount")
     )["total"]
     return total or ZERO
 
@@ -113,7 +114,7 @@ def ledger_integrity_problems() -> list[IntegrityProblem]:
     problems: list[IntegrityProblem] = []
     totals = (
         LedgerEntry.objects.values("legal_entity__code")
-        .annotate(total=Sum("accounting_amount"))
+        .annotate(total=DecimalSum("accounting_amount"))
         .exclude(total=0)
     )
     for row in totals:
@@ -124,7 +125,7 @@ def ledger_integrity_problems() -> list[IntegrityProblem]:
         )
     unbalanced = (
         LedgerEntry.objects.values("legal_entity__code", "voucher__number", "currency")
-        .annotate(amount=Sum("amount"), accounting=Sum("accounting_amount"))
+        .annotate(amount=DecimalSum("amount"), accounting=DecimalSum("accounting_amount"))
         .exclude(amount=0, accounting=0)
     )
     for row in unbalanced:

@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField
+from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFilter
 from entities.exceptions import EntityAccessDenied
 from entities.idempotency import idempotent
 from entities.models import CashDiscount, LegalEntity, PaymentTerms, SalesTaxCode
@@ -241,7 +241,7 @@ class CreditNoteSerializer(DocumentSerializer):
 class DocumentFilter(filters.FilterSet):
     legal_entity = filters.CharFilter(field_name="legal_entity__code")
     customer = filters.CharFilter(field_name="customer__account")
-    customer_id = filters.NumberFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     party = filters.CharFilter(field_name="customer__party__number")
     status = filters.ChoiceFilter(choices=[("draft", "draft"), ("posted", "posted")])
     number = filters.CharFilter()
@@ -407,8 +407,8 @@ class CreditNoteViewSet(_DocumentViewSet):
             )
             if original is None:
                 raise serializers.ValidationError(
-                {"invoice": [f"Invoice {data.validated_data['invoice']} does not exist."]}
-            )
+                    {"invoice": [f"Invoice {data.validated_data['invoice']} does not exist."]}
+                )
         with transaction.atomic():
             credit_note = credit_note_create(
                 data=data.to_input(request.user, invoice=original), actor=request.user
@@ -734,7 +734,7 @@ class OpenTransactionFilter(filters.FilterSet):
     legal_entity = filters.CharFilter(field_name="legal_entity__code")
     party = filters.CharFilter(field_name="party__number")
     customer = filters.CharFilter(field_name="customer__account")
-    customer_id = filters.NumberFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     currency = filters.CharFilter()
     kind = filters.ChoiceFilter(choices=OpenTransaction.Kind.choices)
     status = filters.ChoiceFilter(

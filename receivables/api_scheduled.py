@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField
+from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFilter
 from entities.exceptions import EntityAccessDenied
 from entities.idempotency import idempotent
 from entities.models import CashDiscount, InterestCode, PaymentTerms, SalesTaxCode
@@ -195,7 +195,7 @@ class InterestNoteFilter(filters.FilterSet):
     customer = filters.CharFilter(field_name="customer__account")
     party = filters.CharFilter(field_name="customer__party__number")
     status = filters.ChoiceFilter(choices=InterestNote.Status.choices)
-    job = filters.NumberFilter(field_name="job_id")
+    job = IdFilter(field_name="job_id")
     date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
 
@@ -450,7 +450,7 @@ class RecurringAssignmentSerializer(serializers.ModelSerializer):
 
 class RecurringAssignmentFilter(filters.FilterSet):
     legal_entity = filters.CharFilter(field_name="template__legal_entity__code")
-    template = filters.NumberFilter(field_name="template_id")
+    template = IdFilter(field_name="template_id")
     customer = filters.CharFilter(field_name="customer__account")
     active = filters.BooleanFilter()
 
@@ -533,9 +533,9 @@ class RecurringOccurrenceSerializer(serializers.ModelSerializer):
 
 class RecurringOccurrenceFilter(filters.FilterSet):
     legal_entity = filters.CharFilter(field_name="assignment__template__legal_entity__code")
-    assignment = filters.NumberFilter(field_name="assignment_id")
-    template = filters.NumberFilter(field_name="assignment__template_id")
-    job = filters.NumberFilter(field_name="job_id")
+    assignment = IdFilter(field_name="assignment_id")
+    template = IdFilter(field_name="assignment__template_id")
+    job = IdFilter(field_name="job_id")
 
     class Meta:
         model = RecurringInvoiceOccurrence

@@ -110,8 +110,9 @@ def aging_summary(transactions, *, as_of: date) -> list[tuple[str, Decimal]]:
 def home_summaries(user: User | None, *, as_of: date) -> list[dict]:
     """Per granted legal entity: open invoices, what is overdue, the customer balance and the
     drafts waiting to be posted (five grouped queries whatever the number of entities)."""
-    from django.db.models import Count, Q, Sum
+    from django.db.models import Count, Q
 
+    from entities.aggregates import DecimalSum
     from entities.selectors import legal_entities_for_user
 
     entities = list(legal_entities_for_user(user))
@@ -121,8 +122,8 @@ def home_summaries(user: User | None, *, as_of: date) -> list[dict]:
         row["legal_entity_id"]: row
         for row in debits.values("legal_entity_id").annotate(
             count=Count("id"),
-            amount=Sum("open_accounting_amount"),
-            overdue=Sum("open_accounting_amount", filter=Q(due_date__lt=as_of)),
+            amount=DecimalSum("open_accounting_amount"),
+            overdue=DecimalSum("open_accounting_amount", filter=Q(due_date__lt=as_of)),
             overdue_count=Count("id", filter=Q(due_date__lt=as_of)),
         )
     }
@@ -130,7 +131,7 @@ def home_summaries(user: User | None, *, as_of: date) -> list[dict]:
         OpenTransaction.objects.filter(legal_entity_id__in=ids)
         .exclude(open_amount=0)
         .values_list("legal_entity_id")
-        .annotate(total=Sum("open_accounting_amount"))
+        .annotate(total=DecimalSum("open_accounting_amount"))
     )
 
     def drafts(model) -> dict[int, int]:

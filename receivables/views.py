@@ -8,13 +8,14 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import DecimalField, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from entities.aggregates import DecimalSum
 from entities.context_processors import current_legal_entity
 from entities.exceptions import ApplicationError
 from entities.models import Customer, LegalEntity
@@ -108,7 +109,7 @@ def customer_list(request):
         )
     customers = customers.annotate(
         balance=Coalesce(
-            Sum("open_transactions__open_amount"),
+            DecimalSum("open_transactions__open_amount"),
             Value(Decimal(0)),
             output_field=DecimalField(max_digits=24, decimal_places=4),
         )

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from entities import db
-from entities.db import Columns
+from entities.db import BIGINT_LIMIT, Columns
 from entities.models import Customer, LegalEntity, Party
 from entities.selectors import User, granted_entity_ids
 from receivables.models import OpenTransaction, OpenTransactionDiscount
@@ -61,6 +61,9 @@ def open_transactions_for_settlement(
     With ``lock`` the rows are locked in primary-key order without waiting: a transaction held
     by another settlement raises ``OperationalError`` (lock not available) at once.
     """
+    # A key no bigint can hold names no row; SQLite cannot even bind it (the ORM drops such
+    # keys from its lookups the same way).
+    ids = [pk for pk in ids if -BIGINT_LIMIT <= pk < BIGINT_LIMIT]
     if not ids:
         return {}, {}
     ot, le, cu, pa, di = _columns()

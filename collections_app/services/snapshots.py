@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import DecimalField, Q, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from entities.aggregates import DecimalSum
 from entities.models import Customer, Job, LegalEntity
 from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount, minor_units
 from entities.services import Actor, audit_record
@@ -51,8 +52,8 @@ def _bucket_condition(bucket: dict[str, Any], as_of: date) -> Q:
 
 def _sum(field: str, condition: Q | None = None):
     if condition is None or not condition:
-        return Coalesce(Sum(field), _ZERO, output_field=_AMOUNT)
-    return Coalesce(Sum(field, filter=condition), _ZERO, output_field=_AMOUNT)
+        return Coalesce(DecimalSum(field), _ZERO, output_field=_AMOUNT)
+    return Coalesce(DecimalSum(field, filter=condition), _ZERO, output_field=_AMOUNT)
 
 
 def _customer_chunks(legal_entity: LegalEntity, chunk_size: int):
@@ -205,7 +206,9 @@ def aging_snapshot_create(
 
 def _party_rows(snapshot_ids: list[int], bucket_count: int):
     buckets = {
-        f"b{i}": Coalesce(Sum(Cast(KT(f"buckets__{i}"), _AMOUNT)), _ZERO, output_field=_AMOUNT)
+        f"b{i}": Coalesce(
+            DecimalSum(Cast(KT(f"buckets__{i}"), _AMOUNT)), _ZERO, output_field=_AMOUNT
+        )
         for i in range(bucket_count)
     }
     return (

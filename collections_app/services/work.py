@@ -9,11 +9,11 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from entities.aggregates import DecimalSum
 from entities.exceptions import Conflict, InvalidInput
 from entities.models import Customer, LegalEntity
 from entities.money import (
@@ -319,10 +319,8 @@ def write_off_create(
         )
     )
     # The maximum holds for all that is written off a transaction, not for each write-off.
-    before = (
-        WriteOff.objects.filter(open_transaction=ot).aggregate(s=Sum("accounting_amount"))["s"]
-        or ZERO
-    )
+    written_off = WriteOff.objects.filter(open_transaction=ot)
+    before = written_off.aggregate(s=DecimalSum("accounting_amount"))["s"] or ZERO
     if before + accounting > entity.max_write_off:
         written = (
             f" ({format_amount(before, entity.accounting_currency)} already written off)"

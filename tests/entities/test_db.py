@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -5,12 +6,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from entities import db
-from entities.models import Party
+from entities.models import ExchangeRate, Party
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("count", [1, 3, db.UNNEST_FROM + 2])
+@pytest.mark.parametrize("count", [1, 3, db.UNNEST_FROM - 1, db.UNNEST_FROM, db.UNNEST_FROM + 2])
 def test_insert_rows_writes_the_rows_with_one_statement(count):
     created_at, created_at_db = db.now()
     rows = [(f"P{i}", f"Party {i}", created_at_db) for i in range(count)]
@@ -18,6 +19,10 @@ def test_insert_rows_writes_the_rows_with_one_statement(count):
     with CaptureQueriesContext(connection) as queries:
         ids = db.insert_rows(Party, columns, rows, returning="id")
     assert len(queries) == 1
+    # PostgreSQL takes many rows as one array per column; SQLite (make run) a multi-row VALUES.
+    arrays = connection.vendor == "postgresql" and count >= db.UNNEST_FROM
+    assert ("UNNEST(" in queries[0]["sql"]) is arrays
+    assert ("VALUES" in queries[0]["sql"]) is not arrays
     stored = [Party.objects.get(pk=pk) for pk in ids]
     assert [(p.number, p.created_at) for p in stored] == [
         (f"P{i}", created_at) for i in range(count)
@@ -25,6 +30,20 @@ def test_insert_rows_writes_the_rows_with_one_statement(count):
     assert db.insert_rows(Party, columns, []) == []
 
 
+def test_insert_rows_splits_past_the_parameter_limit_and_keeps_the_order(monkeypatch):
+    """On SQLite, and on PostgreSQL below ``UNNEST_FROM`` rows, a statement takes at most
+    ``MAX_PARAMETERS`` parameters; the ids still come back in the rows' order."""
+    monkeypatch.setattr(db, "MAX_PARAMETERS", 6)  # two rows of three columns a statement
+    monkeypatch.setattr(db, "UNNEST_FROM", 100)
+    created_at, created_at_db = db.now()
+    rows = [(f"S{i}", f"Split {i}", created_at_db) for i in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        ids = db.insert_rows(Party, ("number", "name", "created_at"), rows, returning="id")
+    assert len(queries) == 3
+    assert [Party.objects.get(pk=pk).number for pk in ids] == [f"S{i}" for i in range(5)]
+
+
+@pytest.mark.postgresql("server-side prepared statements of psycopg")
 def test_statements_are_logged_with_their_text_once_prepared():
     """PostgreSQL prepares a statement after a few uses; its logged text stays readable."""
     assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 5
@@ -37,6 +56,7 @@ def test_statements_are_logged_with_their_text_once_prepared():
     assert all(q["sql"] for q in queries)
 
 
+@pytest.mark.postgresql("sequences")
 def test_ids_reserve_hands_out_keys_no_later_insert_takes():
     reserved = db.ids_reserve(Party, 2)
     assert len(set(reserved)) == 2
@@ -49,3 +69,28 @@ def test_ids_reserve_hands_out_keys_no_later_insert_takes():
     )
     assert later not in reserved
     assert Party.objects.get(pk=reserved[1]).number == "R1"
+
+
+def test_ids_reserve_gives_none_without_sequences():
+    """SQLite has no sequences: posting then takes the voucher ids from the INSERT itself."""
+    if connection.vendor == "postgresql":
+        assert len(db.ids_reserve(Party, 1)) == 1
+    else:
+        assert db.ids_reserve(Party, 1) is None
+
+
+def test_columns_read_decimals_and_dates_back_as_the_orm_does():
+    """The plain-SQL reads of the hot paths (``Columns``) convert values as the ORM does on
+    both databases: SQLite hands back floats and strings."""
+    rate = ExchangeRate.objects.create(
+        from_currency="EUR", to_currency="USD", rate=Decimal("1.2277"), valid_from=date(2026, 3, 9)
+    )
+    columns = db.Columns(ExchangeRate, "r")
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns.sql} FROM {ExchangeRate._meta.db_table} r WHERE r.id = %s",  # noqa: S608
+            [rate.pk],
+        )
+        read = columns.instance(cursor.fetchone())
+    assert (read.pk, read.rate, read.valid_from) == (rate.pk, Decimal("1.2277"), date(2026, 3, 9))
+    assert str(read.rate) == "1.2277000000"

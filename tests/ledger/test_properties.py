@@ -115,6 +115,7 @@ def unbalanced_lines(draw):
     return parts
 
 
+@pytest.mark.postgresql("the deferred balance trigger")
 @pytest.mark.django_db
 def test_random_unbalanced_vouchers_refused_by_service_and_database(fabrikam):
     fab = fabrikam["FAB"]

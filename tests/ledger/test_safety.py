@@ -86,6 +86,7 @@ def test_posting_setup_pointing_at_another_entity_account_is_refused(fabrikam):
         setup.clean()
 
 
+@pytest.mark.postgresql("a trigger of the ledger")
 @pytest.mark.django_db(transaction=True)
 def test_database_refuses_entry_on_another_entity_account(fabrikam):
     fab, fabe = fabrikam["FAB"], fabrikam["FABE"]

@@ -9,7 +9,10 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from ledger.models import LedgerEntry, MainAccount, Voucher
 from tests.factories.ledger import post_simple_voucher
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("the ledger's triggers and CHECK constraints are PostgreSQL's"),
+]
 
 
 def _raw_voucher(entity, lines, number="RAW-1", on=date(2026, 3, 2)):

@@ -5,10 +5,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from entities.aggregates import DecimalSum
 from ledger.models import LedgerEntry
 from ledger.selectors import entity_accounting_total
 from receivables.models import OpenTransaction
@@ -88,12 +88,12 @@ def test_posted_documents_keep_ledger_and_open_items_in_step(fabrikam):
             balance = (
                 LedgerEntry.objects.filter(
                     legal_entity=entity, posting_type="customer_balance"
-                ).aggregate(s=Sum("accounting_amount"))["s"]
+                ).aggregate(s=DecimalSum("accounting_amount"))["s"]
                 or 0
             )
             opened = (
                 OpenTransaction.objects.filter(legal_entity=entity).aggregate(
-                    s=Sum("open_accounting_amount")
+                    s=DecimalSum("open_accounting_amount")
                 )["s"]
                 or 0
             )

@@ -282,6 +282,7 @@ def test_job_killed_midway_then_rerun_completes_without_duplicates(monkeypatch, 
     assert job.claims.count() == 0
 
 
+@pytest.mark.postgresql("row locks taken by threads on their own connections")
 @pytest.mark.django_db(transaction=True)
 def test_two_generations_at_once_never_bill_twice():
     """Two threads generate the same periods at the same moment (bypassing the job claim):

@@ -324,7 +324,7 @@ def test_payment_reverse_unsettled_and_refused_when_settled(fabrikam):
 
 
 def test_customer_balance_equals_open_accounting_amounts(fabrikam, eur_rates):
-    from django.db.models import Sum
+    from entities.aggregates import DecimalSum
 
     customer = fabrikam["customers"]["FABE"]
     post_invoice(customer, amounts=["600.00", "0.37"], currency="EUR")
@@ -332,9 +332,9 @@ def test_customer_balance_equals_open_accounting_amounts(fabrikam, eur_rates):
     post_payment(customer, amount="75.00", currency="EUR")
     balance = LedgerEntry.objects.filter(
         legal_entity=fabrikam["FABE"], posting_type="customer_balance"
-    ).aggregate(s=Sum("accounting_amount"))["s"]
+    ).aggregate(s=DecimalSum("accounting_amount"))["s"]
     opened = OpenTransaction.objects.filter(legal_entity=fabrikam["FABE"]).aggregate(
-        s=Sum("open_accounting_amount")
+        s=DecimalSum("open_accounting_amount")
     )["s"]
     assert balance == opened
 

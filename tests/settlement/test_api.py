@@ -78,6 +78,7 @@ def test_settle_preview_then_post_and_reverse(client, fabrikam):
     ("lines", "field"),
     [
         ([{"transaction": 999999}], "lines"),
+        ([{"transaction": 2**64}], "lines"),  # no 64-bit key; SQLite cannot even bind it
         ([], "lines"),
         ([{"transaction": "x"}], "lines"),
         ([{"transaction": 1, "amount": "-5"}], "lines"),
@@ -89,6 +90,25 @@ def test_settle_bad_input_is_400(client, fabrikam, lines, field):
     )
     assert response.status_code == 400
     assert field in response.json()["fields"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/settlements/preview/", "/api/v1/settlements/"])
+def test_settle_a_transaction_no_key_can_name_is_400(client, fabrikam, path):
+    invoice, _ = _pair(fabrikam)
+    body = {"date": "2026-03-09", "lines": [{"transaction": invoice}, {"transaction": 2**63}]}
+    response = client.post(path, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["message"] == f"No open transaction {2**63}."
+
+
+def test_reimburse_a_transaction_no_key_can_name_is_400(client, fabrikam):
+    response = client.post(
+        "/api/v1/settlements/reimburse/",
+        {"transaction": 2**64, "date": "2026-03-09", "method": "electronic"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"transaction": [f"No open transaction {2**64}."]}
 
 
 def test_settle_amount_above_open_is_400(client, fabrikam):

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Sum
 
+from entities.aggregates import DecimalSum
 from entities.exceptions import ApplicationError
 from ledger.models import LedgerEntry
 from ledger.selectors import ledger_integrity_problems
@@ -19,7 +19,10 @@ from settlement.models import Settlement, SettlementLine
 from settlement.services import SettlementLineInput, settlement_create
 from tests.factories.receivables import post_invoice, post_payment
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("row locks taken by threads on their own connections"),
+]
 MAR9 = date(2026, 3, 9)
 
 
@@ -118,7 +121,7 @@ def test_eight_threads_settling_overlapping_sets(fabrikam):
         taken = (
             SettlementLine.objects.filter(
                 open_transaction=ot, settlement__status="posted"
-            ).aggregate(s=Sum("amount"))["s"]
+            ).aggregate(s=DecimalSum("amount"))["s"]
             or 0
         )
         assert ot.open_amount == ot.amount - taken
@@ -129,12 +132,12 @@ def test_eight_threads_settling_overlapping_sets(fabrikam):
         balance = (
             LedgerEntry.objects.filter(
                 legal_entity=fabrikam[entity], posting_type="customer_balance"
-            ).aggregate(s=Sum("accounting_amount"))["s"]
+            ).aggregate(s=DecimalSum("accounting_amount"))["s"]
             or 0
         )
         opened = (
             OpenTransaction.objects.filter(legal_entity=fabrikam[entity]).aggregate(
-                s=Sum("open_accounting_amount")
+                s=DecimalSum("open_accounting_amount")
             )["s"]
             or 0
         )

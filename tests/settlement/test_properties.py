@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from entities.aggregates import DecimalSum
 from entities.exceptions import ApplicationError
 from entities.services import legal_entity_update
 from ledger.models import LedgerEntry
@@ -62,12 +62,12 @@ def assert_invariants(fabrikam):
         balance = (
             LedgerEntry.objects.filter(
                 legal_entity=entity, posting_type="customer_balance"
-            ).aggregate(s=Sum("accounting_amount"))["s"]
+            ).aggregate(s=DecimalSum("accounting_amount"))["s"]
             or 0
         )
         opened = (
             OpenTransaction.objects.filter(legal_entity=entity).aggregate(
-                s=Sum("open_accounting_amount")
+                s=DecimalSum("open_accounting_amount")
             )["s"]
             or 0
         )
@@ -79,10 +79,10 @@ def assert_invariants(fabrikam):
             for posting_type, mirror in (("intercompany_due_to", "intercompany_due_from"),):
                 ours = LedgerEntry.objects.filter(
                     legal_entity=fabrikam[a], posting_type=posting_type, counterparty=fabrikam[b]
-                ).aggregate(x=Sum("amount"), y=Sum("accounting_amount"))
+                ).aggregate(x=DecimalSum("amount"), y=DecimalSum("accounting_amount"))
                 theirs = LedgerEntry.objects.filter(
                     legal_entity=fabrikam[b], posting_type=mirror, counterparty=fabrikam[a]
-                ).aggregate(x=Sum("amount"), y=Sum("accounting_amount"))
+                ).aggregate(x=DecimalSum("amount"), y=DecimalSum("accounting_amount"))
                 assert (ours["x"] or 0) + (theirs["x"] or 0) == 0, (a, b)
                 assert (ours["y"] or 0) + (theirs["y"] or 0) == 0, (a, b)
     for ot in OpenTransaction.objects.all():

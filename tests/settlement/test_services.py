@@ -57,18 +57,18 @@ def postings(settlement) -> dict:
 
 def assert_sound():
     assert ledger_integrity_problems() == []
-    from django.db.models import Sum
+    from entities.aggregates import DecimalSum
 
     for entity_id in OpenTransaction.objects.values_list("legal_entity", flat=True).distinct():
         balance = (
             LedgerEntry.objects.filter(
                 legal_entity_id=entity_id, posting_type="customer_balance"
-            ).aggregate(s=Sum("accounting_amount"))["s"]
+            ).aggregate(s=DecimalSum("accounting_amount"))["s"]
             or 0
         )
         opened = (
             OpenTransaction.objects.filter(legal_entity_id=entity_id).aggregate(
-                s=Sum("open_accounting_amount")
+                s=DecimalSum("open_accounting_amount")
             )["s"]
             or 0
         )
