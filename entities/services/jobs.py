@@ -555,7 +555,8 @@ def jobs_reap(*, limit: int = 100) -> list[int]:
             else:
                 message = f"Queued {seconds} s without a worker; queued again by the reaper."
             logger.warning("Job %s: %s", job.pk, message)
-            _check_transition(job, Job.State.QUEUED)
+            if job.state != Job.State.QUEUED:
+                _check_transition(job, Job.State.QUEUED)
             old = job.state
             job.state = Job.State.QUEUED
             # Not stale again before a worker has had the time to take it.
