@@ -194,11 +194,14 @@ class JobProgress:
 @contextmanager
 def job_chunk(progress: JobProgress | None) -> Iterator[None]:
     """The transaction of one chunk of a job's work, fenced at its end: it commits only while
-    the job is still this attempt's. Without a job (``progress`` None), a plain transaction."""
+    the job is still this attempt's. Without a job (``progress`` None) it adds nothing: the
+    chunk's own transaction is all."""
+    if progress is None:
+        yield
+        return
     with transaction.atomic():
         yield
-        if progress is not None:
-            progress.fence()
+        progress.fence()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
@@ -267,7 +268,9 @@ class _Killed(BaseException):
 
 
 @pytest.mark.django_db
-def test_job_run_done_after_a_takeover_keeps_the_history_not_the_errors(job_kind, settings):
+def test_job_run_done_after_a_takeover_keeps_the_history_not_the_errors(
+    job_kind, settings, client, admin_user
+):
     settings.JOB_STALE_AFTER_SECONDS = 60
     entity = LegalEntityFactory(code="FAB")
 
@@ -305,6 +308,12 @@ def test_job_run_done_after_a_takeover_keeps_the_history_not_the_errors(job_kind
     )
     assert job.history[2]["errors"] == ["Customer 7: could not be read."]
     assert job.history[3]["worker"] == "second" and job.history[3]["pid"] == os.getpid()
+    # The API and the job's page show the history; the page shows no error.
+    client.force_login(admin_user)
+    assert client.get(f"/api/v1/jobs/{job.pk}/").json()["history"] == job.history
+    page = client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert "Attempt 2 took over from attempt 1 on second" in page
+    assert "<h2>Errors</h2>" not in page and "Customer 7: could not be read." in page
 
 
 @pytest.mark.django_db
@@ -406,3 +415,18 @@ def test_celery_settings_give_back_the_task_of_a_dead_worker(settings):
     entry = conf.beat_schedule["jobs-reap"]
     assert entry["task"] == "entities.jobs_reap"
     assert entry["schedule"] == settings.JOB_REAPER_INTERVAL_SECONDS == 60
+
+
+def test_job_recovery_settings_checked(settings):
+    from django.core.checks import run_checks
+
+    def problems():
+        return [m.id for m in run_checks(tags=["jobs"])]
+
+    assert problems() == []
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    settings.JOB_STALE_AFTER_SECONDS = 900
+    assert problems() == ["entities.W001"]
+    settings.JOB_REAPER_INTERVAL_SECONDS = 900
+    settings.JOB_HEARTBEAT_ROWS = 0
+    assert problems() == ["entities.E001", "entities.E002", "entities.W001"]
