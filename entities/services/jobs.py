@@ -171,8 +171,10 @@ class JobProgress:
                 taken = cursor.fetchone() is not None
         except DatabaseError:
             # A lock held a moment too long (a takeover deciding, or this very runner's own
-            # fence): this beat is skipped, the next one comes a few rows later.
+            # fence), or a connection lost: this beat is skipped, the next one comes a few rows
+            # later.
             logger.warning("Job %s: heartbeat skipped", self.job.pk, exc_info=True)
+            self.close()  # a fresh connection for the next one, should this one be broken
             return
         if taken:
             raise JobSuperseded(self.job.pk, self.attempt)
@@ -407,8 +409,9 @@ def _take(job_id: int, worker: str | None) -> Job | None:
             return None
         history = list(job.history)
         previous = job.attempts
-        took_over = job.state == Job.State.RUNNING or (
-            bool(history) and history[-1].get("event") == "requeued"
+        took_over = previous > 0 and (
+            job.state == Job.State.RUNNING
+            or (bool(history) and history[-1].get("event") == "requeued")
         )
         if job.state == Job.State.RUNNING:
             seconds = int((now - _last_sign(job)).total_seconds())

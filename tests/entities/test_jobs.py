@@ -351,6 +351,12 @@ def test_jobs_reap_queues_again_only_silent_jobs(settings, django_capture_on_com
     assert AuditEntry.objects.filter(action="job.requeued").count() == 2
     # Their heartbeat is fresh now: not queued again before a worker had the time to take them.
     assert jobs_reap() == []
+    never = job_run(job_id=never.pk, worker="w")
+    assert [(e["attempt"], e["event"]) for e in never.history] == [
+        (0, "requeued"),
+        (1, "started"),
+        (1, "done"),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
