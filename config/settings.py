@@ -246,10 +246,14 @@ CACHES = {
     )
 }
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
+# How long Redis keeps a task delivered to a worker that never acknowledged it (a worker killed)
+# before delivering it again. Longer than JOB_STALE_AFTER_SECONDS: the reaper recovers a dead
+# job's work first; a late redelivery finds the job finished or running and does nothing.
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_RESULT_BACKEND = None
@@ -261,7 +265,10 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A task is acknowledged when it ends, and given back to the broker when its pool process dies
+# (killed by the OOM killer): never lost with its worker. Long tasks: one message at a time.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -287,13 +294,24 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("aging_snapshot",),
     },
 }
-# A running job that has not reported progress for this long is taken to be dead: its legal
-# entities may be claimed by a new run, which completes it without duplicates.
+# Long jobs (entities.services.jobs). A job that has shown no sign of life (heartbeat) for
+# JOB_STALE_AFTER_SECONDS is taken to be dead: the reaper, run by beat every
+# JOB_REAPER_INTERVAL_SECONDS, queues it again and a worker completes it without duplicates.
+# A running job stamps its heartbeat every JOB_HEARTBEAT_ROWS rows of work, so the stale limit
+# must exceed the time a worker takes for that many rows (seconds at most).
 JOB_STALE_AFTER_SECONDS = int(os.environ.get("JOB_STALE_AFTER_SECONDS", "900"))
 # An XLSX export of more rows than this is written by a job into EXPORTS_DIR, a private folder
 # (no URL serves it: only its starter downloads the file, through a view that checks).
 EXPORT_XLSX_MAX_ROWS_INLINE = int(os.environ.get("EXPORT_XLSX_MAX_ROWS_INLINE", "5000"))
 EXPORTS_DIR = Path(os.environ.get("EXPORTS_DIR", VAR_DIR / "exports"))
+JOB_REAPER_INTERVAL_SECONDS = int(os.environ.get("JOB_REAPER_INTERVAL_SECONDS", "60"))
+JOB_HEARTBEAT_ROWS = int(os.environ.get("JOB_HEARTBEAT_ROWS", "200"))
+CELERY_BEAT_SCHEDULE["jobs-reap"] = {
+    "task": "entities.jobs_reap",
+    "schedule": float(JOB_REAPER_INTERVAL_SECONDS),
+    # Reaper runs that waited longer than their interval are dropped: the next one comes.
+    "options": {"expire_seconds": JOB_REAPER_INTERVAL_SECONDS},
+}
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

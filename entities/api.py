@@ -472,6 +472,7 @@ class JobSerializer(serializers.ModelSerializer):
             "errors",
             "result",
             "attempts",
+            "history",
             "started_by",
             "created_at",
             "started_at",

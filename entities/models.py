@@ -504,7 +504,12 @@ class Job(models.Model):
     total = models.PositiveIntegerField(null=True, blank=True)
     errors = models.JSONField(default=list, blank=True)
     result = models.JSONField(default=dict, blank=True)
+    # Each run of the job is an attempt; a runner may write only while the job is running under
+    # its own attempt number (the fence), so a runner taken over can change nothing.
     attempts = models.PositiveIntegerField(default=0)
+    # What happened to the job, oldest first: attempts started, found stale and queued again,
+    # taken over, finished; with the errors of attempts that did not finish.
+    history = models.JSONField(default=list, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,19 +1,19 @@
-"""Celery tasks of the entities room: the runner of every long job."""
+"""Celery tasks of the entities room: the runner of every long job, and its reaper."""
 
 from celery import shared_task
 
 
-@shared_task(name="entities.job_run", acks_late=True)
-def job_run(job_id: int) -> str | None:
+@shared_task(name="entities.job_run", bind=True, acks_late=True, reject_on_worker_lost=True)
+def job_run(self, job_id: int) -> str | None:
     """Run (or take over) a job; the job's own row records its progress and result."""
     from .services.jobs import job_run as job_run_service
 
-    job = job_run_service(job_id=job_id)
+    job = job_run_service(job_id=job_id, worker=self.request.hostname)
     return job.state if job is not None else None
 
 
-@shared_task(name="entities.job_scheduled")
-def job_scheduled(kind: str, parameters: dict | None = None) -> str | None:
+@shared_task(name="entities.job_scheduled", bind=True)
+def job_scheduled(self, kind: str, parameters: dict | None = None) -> str | None:
     """Beat's entry: start a job of ``kind`` for every legal entity as of today and run it here.
     When one is already running for an entity, this run is skipped (the next one catches up)."""
     import logging
@@ -39,5 +39,14 @@ def job_scheduled(kind: str, parameters: dict | None = None) -> str | None:
     except JobAlreadyRunning as exc:
         logging.getLogger(__name__).warning("Scheduled %s skipped: %s", kind, exc.message)
         return None
-    job = job_run_service(job_id=job.pk)
+    job = job_run_service(job_id=job.pk, worker=self.request.hostname)
     return job.state if job is not None else None
+
+
+@shared_task(name="entities.jobs_reap")
+def jobs_reap() -> list[int]:
+    """Beat's entry, every JOB_REAPER_INTERVAL_SECONDS: queue again the jobs whose worker went
+    silent (see ``entities.services.jobs.jobs_reap``)."""
+    from .services.jobs import jobs_reap as jobs_reap_service
+
+    return jobs_reap_service()

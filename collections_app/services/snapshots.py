@@ -19,7 +19,7 @@ from entities.aggregates import DecimalSum
 from entities.models import Customer, Job, LegalEntity
 from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount, minor_units
 from entities.services import Actor, audit_record
-from entities.services.jobs import JobProgress
+from entities.services.jobs import JobProgress, job_chunk
 from receivables.models import OpenTransaction
 
 from ..models import AgingPeriodSet, AgingSnapshot, AgingSnapshotLine
@@ -149,6 +149,7 @@ def aging_snapshot_create(
     job: Job | None = None,
     actor: Actor = None,
     on_chunk: Callable[[int], None] | None = None,
+    fence: Callable[[], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> AgingSnapshot:
     """Age the open transactions of ``legal_entity`` as of ``as_of``, per customer.
@@ -163,7 +164,8 @@ def aging_snapshot_create(
     (``on_chunk`` is told how many customers each chunk covered); readers see nothing of it
     until the last transaction completes it and deletes the snapshot it replaces (same entity,
     period set and date). One build per entity at a time: the job's claim on the entity
-    ensures it.
+    ensures it. ``fence``, when given, ends each of its transactions: a job's fence, which
+    raises (rolling that transaction back) once the job is no longer the caller's.
     """
     period_set = period_set or aging_period_set_get()
     definitions = _definitions(period_set)
@@ -177,10 +179,14 @@ def aging_snapshot_create(
             job=job,
             buckets=definitions,
         )
+        if fence is not None:
+            fence()
     lines = 0
     for after, upto, customers in _customer_chunks(legal_entity, chunk_size):
         with transaction.atomic():
             lines += _customer_lines_insert(snapshot, definitions, after, upto)
+            if fence is not None:
+                fence()
         if on_chunk is not None:
             on_chunk(customers)
     with transaction.atomic():
@@ -201,6 +207,8 @@ def aging_snapshot_create(
             changes={"replaced": (replaced or None, snapshot.pk), "lines": (None, lines)},
             legal_entity=legal_entity,
         )
+        if fence is not None:
+            fence()
     return snapshot
 
 
@@ -350,11 +358,13 @@ def aging_snapshot_job_run(job: Job, progress: JobProgress) -> dict[str, Any]:
             job=job,
             actor=actor,
             on_chunk=advance,
+            fence=progress.fence,
         )
         lines += snapshot.line_count
-    party_level = aging_party_snapshot_create(
-        period_set=period_set, as_of=job.as_of, job=job, actor=actor
-    )
+    with job_chunk(progress):
+        party_level = aging_party_snapshot_create(
+            period_set=period_set, as_of=job.as_of, job=job, actor=actor
+        )
     return {
         "snapshots": len(entities),
         "customers": lines,

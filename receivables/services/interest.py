@@ -20,6 +20,7 @@ from entities.models import InterestCode, InterestCurrency, InterestRange, Job, 
 from entities.money import ZERO, convert, currency_is_known, has_valid_precision
 from entities.selectors import RateBook
 from entities.services import Actor, audit_record, audit_record_rows, ensure_can_act
+from entities.services.jobs import job_chunk
 from ledger.models import PostingType
 from ledger.services import (
     VoucherInput,
@@ -245,7 +246,8 @@ def interest_notes_create(
     totals = {"customers": len(customer_ids), "notes": 0, "lines": 0}
     for start in range(0, len(customer_ids), chunk_size):
         chunk = customer_ids[start : start + chunk_size]
-        notes, lines = _notes_for_chunk(chunk, legal_entities, as_of, actor, job, codes)
+        with job_chunk(progress):
+            notes, lines = _notes_for_chunk(chunk, legal_entities, as_of, actor, job, codes)
         totals["notes"] += notes
         totals["lines"] += lines
         if progress is not None:

@@ -22,6 +22,7 @@ from entities.exceptions import ApplicationError, InvalidInput
 from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms
 from entities.money import ZERO, currency_is_known
 from entities.services import Actor, audit_record, audit_record_rows, ensure_can_act
+from entities.services.jobs import job_chunk
 
 from ..interest import add_months
 from ..models import (
@@ -278,8 +279,9 @@ def recurring_invoices_generate(
     totals = {"assignments": len(ids), "invoices": 0, "posted": 0, "skipped": 0}
     templates: dict[int, _Template] = {}
     for chunk in _chunks(ids, chunk_size):
-        made, skipped, errors = _generate_chunk(chunk, up_to, actor, job, templates)
-        posted, post_errors = _post_generated(chunk, actor)
+        with job_chunk(progress):
+            made, skipped, errors = _generate_chunk(chunk, up_to, actor, job, templates, progress)
+        posted, post_errors = _post_generated(chunk, actor, progress)
         errors += post_errors
         totals["invoices"] += made
         totals["posted"] += posted
@@ -291,7 +293,7 @@ def recurring_invoices_generate(
     return totals
 
 
-def _post_generated(chunk: list[int], actor: Actor) -> tuple[int, list[str]]:
+def _post_generated(chunk: list[int], actor: Actor, progress=None) -> tuple[int, list[str]]:
     """Post the drafts these assignments generated and should post, each in its own short
     transaction after the chunk's commit: the number sequences of one entity are held for one
     invoice at a time, and drafts left by a run that died are posted by the next."""
@@ -307,7 +309,8 @@ def _post_generated(chunk: list[int], actor: Actor) -> tuple[int, list[str]]:
     posted, errors = 0, []
     for invoice in drafts:
         try:
-            invoice_post(invoice=invoice, actor=actor)
+            with job_chunk(progress):
+                invoice_post(invoice=invoice, actor=actor)
         except ApplicationError as exc:
             errors.append(
                 f"Invoice {invoice.legal_entity.code} draft {invoice.pk} of {invoice.date}: "
@@ -315,6 +318,8 @@ def _post_generated(chunk: list[int], actor: Actor) -> tuple[int, list[str]]:
             )
         else:
             posted += 1
+        if progress is not None:
+            progress.beat()
     return posted, errors
 
 
@@ -373,7 +378,7 @@ _ASSIGNMENT_FIELDS = (
 
 
 @transaction.atomic
-def _generate_chunk(chunk, up_to, actor, job, templates):
+def _generate_chunk(chunk, up_to, actor, job, templates, progress=None):
     """One chunk of assignments, locked, in one transaction: the invoices of every period due
     and not yet generated, with their lines, occurrences and audit rows, written with one
     statement per table."""
@@ -397,6 +402,8 @@ def _generate_chunk(chunk, up_to, actor, job, templates):
     who = actor.pk if actor is not None and actor.is_authenticated else None
     _, now = db.now()
     for row in rows:
+        if progress is not None:
+            progress.beat()
         pk, template_id, customer_id, account, blocked, customer_currency = row[:6]
         customer_terms, customer_discount, start, end, count, frequency, interval, post = row[6:]
         template = templates[template_id]

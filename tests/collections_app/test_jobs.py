@@ -53,6 +53,8 @@ def test_aging_snapshot_job_run_records_progress_and_result(book, admin_user):
 
 def test_aging_snapshot_job_run_advances_per_chunk(book, admin_user):
     job = _start(book, admin_user)
+    # Progress is written only while the job is running under the runner's attempt.
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING)
     job.state = Job.State.RUNNING
     aging_snapshot_job_run(job, JobProgress(job))
     job.refresh_from_db()
