@@ -247,7 +247,9 @@ def interest_notes_create(
     for start in range(0, len(customer_ids), chunk_size):
         chunk = customer_ids[start : start + chunk_size]
         with job_chunk(progress):
-            notes, lines = _notes_for_chunk(chunk, legal_entities, as_of, actor, job, codes)
+            notes, lines = _notes_for_chunk(
+                chunk, legal_entities, as_of, actor, job, codes, progress=progress
+            )
         totals["notes"] += notes
         totals["lines"] += lines
         if progress is not None:
@@ -256,7 +258,7 @@ def interest_notes_create(
 
 
 @transaction.atomic
-def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
+def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes, *, progress=None):
     """One chunk of customers in one transaction: their overdue invoices locked, what their
     live notes already charged, the interest still due (computed cumulatively), one note per
     customer and currency topping up the month's figure, written with one statement per table
@@ -312,6 +314,8 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes):
     grouped: dict[tuple[int, str], list[tuple[tuple, list]]] = defaultdict(list)
     nothing = ((), ZERO, ZERO)
     for invoice in invoices:
+        if progress is not None:
+            progress.beat()  # a heartbeat every JOB_HEARTBEAT_ROWS invoices, within the chunk
         pk, _, _, customer_id, code_id, _, due_date, currency, open_amount = invoice
         code, ranges, _ = codes.get(code_id)
         spans, paid, exact = charged.get(pk, nothing)
