@@ -204,6 +204,7 @@ def bench_interest() -> None:
         "entities_jobclaim",
         "entities_job_legal_entities",
         "entities_job",
+        "entities_auditentry_legal_entities",
         "entities_auditentry",
     )
     from entities.models import InterestCode
@@ -269,7 +270,12 @@ def bench_interest() -> None:
     }
     # Ten days later the job reads what the notes charged and tops each invoice up.
     rerun_seconds, rerun, _ = _run_job("interest_notes", big, AS_OF + timedelta(days=10))
-    _delete("receivables_interestnoteline", "receivables_interestnote", "entities_auditentry")
+    _delete(
+        "receivables_interestnoteline",
+        "receivables_interestnote",
+        "entities_auditentry_legal_entities",
+        "entities_auditentry",
+    )
     note_type = ContentType.objects.get_for_model(InterestNote).pk
 
     by_note: dict[int, list[tuple]] = {}
@@ -302,6 +308,7 @@ def bench_interest() -> None:
             )
             _insert(
                 cursor,
+                "entities_auditentry_legal_entities",
                 "entities_auditentry",
                 AUDIT_COLUMNS,
                 [
@@ -378,6 +385,7 @@ def bench_recurring() -> None:
         "entities_jobclaim",
         "entities_job_legal_entities",
         "entities_job",
+        "entities_auditentry_legal_entities",
         "entities_auditentry",
     )
     entity = _entity("SBR")
@@ -440,6 +448,7 @@ def bench_recurring() -> None:
         "receivables_recurringinvoiceoccurrence",
         "receivables_invoiceline",
         "receivables_invoice",
+        "entities_auditentry_legal_entities",
         "entities_auditentry",
     )
     invoice_type = ContentType.objects.get_for_model(Invoice).pk
@@ -492,6 +501,7 @@ def bench_recurring() -> None:
             )
             _insert(
                 cursor,
+                "entities_auditentry_legal_entities",
                 "entities_auditentry",
                 AUDIT_COLUMNS,
                 [

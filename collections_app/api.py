@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from entities.api_common import MAX_ID, AmountField
+from entities.api_common import MAX_ID, AmountField, refuse_unknown_query_parameters
 from entities.models import LegalEntity
 
 from .models import AgingBucket, AgingPeriodSet, AgingSnapshot
@@ -206,6 +206,7 @@ class AgingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = AgingSnapshot.objects.none()
 
     def list(self, request: Request, *args, **kwargs) -> Response:
+        refuse_unknown_query_parameters(request, AgingQuerySerializer().fields)
         query = AgingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

@@ -13,7 +13,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from entities.api import JobSerializer
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, IdFilter
+from entities.api_common import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    AmountField,
+    IdFilter,
+    refuse_unknown_query_parameters,
+)
 from entities.exceptions import Conflict
 from entities.exports import XLSX_CONTENT_TYPE, csv_response
 from entities.idempotency import idempotent
@@ -164,6 +169,7 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
 
     def _query(self, request) -> CollectionsExportQuery:
         """The list's filters and sort from the query string (bad ones are a 400)."""
+        refuse_unknown_query_parameters(request, CollectionsQuerySerializer().fields)
         query = CollectionsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -228,12 +234,17 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
             409: OpenApiResponse(description="An export of these legal entities is running"),
         },
     )
-    @action(detail=False, methods=["get"], url_path="export-xlsx")
+    @action(detail=False, methods=["get", "post"], url_path="export-xlsx")
     def export_xlsx(self, request):
-        """The list of these filters as an XLSX workbook: written at once up to a few thousand
-        rows; otherwise 202 with the ``export_xlsx`` job to poll (``GET /jobs/{id}/``) and,
-        once done, to download from ``exports/{job id}/``."""
-        result = collections_export_xlsx(actor=request.user, query=self._query(request))
+        """The list of these filters (query parameters) as an XLSX workbook, written at once up
+        to a few thousand rows. A larger one is written by a job: a POST answers 202 with the
+        ``export_xlsx`` job to poll (``GET /jobs/{id}/``) and, once done, to download from
+        ``exports/{job id}/``; a GET answers 409 ``export_needs_job`` (a GET starts nothing)."""
+        result = collections_export_xlsx(
+            actor=request.user,
+            query=self._query(request),
+            background=request.method == "POST",
+        )
         if isinstance(result, bytes):
             response = HttpResponse(result, content_type=XLSX_CONTENT_TYPE)
             response["Content-Disposition"] = 'attachment; filename="collections.xlsx"'

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from entities.context_processors import current_legal_entity
 from entities.exceptions import ApplicationError
@@ -266,6 +266,7 @@ def _export_query(request, filters) -> CollectionsExportQuery:
     )
 
 
+@require_http_methods(["GET", "POST"])
 def collections_export(request, fmt: str):
     """The collections list of the current filters, every row: CSV streamed; XLSX written here
     when small, otherwise by a job whose page shows its progress and then the download."""
@@ -273,6 +274,7 @@ def collections_export(request, fmt: str):
 
     from entities.exports import XLSX_CONTENT_TYPE, csv_response
 
+    from .exceptions import ExportNeedsJob
     from .services.exports import collections_export_csv, collections_export_xlsx
 
     filters = _collections_rows(request)[3]
@@ -282,7 +284,16 @@ def collections_export(request, fmt: str):
             collections_export_csv(user=request.user, query=query), filename="collections.csv"
         )
     try:
-        result = collections_export_xlsx(actor=request.user, query=query)
+        result = collections_export_xlsx(
+            actor=request.user, query=query, background=request.method == "POST"
+        )
+    except ExportNeedsJob as exc:
+        # A link starts nothing: the page asks, and its button (a POST) starts the job.
+        return render(
+            request,
+            "collections_app/export_confirm.html",
+            {"rows": exc.extra["rows"], "query": request.GET.urlencode()},
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(f"{reverse('collections')}?{request.GET.urlencode()}")

@@ -306,6 +306,9 @@ EXPORT_XLSX_MAX_ROWS_INLINE = int(os.environ.get("EXPORT_XLSX_MAX_ROWS_INLINE", 
 EXPORTS_DIR = Path(os.environ.get("EXPORTS_DIR", VAR_DIR / "exports"))
 JOB_REAPER_INTERVAL_SECONDS = int(os.environ.get("JOB_REAPER_INTERVAL_SECONDS", "60"))
 JOB_HEARTBEAT_ROWS = int(os.environ.get("JOB_HEARTBEAT_ROWS", "200"))
+# A job whose workers died this many times in a row (taken over again and again, e.g. killed
+# for memory each time) is failed instead of queued forever; Retry starts the count again.
+JOB_MAX_TAKEOVERS = int(os.environ.get("JOB_MAX_TAKEOVERS", "5"))
 CELERY_BEAT_SCHEDULE["jobs-reap"] = {
     "task": "entities.jobs_reap",
     "schedule": float(JOB_REAPER_INTERVAL_SECONDS),

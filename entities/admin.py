@@ -18,6 +18,7 @@ from .models import (
     SalesTaxCode,
 )
 from .selectors import (
+    audit_entries_for_user,
     granted_entity_ids,
     legal_entities_for_user,
     user_can_change_party,
@@ -183,13 +184,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "action"]
 
     def get_queryset(self, request):
-        from django.db.models import Q
-
-        qs = super().get_queryset(request)
-        ids = granted_entity_ids(request.user)
-        if ids is None:
-            return qs
-        return qs.filter(Q(legal_entity__isnull=True) | Q(legal_entity_id__in=ids))
+        # The API's rule: only rows whose every legal entity is granted.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=audit_entries_for_user(request.user).values("pk"))
+        )
 
     def has_add_permission(self, request):
         return False

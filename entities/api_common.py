@@ -59,6 +59,20 @@ class Pagination(PageNumberPagination):
 COMMON_QUERY_PARAMETERS = frozenset({"page", "page_size", "format"})
 
 
+def refuse_unknown_query_parameters(request, known) -> None:
+    """400 naming every query parameter not in ``known`` (besides page, page_size, format): for
+    lists that read their parameters with a serializer of their own."""
+    known = set(COMMON_QUERY_PARAMETERS) | set(known)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise exceptions.ValidationError(
+            {
+                name: [f"Unknown query parameter; this list takes {_listed(known)}."]
+                for name in unknown
+            }
+        )
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, refusing query parameters the list does not know (400 naming them), as
     payment APIs do: a misspelled filter must never return the whole list. A view that reads
@@ -70,18 +84,11 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
     def _refuse_unknown(self, request, queryset, view) -> None:
-        known = set(COMMON_QUERY_PARAMETERS) | set(getattr(view, "extra_query_parameters", ()))
+        known = set(getattr(view, "extra_query_parameters", ()))
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
             known |= set(filterset_class.base_filters)
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            raise exceptions.ValidationError(
-                {
-                    name: [f"Unknown query parameter; this list takes {_listed(known)}."]
-                    for name in unknown
-                }
-            )
+        refuse_unknown_query_parameters(request, known)
 
 
 def _listed(names: set[str]) -> str:

@@ -45,7 +45,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
     INTEGRATOR: {
         **_DOCUMENTS,
         "entities": ["party", "customer", "partyaddress", "partycontact", "job"],
-        "ledger": ["voucher"],
+        # Integrators posting historical documents open those fiscal years first.
+        "ledger": ["voucher", "fiscalperiod"],
     },
     GROUP_DATA_STEWARD: {
         "entities": ["party", "partyaddress", "partycontact", "exchangerate"],

@@ -14,7 +14,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFilter
+from entities.api_common import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    AmountField,
+    CurrencyField,
+    IdFilter,
+    refuse_unknown_query_parameters,
+)
 from entities.exceptions import EntityAccessDenied
 from entities.idempotency import idempotent
 from entities.models import Customer, LegalEntity
@@ -253,10 +259,11 @@ class LegalEntityViewSet(
                 FiscalYearSerializer({"year": year, "periods": periods}).data,
                 status=status.HTTP_201_CREATED,
             )
+        refuse_unknown_query_parameters(request, {"year"})
         periods = FiscalPeriod.objects.filter(legal_entity=entity).select_related("legal_entity")
         year = request.query_params.get("year")
         if year:
-            if not year.isdigit() or int(year) not in FISCAL_YEARS:
+            if not (year.isascii() and year.isdigit()) or int(year) not in FISCAL_YEARS:
                 raise serializers.ValidationError({"year": ["A year such as 2026."]})
             periods = periods.filter(start__year=int(year))
         page = self.paginate_queryset(periods.order_by("start"))
@@ -553,7 +560,7 @@ class LedgerEntryFilter(filters.FilterSet):
         lookup_expr="startswith",
         help_text="Vouchers posted by a source, e.g. 'settlement:12:'",
     )
-    settlement = filters.NumberFilter(
+    settlement = IdFilter(
         method="filter_settlement",
         help_text="Entries posted by settlement <id>, and by its reversal",
     )

@@ -26,6 +26,7 @@ from entities.selectors import User, jobs_for_user
 from entities.services import Actor, ensure_can_act
 from entities.services.jobs import JobProgress, job_start
 
+from ..exceptions import ExportNeedsJob
 from ..selectors import aging_period_set_get, collections_lines, collections_rows
 
 EXPORT_XLSX = "export_xlsx"
@@ -102,14 +103,20 @@ def collections_export_csv(*, user: User | None, query: CollectionsExportQuery):
     return collections_export_lines(rows, labels)
 
 
-def collections_export_xlsx(*, actor: Actor, query: CollectionsExportQuery) -> bytes | Job:
-    """The workbook's bytes when the list is small; otherwise the ``export_xlsx`` job started
-    for the legal entities the rows belong to (the worker writes the file)."""
+def collections_export_xlsx(
+    *, actor: Actor, query: CollectionsExportQuery, background: bool = False
+) -> bytes | Job:
+    """The workbook's bytes when the list is small; otherwise, with ``background``, the
+    ``export_xlsx`` job started for the legal entities the rows belong to (the worker writes
+    the file), and without it ``ExportNeedsJob``: only a POST starts work."""
     lines, rows, labels = _query_rows(actor, query)
-    if lines.count() <= settings.EXPORT_XLSX_MAX_ROWS_INLINE:
+    count = lines.count()
+    if count <= settings.EXPORT_XLSX_MAX_ROWS_INLINE:
         buffer = BytesIO()
         xlsx_write(buffer, sheet_name=SHEET_NAME, lines=collections_export_lines(rows, labels))
         return buffer.getvalue()
+    if not background:
+        raise ExportNeedsJob(count, settings.EXPORT_XLSX_MAX_ROWS_INLINE)
     entities = list(
         LegalEntity.objects.filter(pk__in=lines.order_by().values("legal_entity_id")).order_by(
             "code"
@@ -166,13 +173,19 @@ def collections_export_job_run(job: Job, progress: JobProgress) -> dict[str, Any
     total = lines.count()
     progress.set_total(total)
     path = export_file_path(job)
-    part = path.with_name(path.name + ".part")
-    written = xlsx_write(
-        part,
-        sheet_name=SHEET_NAME,
-        lines=_counted(collections_export_lines(rows, labels), progress, total),
-    )
-    os.replace(part, path)
+    # Each attempt writes its own part file, and renames it only while the job is still its
+    # own: an attempt taken over (the heartbeat raises) leaves the file to the new one.
+    part = path.with_name(f"{path.name}.{progress.attempt}.part")
+    try:
+        written = xlsx_write(
+            part,
+            sheet_name=SHEET_NAME,
+            lines=_counted(collections_export_lines(rows, labels), progress, total),
+        )
+        progress.heartbeat()
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return {"rows": written - 1, "file": path.name}
 
 

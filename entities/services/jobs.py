@@ -516,6 +516,15 @@ def _finish(
     return locked
 
 
+def _takeovers_since_retry(job: Job) -> int:
+    count = 0
+    for event in reversed(job.history):
+        if event.get("event") == "retried":
+            break
+        count += event.get("event") == "took_over"
+    return count
+
+
 def job_run(*, job_id: int, worker: str | None = None) -> Job | None:
     """Run a queued job (the worker's side). Safe to call twice: a job a live runner holds, or
     one already finished, is left alone; one whose runner went silent is taken over and
@@ -523,6 +532,15 @@ def job_run(*, job_id: int, worker: str | None = None) -> Job | None:
     job = _take(job_id, worker)
     if job is None:
         return Job.objects.filter(pk=job_id).first()
+    takeovers = _takeovers_since_retry(job)
+    if takeovers > settings.JOB_MAX_TAKEOVERS:
+        return _finish(
+            job,
+            Job.State.FAILED,
+            attempt=job.attempts,
+            error=f"Given up: its worker died {takeovers} times in a row (each attempt was "
+            "taken over); retry it once the cause is found.",
+        )
     kind = _KINDS[job.kind]
     progress = JobProgress(job)
     outcome: dict[str, Any] = {}

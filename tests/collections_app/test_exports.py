@@ -119,8 +119,13 @@ def test_collections_export_xlsx_large_runs_as_a_job_for_its_starter_only(
     settings.EXPORTS_DIR = tmp_path / "exports"
     reader = make_clerk("reader", book["FAB"], book["FABE"])
     browser = _browser(reader)
+    # The link starts nothing: it asks, and the page's button (a POST) starts the job.
+    asked = browser.get("/collections/export.xlsx?ordering=customer")
+    assert asked.status_code == 200 and not Job.objects.exists()
+    assert "The list has 2 rows" in asked.content.decode()
+    assert 'action="/collections/export.xlsx?ordering=customer"' in asked.content.decode()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = browser.get("/collections/export.xlsx?ordering=customer")
+        response = browser.post("/collections/export.xlsx?ordering=customer")
     assert len(callbacks) == 1  # the worker is asked to run it after commit
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
@@ -162,7 +167,7 @@ def test_collections_export_job_run_fails_without_the_grants(
     settings.EXPORTS_DIR = tmp_path
     reader = make_clerk("reader", book["FAB"], book["FABE"])
     with django_capture_on_commit_callbacks(execute=False):
-        _browser(reader).get("/collections/export.xlsx")
+        _browser(reader).post("/collections/export.xlsx")
     job = Job.objects.get()
     EntityGrant.objects.filter(user=reader, legal_entity=book["FAB"]).delete()
     job = job_run(job_id=job.pk)
@@ -187,8 +192,12 @@ def test_collections_customers_export_api_csv_and_xlsx_job(
 
     settings.EXPORT_XLSX_MAX_ROWS_INLINE = 0
     settings.EXPORTS_DIR = tmp_path
+    refused = api_client.get("/api/v1/collections-customers/export-xlsx/?legal_entity=FAB")
+    assert refused.status_code == 409 and refused.json()["code"] == "export_needs_job"
+    assert refused.json()["details"] == {"rows": 1, "limit": 0}
+    assert not Job.objects.exists()
     with django_capture_on_commit_callbacks(execute=False):
-        started = api_client.get("/api/v1/collections-customers/export-xlsx/?legal_entity=FAB")
+        started = api_client.post("/api/v1/collections-customers/export-xlsx/?legal_entity=FAB")
     assert started.status_code == 202, started.content
     body = started.json()
     assert (body["kind"], body["state"], body["legal_entities"]) == (
@@ -209,3 +218,27 @@ def test_collections_customers_export_api_csv_and_xlsx_job(
 
     api_client.force_authenticate(make_clerk("other", book["FAB"], book["FABE"]))
     assert api_client.get(url).status_code == 404
+
+
+def test_collections_export_job_run_taken_over_writes_no_file(
+    book, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """An attempt whose job was taken over meanwhile (its attempt number is not the job's any
+    more) renames nothing into place and leaves no part file."""
+    from collections_app.services.exports import collections_export_job_run, export_file_path
+    from entities.services.jobs import JobProgress, JobSuperseded
+
+    settings.EXPORT_XLSX_MAX_ROWS_INLINE = 0
+    settings.EXPORTS_DIR = tmp_path
+    reader = make_clerk("reader", book["FAB"], book["FABE"])
+    with django_capture_on_commit_callbacks(execute=False):
+        _browser(reader).post("/collections/export.xlsx")
+    job = Job.objects.get()
+    Job.objects.filter(pk=job.pk).update(state="running", attempts=1)
+    job.refresh_from_db()
+    stale = JobProgress(job)
+    Job.objects.filter(pk=job.pk).update(attempts=2)  # another attempt took it over
+    with pytest.raises(JobSuperseded):
+        collections_export_job_run(job, stale)
+    assert not export_file_path(job).exists()
+    assert list(tmp_path.iterdir()) == []

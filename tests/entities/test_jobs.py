@@ -204,6 +204,9 @@ def _silent(job, seconds):
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=seconds))
 
 
+@pytest.mark.postgresql(
+    "a heartbeat seen by others before the chunk commits needs a second connection"
+)
 @pytest.mark.django_db(transaction=True)
 def test_job_run_a_runner_taken_over_writes_nothing(job_kind, settings, monkeypatch):
     from entities.services import jobs
@@ -359,6 +362,9 @@ def test_jobs_reap_queues_again_only_silent_jobs(settings, django_capture_on_com
     ]
 
 
+@pytest.mark.postgresql(
+    "a heartbeat seen by others before the chunk commits needs a second connection"
+)
 @pytest.mark.django_db(transaction=True)
 def test_job_progress_heartbeat_advances_within_a_chunk(settings, monkeypatch):
     """Every JOB_HEARTBEAT_ROWS rows of a chunk the heartbeat moves, seen by other connections
@@ -436,3 +442,39 @@ def test_job_recovery_settings_checked(settings):
     settings.JOB_REAPER_INTERVAL_SECONDS = 900
     settings.JOB_HEARTBEAT_ROWS = 0
     assert problems() == ["entities.E001", "entities.E002", "entities.W001"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_run_gives_up_after_too_many_takeovers_until_retried(job_kind, settings, monkeypatch):
+    """A job whose worker dies every time (each attempt taken over by the next) is failed once
+    the takeovers pass JOB_MAX_TAKEOVERS, instead of being queued forever; Retry starts again."""
+    from entities.services import jobs
+
+    monkeypatch.setattr(jobs, "_enqueue", lambda job: None)
+    settings.JOB_STALE_AFTER_SECONDS = 60
+    settings.JOB_MAX_TAKEOVERS = 2
+    entity = LegalEntityFactory(code="FAB")
+    runs = []
+
+    def run(job, progress):
+        runs.append(progress.attempt)
+        if len(runs) <= 3:
+            # The worker "dies": the attempt goes silent and is taken over by the next one.
+            _silent(job, 61)
+            job_run(job_id=job.pk)
+            raise JobSuperseded(job.pk, progress.attempt)
+        return {"attempt": progress.attempt}
+
+    job_kind("test_dies", run)
+    job = job_run(job_id=_started("test_dies", entity).pk)
+    job.refresh_from_db()
+    assert runs == [1, 2, 3]  # the fourth attempt, a third takeover in a row, never ran
+    assert job.state == "failed"
+    assert job.errors == [
+        "Given up: its worker died 3 times in a row (each attempt was taken over); retry it "
+        "once the cause is found."
+    ]
+    assert not JobClaim.objects.filter(job=job).exists()
+    job = job_retry(job=job, actor=None)
+    job = job_run(job_id=job.pk)
+    assert (job.state, job.result) == ("done", {"attempt": 5})

@@ -37,6 +37,8 @@ from receivables.models import (
 from receivables.services import TemplateLineInput, recurring_template_save
 from tests.factories.entities import LegalEntityFactory
 
+pytestmark = pytest.mark.postgresql("worker processes share the test database, a server's")
+
 ROOT = Path(__file__).resolve().parents[2]
 STALE_AFTER = 4  # seconds without a heartbeat before the reaper queues a job again
 ASSIGNMENTS = 120

@@ -24,6 +24,10 @@ def client(api_client, admin_user):
         "/api/v1/invoices/?custmer=1",
         "/api/v1/audit-entries/?actionn=x",
         "/api/v1/activities/?customer=1",
+        "/api/v1/aging/?levl=party",
+        "/api/v1/collections-customers/?pol=OVER60",
+        "/api/v1/collections-customers/export-csv/?legal_entiy=FAB",
+        "/api/v1/legal-entities/FAB/fiscal-years/?yaer=2026",
     ],
 )
 def test_list_with_an_unknown_query_parameter_is_400_naming_it(client, fabrikam, url):
@@ -60,3 +64,16 @@ def test_ledger_entries_filter_by_settlement(client, fabrikam):
     client.post(f"/api/v1/settlements/{settlement['id']}/reverse/", {}, format="json")
     after = client.get(f"/api/v1/ledger-entries/?settlement={settlement['id']}").json()
     assert after["count"] == 2 * expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/ledger-entries/?settlement=-1e5000",
+        "/api/v1/ledger-entries/?settlement=1.5",
+        "/api/v1/legal-entities/FAB/fiscal-years/?year=%C2%B2",
+    ],
+)
+def test_list_with_a_malformed_number_is_400(client, fabrikam, url):
+    response = client.get(url)
+    assert response.status_code == 400, response.content

@@ -336,6 +336,7 @@ def test_admin_opens_the_next_fiscal_year(client, admin_user, fabrikam):
     assert not FiscalPeriod.objects.filter(legal_entity=fabrikam["FAB"], start__year=2028).exists()
 
 
+@pytest.mark.postgresql("row locks taken by threads on their own connections")
 @pytest.mark.django_db(transaction=True)
 def test_fiscal_year_create_concurrently_opens_once(fabrikam):
     import threading

@@ -740,6 +740,7 @@ def _at_once(*calls):
     return errors
 
 
+@pytest.mark.postgresql("row locks taken by threads on their own connections")
 @pytest.mark.django_db(transaction=True)
 def test_interest_notes_create_twice_at_once_charges_once():
     """Two runs at the same moment (bypassing the job claim): the invoice locks let one run
@@ -771,6 +772,7 @@ def test_interest_notes_create_twice_at_once_charges_once():
     assert _charged(entity) == (D("3.89"), D("21.00"))
 
 
+@pytest.mark.postgresql("row locks taken by threads on their own connections")
 @pytest.mark.django_db(transaction=True)
 def test_interest_note_reinstate_racing_a_run_never_charges_a_day_twice():
     """A waived note is reinstated while a run charges its days again: whichever commits first
