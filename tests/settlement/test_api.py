@@ -98,7 +98,7 @@ def test_settle_a_transaction_no_key_can_name_is_400(client, fabrikam, path):
     body = {"date": "2026-03-09", "lines": [{"transaction": invoice}, {"transaction": 2**63}]}
     response = client.post(path, body, format="json")
     assert response.status_code == 400
-    assert response.json()["message"] == f"No open transaction {2**63}."
+    assert response.json()["message"] == f"Open transaction {2**63} does not exist."
 
 
 def test_reimburse_a_transaction_no_key_can_name_is_400(client, fabrikam):
@@ -108,7 +108,9 @@ def test_reimburse_a_transaction_no_key_can_name_is_400(client, fabrikam):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["fields"] == {"transaction": [f"No open transaction {2**64}."]}
+    assert response.json()["fields"] == {
+        "transaction": [f"Open transaction {2**64} does not exist."]
+    }
 
 
 def test_settle_amount_above_open_is_400(client, fabrikam):
