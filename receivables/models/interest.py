@@ -12,8 +12,10 @@ twice at once or a waived note is reinstated after its days were charged again.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 from entities.models import Customer, InterestCode, LegalEntity, amount_field, currency_field
+from entities.money import AMOUNT_DECIMAL_PLACES
 from ledger.models import Voucher
 
 
@@ -62,8 +64,14 @@ class InterestNote(models.Model):
                 condition=~Q(number=""),
                 name="interest_note_number_unique_per_entity",
             ),
+            # Rounded to the amounts' places: SQLite adds the columns as floating point.
             models.CheckConstraint(
-                condition=Q(total=F("interest") + F("minimum_adjustment") + F("fee"))
+                condition=Q(
+                    total=Round(
+                        F("interest") + F("minimum_adjustment") + F("fee"),
+                        AMOUNT_DECIMAL_PLACES,
+                    )
+                )
                 & Q(interest__gte=0)
                 & Q(minimum_adjustment__gte=-F("interest"))
                 & Q(fee__gte=0)

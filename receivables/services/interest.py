@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from entities import db
+from entities.aggregates import DecimalSum
 from entities.exceptions import InvalidInput
 from entities.models import InterestCode, InterestCurrency, InterestRange, Job, LegalEntity
 from entities.money import ZERO, convert, currency_is_known, has_valid_precision
@@ -309,7 +310,7 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes, *, 
         )
         .exclude(status__in=NOT_CHARGED)
         .values("customer_id", "currency")
-        .annotate(interest=Sum("interest"), fee=Sum("fee"), total=Sum("total"))
+        .annotate(interest=DecimalSum("interest"), fee=DecimalSum("fee"), total=DecimalSum("total"))
     }
     grouped: dict[tuple[int, str], list[tuple[tuple, list]]] = defaultdict(list)
     nothing = ((), ZERO, ZERO)
