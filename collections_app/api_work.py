@@ -20,7 +20,7 @@ from entities.api_common import (
     refuse_unknown_query_parameters,
 )
 from entities.exceptions import Conflict
-from entities.exports import XLSX_CONTENT_TYPE, csv_response
+from entities.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_file_response
 from entities.idempotency import idempotent
 from entities.models import Customer, Job, LegalEntity
 from entities.money import format_amount
@@ -262,7 +262,7 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
     def export_download(self, request, job_id=None):
         """The workbook an ``export_xlsx`` job wrote: only for the user who started it, while
         still granted its legal entities."""
-        from django.http import FileResponse, Http404
+        from django.http import Http404
 
         job = collections_export_job_for_download(request.user, int(job_id))
         if job is None:
@@ -273,15 +273,7 @@ class CollectionsCustomerViewSet(viewsets.GenericViewSet):
                 "it is done.",
                 code="export_not_ready",
             )
-        path = export_file_path(job)
-        if not path.is_file():
-            raise Http404("The export's file is no longer kept.")
-        return FileResponse(
-            path.open("rb"),
-            as_attachment=True,
-            filename=f"collections-{job.pk}.xlsx",
-            content_type=XLSX_CONTENT_TYPE,
-        )
+        return xlsx_file_response(export_file_path(job), filename=f"collections-{job.pk}.xlsx")
 
     def _customer(self, request, pk) -> Customer:
         customer = _customers(request.user).filter(pk=pk).first()

@@ -310,9 +310,7 @@ def collections_export(request, fmt: str):
 def collections_export_download(request, pk: int):
     """The file of an export job, for the user who started it while still granted its legal
     entities; the job's page until it is done."""
-    from django.http import FileResponse
-
-    from entities.exports import XLSX_CONTENT_TYPE
+    from entities.exports import xlsx_file_response
     from entities.models import Job
 
     from .services.exports import collections_export_job_for_download, export_file_path
@@ -322,15 +320,7 @@ def collections_export_download(request, pk: int):
         raise Http404("No such export.")
     if job.state != Job.State.DONE:
         return redirect("job-detail", pk=job.pk)
-    path = export_file_path(job)
-    if not path.is_file():
-        raise Http404("The export's file is no longer kept.")
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=f"collections-{job.pk}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return xlsx_file_response(export_file_path(job), filename=f"collections-{job.pk}.xlsx")
 
 
 # --- a customer's collections view ------------------------------------------------------------

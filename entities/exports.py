@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +54,15 @@ def csv_response(lines: Iterable[Sequence[Any]], *, filename: str) -> StreamingH
     response = StreamingHttpResponse(csv_lines(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def xlsx_file_response(path: Path, *, filename: str) -> FileResponse:
+    """A workbook a job wrote, as a download; 404 once the file is no longer kept."""
+    if not path.is_file():
+        raise Http404("The export's file is no longer kept.")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )
 
 
 def _xlsx_row(sheet, line: Sequence[Any]) -> list[Any]:
