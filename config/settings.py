@@ -311,7 +311,7 @@ JOB_HEARTBEAT_ROWS = int(os.environ.get("JOB_HEARTBEAT_ROWS", "200"))
 JOB_MAX_TAKEOVERS = int(os.environ.get("JOB_MAX_TAKEOVERS", "5"))
 CELERY_BEAT_SCHEDULE["jobs-reap"] = {
     "task": "entities.jobs_reap",
-    "schedule": float(JOB_REAPER_INTERVAL_SECONDS),
+    "schedule": JOB_REAPER_INTERVAL_SECONDS,  # seconds
     # Reaper runs that waited longer than their interval are dropped: the next one comes.
     "options": {"expire_seconds": JOB_REAPER_INTERVAL_SECONDS},
 }
