@@ -41,8 +41,8 @@ def main() -> None:
     from django.test import Client
 
     from collections_app.models import AgingSnapshot
+    from core.jobs import job_run, job_start
     from entities.models import LegalEntity
-    from entities.services.jobs import job_run, job_start
 
     prefix = f"B{CUSTOMERS // 1000}K"
     started = time.perf_counter()

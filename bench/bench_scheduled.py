@@ -71,7 +71,7 @@ def _insert(cursor, table: str, columns: list[str], rows: list[tuple], returning
     jobs use (on PostgreSQL one array per column, ``INSERT … SELECT FROM UNNEST``)."""
     from django.apps import apps
 
-    from entities import db
+    from core import db
 
     model = next(m for m in apps.get_models() if m._meta.db_table == table)
     return db.insert_rows(model, columns, rows, returning="id" if returning else None)
@@ -163,7 +163,7 @@ def _rss() -> int:
 
 def _run_job(kind: str, entity, as_of: date = AS_OF) -> tuple[float, object, int]:
     """Seconds, the finished job, and the growth of resident memory in bytes while it ran."""
-    from entities.services.jobs import job_run, job_start
+    from core.jobs import job_run, job_start
 
     job = job_start(kind=kind, legal_entities=[entity], as_of=as_of, actor=None, enqueue=False)
     gc.collect()

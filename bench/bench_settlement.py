@@ -136,7 +136,7 @@ def floor_pairs(pairs, entities, *, prepared=False):
     SQL as a client would)."""
     from django.db import connection, transaction
 
-    from entities import db
+    from core import db
     from ledger.models import MainAccount
 
     def account(code, number):

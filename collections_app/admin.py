@@ -4,8 +4,8 @@ and aging snapshots (read only: a job makes them)."""
 from django import forms
 from django.contrib import admin
 
+from core.errors import ApplicationError
 from entities.admin import EntityScopedAdmin
-from entities.exceptions import ApplicationError
 
 from .models import AgingBucket, AgingPeriodSet, AgingSnapshot
 from .services import AgingBucketInput, aging_period_set_check, aging_period_set_save

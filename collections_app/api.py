@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from entities.api_common import MAX_ID, AmountField, refuse_unknown_query_parameters
+from core.api import MAX_ID, AmountField, refuse_unknown_query_parameters
 from entities.models import LegalEntity
 
 from .models import AgingBucket, AgingPeriodSet, AgingSnapshot

@@ -17,19 +17,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from entities.api import JobSerializer
-from entities.api_common import (
+from core.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     AmountField,
     IdFilter,
     refuse_unknown_query_parameters,
 )
-from entities.exceptions import Conflict
-from entities.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_file_response
-from entities.idempotency import idempotent
+from core.errors import Conflict
+from core.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_file_response
+from core.idempotency import idempotent
+from core.money import format_amount
+from core.permissions import Authenticated
+from entities.api import JobSerializer
 from entities.models import Customer, Job, LegalEntity
-from entities.money import format_amount
-from entities.permissions import Authenticated
 from entities.selectors import in_granted_entities as _scoped
 from entities.selectors import jobs_for_user
 from receivables.models import OpenTransaction

@@ -41,7 +41,7 @@ class CollectionsAppConfig(AppConfig):
     verbose_name = "Collections"
 
     def ready(self) -> None:
-        from entities.services.jobs import job_kind_register
+        from core.jobs import job_kind_register
 
         from .services import aging_snapshot_job_run
         from .services.exports import EXPORT_XLSX, collections_export_job_run

@@ -1,6 +1,6 @@
 """Errors of the collections room."""
 
-from entities.exceptions import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput
 
 
 class AgingBucketsOverlap(InvalidInput):

@@ -4,7 +4,7 @@ collections list's CSV and XLSX exports are in ``services.exports``."""
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from entities.money import format_amount
+from core.money import format_amount
 
 
 def letter_pdf(letter) -> bytes:

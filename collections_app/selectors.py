@@ -31,9 +31,9 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 
-from entities.aggregates import DecimalSum
+from core.aggregates import DecimalSum
+from core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount
 from entities.models import LegalEntity
-from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount
 from entities.selectors import granted_entity_ids, in_granted_entities
 
 from .exceptions import AgingPeriodSetUnknown

@@ -16,9 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import ApplicationError
+from core.money import format_amount
 from entities.context_processors import current_legal_entity
-from entities.exceptions import ApplicationError
-from entities.money import format_amount
 from entities.selectors import in_granted_entities, legal_entities_for_user, user_can_act_in
 
 from .selectors import (
@@ -277,7 +277,7 @@ def collections_export(request, fmt: str):
     when small, otherwise by a job whose page shows its progress and then the download."""
     from django.http import HttpResponse
 
-    from entities.exports import XLSX_CONTENT_TYPE, csv_response
+    from core.exports import XLSX_CONTENT_TYPE, csv_response
 
     from .exceptions import ExportNeedsJob
     from .services.exports import collections_export_csv, collections_export_xlsx
@@ -315,7 +315,7 @@ def collections_export(request, fmt: str):
 def collections_export_download(request, pk: int):
     """The file of an export job, for the user who started it while still granted its legal
     entities; the job's page until it is done."""
-    from entities.exports import xlsx_file_response
+    from core.exports import xlsx_file_response
     from entities.models import Job
 
     from .services.exports import collections_export_job_for_download, export_file_path

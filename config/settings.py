@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "djmoney",
     "axes",
+    "core",
     "entities",
     "ledger",
     "receivables",
@@ -79,7 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "entities.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -96,7 +97,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_TIME", "1
 # a colleague out from afar); a success resets the count.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "entities.lockout.sign_in_locked_out"
+AXES_LOCKOUT_CALLABLE = "core.lockout.sign_in_locked_out"
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
@@ -126,7 +127,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL keeps the posting and settlement statements (entities.db) prepared once they
+    # PostgreSQL keeps the posting and settlement statements (core.db) prepared once they
     # have run this many times on a connection; the ORM's own queries are never prepared.
     # Empty: never (a transaction-pooling PgBouncer older than 1.21 needs that).
     _prepare_threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
@@ -186,12 +187,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["entities.permissions.ModelPermissionsOrReadOnly"],
-    "DEFAULT_FILTER_BACKENDS": ["entities.api_common.StrictFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "entities.api_common.Pagination",
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ModelPermissionsOrReadOnly"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "entities.api_common.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Requests per user (per address when not signed in), counted in the shared cache.
@@ -217,7 +218,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "entities.openapi.add_error_responses",
+        "core.openapi.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "PostingTypeEnum": "ledger.models.PostingType",
@@ -294,7 +295,7 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("aging_snapshot",),
     },
 }
-# Long jobs (entities.services.jobs). A job that has shown no sign of life (heartbeat) for
+# Long jobs (core.jobs). A job that has shown no sign of life (heartbeat) for
 # JOB_STALE_AFTER_SECONDS is taken to be dead: the reaper, run by beat every
 # JOB_REAPER_INTERVAL_SECONDS, queues it again and a worker completes it without duplicates.
 # A running job stamps its heartbeat every JOB_HEARTBEAT_ROWS rows of work, so the stale limit

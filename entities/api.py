@@ -14,7 +14,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .api_common import AmountField, CurrencyField, validate_amount_precision
+from core.api import AmountField, CurrencyField, validate_amount_precision
+from core.jobs import job_kinds, job_retry, job_start
+
 from .models import (
     AuditEntry,
     CashDiscount,
@@ -47,7 +49,6 @@ from .services import (
     exchange_rate_create,
     party_save,
 )
-from .services.jobs import job_kinds, job_retry, job_start
 
 # --- parties ---------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from .money import (
+from core.money import (
     AMOUNT_DECIMAL_PLACES,
     AMOUNT_MAX_DIGITS,
     RATE_DECIMAL_PLACES,
@@ -492,7 +492,7 @@ class IdempotencyKey(models.Model):
 class Job(models.Model):
     """One run of a long job (recurring invoices, interest notes, aging snapshots): who started
     it, for which legal entities and date, its state and progress. Kinds are registered by the
-    apps that run them (``entities.services.jobs``)."""
+    apps that run them (``core.jobs``)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

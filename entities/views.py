@@ -9,12 +9,13 @@ from django.views.decorators.http import require_POST
 from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
+from core.errors import ApplicationError
+from core.jobs import job_kinds, job_retry, job_start
+from core.permissions import role_required_for_writes
+
 from .context_processors import SESSION_KEY
-from .exceptions import ApplicationError
 from .models import LegalEntity
-from .permissions import role_required_for_writes
 from .selectors import audit_entries_for, jobs_for_user, legal_entities_for_user, user_can_act_in
-from .services.jobs import job_kinds, job_retry, job_start
 
 
 @require_POST

@@ -4,11 +4,12 @@ accounts, posting setup, fiscal periods, and read-only vouchers."""
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.errors import ApplicationError
 from entities.admin import EntityScopedAdmin
-from entities.exceptions import ApplicationError
 from entities.models import LegalEntity
 from entities.selectors import legal_entities_for_user
-from entities.services import audit_record, legal_entity_update
+from entities.services import legal_entity_update
 
 from .models import FiscalPeriod, LedgerEntry, MainAccount, PostingSetup, Voucher
 from .services import fiscal_period_set_status, fiscal_year_create, legal_entity_create

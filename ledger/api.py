@@ -14,15 +14,15 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from entities.api_common import (
+from core.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     AmountField,
     CurrencyField,
     IdFilter,
     refuse_unknown_query_parameters,
 )
+from core.idempotency import idempotent
 from entities.exceptions import EntityAccessDenied
-from entities.idempotency import idempotent
 from entities.models import Customer, LegalEntity
 from entities.selectors import granted_entity_ids, legal_entities_for_user, user_can_act_in
 from entities.services import ensure_can_act, legal_entity_update
@@ -105,7 +105,7 @@ class TrialBalanceRowSerializer(serializers.Serializer):
     balance = serializers.SerializerMethodField()
 
     def _fmt(self, value) -> str:
-        from entities.money import format_amount
+        from core.money import format_amount
 
         return format_amount(value, self.context["currency"])
 
@@ -211,7 +211,7 @@ class LegalEntityViewSet(
         dates = _DateRange(data=request.query_params)
         dates.is_valid(raise_exception=True)
         tb = trial_balance(legal_entity=entity, **dates.validated_data)
-        from entities.money import format_amount
+        from core.money import format_amount
 
         currency = entity.accounting_currency
         return Response(

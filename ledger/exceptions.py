@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from entities.exceptions import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict
 
 
 class VoucherUnbalanced(ApplicationError):

@@ -7,9 +7,9 @@ from decimal import Decimal
 from django.db.models import Case, DecimalField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
-from entities.aggregates import DecimalSum
+from core.aggregates import DecimalSum
+from core.money import ZERO
 from entities.models import LegalEntity
-from entities.money import ZERO
 from entities.selectors import User, granted_entity_ids
 
 from .models import LedgerEntry, MainAccount, Voucher

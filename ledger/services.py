@@ -11,12 +11,13 @@ from typing import Any, NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from entities import db
-from entities.exceptions import ApplicationError, InvalidInput
+from core import db
+from core.audit import Actor, audit_record
+from core.errors import ApplicationError, InvalidInput
+from core.money import ZERO, convert, currency_is_known, has_valid_precision
 from entities.models import Customer, LegalEntity
-from entities.money import ZERO, convert, currency_is_known, has_valid_precision
 from entities.selectors import RateBook
-from entities.services import Actor, audit_record, ensure_can_act
+from entities.services import ensure_can_act
 
 from .exceptions import (
     FiscalYearExists,

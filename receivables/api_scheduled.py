@@ -8,9 +8,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFilter
+from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFilter
+from core.idempotency import idempotent
 from entities.exceptions import EntityAccessDenied
-from entities.idempotency import idempotent
 from entities.models import CashDiscount, InterestCode, PaymentTerms, SalesTaxCode
 from entities.selectors import user_can_act_in
 from ledger.models import MainAccount

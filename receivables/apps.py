@@ -42,7 +42,7 @@ class ReceivablesConfig(AppConfig):
     name = "receivables"
 
     def ready(self) -> None:
-        from entities.services.jobs import job_kind_register
+        from core.jobs import job_kind_register
 
         job_kind_register(
             kind="recurring_invoices",

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from entities.money import ZERO, quantize
+from core.money import ZERO, quantize
 
 
 def effective_discount(

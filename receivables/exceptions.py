@@ -1,6 +1,6 @@
 """Errors of the receivables room."""
 
-from entities.exceptions import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict
 
 
 class InvalidDocument(ApplicationError):

@@ -3,8 +3,8 @@
 from django import forms
 from django.forms import formset_factory
 
+from core.money import currency_is_known
 from entities.models import CashDiscount, Customer, PaymentTerms, SalesTaxCode
-from entities.money import currency_is_known
 
 from .models import Invoice, Payment
 

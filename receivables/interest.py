@@ -69,7 +69,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from entities.money import ZERO, quantize
+from core.money import ZERO, quantize
 
 DAY = "day"
 MONTH = "month"

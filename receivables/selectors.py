@@ -112,7 +112,7 @@ def home_summaries(user: User | None, *, as_of: date) -> list[dict]:
     drafts waiting to be posted (five grouped queries whatever the number of entities)."""
     from django.db.models import Count, Q
 
-    from entities.aggregates import DecimalSum
+    from core.aggregates import DecimalSum
     from entities.selectors import legal_entities_for_user
 
     entities = list(legal_entities_for_user(user))

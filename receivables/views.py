@@ -15,11 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from entities.aggregates import DecimalSum
+from core.aggregates import DecimalSum
+from core.errors import ApplicationError
+from core.permissions import role_required_for_writes
 from entities.context_processors import current_legal_entity
-from entities.exceptions import ApplicationError
 from entities.models import Customer, LegalEntity
-from entities.permissions import role_required_for_writes
 from entities.selectors import granted_entity_ids, user_can_act_in
 
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet, PaymentLineFormSet

@@ -9,8 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from entities.exceptions import ApplicationError
-from entities.permissions import role_required_for_writes
+from core.errors import ApplicationError
+from core.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for
 
 from .forms import DocumentLineFormSet, RecurringAssignmentForm, RecurringTemplateForm

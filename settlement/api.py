@@ -5,9 +5,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from entities.api_common import IDEMPOTENCY_KEY_PARAMETER, AmountField
-from entities.idempotency import idempotent
-from entities.money import format_amount
+from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField
+from core.idempotency import idempotent
+from core.money import format_amount
 from receivables.models import Payment
 
 from .models import Settlement, SettlementLine

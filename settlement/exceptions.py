@@ -1,7 +1,7 @@
 """Errors of the settlement room."""
 
-from entities.exceptions import ApplicationError, Conflict
-from entities.money import format_amount
+from core.errors import ApplicationError, Conflict
+from core.money import format_amount
 
 
 class SettlementInvalid(ApplicationError):

@@ -7,8 +7,8 @@ from functools import cache
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
-from entities import db
-from entities.db import BIGINT_LIMIT, Columns
+from core import db
+from core.db import BIGINT_LIMIT, Columns
 from entities.models import Customer, LegalEntity, Party
 from entities.selectors import User, granted_entity_ids
 from receivables.models import OpenTransaction, OpenTransactionDiscount

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from entities.exceptions import ApplicationError
+from core.errors import ApplicationError
+from core.permissions import role_required_for_writes
 from entities.models import Party
-from entities.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for, granted_entity_ids, user_can_act_in
 from ledger.models import LedgerEntry
 from receivables.models import OpenTransaction, OpenTransactionDiscount

@@ -1,5 +1,5 @@
 """Exports of the collections list, CSV and XLSX, through the shared spreadsheet helper
-(``entities.exports``: text written as text, never as a formula).
+(``core.exports``: text written as text, never as a formula).
 
 CSV is streamed: its rows come from a server-side cursor as the response is sent. An XLSX of up
 to ``EXPORT_XLSX_MAX_ROWS_INLINE`` rows is written in the request; a larger one is the
@@ -20,11 +20,12 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from entities.exports import exports_dir, xlsx_write
+from core.audit import Actor
+from core.exports import exports_dir, xlsx_write
+from core.jobs import JobProgress, job_start
 from entities.models import Job, LegalEntity
 from entities.selectors import User, jobs_for_user
-from entities.services import Actor, ensure_can_act
-from entities.services.jobs import JobProgress, job_start
+from entities.services import ensure_can_act
 
 from ..exceptions import ExportNeedsJob
 from ..selectors import aging_period_set_get, collections_lines, collections_rows

@@ -6,8 +6,8 @@ from itertools import pairwise
 
 from django.db import transaction
 
-from entities.exceptions import InvalidInput
-from entities.services import Actor, audit_record
+from core.audit import Actor, audit_record
+from core.errors import InvalidInput
 
 from ..exceptions import AgingBucketsGap, AgingBucketsOverlap
 from ..models import AgingBucket, AgingPeriodSet
@@ -120,7 +120,7 @@ def aging_period_set_save(
 ) -> AgingPeriodSet:
     """Create or replace an aging period set with its buckets (in the order given). Making it
     the default takes the mark from the set that had it."""
-    from entities.exceptions import InvalidInput
+    from core.errors import InvalidInput
 
     aging_buckets_validate(buckets)
     if instance is not None and instance.pk:

@@ -15,11 +15,11 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from entities.aggregates import DecimalSum
+from core.aggregates import DecimalSum
+from core.audit import Actor, audit_record
+from core.jobs import JobProgress, job_chunk
+from core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount, minor_units
 from entities.models import Customer, Job, LegalEntity
-from entities.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount, minor_units
-from entities.services import Actor, audit_record
-from entities.services.jobs import JobProgress, job_chunk
 from receivables.models import OpenTransaction
 
 from ..models import AgingPeriodSet, AgingSnapshot, AgingSnapshotLine

@@ -18,17 +18,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from entities.aggregates import DecimalSum
-from entities.exceptions import Conflict, InvalidInput
+from core.aggregates import DecimalSum
+from core.audit import Actor, audit_record
+from core.errors import Conflict, InvalidInput
+from core.money import ZERO, convert, currency_is_known, format_amount, has_valid_precision
 from entities.models import Customer, LegalEntity
-from entities.money import (
-    ZERO,
-    convert,
-    currency_is_known,
-    format_amount,
-    has_valid_precision,
-)
-from entities.services import Actor, audit_record, customer_update, ensure_can_act
+from entities.services import customer_update, ensure_can_act
 from ledger.models import PostingType
 from ledger.services import VoucherInput, VoucherLineInput, voucher_post
 from receivables.models import OpenTransaction

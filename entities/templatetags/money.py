@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import template
 
-from entities.money import currency_is_known, quantize
+from core.money import currency_is_known, quantize
 
 register = template.Library()
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
 from entities.models import (
     CashDiscount,
     Customer,
@@ -20,7 +21,6 @@ from entities.models import (
     amount_field,
     currency_field,
 )
-from entities.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
 from ledger.models import MainAccount, Voucher
 
 

@@ -14,8 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 
+from core.money import AMOUNT_DECIMAL_PLACES
 from entities.models import Customer, InterestCode, LegalEntity, amount_field, currency_field
-from entities.money import AMOUNT_DECIMAL_PLACES
 from ledger.models import Voucher
 
 

@@ -4,9 +4,9 @@ and the open transaction with its cash discount schedule."""
 from datetime import date, timedelta
 from decimal import Decimal
 
-from entities.exceptions import InvalidInput
+from core.errors import InvalidInput
+from core.money import ZERO, currency_is_known, has_valid_precision, quantize
 from entities.models import CashDiscount, Customer, LegalEntity
-from entities.money import ZERO, currency_is_known, has_valid_precision, quantize
 
 from ..exceptions import CustomerBlocked, InvalidTransition
 from ..models import DocumentStatus, OpenTransaction, OpenTransactionDiscount

@@ -13,11 +13,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from entities.exceptions import InvalidInput
+from core.audit import Actor, audit_record
+from core.errors import InvalidInput
+from core.money import ZERO, convert, has_valid_precision, quantize
 from entities.models import CashDiscount, Customer, LegalEntity, PaymentTerms, SalesTaxCode
-from entities.money import ZERO, convert, has_valid_precision, quantize
 from entities.selectors import RateBook
-from entities.services import Actor, audit_record, ensure_can_act
+from entities.services import ensure_can_act
 from ledger.models import MainAccount, PostingType
 from ledger.services import VoucherInput, VoucherLineInput, numbers_take, voucher_post
 

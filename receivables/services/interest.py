@@ -14,14 +14,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from entities import db
-from entities.aggregates import DecimalSum
-from entities.exceptions import InvalidInput
+from core import db
+from core.aggregates import DecimalSum
+from core.audit import Actor, audit_record, audit_record_rows
+from core.errors import InvalidInput
+from core.jobs import job_chunk
+from core.money import ZERO, convert, currency_is_known, has_valid_precision
 from entities.models import InterestCode, InterestCurrency, InterestRange, Job, LegalEntity
-from entities.money import ZERO, convert, currency_is_known, has_valid_precision
 from entities.selectors import RateBook
-from entities.services import Actor, audit_record, audit_record_rows, ensure_can_act
-from entities.services.jobs import job_chunk
+from entities.services import ensure_can_act
 from ledger.models import PostingType
 from ledger.services import (
     VoucherInput,

@@ -13,11 +13,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from entities.exceptions import ApplicationError, InvalidInput
+from core.audit import Actor, audit_record, audit_record_many
+from core.errors import ApplicationError, InvalidInput
+from core.money import convert
 from entities.models import Customer, LegalEntity
-from entities.money import convert
 from entities.selectors import RateBook
-from entities.services import Actor, audit_record, audit_record_many, ensure_can_act
+from entities.services import ensure_can_act
 from ledger.models import PostingType
 from ledger.services import (
     VoucherInput,

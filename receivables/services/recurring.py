@@ -17,12 +17,13 @@ from typing import Any
 
 from django.db import transaction
 
-from entities import db
-from entities.exceptions import ApplicationError, InvalidInput
+from core import db
+from core.audit import Actor, audit_record, audit_record_rows
+from core.errors import ApplicationError, InvalidInput
+from core.jobs import job_chunk
+from core.money import ZERO, currency_is_known
 from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms
-from entities.money import ZERO, currency_is_known
-from entities.services import Actor, audit_record, audit_record_rows, ensure_can_act
-from entities.services.jobs import job_chunk
+from entities.services import ensure_can_act
 
 from ..interest import add_months
 from ..models import (

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.db import OperationalError, connection, transaction
 
-from entities import db
-from entities.money import ZERO
+from core import db
+from core.audit import Actor, audit_record
+from core.money import ZERO
 from entities.selectors import RateBook, user_can_act_in
-from entities.services import Actor, audit_record, ensure_can_act
+from entities.services import ensure_can_act
 from ledger.services import VoucherInput, voucher_reverse, vouchers_post
 from receivables.discounts import effective_discount
 from receivables.models import OpenTransaction

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from entities.money import ZERO, quantize
+from core.money import ZERO, quantize
 
 from ..exceptions import SettlementInvalid, TransactionChanged
 

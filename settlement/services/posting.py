@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core.money import ZERO, convert, split
 from entities.models import LegalEntity
-from entities.money import ZERO, convert, split
 from entities.selectors import RateBook
 from ledger.models import PostingType
 from ledger.services import VoucherInput, VoucherLineInput

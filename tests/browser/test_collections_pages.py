@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from entities.services.jobs import job_run, job_start
+from core.jobs import job_run, job_start
 from tests.browser.conftest import sign_in
 from tests.conftest import make_clerk
 from tests.factories.entities import CustomerFactory, PartyFactory

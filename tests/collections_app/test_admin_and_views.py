@@ -80,7 +80,7 @@ def test_admin_default_period_set_keeps_its_mark(client, admin_user):
 
 
 def test_job_page_links_to_the_aging_it_made(client, book, admin_user):
-    from entities.services.jobs import job_run, job_start
+    from core.jobs import job_run, job_start
 
     job = job_start(
         kind="aging_snapshot",

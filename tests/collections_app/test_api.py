@@ -134,7 +134,7 @@ def test_aging_requires_authentication(api_client, snapshots):
 
 
 def test_aging_snapshot_started_through_jobs_api(api_client, book, monkeypatch):
-    from entities.services import jobs
+    from core import jobs
 
     monkeypatch.setattr(jobs, "_enqueue", lambda job: None)
     clerk = make_clerk("fab-clerk", book["FAB"])

@@ -12,9 +12,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from collections_app.services import aging_snapshot_create
-from entities.exports import csv_lines, spreadsheet_text, xlsx_write
+from core.exports import csv_lines, spreadsheet_text, xlsx_write
+from core.jobs import job_run
 from entities.models import EntityGrant, Job
-from entities.services.jobs import job_run
 from tests.conftest import make_clerk
 from tests.factories.entities import PaymentTermsFactory
 from tests.factories.receivables import post_invoice, post_payment
@@ -226,7 +226,7 @@ def test_collections_export_job_run_taken_over_writes_no_file(
     """An attempt whose job was taken over meanwhile (its attempt number is not the job's any
     more) renames nothing into place and leaves no part file."""
     from collections_app.services.exports import collections_export_job_run, export_file_path
-    from entities.services.jobs import JobProgress, JobSuperseded
+    from core.jobs import JobProgress, JobSuperseded
 
     settings.EXPORT_XLSX_MAX_ROWS_INLINE = 0
     settings.EXPORTS_DIR = tmp_path

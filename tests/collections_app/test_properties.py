@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collections_app.services import dispute_open, write_off_create
-from entities.exceptions import ApplicationError
+from core.errors import ApplicationError
 from entities.services import legal_entity_update
 from receivables.models import InterestNote, InterestNoteLine, OpenTransaction
 from receivables.services import (

@@ -98,7 +98,7 @@ def test_letter_form_refuses_a_list_of_addresses(client, fabrikam, overdue):
 
 def test_letter_send_service_refuses_a_list_of_addresses(fabrikam, overdue):
     from collections_app.services import letter_send
-    from entities.exceptions import InvalidInput
+    from core.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="is not one email address"):
         letter_send(

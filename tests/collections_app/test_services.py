@@ -12,7 +12,7 @@ from collections_app.services import (
     aging_period_set_save,
     aging_snapshot_create,
 )
-from entities.exceptions import InvalidInput
+from core.errors import InvalidInput
 from entities.models import AuditEntry
 from tests.factories.receivables import post_invoice
 

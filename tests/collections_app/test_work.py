@@ -20,7 +20,8 @@ from collections_app.services import (
     letter_send,
     write_off_create,
 )
-from entities.exceptions import Conflict, EntityAccessDenied, InvalidInput
+from core.errors import Conflict, InvalidInput
+from entities.exceptions import EntityAccessDenied
 from entities.models import PartyContact
 from ledger.models import LedgerEntry
 from receivables.exceptions import CustomerBlocked

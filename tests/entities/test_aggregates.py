@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from entities.aggregates import DecimalSum
+from core.aggregates import DecimalSum
 from ledger.models import LedgerEntry
 from ledger.services import VoucherInput, VoucherLineInput, voucher_post
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from entities import db
+from core import db
 from entities.models import ExchangeRate, Party
 
 pytestmark = pytest.mark.django_db

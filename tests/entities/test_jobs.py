@@ -18,9 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app
-from entities.exceptions import Conflict
-from entities.models import AuditEntry, Job, JobClaim, Party
-from entities.services.jobs import (
+from core.errors import Conflict
+from core.jobs import (
     JobAlreadyRunning,
     JobSuperseded,
     job_chunk,
@@ -30,7 +29,8 @@ from entities.services.jobs import (
     job_start,
     jobs_reap,
 )
-from entities.tasks import job_scheduled
+from core.tasks import job_scheduled
+from entities.models import AuditEntry, Job, JobClaim, Party
 from receivables.models import Invoice
 from receivables.services import (
     TemplateLineInput,
@@ -137,7 +137,7 @@ def test_a_failing_job_records_why_and_can_be_retried():
             job_retry(job=job, actor=None)
         assert job_run(job_id=job.pk).state == "done"  # a duplicate delivery changes nothing
     finally:
-        from entities.services import jobs
+        from core import jobs
 
         jobs._KINDS.pop("test_flaky", None)  # the registry is module state
 
@@ -180,7 +180,7 @@ def test_a_dead_workers_claim_is_taken_over_after_the_stale_delay(settings):
 @pytest.fixture
 def job_kind():
     """Register a job kind for one test (the registry is module state)."""
-    from entities.services import jobs
+    from core import jobs
 
     kinds = []
 
@@ -209,7 +209,7 @@ def _silent(job, seconds):
 )
 @pytest.mark.django_db(transaction=True)
 def test_job_run_a_runner_taken_over_writes_nothing(job_kind, settings, monkeypatch):
-    from entities.services import jobs
+    from core import jobs
 
     monkeypatch.setattr(jobs, "_enqueue", lambda job: None)  # the test plays the worker
     settings.JOB_STALE_AFTER_SECONDS = 60
@@ -369,7 +369,7 @@ def test_jobs_reap_queues_again_only_silent_jobs(settings, django_capture_on_com
 def test_job_progress_heartbeat_advances_within_a_chunk(settings, monkeypatch):
     """Every JOB_HEARTBEAT_ROWS rows of a chunk the heartbeat moves, seen by other connections
     while the chunk's transaction is still open (its invoices not yet visible)."""
-    from entities.services.jobs import JobProgress
+    from core.jobs import JobProgress
 
     settings.JOB_HEARTBEAT_ROWS = 10
     entity = LegalEntityFactory(code="FAB")
@@ -409,7 +409,7 @@ def test_job_progress_heartbeat_advances_within_a_chunk(settings, monkeypatch):
 
 
 def test_celery_settings_give_back_the_task_of_a_dead_worker(settings):
-    from entities.tasks import job_run as job_run_task
+    from core.tasks import job_run as job_run_task
 
     conf = app.conf
     assert conf.task_acks_late is True
@@ -448,7 +448,7 @@ def test_job_recovery_settings_checked(settings):
 def test_job_run_gives_up_after_too_many_takeovers_until_retried(job_kind, settings, monkeypatch):
     """A job whose worker dies every time (each attempt taken over by the next) is failed once
     the takeovers pass JOB_MAX_TAKEOVERS, instead of being queued forever; Retry starts again."""
-    from entities.services import jobs
+    from core import jobs
 
     monkeypatch.setattr(jobs, "_enqueue", lambda job: None)
     settings.JOB_STALE_AFTER_SECONDS = 60

@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from config.celery import app
+from core.jobs import job_start
 from entities.models import Customer, Job, JobClaim, Party
-from entities.services.jobs import job_start
 from ledger.models import LedgerEntry
 from ledger.selectors import ledger_integrity_problems
 from receivables.models import (

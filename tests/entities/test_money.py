@@ -4,15 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from entities.exceptions import UnknownCurrency
-from entities.money import (
-    convert,
-    format_amount,
-    has_valid_precision,
-    minor_units,
-    quantize,
-    split,
-)
+from core.errors import UnknownCurrency
+from core.money import convert, format_amount, has_valid_precision, minor_units, quantize, split
 
 
 @pytest.mark.parametrize(("currency", "units"), [("JPY", 0), ("USD", 2), ("EUR", 2), ("KWD", 3)])

@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from entities.exceptions import ApplicationError, EntityAccessDenied
+from core.errors import ApplicationError
+from entities.exceptions import EntityAccessDenied
 from entities.models import AuditEntry
 from ledger.exceptions import FiscalYearExists, PeriodClosed, PeriodMissing
 from ledger.models import FiscalPeriod, NumberSequence, Voucher

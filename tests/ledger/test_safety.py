@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from entities.exceptions import ApplicationError
+from core.errors import ApplicationError
 from entities.models import IdempotencyKey
 from ledger.exceptions import InvalidPosting, PeriodClosed
 from ledger.models import FiscalPeriod, MainAccount, PostingSetup, Voucher

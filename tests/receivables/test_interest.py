@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from entities.exceptions import InvalidInput
+from core.errors import InvalidInput
 from entities.models import InterestCode
 from ledger.models import LedgerEntry
 from receivables.exceptions import DocumentSettled, InterestChargedAgain, InvalidTransition
@@ -605,7 +605,7 @@ def test_interest_notes_create_rounds_once_per_invoice_however_often_it_runs(db)
         rates += [D("0.08")] * max(0, days - 60)
         return sum(amount * rate / 100 for rate in rates)
 
-    from entities.money import quantize
+    from core.money import quantize
 
     per_customer = [D("0")] * 3
     for customer, amount, due in invoices:

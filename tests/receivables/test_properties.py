@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from entities.aggregates import DecimalSum
+from core.aggregates import DecimalSum
 from ledger.models import LedgerEntry
 from ledger.selectors import entity_accounting_total
 from receivables.models import OpenTransaction

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from entities.exceptions import InvalidInput
+from core.errors import InvalidInput
+from core.jobs import JobAlreadyRunning, job_run, job_start
 from entities.models import Job
-from entities.services.jobs import JobAlreadyRunning, job_run, job_start
 from receivables.models import (
     Invoice,
     OpenTransaction,
@@ -220,7 +220,7 @@ def test_job_killed_midway_then_rerun_completes_without_duplicates(monkeypatch, 
     """The job dies after its first chunk committed; the rerun (the task delivered again)
     completes it, each period billed once."""
     import receivables.services.recurring as recurring
-    from entities.services.jobs import JobProgress
+    from core.jobs import JobProgress
 
     entity = LegalEntityFactory(code="FAB")
     template = recurring_template_save(

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from entities.exceptions import EntityAccessDenied, ExchangeRateMissing, InvalidInput
+from core.errors import InvalidInput
+from entities.exceptions import EntityAccessDenied, ExchangeRateMissing
 from ledger.models import LedgerEntry, Voucher
 from ledger.selectors import entity_accounting_total
 from receivables.exceptions import CustomerBlocked, DocumentSettled, InvalidTransition
@@ -324,7 +325,7 @@ def test_payment_reverse_unsettled_and_refused_when_settled(fabrikam):
 
 
 def test_customer_balance_equals_open_accounting_amounts(fabrikam, eur_rates):
-    from entities.aggregates import DecimalSum
+    from core.aggregates import DecimalSum
 
     customer = fabrikam["customers"]["FABE"]
     post_invoice(customer, amounts=["600.00", "0.37"], currency="EUR")

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from entities.aggregates import DecimalSum
-from entities.exceptions import ApplicationError
+from core.aggregates import DecimalSum
+from core.errors import ApplicationError
 from ledger.models import LedgerEntry
 from ledger.selectors import ledger_integrity_problems
 from receivables.models import OpenTransaction

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from entities.aggregates import DecimalSum
-from entities.exceptions import ApplicationError
+from core.aggregates import DecimalSum
+from core.errors import ApplicationError
 from entities.services import legal_entity_update
 from ledger.models import LedgerEntry
 from ledger.selectors import entity_accounting_total

@@ -57,7 +57,7 @@ def postings(settlement) -> dict:
 
 def assert_sound():
     assert ledger_integrity_problems() == []
-    from entities.aggregates import DecimalSum
+    from core.aggregates import DecimalSum
 
     for entity_id in OpenTransaction.objects.values_list("legal_entity", flat=True).distinct():
         balance = (

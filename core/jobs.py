@@ -54,9 +54,10 @@ from django.db import (
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..exceptions import Conflict, InvalidInput
-from ..models import Job, JobClaim, LegalEntity
-from . import Actor, audit_record, ensure_can_act
+from core.audit import Actor, audit_record
+from core.errors import Conflict, InvalidInput
+from entities.models import Job, JobClaim, LegalEntity
+from entities.services import ensure_can_act
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +332,7 @@ def _claim(job: Job, entities: list[LegalEntity]) -> None:
 
 
 def _enqueue(job: Job) -> None:
-    from ..tasks import job_run as job_run_task
+    from core.tasks import job_run as job_run_task
 
     transaction.on_commit(lambda: job_run_task.delay(job_id=job.pk))
 

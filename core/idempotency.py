@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .exceptions import Conflict, InvalidInput
-from .models import IdempotencyKey
+from core.errors import Conflict, InvalidInput
+from entities.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 

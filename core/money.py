@@ -10,7 +10,7 @@ from functools import lru_cache
 from babel.numbers import get_currency_precision
 from moneyed import CURRENCIES
 
-from .exceptions import UnknownCurrency
+from core.errors import UnknownCurrency
 
 ZERO = Decimal("0")
 # Stored amounts carry four decimals: enough for every ISO 4217 currency's minor units.

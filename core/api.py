@@ -20,9 +20,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from .db import BIGINT_LIMIT
-from .exceptions import ApplicationError
-from .money import currency_is_known, format_amount, has_valid_precision
+from core.db import BIGINT_LIMIT
+from core.errors import ApplicationError
+from core.money import currency_is_known, format_amount, has_valid_precision
 
 MAX_ID = BIGINT_LIMIT - 1
 

@@ -6,7 +6,7 @@ from celery import shared_task
 @shared_task(name="entities.job_run", bind=True, acks_late=True, reject_on_worker_lost=True)
 def job_run(self, job_id: int) -> str | None:
     """Run (or take over) a job; the job's own row records its progress and result."""
-    from .services.jobs import job_run as job_run_service
+    from core.jobs import job_run as job_run_service
 
     job = job_run_service(job_id=job_id, worker=self.request.hostname)
     return job.state if job is not None else None
@@ -20,9 +20,9 @@ def job_scheduled(self, kind: str, parameters: dict | None = None) -> str | None
 
     from django.utils import timezone
 
-    from .models import LegalEntity
-    from .services.jobs import JobAlreadyRunning, job_start
-    from .services.jobs import job_run as job_run_service
+    from core.jobs import JobAlreadyRunning, job_start
+    from core.jobs import job_run as job_run_service
+    from entities.models import LegalEntity
 
     entities = list(LegalEntity.objects.order_by("code"))
     if not entities:
@@ -46,7 +46,7 @@ def job_scheduled(self, kind: str, parameters: dict | None = None) -> str | None
 @shared_task(name="entities.jobs_reap")
 def jobs_reap() -> list[int]:
     """Beat's entry, every JOB_REAPER_INTERVAL_SECONDS: queue again the jobs whose worker went
-    silent (see ``entities.services.jobs.jobs_reap``)."""
-    from .services.jobs import jobs_reap as jobs_reap_service
+    silent (see ``core.jobs.jobs_reap``)."""
+    from core.jobs import jobs_reap as jobs_reap_service
 
     return jobs_reap_service()

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The platform every app builds on: database helpers, money, errors, the API base,
+    idempotency, roles, audit and long jobs. It names no app above it."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "core"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks
