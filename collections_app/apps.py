@@ -2,12 +2,6 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _sync_roles(sender, **kwargs):
-    from entities.roles import roles_sync
-
-    roles_sync(using=kwargs.get("using", "default"))
-
-
 def _default_aging_periods(sender, **kwargs):
     # The data migration creates them; a flush (tests that commit) removes them again.
     from .services import aging_period_set_default_ensure
@@ -42,12 +36,16 @@ class CollectionsAppConfig(AppConfig):
 
     def ready(self) -> None:
         from core.jobs import job_kind_register
+        from core.roles import COLLECTIONS_MANAGER, role_models_register
 
         from .services import aging_snapshot_job_run
         from .services.exports import EXPORT_XLSX, collections_export_job_run
 
-        # This app migrates last, so every app's permissions exist when its signal comes.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="roles_sync")
+        role_models_register(
+            roles=[COLLECTIONS_MANAGER],
+            app_label="collections_app",
+            models=["activity", "dispute", "collectionletter", "writeoff", "customerpool"],
+        )
         post_migrate.connect(_default_aging_periods, sender=self, dispatch_uid="aging_periods")
         job_kind_register(
             kind="aging_snapshot",

@@ -10,3 +10,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
+        from .roles import roles_sync_after_migrate_connect
+
+        roles_sync_after_migrate_connect()

@@ -4,3 +4,29 @@ from django.apps import AppConfig
 class EntitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "entities"
+
+    def ready(self) -> None:
+        from core.roles import (
+            AR_CLERK,
+            COLLECTIONS_MANAGER,
+            GROUP_DATA_STEWARD,
+            INTEGRATOR,
+            role_models_register,
+            role_permissions_register,
+        )
+
+        from .selectors import GROUP_DATA_PERMISSION
+
+        party = ["party", "partyaddress", "partycontact"]
+        role_models_register(roles=[AR_CLERK, INTEGRATOR], app_label="entities", models=party)
+        role_models_register(
+            roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
+            app_label="entities",
+            models=["customer", "job"],
+        )
+        # Data shared by the whole group (parties, their contacts and addresses, exchange rates)
+        # is changed by a steward, a role granted per user and not per legal entity.
+        role_models_register(
+            roles=[GROUP_DATA_STEWARD], app_label="entities", models=[*party, "exchangerate"]
+        )
+        role_permissions_register(roles=[GROUP_DATA_STEWARD], permissions=[GROUP_DATA_PERMISSION])

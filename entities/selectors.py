@@ -11,6 +11,10 @@ from .models import AuditEntry, ExchangeRate, Job, LegalEntity
 
 User = AbstractBaseUser | AnonymousUser
 
+# Group-wide data (parties, contacts, exchange rates) is changed by a steward; without the role,
+# a party may be changed only by a user granted every entity where it has a customer account.
+GROUP_DATA_PERMISSION = "entities.manage_group_data"
+
 
 def granted_entity_ids(user: User | None) -> frozenset[int] | None:
     """Ids of the legal entities ``user`` may act in; ``None`` means all (superuser or system).
@@ -40,8 +44,6 @@ def in_granted_entities(
 
 def user_is_group_data_steward(user: User | None) -> bool:
     """May ``user`` change data shared by the whole group (``None`` is the system)?"""
-    from .roles import GROUP_DATA_PERMISSION
-
     if user is None:
         return True
     return bool(user.is_authenticated and user.is_active and user.has_perm(GROUP_DATA_PERMISSION))

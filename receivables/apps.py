@@ -43,6 +43,20 @@ class ReceivablesConfig(AppConfig):
 
     def ready(self) -> None:
         from core.jobs import job_kind_register
+        from core.roles import AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR, role_models_register
+
+        role_models_register(
+            roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
+            app_label="receivables",
+            models=[
+                "invoice",
+                "creditnote",
+                "payment",
+                "recurringinvoicetemplate",
+                "recurringinvoiceassignment",
+                "interestnote",
+            ],
+        )
 
         job_kind_register(
             kind="recurring_invoices",

@@ -126,7 +126,7 @@ def make_clerk(username: str, *entities):
     """A user in the AR clerk group granted ``entities``."""
     from django.contrib.auth.models import Group
 
-    from entities.roles import AR_CLERK, roles_sync
+    from core.roles import AR_CLERK, roles_sync
 
     roles_sync()
     user = UserFactory(username=username)

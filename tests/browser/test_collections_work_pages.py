@@ -17,8 +17,8 @@ from collections_app.services import (
     customer_pool_save,
 )
 from collections_app.services.work import letter_steps_default_ensure
+from core.roles import COLLECTIONS_MANAGER, roles_sync
 from entities.models import PartyContact
-from entities.roles import COLLECTIONS_MANAGER, roles_sync
 from tests.browser.conftest import sign_in
 from tests.factories.entities import EntityGrantFactory, PaymentTermsFactory, UserFactory
 from tests.factories.receivables import post_invoice

@@ -72,7 +72,7 @@ def test_letter_form_keeps_a_refused_list_of_addresses_beside_its_error(page, fa
     user = make_clerk("manager", fabrikam["FAB"])
     from django.contrib.auth.models import Group
 
-    from entities.roles import COLLECTIONS_MANAGER
+    from core.roles import COLLECTIONS_MANAGER
 
     user.groups.add(Group.objects.get(name=COLLECTIONS_MANAGER))
     sign_in(page, "manager")

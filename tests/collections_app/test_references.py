@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from collections_app.models import Activity, CollectionLetter, Dispute
 from collections_app.services import dispute_open
-from entities.roles import COLLECTIONS_MANAGER
+from core.roles import COLLECTIONS_MANAGER
 from tests.conftest import make_clerk
 from tests.factories.entities import PaymentTermsFactory
 from tests.factories.receivables import post_invoice

@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.roles import AR_CLERK, roles_sync
 from entities.models import LegalEntity
-from entities.roles import AR_CLERK, roles_sync
 from entities.services import entity_grant_create
 
 
