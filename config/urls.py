@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("settlement.urls")),
     path("", include("receivables.urls")),
     path("", include("ledger.urls")),
+    path("", include("entities.urls")),
 ]
 
 handler404 = "entities.views.page_not_found"

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from core.audit import Actor, audit_record
-from core.errors import InvalidInput
+from core.errors import ApplicationError, InvalidInput
 from core.money import currency_is_known
 from entities.exceptions import EntityAccessDenied, GroupDataDenied
 
@@ -47,6 +47,45 @@ def _diff(obj: Model, data: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
 def _validate_currency_field(value: str, field: str) -> None:
     if not currency_is_known(value):
         raise InvalidInput(f"Unknown currency {value!r}: use an ISO 4217 code.", field=field)
+
+
+@transaction.atomic
+def legal_entity_create(
+    *,
+    code: str,
+    name: str,
+    accounting_currency: str,
+    parameters: Mapping[str, Any] | None = None,
+    actor: Actor,
+) -> LegalEntity:
+    """A new legal entity; its creator, unless a superuser, is granted it. The ledger opens its
+    books (``ledger.services.legal_entity_create``)."""
+    if (
+        actor is not None
+        and not actor.is_superuser
+        and not actor.has_perm("entities.add_legalentity")
+    ):
+        raise ApplicationError(
+            "You may not create legal entities.", code="permission_denied", http_status=403
+        )
+    if not currency_is_known(accounting_currency):
+        raise InvalidInput(
+            f"Unknown currency {accounting_currency!r}: use an ISO 4217 code.",
+            field="accounting_currency",
+        )
+    if LegalEntity.objects.filter(code=code).exists():
+        raise InvalidInput(f"Legal entity {code} already exists.", field="code")
+    params = dict(parameters or {})
+    unknown = set(params) - set(LegalEntity.PARAMETER_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown parameter {min(unknown)}.", field="parameters")
+    entity = LegalEntity(code=code, name=name, accounting_currency=accounting_currency, **params)
+    entity.full_clean(validate_unique=False)
+    entity.save()
+    if actor is not None and not actor.is_superuser:
+        entity_grant_create(user=actor, legal_entity=entity, actor=actor)
+    audit_record(actor=actor, action="legal_entity.created", obj=entity, legal_entity=entity)
+    return entity
 
 
 @transaction.atomic
