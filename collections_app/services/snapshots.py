@@ -9,20 +9,20 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import DecimalField, Q, Value
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.aggregates import DecimalSum
 from core.audit import Actor, audit_record
 from core.jobs import JobProgress, job_chunk
-from core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, format_amount, minor_units
+from core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 from entities.models import Customer, Job, LegalEntity
 from receivables.models import OpenTransaction
 
-from ..models import AgingPeriodSet, AgingSnapshot, AgingSnapshotLine
+from .. import sql as collections_sql
+from ..models import AgingPeriodSet, AgingSnapshot
 from ..selectors import aging_period_set_get
 from .periods import bucket_rows
 
@@ -102,43 +102,16 @@ def _customer_sums(snapshot: AgingSnapshot, definitions: list[dict], after: int,
 def _customer_lines_insert(
     snapshot: AgingSnapshot, definitions: list[dict], after: int, upto: int
 ) -> int:
-    """Write the lines of the customers with ids in (after, upto]; returns how many.
-
-    On PostgreSQL one INSERT … SELECT around the grouped query, so no amount passes through
-    Python; elsewhere (SQLite for ``make run``) the rows come back and go in by ``bulk_create``.
-    """
-    currency = snapshot.legal_entity.accounting_currency
+    """Write the lines of the customers with ids in (after, upto]; returns how many: one
+    INSERT … SELECT around the grouped query, so no amount passes through Python."""
     sums = _customer_sums(snapshot, definitions, after, upto)
-    if connection.vendor == "postgresql":
-        select, params = sums.query.sql_with_params()
-        places = minor_units(currency)
-        buckets = ", ".join(f"round(agg.b{i}, {places})::text" for i in range(len(definitions)))
-        table = AgingSnapshotLine._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (snapshot_id, legal_entity_id, customer_id, party_id, "  # noqa: S608
-                "currency, balance, not_due, overdue, buckets) "
-                "SELECT %s, %s, agg.customer_id, agg.party_id, %s, agg.balance, agg.not_due, "
-                f"agg.overdue, jsonb_build_array({buckets}) FROM ({select}) agg",
-                [snapshot.pk, snapshot.legal_entity_id, currency, *params],
-            )
-            return cursor.rowcount
-    lines = [
-        AgingSnapshotLine(
-            snapshot=snapshot,
-            legal_entity_id=snapshot.legal_entity_id,
-            customer_id=row["customer_id"],
-            party_id=row["party_id"],
-            currency=currency,
-            balance=row["balance"],
-            not_due=row["not_due"],
-            overdue=row["overdue"],
-            buckets=[format_amount(row[f"b{i}"], currency) for i in range(len(definitions))],
-        )
-        for row in sums
-    ]
-    AgingSnapshotLine.objects.bulk_create(lines)
-    return len(lines)
+    return collections_sql.customer_lines_insert(
+        snapshot_id=snapshot.pk,
+        legal_entity_id=snapshot.legal_entity_id,
+        currency=snapshot.legal_entity.accounting_currency,
+        sums=sums.query.sql_with_params(),
+        buckets=len(definitions),
+    )
 
 
 def aging_snapshot_create(
@@ -160,7 +133,7 @@ def aging_snapshot_create(
     date, as Dynamics 365 ages them, so a bucket shows what is due then net of credits. An item
     is not due while ``as_of`` ≤ its due date (0 days overdue or fewer).
 
-    Built a chunk of customers per transaction, each one INSERT … SELECT on PostgreSQL
+    Built a chunk of customers per transaction, each one INSERT … SELECT
     (``on_chunk`` is told how many customers each chunk covered); readers see nothing of it
     until the last transaction completes it and deletes the snapshot it replaces (same entity,
     period set and date). One build per entity at a time: the job's claim on the entity
@@ -212,68 +185,6 @@ def aging_snapshot_create(
     return snapshot
 
 
-def _party_rows(snapshot_ids: list[int], bucket_count: int):
-    buckets = {
-        f"b{i}": Coalesce(
-            DecimalSum(Cast(KT(f"buckets__{i}"), _AMOUNT)), _ZERO, output_field=_AMOUNT
-        )
-        for i in range(bucket_count)
-    }
-    return (
-        AgingSnapshotLine.objects.filter(snapshot_id__in=snapshot_ids, customer__isnull=False)
-        .values("party_id", "currency")
-        .annotate(
-            balance=_sum("balance"), not_due=_sum("not_due"), overdue=_sum("overdue"), **buckets
-        )
-        .order_by("party_id", "currency")
-    )
-
-
-def _party_lines_insert(snapshot: AgingSnapshot, source_ids: list[int], bucket_count: int) -> int:
-    """PostgreSQL: one INSERT … SELECT. Bucket strings are summed as numerics of the scale they
-    were written with (the currency's minor units), so the sums keep it."""
-    table = AgingSnapshotLine._meta.db_table
-    buckets = ", ".join(f"sum((l.buckets ->> {i})::numeric)::text" for i in range(bucket_count))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (snapshot_id, legal_entity_id, customer_id, party_id, "  # noqa: S608
-            "currency, balance, not_due, overdue, buckets) "
-            "SELECT %s, NULL, NULL, l.party_id, l.currency, sum(l.balance), sum(l.not_due), "
-            f"sum(l.overdue), jsonb_build_array({buckets}) FROM {table} l "
-            "WHERE l.snapshot_id = ANY(%s) AND l.customer_id IS NOT NULL "
-            "GROUP BY l.party_id, l.currency",
-            [snapshot.pk, source_ids],
-        )
-        return cursor.rowcount
-
-
-def _party_lines_create(
-    snapshot: AgingSnapshot, source_ids: list[int], bucket_count: int, chunk_size: int
-) -> int:
-    """Other databases: the summed rows come back a chunk at a time and go in by bulk_create."""
-    lines = 0
-    batch: list[AgingSnapshotLine] = []
-    for row in _party_rows(source_ids, bucket_count).iterator(chunk_size=chunk_size):
-        currency = row["currency"]
-        batch.append(
-            AgingSnapshotLine(
-                snapshot=snapshot,
-                party_id=row["party_id"],
-                currency=currency,
-                balance=row["balance"],
-                not_due=row["not_due"],
-                overdue=row["overdue"],
-                buckets=[format_amount(row[f"b{i}"], currency) for i in range(bucket_count)],
-            )
-        )
-        if len(batch) >= chunk_size:
-            AgingSnapshotLine.objects.bulk_create(batch)
-            lines += len(batch)
-            batch = []
-    AgingSnapshotLine.objects.bulk_create(batch)
-    return lines + len(batch)
-
-
 @transaction.atomic
 def aging_party_snapshot_create(
     *,
@@ -281,13 +192,12 @@ def aging_party_snapshot_create(
     as_of: date,
     job: Job | None = None,
     actor: Actor = None,
-    chunk_size: int = CHUNK_SIZE,
 ) -> AgingSnapshot:
     """Per party and accounting currency, the sum of its customers' lines in every complete
     entity snapshot of ``period_set`` on ``as_of``; replaces the party level of that date.
 
     One transaction, holding the period set's row, so party levels of one period set are built
-    one at a time; the lines are read from the database and written a chunk at a time.
+    one at a time; the lines are summed and written by the database in one statement.
     """
     AgingPeriodSet.objects.select_for_update().filter(pk=period_set.pk).first()
     definitions = _definitions(period_set)
@@ -306,10 +216,12 @@ def aging_party_snapshot_create(
     )
     snapshot.legal_entities.set([s.legal_entity_id for s in sources])
     source_ids = [s.pk for s in sources]
-    if connection.vendor == "postgresql":
-        lines = _party_lines_insert(snapshot, source_ids, len(definitions))
-    else:
-        lines = _party_lines_create(snapshot, source_ids, len(definitions), chunk_size)
+    lines = collections_sql.party_lines_insert(
+        snapshot_id=snapshot.pk,
+        source_ids=source_ids,
+        buckets=len(definitions),
+        currencies={s.legal_entity.accounting_currency for s in sources},
+    )
     snapshot.is_complete = True
     snapshot.line_count = lines
     snapshot.completed_at = timezone.now()

@@ -214,3 +214,17 @@ def test_aging_period_set_save_moves_the_default(db):
             actor=None,
             instance=other,
         )
+
+
+def test_aging_snapshots_sum_exactly_on_every_database(fabrikam):
+    """Amounts a binary floating-point sum gets wrong (0.10 + 0.20 + 0.07) come out exact in
+    the customer and the party lines, on PostgreSQL and on SQLite alike."""
+    customer = fabrikam["customers"]["FAB"]
+    for amount in ("0.10", "0.20", "0.07"):
+        post_invoice(customer, amounts=[amount], on=date(2026, 3, 1))
+    fab = aging_snapshot_create(legal_entity=fabrikam["FAB"], as_of=AS_OF)
+    parties = aging_party_snapshot_create(period_set=aging_period_set_get(), as_of=AS_OF)
+    expected = (D("0.37"), D("0.00"), D("0.37"), ["0.00", "0.00", "0.00", "0.00", "0.37"])
+    assert _lines(fab) == {("FAB", "4000"): expected}
+    party = customer.party.number
+    assert _lines(parties) == {(party, fabrikam["FAB"].accounting_currency): expected}
