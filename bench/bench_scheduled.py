@@ -73,7 +73,9 @@ def _insert(cursor, table: str, columns: list[str], rows: list[tuple], returning
 
     from core import db
 
-    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    model = next(
+        m for m in apps.get_models(include_auto_created=True) if m._meta.db_table == table
+    )
     return db.insert_rows(model, columns, rows, returning="id" if returning else None)
 
 
@@ -306,15 +308,21 @@ def bench_interest() -> None:
                 [(*n, "", "draft", AS_OF) for n in chunk],
                 returning=True,
             )
-            _insert(
+            audit_ids = _insert(
                 cursor,
-                "entities_auditentry_legal_entities",
                 "entities_auditentry",
                 AUDIT_COLUMNS,
                 [
                     (AS_OF, "interest_note.created", note_type, str(i), f"note {i}", big.pk, "{}")
                     for i in ids
                 ],
+                returning=True,
+            )
+            _insert(
+                cursor,
+                "entities_auditentry_legal_entities",
+                ["auditentry_id", "legalentity_id"],
+                [(a, big.pk) for a in audit_ids],
             )
             rows = [
                 (note_id, *line)
@@ -499,15 +507,21 @@ def bench_recurring() -> None:
                     for i, o in zip(ids, occurrences[start : start + BATCH], strict=True)
                 ],
             )
-            _insert(
+            audit_ids = _insert(
                 cursor,
-                "entities_auditentry_legal_entities",
                 "entities_auditentry",
                 AUDIT_COLUMNS,
                 [
                     (AS_OF, "invoice.created", invoice_type, str(i), f"draft {i}", entity.pk, "{}")
                     for i in ids
                 ],
+                returning=True,
+            )
+            _insert(
+                cursor,
+                "entities_auditentry_legal_entities",
+                ["auditentry_id", "legalentity_id"],
+                [(a, entity.pk) for a in audit_ids],
             )
     floor_seconds = time.perf_counter() - started
     count = len(invoices)
