@@ -1,7 +1,9 @@
 """Plain SQL of the ledger room, for the posting hot path. Table and column names come from the
 models, never written by hand."""
 
-from .models import NumberSequence
+from django.db import connection
+
+from .models import FiscalPeriod, MainAccount, NumberSequence, PostingSetup
 
 
 def _sequence_names() -> dict[str, str]:
@@ -41,4 +43,35 @@ def sequences_advance(entities: int) -> str:
         f"(VALUES {', '.join(['(%s::bigint, %s::bigint)'] * entities)}) AS c(entity, n) "
         f"WHERE s.{n['id']} = locked.{n['id']} AND s.{n['entity']} = c.entity "
         f"RETURNING s.{n['entity']}, s.{n['next']}, s.{n['prefix']}"
+    )
+
+
+def _column(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def posting_setup_accounts(entities: int) -> str:
+    """The posting setup of ``entities`` legal entities (params: their ids): per row the
+    entity, posting type and counterparty, and the account's id, entity and number."""
+    s, a = PostingSetup, MainAccount
+    return (
+        f"SELECT s.{_column(s, 'legal_entity')}, s.{_column(s, 'posting_type')}, "  # noqa: S608
+        f"s.{_column(s, 'counterparty')}, s.{_column(s, 'account')}, "
+        f"a.{_column(a, 'legal_entity')}, a.{_column(a, 'number')} "
+        f"FROM {s._meta.db_table} s JOIN {a._meta.db_table} a "
+        f"ON a.{a._meta.pk.column} = s.{_column(s, 'account')} "
+        f"WHERE s.{_column(s, 'legal_entity')} IN ({', '.join(['%s'] * entities)})"
+    )
+
+
+def fiscal_periods_covering(entities: int) -> str:
+    """The fiscal periods of ``entities`` legal entities that overlap a date range (params: the
+    entity ids, the last date, the first date): id, entity, start, end and status."""
+    p = FiscalPeriod
+    start, end = _column(p, "start"), _column(p, "end")
+    return (
+        f"SELECT {p._meta.pk.column}, {_column(p, 'legal_entity')}, {start}, {end}, "  # noqa: S608
+        f"{_column(p, 'status')} FROM {p._meta.db_table} "
+        f"WHERE {_column(p, 'legal_entity')} IN ({', '.join(['%s'] * entities)}) "
+        f"AND {start} <= %s AND {end} >= %s ORDER BY {p._meta.pk.column}"
     )

@@ -17,6 +17,7 @@ from entities.models import Customer, LegalEntity
 from entities.selectors import RateBook
 from entities.services import ensure_can_act
 
+from .. import sql as ledger_sql
 from ..exceptions import (
     InvalidPosting,
     PeriodClosed,
@@ -29,7 +30,6 @@ from ..models import (
     FiscalPeriod,
     LedgerEntry,
     MainAccount,
-    PostingSetup,
     PostingType,
     Voucher,
 )
@@ -95,12 +95,7 @@ def _accounts_by_type(entity_ids: set[int]) -> dict[tuple[int, str, int | None],
     """The posting setup of the entities, read as plain tuples (one plain query: it runs for
     every posting, and compiling it through the ORM cost more than running it)."""
     ids = sorted(entity_ids)
-    sql = (
-        "SELECT s.legal_entity_id, s.posting_type, s.counterparty_id, s.account_id, "  # noqa: S608
-        f"a.legal_entity_id, a.number FROM {PostingSetup._meta.db_table} s "
-        f"JOIN {MainAccount._meta.db_table} a ON a.id = s.account_id "
-        f"WHERE s.legal_entity_id IN ({', '.join(['%s'] * len(ids))})"
-    )
+    sql = ledger_sql.posting_setup_accounts(len(ids))
     with db.cursor() as cursor:
         cursor.execute(sql, ids)
         rows = cursor.fetchall()
@@ -117,18 +112,11 @@ def _check_periods(specs: Sequence[VoucherInput]) -> None:
     wanted = {(s.legal_entity.pk, s.date) for s in specs}
     entity_ids = sorted({pk for pk, _ in wanted})
     dates = [d for _, d in wanted]
-    table = FiscalPeriod._meta.db_table
-    sql = (
-        f'SELECT id, legal_entity_id, start, "end", status FROM {table} '  # noqa: S608
-        'WHERE legal_entity_id IN %s AND start <= %s AND "end" >= %s ORDER BY id'
-    )
+    sql = ledger_sql.fiscal_periods_covering(len(entity_ids))
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         sql += " FOR SHARE"
     with db.cursor() as cursor:
-        cursor.execute(
-            sql.replace("IN %s", f"IN ({', '.join(['%s'] * len(entity_ids))})"),
-            [*entity_ids, max(dates), min(dates)],
-        )
+        cursor.execute(sql, [*entity_ids, max(dates), min(dates)])
         periods = cursor.fetchall()
     codes = {s.legal_entity.pk: s.legal_entity.code for s in specs}
     covered: set[tuple[int, date]] = set()
@@ -150,118 +138,133 @@ def _check_periods(specs: Sequence[VoucherInput]) -> None:
 
 
 def _prepare(spec: VoucherInput, accounts, rates: RateBook) -> _Prepared:
-    entity = spec.legal_entity
+    """The voucher's lines checked and converted, balanced per currency (a rounding line for
+    what conversion left over, when the voucher allows it)."""
     if not spec.lines:
         raise InvalidPosting("A voucher needs at least one line.", field="lines")
     prepared = _Prepared(spec=spec)
     sums: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for index, line in enumerate(spec.lines):
-        where = f"lines[{index}]"
-        if line.posting_type not in _POSTING_TYPES:
-            raise InvalidPosting(
-                f"{where}: unknown posting type {line.posting_type!r}.", field="lines"
-            )
-        if not currency_is_known(line.currency):
-            raise InvalidPosting(f"{where}: unknown currency {line.currency!r}.", field="lines")
-        if not has_valid_precision(line.amount, line.currency):
-            raise InvalidPosting(
-                f"{where}: {line.amount} has more decimals than {line.currency} allows.",
-                field="lines",
-            )
-        intercompany = line.posting_type in INTERCOMPANY_TYPES
-        if intercompany and (line.counterparty is None or line.counterparty.pk == entity.pk):
-            raise InvalidPosting(
-                f"{where}: an intercompany line needs a counterparty other than {entity.code}.",
-                field="lines",
-            )
-        if not intercompany and line.counterparty is not None:
-            raise InvalidPosting(
-                f"{where}: only intercompany lines name a counterparty.", field="lines"
-            )
-        if line.customer is not None and line.customer.legal_entity_id != entity.pk:
-            raise InvalidPosting(
-                f"{where}: customer {line.customer.account} is not in {entity.code}.",
-                field="lines",
-            )
-        if line.accounting_amount is None:
-            rate = rates.get(line.currency, entity.accounting_currency, spec.date)
-            accounting_amount = convert(line.amount, rate, entity.accounting_currency)
-        else:
-            accounting_amount = Decimal(line.accounting_amount)
-            if not has_valid_precision(accounting_amount, entity.accounting_currency):
-                raise InvalidPosting(
-                    f"{where}: accounting amount {accounting_amount} has more decimals than "
-                    f"{entity.accounting_currency} allows.",
-                    field="lines",
-                )
-        if line.currency == entity.accounting_currency and accounting_amount != line.amount:
-            raise InvalidPosting(
-                f"{where}: in {entity.code}'s accounting currency the accounting amount must "
-                f"equal the amount ({line.amount}).",
-                field="lines",
-            )
-        if line.amount == 0 and accounting_amount == 0:
+        checked = _line_prepare(spec, index, line, accounts, rates)
+        if checked is None:
             continue
-        if (line.amount > 0 and accounting_amount < 0) or (
-            line.amount < 0 and accounting_amount > 0
-        ):
-            raise InvalidPosting(
-                f"{where}: amount and accounting amount have opposite signs.", field="lines"
-            )
-        account = line.account
-        if account is None:
-            counterparty_id = line.counterparty.pk if intercompany else None
-            account = accounts.get((entity.pk, line.posting_type, counterparty_id)) or accounts.get(
-                (entity.pk, line.posting_type, None)
-            )
-            if account is None:
-                raise PostingSetupMissing(legal_entity=entity.code, posting_type=line.posting_type)
-        if account.legal_entity_id != entity.pk:
-            raise InvalidPosting(
-                f"{where}: account {account.number} is not in {entity.code}.", field="lines"
-            )
-        sums[line.currency][0] += line.amount
-        sums[line.currency][1] += accounting_amount
-        prepared.lines.append(
-            _Line(
-                account.id,
-                line.posting_type,
-                line.counterparty.pk if intercompany else None,
-                line.customer.pk if line.customer is not None else None,
-                line.currency,
-                line.amount,
-                accounting_amount,
-                line.description[:200],
-            )
-        )
+        sums[line.currency][0] += checked.amount
+        sums[line.currency][1] += checked.accounting_amount
+        prepared.lines.append(checked)
     for currency, (amount_sum, accounting_sum) in sorted(sums.items()):
         if amount_sum != 0:
             raise VoucherUnbalanced(currency=currency, difference=amount_sum)
         if accounting_sum != 0:
-            if not spec.balance_rounding:
-                raise VoucherUnbalanced(
-                    currency=currency, difference=accounting_sum, accounting=True
-                )
-            account = accounts.get((entity.pk, PostingType.ROUNDING, None))
-            if account is None:
-                raise PostingSetupMissing(
-                    legal_entity=entity.code, posting_type=PostingType.ROUNDING
-                )
-            prepared.lines.append(
-                _Line(
-                    account.id,
-                    PostingType.ROUNDING,
-                    None,
-                    None,
-                    currency,
-                    ZERO,
-                    -accounting_sum,
-                    "Rounding difference",
-                )
-            )
+            prepared.lines.append(_rounding_line(spec, currency, accounting_sum, accounts))
     if not prepared.lines:
         raise InvalidPosting("The voucher has no line with an amount.", field="lines")
     return prepared
+
+
+def _line_prepare(
+    spec: VoucherInput, index: int, line: VoucherLineInput, accounts, rates: RateBook
+) -> _Line | None:
+    """One line checked, its accounting amount converted at the date's rate unless given, and
+    its account found; ``None`` for a line of nothing."""
+    entity = spec.legal_entity
+    where = f"lines[{index}]"
+    intercompany = _line_check(entity, where, line)
+    if line.accounting_amount is None:
+        rate = rates.get(line.currency, entity.accounting_currency, spec.date)
+        accounting_amount = convert(line.amount, rate, entity.accounting_currency)
+    else:
+        accounting_amount = Decimal(line.accounting_amount)
+        if not has_valid_precision(accounting_amount, entity.accounting_currency):
+            raise InvalidPosting(
+                f"{where}: accounting amount {accounting_amount} has more decimals than "
+                f"{entity.accounting_currency} allows.",
+                field="lines",
+            )
+    if line.currency == entity.accounting_currency and accounting_amount != line.amount:
+        raise InvalidPosting(
+            f"{where}: in {entity.code}'s accounting currency the accounting amount must "
+            f"equal the amount ({line.amount}).",
+            field="lines",
+        )
+    if line.amount == 0 and accounting_amount == 0:
+        return None
+    if (line.amount > 0 and accounting_amount < 0) or (line.amount < 0 and accounting_amount > 0):
+        raise InvalidPosting(
+            f"{where}: amount and accounting amount have opposite signs.", field="lines"
+        )
+    account = line.account
+    if account is None:
+        counterparty_id = line.counterparty.pk if intercompany else None
+        account = accounts.get((entity.pk, line.posting_type, counterparty_id)) or accounts.get(
+            (entity.pk, line.posting_type, None)
+        )
+        if account is None:
+            raise PostingSetupMissing(legal_entity=entity.code, posting_type=line.posting_type)
+    if account.legal_entity_id != entity.pk:
+        raise InvalidPosting(
+            f"{where}: account {account.number} is not in {entity.code}.", field="lines"
+        )
+    return _Line(
+        account.id,
+        line.posting_type,
+        line.counterparty.pk if intercompany else None,
+        line.customer.pk if line.customer is not None else None,
+        line.currency,
+        line.amount,
+        accounting_amount,
+        line.description[:200],
+    )
+
+
+def _line_check(entity: LegalEntity, where: str, line: VoucherLineInput) -> bool:
+    """Refuse a line whose posting type, currency, precision, counterparty or customer does not
+    fit; returns whether it is an intercompany line."""
+    if line.posting_type not in _POSTING_TYPES:
+        raise InvalidPosting(f"{where}: unknown posting type {line.posting_type!r}.", field="lines")
+    if not currency_is_known(line.currency):
+        raise InvalidPosting(f"{where}: unknown currency {line.currency!r}.", field="lines")
+    if not has_valid_precision(line.amount, line.currency):
+        raise InvalidPosting(
+            f"{where}: {line.amount} has more decimals than {line.currency} allows.",
+            field="lines",
+        )
+    intercompany = line.posting_type in INTERCOMPANY_TYPES
+    if intercompany and (line.counterparty is None or line.counterparty.pk == entity.pk):
+        raise InvalidPosting(
+            f"{where}: an intercompany line needs a counterparty other than {entity.code}.",
+            field="lines",
+        )
+    if not intercompany and line.counterparty is not None:
+        raise InvalidPosting(
+            f"{where}: only intercompany lines name a counterparty.", field="lines"
+        )
+    if line.customer is not None and line.customer.legal_entity_id != entity.pk:
+        raise InvalidPosting(
+            f"{where}: customer {line.customer.account} is not in {entity.code}.",
+            field="lines",
+        )
+    return intercompany
+
+
+def _rounding_line(spec: VoucherInput, currency: str, accounting_sum: Decimal, accounts) -> _Line:
+    """What converting the lines left over in the accounting currency, when the voucher
+    allows a rounding line; otherwise it is unbalanced."""
+    entity = spec.legal_entity
+    if not spec.balance_rounding:
+        raise VoucherUnbalanced(currency=currency, difference=accounting_sum, accounting=True)
+    account = accounts.get((entity.pk, PostingType.ROUNDING, None))
+    if account is None:
+        raise PostingSetupMissing(legal_entity=entity.code, posting_type=PostingType.ROUNDING)
+    return _Line(
+        account.id,
+        PostingType.ROUNDING,
+        None,
+        None,
+        currency,
+        ZERO,
+        -accounting_sum,
+        "Rounding difference",
+    )
 
 
 def vouchers_post(
