@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 def _recurring_run(job, progress) -> dict:
-    from .services.recurring import recurring_invoices_generate
+    from .services.recurring_generate import recurring_invoices_generate
 
     return recurring_invoices_generate(
         legal_entities=list(job.legal_entities.order_by("code")),

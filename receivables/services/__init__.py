@@ -24,12 +24,8 @@ from .interest import (
     interest_notes_create,
 )
 from .payments import PaymentInput, payment_create, payment_reverse, payments_post, refund_post
-from .recurring import (
-    TemplateLineInput,
-    recurring_assignment_save,
-    recurring_invoices_generate,
-    recurring_template_save,
-)
+from .recurring import TemplateLineInput, recurring_assignment_save, recurring_template_save
+from .recurring_generate import recurring_invoices_generate
 
 __all__ = [
     "InterestCurrencyInput",

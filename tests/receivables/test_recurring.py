@@ -219,7 +219,7 @@ class _Killed(BaseException):
 def test_job_killed_midway_then_rerun_completes_without_duplicates(monkeypatch, settings):
     """The job dies after its first chunk committed; the rerun (the task delivered again)
     completes it, each period billed once."""
-    import receivables.services.recurring as recurring
+    import receivables.services.recurring_generate as recurring
     from core.jobs import JobProgress
 
     entity = LegalEntityFactory(code="FAB")
