@@ -29,11 +29,13 @@ _DOCUMENTS = {
 ROLES: dict[str, dict[str, list[str]]] = {
     AR_CLERK: {
         **_DOCUMENTS,
-        "entities": ["customer", "party", "partyaddress", "partycontact", "job"],
+        "entities": ["customer", "party", "partyaddress", "partycontact"],
+        "core": ["job"],
     },
     COLLECTIONS_MANAGER: {
         **_DOCUMENTS,
-        "entities": ["customer", "job"],
+        "entities": ["customer"],
+        "core": ["job"],
         "collections_app": [
             "activity",
             "dispute",
@@ -44,7 +46,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
     },
     INTEGRATOR: {
         **_DOCUMENTS,
-        "entities": ["party", "customer", "partyaddress", "partycontact", "job"],
+        "entities": ["party", "customer", "partyaddress", "partycontact"],
+        "core": ["job"],
         # Integrators posting historical documents open those fiscal years first.
         "ledger": ["voucher", "fiscalperiod"],
     },

@@ -21,8 +21,9 @@ from core import db
 from core.audit import Actor, audit_record, audit_record_rows
 from core.errors import ApplicationError, InvalidInput
 from core.jobs import job_chunk
+from core.models import Job
 from core.money import ZERO, currency_is_known
-from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms
+from entities.models import CashDiscount, Customer, LegalEntity, PaymentTerms
 from entities.services import ensure_can_act
 
 from ..interest import add_months
