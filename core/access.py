@@ -3,10 +3,11 @@ legal entities, which registers its check here when it is ready (as apps registe
 kinds), so that core names no app above it."""
 
 from collections.abc import Callable
-from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model
+
+from core.audit import Actor
 
 # (actor, legal entity, field=…) → None, raising the owner's refusal.
 AccessCheck = Callable[..., None]
@@ -20,7 +21,7 @@ def access_check_register(check: AccessCheck) -> None:
     _check = check
 
 
-def ensure_can_act(actor: Any, legal_entity: Model, *, field: str = "legal_entity") -> None:
+def ensure_can_act(actor: Actor, legal_entity: Model, *, field: str = "legal_entity") -> None:
     """Refuse, with the registered check's error, when ``actor`` may not act in
     ``legal_entity`` (``None`` is the system)."""
     if _check is None:

@@ -1,6 +1,6 @@
 """Legal entities, the global address book (parties), customer accounts and the setup codes they
 use: currencies' exchange rates, terms of payment, cash discounts, sales tax and interest codes.
-Also who may act in which legal entity, and the audit trail every state change writes.
+Also who may act in which legal entity (the audit trail and jobs are core's: ``core.models``).
 
 Past the ~400 lines the style asks for: it is split by concern when the platform moves to
 ``core`` and each concept gets one owner (the architecture step), so that the split is done
