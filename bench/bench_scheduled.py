@@ -73,9 +73,7 @@ def _insert(cursor, table: str, columns: list[str], rows: list[tuple], returning
 
     from core import db
 
-    model = next(
-        m for m in apps.get_models(include_auto_created=True) if m._meta.db_table == table
-    )
+    model = next(m for m in apps.get_models(include_auto_created=True) if m._meta.db_table == table)
     return db.insert_rows(model, columns, rows, returning="id" if returning else None)
 
 

@@ -26,10 +26,11 @@ from core.api import (
 from core.errors import Conflict
 from core.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_file_response
 from core.idempotency import idempotent
+from core.models import Job
 from core.money import format_amount
 from core.permissions import Authenticated
 from entities.api import JobSerializer
-from entities.models import Customer, Job, LegalEntity
+from entities.models import Customer, LegalEntity
 from entities.selectors import in_granted_entities as _scoped
 from entities.selectors import jobs_for_user
 from receivables.models import OpenTransaction

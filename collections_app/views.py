@@ -316,7 +316,7 @@ def collections_export_download(request, pk: int):
     """The file of an export job, for the user who started it while still granted its legal
     entities; the job's page until it is done."""
     from core.exports import xlsx_file_response
-    from entities.models import Job
+    from core.models import Job
 
     from .services.exports import collections_export_job_for_download, export_file_path
 

@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "collections_app",
 ]
 
+# The legal entity the platform's tables (audit rows, jobs) name. Given here, as
+# AUTH_USER_MODEL is, so that core names no app above it.
+LEGAL_ENTITY_MODEL = "entities.LegalEntity"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -228,7 +232,7 @@ SPECTACULAR_SETTINGS = {
         "OpenTransactionKindEnum": "receivables.models.OpenTransaction.Kind",
         "InterestNoteStatusEnum": "receivables.models.InterestNote.Status",
         "DocumentStatusEnum": "receivables.models.DocumentStatus",
-        "JobStateEnum": "entities.models.Job.State",
+        "JobStateEnum": "core.models.Job.State",
         "InterestUnitEnum": "entities.models.InterestCode.Unit",
         "RecurringFrequencyEnum": "receivables.models.RecurringInvoiceAssignment.Frequency",
     },

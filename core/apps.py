@@ -10,6 +10,16 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the system checks
-        from .roles import roles_sync_after_migrate_connect
+        from .roles import (
+            AR_CLERK,
+            COLLECTIONS_MANAGER,
+            INTEGRATOR,
+            role_models_register,
+            roles_sync_after_migrate_connect,
+        )
 
         roles_sync_after_migrate_connect()
+        # Who may start, retry and watch the long jobs.
+        role_models_register(
+            roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR], app_label="core", models=["job"]
+        )

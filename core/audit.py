@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Model
 
 from core import db
-from entities.models import AuditEntry, LegalEntity
+from core.models import AuditEntry
 
 Actor = AbstractBaseUser | None
 
@@ -30,8 +30,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _entity_id(entity: LegalEntity | int | None) -> int | None:
-    return entity.pk if isinstance(entity, LegalEntity) else entity
+def _entity_id(entity: Model | int | None) -> int | None:
+    return entity.pk if isinstance(entity, Model) else entity
 
 
 def _audit_entities_insert(pairs: Iterable[tuple[int, int]]) -> None:
@@ -46,8 +46,8 @@ def audit_record(
     action: str,
     obj: Model,
     changes: Mapping[str, tuple[Any, Any]] | None = None,
-    legal_entity: LegalEntity | None = None,
-    legal_entities: Iterable[LegalEntity | int] = (),
+    legal_entity: Model | None = None,
+    legal_entities: Iterable[Model | int] = (),
 ) -> AuditEntry:
     """Record a state change of ``obj`` (``changes``: field → (old, new)).
 

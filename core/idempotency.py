@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.errors import Conflict, InvalidInput
-from entities.models import IdempotencyKey
+from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 

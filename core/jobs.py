@@ -51,13 +51,13 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
+from core.access import ensure_can_act
 from core.audit import Actor, audit_record
 from core.errors import Conflict, InvalidInput
-from entities.models import Job, JobClaim, LegalEntity
-from entities.services import ensure_can_act
+from core.models import Job, JobClaim
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ def _entity_ids(job: Job) -> list[int]:
     return list(job.legal_entities.values_list("pk", flat=True))
 
 
-def _claim(job: Job, entities: list[LegalEntity]) -> None:
+def _claim(job: Job, entities: list[Model]) -> None:
     _release_stale_claims(job.kind, [e.pk for e in entities], claimed_by=job)
     try:
         with transaction.atomic():
@@ -341,7 +341,7 @@ def _enqueue(job: Job) -> None:
 def job_start(
     *,
     kind: str,
-    legal_entities: list[LegalEntity],
+    legal_entities: list[Model],
     as_of: date,
     actor: Actor,
     parameters: dict[str, Any] | None = None,

@@ -1,4 +1,8 @@
-"""Celery tasks of the entities room: the runner of every long job, and its reaper."""
+"""Celery tasks of the platform: the runner of every long job, and its reaper.
+
+Their names keep the ``entities.`` prefix they had before the platform left the entities room:
+messages already queued and django-celery-beat's periodic task rows carry those names, and a
+renamed task would leave them unknown to the workers."""
 
 from celery import shared_task
 
@@ -18,13 +22,15 @@ def job_scheduled(self, kind: str, parameters: dict | None = None) -> str | None
     When one is already running for an entity, this run is skipped (the next one catches up)."""
     import logging
 
+    from django.apps import apps
+    from django.conf import settings
     from django.utils import timezone
 
     from core.jobs import JobAlreadyRunning, job_start
     from core.jobs import job_run as job_run_service
-    from entities.models import LegalEntity
 
-    entities = list(LegalEntity.objects.order_by("code"))
+    legal_entity_model = apps.get_model(settings.LEGAL_ENTITY_MODEL)
+    entities = list(legal_entity_model.objects.order_by("code"))
     if not entities:
         return None
     try:

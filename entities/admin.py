@@ -3,8 +3,9 @@ hold here too. ``LegalEntity`` is registered by the ledger room, which creates i
 
 from django.contrib import admin
 
+from core.models import AuditEntry
+
 from .models import (
-    AuditEntry,
     CashDiscount,
     CashDiscountPeriod,
     Customer,

@@ -16,16 +16,15 @@ from rest_framework.response import Response
 
 from core.api import AmountField, CurrencyField, validate_amount_precision
 from core.jobs import job_kinds, job_retry, job_start
+from core.models import AuditEntry, Job
 
 from .models import (
-    AuditEntry,
     CashDiscount,
     CashDiscountPeriod,
     Customer,
     CustomerGroup,
     ExchangeRate,
     InterestCode,
-    Job,
     LegalEntity,
     Party,
     PartyAddress,

@@ -6,6 +6,7 @@ class EntitiesConfig(AppConfig):
     name = "entities"
 
     def ready(self) -> None:
+        from core.access import access_check_register
         from core.roles import (
             AR_CLERK,
             COLLECTIONS_MANAGER,
@@ -16,13 +17,16 @@ class EntitiesConfig(AppConfig):
         )
 
         from .selectors import GROUP_DATA_PERMISSION
+        from .services import ensure_can_act
+
+        access_check_register(ensure_can_act)
 
         party = ["party", "partyaddress", "partycontact"]
         role_models_register(roles=[AR_CLERK, INTEGRATOR], app_label="entities", models=party)
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
             app_label="entities",
-            models=["customer", "job"],
+            models=["customer"],
         )
         # Data shared by the whole group (parties, their contacts and addresses, exchange rates)
         # is changed by a steward, a role granted per user and not per legal entity.

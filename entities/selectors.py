@@ -6,8 +6,10 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
+from core.models import AuditEntry, Job
+
 from .exceptions import ExchangeRateMissing
-from .models import AuditEntry, ExchangeRate, Job, LegalEntity
+from .models import ExchangeRate, LegalEntity
 
 User = AbstractBaseUser | AnonymousUser
 

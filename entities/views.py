@@ -92,7 +92,7 @@ def _job_form_errors(request, data) -> tuple[dict, dict]:
     return {"kind": kind, "legal_entities": entities, "as_of": as_of}, errors
 
 
-@role_required_for_writes("entities.add_job")
+@role_required_for_writes("core.add_job")
 def job_list(request):
     """Jobs of the user's legal entities, newest first, and the form that starts one."""
     from django.utils import timezone
@@ -159,7 +159,7 @@ def job_detail(request, pk: int):
 
 
 @require_POST
-@role_required_for_writes("entities.add_job")
+@role_required_for_writes("core.add_job")
 def job_retry_view(request, pk: int):
     job = get_object_or_404(jobs_for_user(request.user), pk=pk)
     try:

@@ -10,9 +10,9 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q, Value
 
+from core.models import Job
 from entities.models import (
     Customer,
-    Job,
     LegalEntity,
     Party,
     amount_field,

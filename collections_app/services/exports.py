@@ -23,7 +23,8 @@ from django.utils import timezone
 from core.audit import Actor
 from core.exports import exports_dir, xlsx_write
 from core.jobs import JobProgress, job_start
-from entities.models import Job, LegalEntity
+from core.models import Job
+from entities.models import LegalEntity
 from entities.selectors import User, jobs_for_user
 from entities.services import ensure_can_act
 

@@ -17,8 +17,9 @@ from django.utils import timezone
 from core.aggregates import DecimalSum
 from core.audit import Actor, audit_record
 from core.jobs import JobProgress, job_chunk
+from core.models import Job
 from core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
-from entities.models import Customer, Job, LegalEntity
+from entities.models import Customer, LegalEntity
 from receivables.models import OpenTransaction
 
 from .. import sql as collections_sql

@@ -48,7 +48,7 @@ class InterestNote(models.Model):
         Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     job = models.ForeignKey(
-        "entities.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

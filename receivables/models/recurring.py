@@ -137,7 +137,7 @@ class RecurringInvoiceOccurrence(models.Model):
         "receivables.Invoice", on_delete=models.PROTECT, related_name="recurring_occurrence"
     )
     job = models.ForeignKey(
-        "entities.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

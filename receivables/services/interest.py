@@ -19,8 +19,9 @@ from core.aggregates import DecimalSum
 from core.audit import Actor, audit_record, audit_record_rows
 from core.errors import InvalidInput
 from core.jobs import job_chunk
+from core.models import Job
 from core.money import ZERO, convert, currency_is_known, has_valid_precision
-from entities.models import InterestCode, InterestCurrency, InterestRange, Job, LegalEntity
+from entities.models import InterestCode, InterestCurrency, InterestRange, LegalEntity
 from entities.selectors import RateBook
 from entities.services import ensure_can_act
 from ledger.models import PostingType

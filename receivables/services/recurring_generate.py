@@ -15,8 +15,9 @@ from core import db
 from core.audit import Actor, audit_record_rows
 from core.errors import ApplicationError
 from core.jobs import job_chunk
+from core.models import Job
 from core.money import ZERO
-from entities.models import Job, LegalEntity
+from entities.models import LegalEntity
 from entities.services import ensure_can_act
 
 from ..models import (

@@ -31,5 +31,7 @@ class Migration(migrations.Migration):
         ("entities", "0006_audit_entities_and_group_data"),
         ("settlement", "0001_initial"),
     ]
+    # It reads the audit model where it was then: before the entities room hands it to core.
+    run_before = [("entities", "0008_platform_models_to_core")]
 
     operations = [migrations.RunPython(_link_settlement_entries, migrations.RunPython.noop)]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from collections_app.services import aging_period_set_default_ensure, aging_snapshot_create
 from collections_app.services.work import letter_steps_default_ensure
 from core.jobs import job_run
-from entities.models import Job
+from core.models import Job
 from tests.browser.conftest import sign_in
 from tests.conftest import make_clerk
 from tests.factories.entities import PaymentTermsFactory

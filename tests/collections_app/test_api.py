@@ -4,7 +4,7 @@ import pytest
 
 from collections_app.selectors import aging_period_set_get
 from collections_app.services import aging_party_snapshot_create, aging_snapshot_create
-from entities.models import Job
+from core.models import Job
 from tests.conftest import make_clerk
 
 from .conftest import AS_OF, LABELS

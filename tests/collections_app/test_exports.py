@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from collections_app.services import aging_snapshot_create
 from core.exports import csv_lines, spreadsheet_text, xlsx_write
 from core.jobs import job_run
-from entities.models import EntityGrant, Job
+from core.models import Job
+from entities.models import EntityGrant
 from tests.conftest import make_clerk
 from tests.factories.entities import PaymentTermsFactory
 from tests.factories.receivables import post_invoice, post_payment

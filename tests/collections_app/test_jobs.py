@@ -3,7 +3,7 @@ import pytest
 from collections_app.models import AgingSnapshot, AgingSnapshotLine
 from collections_app.services import aging_snapshot_job_run
 from core.jobs import JobProgress, job_kinds, job_run, job_start
-from entities.models import Job
+from core.models import Job
 
 from .conftest import AS_OF
 

@@ -13,7 +13,7 @@ from collections_app.services import (
     aging_snapshot_create,
 )
 from core.errors import InvalidInput
-from entities.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories.receivables import post_invoice
 
 from .conftest import AS_OF, LABELS

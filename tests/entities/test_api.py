@@ -1,6 +1,7 @@
 import pytest
 
-from entities.models import AuditEntry, CashDiscount, Customer, ExchangeRate, Party
+from core.models import AuditEntry
+from entities.models import CashDiscount, Customer, ExchangeRate, Party
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,9 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
+from core.models import AuditEntry
 from core.roles import GROUP_DATA_STEWARD, INTEGRATOR, roles_sync
-from entities.models import AuditEntry, ExchangeRate, Party, PartyContact
+from entities.models import ExchangeRate, Party, PartyContact
 from tests.conftest import make_clerk
 from tests.factories.entities import CustomerFactory, EntityGrantFactory, PartyFactory, UserFactory
 

@@ -29,8 +29,9 @@ from core.jobs import (
     job_start,
     jobs_reap,
 )
+from core.models import AuditEntry, Job, JobClaim
 from core.tasks import job_scheduled
-from entities.models import AuditEntry, Job, JobClaim, Party
+from entities.models import Party
 from receivables.models import Invoice
 from receivables.services import (
     TemplateLineInput,

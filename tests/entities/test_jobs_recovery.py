@@ -25,7 +25,8 @@ from django.db.models import Count
 
 from config.celery import app
 from core.jobs import job_start
-from entities.models import Customer, Job, JobClaim, Party
+from core.models import Job, JobClaim
+from entities.models import Customer, Party
 from ledger.models import LedgerEntry
 from ledger.selectors import ledger_integrity_problems
 from receivables.models import (

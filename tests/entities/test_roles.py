@@ -33,11 +33,11 @@ EXPECTED = {
     AR_CLERK: _crud(
         _DOCUMENTS
         + [("entities", m) for m in ("customer", "party", "partyaddress", "partycontact")]
-        + [("entities", "job")]
+        + [("core", "job")]
     ),
     COLLECTIONS_MANAGER: _crud(
         _DOCUMENTS
-        + [("entities", "customer"), ("entities", "job")]
+        + [("entities", "customer"), ("core", "job")]
         + [
             ("collections_app", m)
             for m in ("activity", "dispute", "collectionletter", "writeoff", "customerpool")
@@ -46,7 +46,7 @@ EXPECTED = {
     INTEGRATOR: _crud(
         _DOCUMENTS
         + [("entities", m) for m in ("party", "customer", "partyaddress", "partycontact")]
-        + [("entities", "job"), ("ledger", "voucher"), ("ledger", "fiscalperiod")]
+        + [("core", "job"), ("ledger", "voucher"), ("ledger", "fiscalperiod")]
     ),
     GROUP_DATA_STEWARD: _crud(
         [("entities", m) for m in ("party", "partyaddress", "partycontact", "exchangerate")]

@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from entities.models import AuditEntry, LegalEntity
+from core.models import AuditEntry
+from entities.models import LegalEntity
 from ledger.models import PostingSetup, Voucher
 from tests.conftest import make_clerk
 from tests.factories.entities import ExchangeRateFactory

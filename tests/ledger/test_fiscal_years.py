@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from core.errors import ApplicationError
+from core.models import AuditEntry
 from entities.exceptions import EntityAccessDenied
-from entities.models import AuditEntry
 from ledger.exceptions import FiscalYearExists, PeriodClosed, PeriodMissing
 from ledger.models import FiscalPeriod, NumberSequence, Voucher
 from ledger.services import (

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from core.errors import ApplicationError
-from entities.models import IdempotencyKey
+from core.models import IdempotencyKey
 from ledger.exceptions import InvalidPosting, PeriodClosed
 from ledger.models import FiscalPeriod, MainAccount, PostingSetup, Voucher
 from ledger.services import (

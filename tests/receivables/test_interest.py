@@ -404,7 +404,7 @@ def test_interest_notes_only_in_granted_entities(book):
 
 
 def test_admin_saves_an_interest_code_through_its_service(client, admin_user):
-    from entities.models import AuditEntry
+    from core.models import AuditEntry
 
     client.force_login(admin_user)
 

@@ -10,7 +10,7 @@ from django.db import connection
 
 from core.errors import InvalidInput
 from core.jobs import JobAlreadyRunning, job_run, job_start
-from entities.models import Job
+from core.models import Job
 from receivables.models import (
     Invoice,
     OpenTransaction,

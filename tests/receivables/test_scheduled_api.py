@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from config.celery import app
-from entities.models import Job
+from core.models import Job
 from receivables.models import InterestNote, Invoice
 from tests.conftest import make_clerk
 from tests.factories.entities import PaymentTermsFactory

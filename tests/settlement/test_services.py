@@ -459,7 +459,7 @@ def test_reimburse_a_credit_balance(fabrikam):
 
 
 def test_settlement_create_writes_its_links_lines_and_audit_row(fabrikam):
-    from entities.models import AuditEntry
+    from core.models import AuditEntry
 
     clerk = make_clerk("clerk", fabrikam["FAB"], fabrikam["FABE"])
     invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"])
