@@ -31,3 +31,17 @@ class InterestChargedAgain(Conflict):
     """Reinstating a waived interest note whose days a later note has charged again."""
 
     code = "interest_charged_again"
+
+
+class OpenAmountExceeded(ApplicationError):
+    """Giving an open transaction back more than its amount: what is given back was never
+    taken off it."""
+
+    code = "open_amount_exceeded"
+
+    def __init__(self, open_transaction) -> None:
+        super().__init__(
+            f"Transaction {open_transaction.document_number} would reopen above its amount.",
+            extra={"transaction": open_transaction.pk},
+        )
+        self.open_transaction = open_transaction

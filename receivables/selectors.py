@@ -8,6 +8,12 @@ from django.db.models import Prefetch, QuerySet
 from entities.models import Customer, LegalEntity
 from entities.selectors import User, in_granted_entities
 
+# The locking reads of open transactions, kept in their own module, are asked for here too.
+from .locks import open_transactions_for_update as open_transactions_for_update
+from .locks import open_transactions_in_bulk as open_transactions_in_bulk
+from .locks import (
+    open_transactions_matching_for_update as open_transactions_matching_for_update,
+)
 from .models import (
     CreditNote,
     Invoice,

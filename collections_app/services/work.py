@@ -21,12 +21,22 @@ from django.utils.html import strip_tags
 from core.aggregates import DecimalSum
 from core.audit import Actor, audit_record
 from core.errors import Conflict, InvalidInput
-from core.money import ZERO, convert, currency_is_known, format_amount, has_valid_precision
+from core.money import ZERO, currency_is_known, format_amount, has_valid_precision
 from entities.models import Customer, LegalEntity
 from entities.services import customer_update, ensure_can_act
 from ledger.models import PostingType
 from ledger.services import VoucherInput, VoucherLineInput, voucher_post
 from receivables.models import OpenTransaction
+from receivables.selectors import (
+    open_transactions_for_update,
+    open_transactions_matching_for_update,
+)
+from receivables.services import (
+    OpenAmountChange,
+    accounting_amount_taken,
+    open_transaction_disputed_set,
+    open_transaction_reduce,
+)
 
 from ..models import (
     Activity,
@@ -207,11 +217,10 @@ def activity_done(*, activity: Activity, actor: Actor) -> Activity:
 
 
 def _locked_open_transaction(open_transaction: OpenTransaction) -> OpenTransaction:
-    return (
-        OpenTransaction.objects.select_for_update(of=("self",))
-        .select_related("legal_entity", "customer__legal_entity")
-        .get(pk=open_transaction.pk)
-    )
+    locked = open_transactions_for_update([open_transaction.pk]).get(open_transaction.pk)
+    if locked is None:
+        raise OpenTransaction.DoesNotExist("OpenTransaction matching query does not exist.")
+    return locked
 
 
 @transaction.atomic
@@ -235,8 +244,7 @@ def dispute_open(*, open_transaction: OpenTransaction, reason: str, actor: Actor
         reason=reason.strip()[:200],
         opened_by=_who(actor),
     )
-    ot.disputed = True
-    ot.save(update_fields=["disputed"])
+    open_transaction_disputed_set(open_transaction=ot, disputed=True)
     subject = f"{ot.document_number} disputed: {dispute.reason}"
     _activity(ot.customer, Activity.Kind.DISPUTE, subject, actor, open_transaction=ot)
     audit_record(
@@ -263,8 +271,7 @@ def dispute_resolve(*, dispute: Dispute, resolution: str, actor: Actor) -> Dispu
     dispute.resolved_by = _who(actor)
     dispute.resolved_at = timezone.now()
     dispute.save()
-    ot.disputed = False
-    ot.save(update_fields=["disputed"])
+    open_transaction_disputed_set(open_transaction=ot, disputed=False)
     subject = f"{ot.document_number} dispute resolved: {dispute.resolution}"
     _activity(ot.customer, Activity.Kind.DISPUTE, subject, actor, open_transaction=ot)
     audit_record(
@@ -311,12 +318,12 @@ def write_off_create(
     if not has_valid_precision(amount, ot.currency):
         raise InvalidInput(f"{amount} has more decimals than {ot.currency} allows.", field="amount")
     sign = 1 if ot.open_amount > 0 else -1
-    accounting = (
-        abs(ot.open_accounting_amount)
-        if amount == remaining
-        else min(
-            convert(amount, ot.rate, entity.accounting_currency), abs(ot.open_accounting_amount)
-        )
+    accounting = accounting_amount_taken(
+        amount=amount,
+        open_amount=ot.open_amount,
+        open_accounting_amount=ot.open_accounting_amount,
+        rate=ot.rate,
+        accounting_currency=entity.accounting_currency,
     )
     # The maximum holds for all that is written off a transaction, not for each write-off.
     written_off = WriteOff.objects.filter(open_transaction=ot)
@@ -360,11 +367,7 @@ def write_off_create(
         ),
         actor=actor,
     )
-    ot.open_amount -= sign * amount
-    ot.open_accounting_amount -= sign * accounting
-    if ot.open_amount == 0:
-        ot.closed_on = on
-    ot.save(update_fields=["open_amount", "open_accounting_amount", "closed_on"])
+    open_transaction_reduce(changes=[OpenAmountChange(ot, sign * amount, sign * accounting)], on=on)
     write_off = WriteOff.objects.create(
         open_transaction=ot,
         legal_entity=entity,
@@ -393,14 +396,13 @@ def write_off_create(
 # --- collection letters -----------------------------------------------------------------------
 
 
-def _overdue_debits(customer: Customer, on: date):
-    return (
+def _overdue_debits(customer: Customer, on: date) -> list[OpenTransaction]:
+    locked = open_transactions_matching_for_update(
         OpenTransaction.objects.filter(
             customer=customer, kind__in=DEBIT_KINDS, open_amount__gt=0, due_date__lt=on
         )
-        .select_for_update(of=("self",))
-        .order_by("due_date", "pk")
     )
+    return sorted(locked, key=lambda t: (t.due_date, t.pk))
 
 
 @transaction.atomic

@@ -23,6 +23,13 @@ from .interest import (
     interest_note_waive,
     interest_notes_create,
 )
+from .open_transactions import (
+    OpenAmountChange,
+    accounting_amount_taken,
+    open_transaction_disputed_set,
+    open_transaction_reduce,
+    open_transaction_restore,
+)
 from .payments import PaymentInput, payment_create, payment_reverse, payments_post, refund_post
 from .recurring import TemplateLineInput, recurring_assignment_save, recurring_template_save
 from .recurring_generate import recurring_invoices_generate
@@ -43,7 +50,12 @@ __all__ = [
     "DocumentInput",
     "DocumentLineInput",
     "DocumentPreview",
+    "OpenAmountChange",
     "PaymentInput",
+    "accounting_amount_taken",
+    "open_transaction_disputed_set",
+    "open_transaction_reduce",
+    "open_transaction_restore",
     "credit_note_create",
     "credit_note_post",
     "document_delete",

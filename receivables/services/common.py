@@ -10,6 +10,8 @@ from entities.models import CashDiscount, Customer, LegalEntity
 
 from ..exceptions import CustomerBlocked, InvalidTransition
 from ..models import DocumentStatus, OpenTransaction, OpenTransactionDiscount
+from ..selectors import open_transactions_for_update
+from .open_transactions import OpenAmountChange, open_transaction_reduce
 
 # The one map of allowed status changes of documents and payments.
 TRANSITIONS = {
@@ -154,8 +156,20 @@ def unsettled_reverse(
     reversal = voucher_reverse(
         voucher=voucher, actor=actor, on=on, source_key=source_key, audit=False
     )
-    open_transaction.open_amount = 0
-    open_transaction.open_accounting_amount = 0
-    open_transaction.closed_on = reversal.date
-    open_transaction.save(update_fields=["open_amount", "open_accounting_amount", "closed_on"])
+    open_transaction_reduce(
+        changes=[
+            OpenAmountChange(
+                open_transaction,
+                open_transaction.open_amount,
+                open_transaction.open_accounting_amount,
+            )
+        ],
+        on=reversal.date,
+    )
     return reversal
+
+
+def open_transaction_of_document_locked(**lookup) -> OpenTransaction:
+    """The open transaction of one document (``payment=…``, ``interest_note=…``), locked."""
+    pk = OpenTransaction.objects.values_list("pk", flat=True).get(**lookup)
+    return open_transactions_for_update([pk])[pk]

@@ -33,6 +33,7 @@ from ..models import (
     OpenTransactionDiscount,
     SalesDocument,
 )
+from ..selectors import open_transactions_matching_for_update
 from .common import (
     check_currency_amount,
     check_customer,
@@ -441,8 +442,9 @@ def _check_credit_note_limit(credit_note: CreditNote) -> None:
     if not entity.credit_note_limited_to_invoice_open:
         return
     invoice_open = (
-        OpenTransaction.objects.select_for_update()
-        .filter(invoice_id=credit_note.invoice_id)
+        open_transactions_matching_for_update(
+            OpenTransaction.objects.filter(invoice_id=credit_note.invoice_id)
+        )
         .values_list("open_amount", flat=True)
         .first()
     ) or ZERO

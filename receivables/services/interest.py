@@ -42,7 +42,14 @@ from ..interest import (
     ranges_overlap,
 )
 from ..models import InterestNote, InterestNoteLine, OpenTransaction
-from .common import check_customer, due_date_for, open_transaction_build, unsettled_reverse
+from ..selectors import open_transactions_for_update, open_transactions_matching_for_update
+from .common import (
+    check_customer,
+    due_date_for,
+    open_transaction_build,
+    open_transaction_of_document_locked,
+    unsettled_reverse,
+)
 
 Status = InterestNote.Status
 # A waived or reversed note counts as not charged (see ``receivables.interest``).
@@ -267,11 +274,9 @@ def _notes_for_chunk(customer_ids, legal_entities, as_of, actor, job, codes, *, 
     customer and currency topping up the month's figure, written with one statement per table
     (no model instances: a run may write hundreds of thousands of lines)."""
     invoices = list(
-        _overdue_invoices(legal_entities, as_of)
-        .filter(customer_id__in=customer_ids)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-        .values_list(
+        open_transactions_matching_for_update(
+            _overdue_invoices(legal_entities, as_of).filter(customer_id__in=customer_ids)
+        ).values_list(
             "pk",
             "legal_entity_id",
             "legal_entity__code",
@@ -552,7 +557,7 @@ def _charged_again(note: InterestNote) -> None:
     meanwhile."""
     lines = list(note.lines.values_list("open_transaction_id", "period_start", "period_end"))
     invoice_ids = sorted({line[0] for line in lines})
-    list(OpenTransaction.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"))
+    open_transactions_for_update(invoice_ids)
     overlap = Q()
     for invoice_id, start, end in lines:
         overlap |= Q(open_transaction_id=invoice_id, period_start__lte=end, period_end__gte=start)
@@ -624,7 +629,7 @@ def interest_note_reverse(
         )
         return note
     reversal = unsettled_reverse(
-        open_transaction=OpenTransaction.objects.select_for_update().get(interest_note=note),
+        open_transaction=open_transaction_of_document_locked(interest_note=note),
         voucher=note.voucher,
         what=f"Interest note {note.number}",
         field="note",

@@ -32,6 +32,7 @@ from .common import (
     check_currency_amount,
     check_customer,
     open_transaction_build,
+    open_transaction_of_document_locked,
     transition,
     unsettled_reverse,
 )
@@ -238,7 +239,7 @@ def payment_reverse(*, payment: Payment, actor: Actor, on: date | None = None) -
     ensure_can_act(actor, payment.legal_entity)
     transition(payment, DocumentStatus.REVERSED)
     reversal = unsettled_reverse(
-        open_transaction=OpenTransaction.objects.select_for_update().get(payment=payment),
+        open_transaction=open_transaction_of_document_locked(payment=payment),
         voucher=payment.voucher,
         what=f"Payment {payment.number}",
         field="payment",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 
 from core import db
 from core.audit import Actor, audit_record
@@ -16,7 +16,9 @@ from entities.selectors import RateBook, user_can_act_in
 from entities.services import ensure_can_act
 from ledger.services import VoucherInput, voucher_reverse, vouchers_post
 from receivables.discounts import effective_discount
+from receivables.exceptions import OpenAmountExceeded
 from receivables.models import OpenTransaction
+from receivables.services import OpenAmountChange, open_transaction_reduce, open_transaction_restore
 
 from ..exceptions import (
     SettlementAlreadyReversed,
@@ -112,31 +114,6 @@ def _item(
         full_settlement=line.full_settlement,
         primary=ot.pk == primary_id,
     )
-
-
-def open_amounts_save(transactions) -> None:
-    """Write the new open amounts of the locked transactions in one statement."""
-    rows = list(transactions)
-    if not rows:
-        return
-    table = OpenTransaction._meta.db_table
-    values = ", ".join(["(%s, %s::numeric, %s::numeric, %s::date)"] * len(rows))
-    params = []
-    for ot in rows:
-        params += [ot.pk, ot.open_amount, ot.open_accounting_amount, ot.closed_on]
-    if connection.vendor != "postgresql":
-        OpenTransaction.objects.bulk_update(
-            rows, ["open_amount", "open_accounting_amount", "closed_on"]
-        )
-        return
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS t SET open_amount = v.open_amount, "  # noqa: S608
-            "open_accounting_amount = v.open_accounting_amount, closed_on = v.closed_on "
-            f"FROM (VALUES {values}) AS v(id, open_amount, open_accounting_amount, closed_on) "
-            "WHERE t.id = v.id",
-            params,
-        )
 
 
 def discount_available(ot: OpenTransaction, on: date) -> Decimal:
@@ -270,18 +247,13 @@ def settlement_create(
         created_by=created_by,
         created_at=created_at,
     )
-    changed, line_rows, audit_changes = [], [], {}
+    changes, line_rows = [], []
     for item in plan.items:
         ot = plan.transactions[item.key]
         sign = 1 if item.is_debit else -1
         value = plan.values[item.key]
         if item.reduction:
-            before = ot.open_amount
-            ot.open_amount -= sign * item.reduction
-            audit_changes[ot.document_number] = (str(before), str(ot.open_amount))
-            ot.open_accounting_amount -= sign * value.total
-            ot.closed_on = on if ot.open_amount == 0 else None
-            changed.append(ot)
+            changes.append(OpenAmountChange(ot, sign * item.reduction, sign * value.total))
         line_rows.append(
             (
                 pk,
@@ -295,10 +267,18 @@ def settlement_create(
                 -plan.fx_by_transaction.get(item.key, ZERO),
             )
         )
+    before = {change.open_transaction.pk: change.open_transaction.open_amount for change in changes}
     # Written before the vouchers: posting takes the entities' next voucher numbers, whose
     # rows stay locked until commit, so concurrent settlements wait on each other only for
     # what comes after.
-    open_amounts_save(changed)
+    open_transaction_reduce(changes=changes, on=on)
+    audit_changes = {
+        change.open_transaction.document_number: (
+            str(before[change.open_transaction.pk]),
+            str(change.open_transaction.open_amount),
+        )
+        for change in changes
+    }
     db.insert_rows(SettlementLine, _LINE_COLUMNS, line_rows)
     audit_record(
         actor=actor,
@@ -421,17 +401,17 @@ def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None 
             "legal_entity_id", "pk"
         )
     ]
-    for line in lines:
-        ot = transactions[line.open_transaction_id]
-        ot.open_amount += line.amount
-        ot.open_accounting_amount += line.accounting_amount
-        ot.closed_on = None if ot.open_amount != 0 else ot.closed_on
-        if abs(ot.open_amount) > abs(ot.amount):
-            raise SettlementInvalid(
-                f"Transaction {ot.document_number} would reopen above its amount.",
-                field="settlement",
-            )
-    open_amounts_save(transactions.values())
+    try:
+        open_transaction_restore(
+            changes=[
+                OpenAmountChange(
+                    transactions[line.open_transaction_id], line.amount, line.accounting_amount
+                )
+                for line in lines
+            ]
+        )
+    except OpenAmountExceeded as error:
+        raise SettlementInvalid(error.message, field="settlement") from None
     settlement.status = Settlement.Status.REVERSED
     settlement.reversed_by = actor if actor and actor.is_authenticated else None
     settlement.reversed_on = reversal_date

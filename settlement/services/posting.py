@@ -21,6 +21,7 @@ from entities.selectors import RateBook
 from ledger.models import PostingType
 from ledger.services import VoucherInput, VoucherLineInput
 from receivables.models import OpenTransaction
+from receivables.services import accounting_amount_taken
 
 from .allocation import Item, Pairing
 
@@ -74,11 +75,13 @@ def value_item(item: Item, ot: OpenTransaction) -> Valued:
     the open accounting amount; discount and difference at the document's rate; the cash part
     takes what is left, so rounding never leaves cents behind."""
     currency = ot.legal_entity.accounting_currency
-    open_accounting = abs(ot.open_accounting_amount)
-    if item.closes:
-        total = open_accounting
-    else:
-        total = min(convert(item.reduction, ot.rate, currency), open_accounting)
+    total = accounting_amount_taken(
+        amount=item.reduction,
+        open_amount=item.open,
+        open_accounting_amount=ot.open_accounting_amount,
+        rate=ot.rate,
+        accounting_currency=currency,
+    )
     discount = min(convert(item.discount, ot.rate, currency), total)
     difference = min(convert(item.difference, ot.rate, currency), total - discount)
     cash = total - discount - difference
