@@ -11,8 +11,9 @@
 - ``cash_discount_available``: what an open amount offers on a date, which every page, the API
   and the settlement ask.
 
-The functions here are pure except ``schedule_rows`` (unsaved rows) and the two readers of an
-open transaction, which use only what the caller fetched with it.
+Everything here computes and writes nothing: ``posting_schedule`` reads the code's periods,
+``schedule_rows`` returns unsaved rows for the posting service, and the two readers of an open
+transaction use what the caller fetched with it (its legal entity and ``cash_discounts``).
 """
 
 from collections.abc import Iterable
