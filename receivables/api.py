@@ -4,6 +4,7 @@ output serializer."""
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,7 +19,7 @@ from entities.models import CashDiscount, LegalEntity, PaymentTerms, SalesTaxCod
 from entities.selectors import user_can_act_in
 from ledger.models import MainAccount
 
-from .discounts import effective_discount
+from .discounts import DiscountOffer, open_transaction_discount, open_transaction_discounts
 from .models import CreditNote, Invoice, OpenTransaction, Payment
 from .selectors import (
     credit_notes_for_user,
@@ -666,6 +667,10 @@ class OpenTransactionSerializer(serializers.ModelSerializer):
         help_text="Per discount period: pay by `until` and `amount` is taken off the open "
         "amount (signed like it)"
     )
+    cash_discount_available = serializers.SerializerMethodField(
+        help_text="The cash discount offered today on the open amount (signed like it): the "
+        "period that applies today, or null when none runs any more"
+    )
     status = serializers.SerializerMethodField()
     voucher = serializers.IntegerField(source="voucher_id")
     invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
@@ -692,6 +697,7 @@ class OpenTransactionSerializer(serializers.ModelSerializer):
             "accounting_amount",
             "open_accounting_amount",
             "cash_discounts",
+            "cash_discount_available",
             "status",
             "closed_on",
             "voucher",
@@ -702,29 +708,24 @@ class OpenTransactionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @staticmethod
+    def _discount(offer: DiscountOffer, currency: str) -> dict:
+        return {
+            "until": offer.until.isoformat(),
+            "percent": f"{offer.percent:.4f}",
+            "amount": format_amount(offer.amount, currency),
+        }
+
     @extend_schema_field(OpenTransactionDiscountSerializer(many=True))
     def get_cash_discounts(self, obj) -> list[dict]:
         """The discount of each period for what is open now (the posted schedule while nothing
         is settled)."""
-        sign = 1 if obj.amount > 0 else -1
-        rows = []
-        for period in obj.cash_discounts.all():
-            available, _ = effective_discount(
-                open_amount=abs(obj.open_amount),
-                amount=abs(obj.amount),
-                amount_before_tax=abs(obj.amount_before_tax),
-                percent=period.percent,
-                base_includes_tax=obj.legal_entity.cash_discount_base_includes_tax,
-                currency=obj.currency,
-            )
-            rows.append(
-                {
-                    "until": period.until.isoformat(),
-                    "percent": f"{period.percent:.4f}",
-                    "amount": format_amount(sign * available, obj.currency),
-                }
-            )
-        return rows
+        return [self._discount(o, obj.currency) for o in open_transaction_discounts(obj)]
+
+    @extend_schema_field(OpenTransactionDiscountSerializer(allow_null=True))
+    def get_cash_discount_available(self, obj) -> dict | None:
+        offer = open_transaction_discount(obj, on=timezone.localdate())
+        return self._discount(offer, obj.currency) if offer else None
 
     def get_status(self, obj) -> str:
         return "open" if obj.open_amount != 0 else "closed"

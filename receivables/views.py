@@ -22,6 +22,7 @@ from entities.context_processors import current_legal_entity
 from entities.models import Customer, LegalEntity
 from entities.selectors import granted_entity_ids, user_can_act_in
 
+from .discounts import open_transaction_discounts
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet, PaymentLineFormSet
 from .models import CreditNote, Invoice, OpenTransaction, PaymentJournal
 from .selectors import aging_summary, home_summaries, payments_for_user
@@ -160,6 +161,7 @@ def customer_detail(request, pk: int):
         totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + row["balance"]
     for t in open_items:
         t.days_overdue = max((as_of - t.due_date).days, 0) if t.open_amount > 0 else 0
+        t.discounts_offered = open_transaction_discounts(t, on=as_of)
     return render(
         request,
         "receivables/customer_detail.html",
@@ -364,9 +366,14 @@ def document_detail(request, kind: str, pk: int):
     document = _document_or_404(request, kind, pk)
     open_transaction = (
         OpenTransaction.objects.filter(**{kind: document})
+        .select_related("legal_entity")
         .prefetch_related("cash_discounts")
         .first()
     )
+    if open_transaction is not None:
+        open_transaction.discounts_offered = open_transaction_discounts(
+            open_transaction, on=_today()
+        )
     from entities.selectors import audit_entries_for
 
     return render(

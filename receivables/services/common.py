@@ -1,15 +1,15 @@
 """What posting a document or a payment shares: checks on the customer, status transitions,
-and the open transaction with its cash discount schedule."""
+and the open transaction (its cash discount schedule comes from ``receivables.discounts``)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 from core.errors import InvalidInput
-from core.money import ZERO, currency_is_known, has_valid_precision, quantize
+from core.money import currency_is_known, has_valid_precision
 from entities.models import CashDiscount, Customer, LegalEntity
 
 from ..exceptions import CustomerBlocked, InvalidTransition
-from ..models import DocumentStatus, OpenTransaction, OpenTransactionDiscount
+from ..models import DocumentStatus, OpenTransaction
 from ..selectors import open_transactions_for_update
 from .open_transactions import OpenAmountChange, open_transaction_reduce
 
@@ -59,24 +59,6 @@ def due_date_for(on: date, terms, given: date | None) -> date:
     return on + timedelta(days=terms.net_days) if terms is not None else on
 
 
-def discount_schedule(
-    *,
-    cash_discount: CashDiscount | None,
-    on: date,
-    base: Decimal,
-    currency: str,
-    periods=None,
-) -> list[tuple[date, Decimal, Decimal]]:
-    """(until, percent, amount) per period: ``percent`` of ``base`` if paid by ``on`` + days."""
-    if cash_discount is None:
-        return []
-    periods = periods if periods is not None else cash_discount.periods.all()
-    return [
-        (on + timedelta(days=p.days), p.percent, quantize(base * p.percent / 100, currency))
-        for p in sorted(periods, key=lambda p: p.days)
-    ]
-
-
 def open_transaction_build(
     *,
     kind: str,
@@ -114,18 +96,6 @@ def open_transaction_build(
         cash_discount=cash_discount,
         **document,
     )
-
-
-def discounts_build(
-    open_transaction: OpenTransaction, schedule: list[tuple[date, Decimal, Decimal]], sign: int
-) -> list[OpenTransactionDiscount]:
-    return [
-        OpenTransactionDiscount(
-            open_transaction=open_transaction, until=until, percent=percent, amount=sign * amount
-        )
-        for until, percent, amount in schedule
-        if amount != ZERO
-    ]
 
 
 def unsettled_reverse(

@@ -22,6 +22,7 @@ from entities.services import ensure_can_act
 from ledger.models import MainAccount, PostingType
 from ledger.services import VoucherInput, VoucherLineInput, numbers_take, voucher_post
 
+from ..discounts import ScheduledDiscount, discount_applies, posting_schedule, schedule_rows
 from ..exceptions import InvalidDocument, InvalidTransition
 from ..models import (
     CreditNote,
@@ -37,8 +38,6 @@ from ..selectors import open_transactions_matching_for_update
 from .common import (
     check_currency_amount,
     check_customer,
-    discount_schedule,
-    discounts_build,
     due_date_for,
     open_transaction_build,
     transition,
@@ -103,7 +102,7 @@ class DocumentPreview:
     tax_amount: Decimal
     total: Decimal
     due_date: date
-    cash_discounts: list[tuple[date, Decimal, Decimal]]  # (until, percent, amount)
+    cash_discounts: list[ScheduledDiscount]
 
 
 def document_preview(*, data: DocumentInput, credit_note: bool = False) -> DocumentPreview:
@@ -120,8 +119,6 @@ def document_preview(*, data: DocumentInput, credit_note: bool = False) -> Docum
         or (data.invoice.cash_discount if credit_note and data.invoice else None)
         or (None if credit_note else data.customer.cash_discount)
     )
-    takes_discount = not credit_note or entity.cash_discount_on_credit_notes
-    base = before_tax + tax if entity.cash_discount_base_includes_tax else before_tax
     return DocumentPreview(
         currency=currency,
         lines=amounts,
@@ -129,10 +126,13 @@ def document_preview(*, data: DocumentInput, credit_note: bool = False) -> Docum
         tax_amount=tax,
         total=before_tax + tax,
         due_date=due_date_for(data.date, terms, data.due_date),
-        cash_discounts=discount_schedule(
-            cash_discount=cash_discount if takes_discount else None,
+        cash_discounts=posting_schedule(
+            cash_discount=cash_discount,
+            is_invoice=not credit_note,
+            entity=entity,
             on=data.date,
-            base=base,
+            amount_before_tax=before_tax,
+            total=before_tax + tax,
             currency=currency,
         ),
     )
@@ -398,13 +398,17 @@ def _post(document: SalesDocument, *, kind: str, actor: Actor) -> SalesDocument:
     document.posted_at = timezone.now()
     document.save(update_fields=["number", "status", "due_date", "voucher", "posted_at"])
 
-    base = document.total if entity.cash_discount_base_includes_tax else document.amount_before_tax
-    takes_discount = is_invoice or entity.cash_discount_on_credit_notes
-    schedule = discount_schedule(
-        cash_discount=document.cash_discount if takes_discount else None,
+    schedule = posting_schedule(
+        cash_discount=document.cash_discount,
+        is_invoice=is_invoice,
+        entity=entity,
         on=document.date,
-        base=base,
+        amount_before_tax=document.amount_before_tax,
+        total=document.total,
         currency=currency,
+    )
+    takes_discount = discount_applies(
+        is_invoice=is_invoice, on_credit_notes=entity.cash_discount_on_credit_notes
     )
     open_transaction = open_transaction_build(
         kind=kind,
@@ -423,7 +427,7 @@ def _post(document: SalesDocument, *, kind: str, actor: Actor) -> SalesDocument:
         **{kind: document},
     )
     open_transaction.save()
-    OpenTransactionDiscount.objects.bulk_create(discounts_build(open_transaction, schedule, sign))
+    OpenTransactionDiscount.objects.bulk_create(schedule_rows(open_transaction, schedule, sign))
     audit_record(
         actor=actor,
         action=f"{sequence}.posted",

@@ -15,7 +15,7 @@ from core.money import ZERO
 from entities.selectors import RateBook, user_can_act_in
 from entities.services import ensure_can_act
 from ledger.services import VoucherInput, voucher_reverse, vouchers_post
-from receivables.discounts import effective_discount
+from receivables.discounts import cash_discount_available, open_transaction_discount
 from receivables.exceptions import OpenAmountExceeded
 from receivables.models import OpenTransaction
 from receivables.services import OpenAmountChange, open_transaction_reduce, open_transaction_restore
@@ -81,17 +81,15 @@ def _item(
     entity = ot.legal_entity
     is_debit = ot.amount > 0
     open_amount = abs(ot.open_amount)
-    available, rate = ZERO, ZERO
-    percent = next((percent for until, percent in schedule if until >= on), None)
-    if percent is not None:
-        available, rate = effective_discount(
-            open_amount=open_amount,
-            amount=abs(ot.amount),
-            amount_before_tax=abs(ot.amount_before_tax),
-            percent=percent,
-            base_includes_tax=entity.cash_discount_base_includes_tax,
-            currency=ot.currency,
-        )
+    offer = cash_discount_available(
+        periods=schedule,
+        on=on,
+        open_amount=open_amount,
+        amount=abs(ot.amount),
+        amount_before_tax=abs(ot.amount_before_tax),
+        base_includes_tax=entity.cash_discount_base_includes_tax,
+        currency=ot.currency,
+    )
     return Item(
         key=ot.pk,
         is_debit=is_debit,
@@ -102,8 +100,8 @@ def _item(
         date=ot.date,
         number=ot.document_number,
         amount=abs(ot.amount),
-        discount_available=min(available, open_amount),
-        discount_rate=rate,
+        discount_available=offer.amount if offer else ZERO,
+        discount_rate=offer.rate if offer else ZERO,
         partial_discount_allowed=entity.cash_discount_on_partial_payments,
         max_underpayment=entity.max_underpayment,
         max_overpayment=entity.max_overpayment,
@@ -118,9 +116,8 @@ def _item(
 
 def discount_available(ot: OpenTransaction, on: date) -> Decimal:
     """The cash discount an open transaction offers on a date (signed like the transaction)."""
-    schedule = sorted((d.until, d.percent) for d in ot.cash_discounts.all())
-    item = _item(ot, schedule, SettlementLineInput(ot.pk), on, None)
-    return item.discount_available if item.is_debit else -item.discount_available
+    offer = open_transaction_discount(ot, on=on)
+    return offer.amount if offer else ZERO
 
 
 def _plan(

@@ -14,7 +14,7 @@ by due date, date and number) pay them. For each debit:
   accounting currency), the debit closes with the full discount and the shortfall as payment
   difference;
 - otherwise it stays partly open, with the partial-payment discount ``cash ÷ (1 − p) × p`` when
-  the entity allows it;
+  the entity allows it (the rule and its figures are ``receivables.discounts``');
 - a full-settlement mark closes it anyway, the remainder being an extra cash discount.
 
 A payment left with a remainder no larger than its entity's maximum overpayment closes with a
@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.money import ZERO, quantize
+from receivables.discounts import partial_discount
 
 from ..exceptions import SettlementInvalid, TransactionChanged
 
@@ -83,11 +84,14 @@ class Pairing:
 
 
 def _partial_discount(item: Item, cash: Decimal) -> Decimal:
-    """cash ÷ (1 − p) × p, rounded, never more than the full discount available."""
-    if not item.partial_discount_allowed or item.discount_rate <= 0 or cash <= 0:
-        return ZERO
-    discount = quantize(cash / (1 - item.discount_rate) * item.discount_rate, item.currency)
-    return min(discount, item.discount_available, item.open - cash)
+    return partial_discount(
+        cash=cash,
+        rate=item.discount_rate,
+        available=item.discount_available,
+        open_amount=item.open,
+        currency=item.currency,
+        allowed=item.partial_discount_allowed,
+    )
 
 
 def _debit_order(item: Item):
