@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import DecimalField, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -23,26 +22,23 @@ from entities.models import Customer, LegalEntity
 from entities.selectors import granted_entity_ids, user_can_act_in
 
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet, PaymentLineFormSet
-from .models import CreditNote, Invoice, OpenTransaction, PaymentJournal
+from .models import CreditNote, Invoice, OpenTransaction
 from .selectors import aging_summary, home_summaries, payments_for_user
 from .services import (
     DocumentInput,
     DocumentLineInput,
     PaymentInput,
-    credit_note_create,
     credit_note_post,
     document_preview,
-    document_update,
-    invoice_create,
+    document_save,
     invoice_post,
-    payments_post,
+    payment_journal_post,
 )
 
 KINDS = {
     "invoice": {
         "model": Invoice,
         "form": DocumentForm,
-        "create": invoice_create,
         "post": invoice_post,
         "label": "Invoice",
         "plural": "Invoices",
@@ -51,7 +47,6 @@ KINDS = {
     "credit_note": {
         "model": CreditNote,
         "form": CreditNoteForm,
-        "create": credit_note_create,
         "post": credit_note_post,
         "label": "Credit note",
         "plural": "Credit notes",
@@ -283,20 +278,13 @@ def document_new(request, kind: str, pk: int | None = None):
                 form, [d for _, d in filled], entity, credit_note=credit_note
             )
             try:
-                with transaction.atomic():
-                    if draft is None:
-                        document = spec["create"](data=document_input, actor=request.user)
-                    else:
-                        document = document_update(
-                            document=draft, data=document_input, actor=request.user
-                        )
-                    if "post" in request.POST:
-                        post = spec["post"]
-                        document = (
-                            post(invoice=document, actor=request.user)
-                            if not credit_note
-                            else post(credit_note=document, actor=request.user)
-                        )
+                document = document_save(
+                    data=document_input,
+                    actor=request.user,
+                    document=draft,
+                    credit_note=credit_note,
+                    post="post" in request.POST,
+                )
             except ApplicationError as error:
                 _attach_error(error, form, formset, [i for i, _ in filled])
             else:
@@ -451,17 +439,12 @@ def payment_journal(request):
                     for _, d in filled
                 ]
                 try:
-                    with transaction.atomic():
-                        journal = PaymentJournal.objects.create(
-                            legal_entity=entity,
-                            created_by=request.user,
-                            description=request.POST.get("description", "")[:200],
-                            status="posted",
-                            posted_at=timezone.now(),
-                        )
-                        payments = payments_post(
-                            inputs=inputs, actor=request.user, journal=journal, errors_by_index=True
-                        )
+                    _, payments = payment_journal_post(
+                        legal_entity=entity,
+                        inputs=inputs,
+                        actor=request.user,
+                        description=request.POST.get("description", ""),
+                    )
                 except ApplicationError as error:
                     _attach_payment_errors(error, formset, [i for i, _ in filled])
                 else:
