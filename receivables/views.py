@@ -7,14 +7,11 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, Q, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.aggregates import DecimalSum
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
 from entities.context_processors import current_legal_entity
@@ -23,7 +20,7 @@ from entities.selectors import granted_entity_ids, user_can_act_in
 
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet, PaymentLineFormSet
 from .models import CreditNote, Invoice, OpenTransaction
-from .selectors import aging_summary, home_summaries, payments_for_user
+from .selectors import aging_summary, customers_for_user, home_summaries, payments_for_user
 from .services import (
     DocumentInput,
     DocumentLineInput,
@@ -87,28 +84,9 @@ def home(request):
 
 
 def customer_list(request):
-    ids = granted_entity_ids(request.user)
-    customers = Customer.objects.select_related("legal_entity", "party")
-    if ids is not None:
-        customers = customers.filter(legal_entity_id__in=ids)
     entity_code = request.GET.get("entity", "")
-    if entity_code:
-        customers = customers.filter(legal_entity__code=entity_code)
     query = request.GET.get("q", "").strip()
-    if query:
-        customers = customers.filter(
-            Q(account__icontains=query)
-            | Q(name__icontains=query)
-            | Q(party__number__icontains=query)
-            | Q(party__name__icontains=query)
-        )
-    customers = customers.annotate(
-        balance=Coalesce(
-            DecimalSum("open_transactions__open_amount"),
-            Value(Decimal(0)),
-            output_field=DecimalField(max_digits=24, decimal_places=4),
-        )
-    ).order_by("party__name", "legal_entity__code", "account")
+    customers = customers_for_user(request.user, entity_code=entity_code, query=query)
     page = Paginator(customers, 50).get_page(request.GET.get("page"))
     return render(
         request,
