@@ -498,3 +498,69 @@ class CountedRows:
 
     def __getitem__(self, key):
         return self.rows[key]
+
+
+# --- a customer's collections view --------------------------------------------------------------
+
+
+def _pk(value: object) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def collections_customer_for_user(user: User | None, pk: int):
+    """A customer with its party and legal entity, when ``user`` may act in its entity."""
+    from entities.models import Customer
+    from entities.selectors import user_can_act_in
+
+    customer = (
+        Customer.objects.select_related("legal_entity", "party").filter(pk=_pk(pk) or 0).first()
+    )
+    if customer is None or not user_can_act_in(user, customer.legal_entity):
+        return None
+    return customer
+
+
+def collections_customer_overview(customer, user: User | None) -> dict[str, Any]:
+    """What a customer's collections view lists beside the open items: the party's activities
+    in the granted entities, the account's letters, its agent and the users who may be one."""
+    from django.contrib.auth import get_user_model
+
+    from entities.selectors import legal_entities_for_user
+
+    from .models import Activity, CollectionLetter, CollectionsProfile
+
+    profile = CollectionsProfile.objects.filter(customer=customer).select_related("agent").first()
+    return {
+        "activities": Activity.objects.filter(party=customer.party)
+        .filter(legal_entity__in=legal_entities_for_user(user))
+        .select_related("created_by", "legal_entity")[:50],
+        "letters": CollectionLetter.objects.filter(customer=customer).select_related("step"),
+        "agent": profile.agent if profile else None,
+        "agents": get_user_model().objects.filter(is_active=True).order_by("username"),
+    }
+
+
+def collections_transaction_for_user(user: User | None, pk: object):
+    """A transaction of the entities granted to ``user`` (settled ones too), by id as posted."""
+    from receivables.selectors import open_transactions_for_user
+
+    return open_transactions_for_user(user).filter(pk=_pk(pk) or 0).first()
+
+
+def open_dispute_for_user(user: User | None, pk: object):
+    """A dispute still open, in the entities granted to ``user``, by id as posted."""
+    from .models import Dispute
+
+    return (
+        in_granted_entities(Dispute.objects.all(), user)
+        .filter(pk=_pk(pk) or 0, status="open")
+        .first()
+    )
+
+
+def collections_agent_by_username(username: str):
+    """The user named ``username``, if any (none: the customer has no agent)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=username).first()

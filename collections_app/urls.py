@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_actions
 
 urlpatterns = [
     path("collections/aging/", views.aging, name="aging"),
@@ -29,7 +29,7 @@ urlpatterns = [
     ),
     path(
         "collections/customers/<int:pk>/<str:verb>/",
-        views.customer_collections_action,
+        views_actions.customer_collections_action,
         name="collections-customer-action",
     ),
     path("collections/letters/<int:pk>/", views.letter_view, name="collection-letter"),

@@ -1,9 +1,6 @@
 """Browser pages of the collections room: the aging of the current legal entity's customers, the
-collections page, a customer's collections view and its letters.
-
-Past the ~400 lines the style asks for: it is split by concern when the platform moves to
-``core`` and each concept gets one owner (the architecture step), so that the split is done
-once, in the new layout, with behaviour and figures unchanged.
+collections page, a customer's collections view and its letters. The view's actions (activity,
+dispute, write-off, letter, credit hold, agent) are in ``views_actions``.
 """
 
 from datetime import date
@@ -14,12 +11,11 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError
-from core.money import format_amount
 from entities.context_processors import current_legal_entity
-from entities.selectors import in_granted_entities, legal_entities_for_user, user_can_act_in
+from entities.selectors import legal_entities_for_user, user_can_act_in
 
 from .selectors import (
     aging_period_set_get,
@@ -334,23 +330,22 @@ def collections_export_download(request, pk: int):
 def customer_collections(request, pk: int):
     """One customer's collections view: the party's open items across the granted entities with
     days overdue, live aging, activities, disputes, letters, write-off, credit hold, agent."""
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from entities.models import Customer
+    from .models import Activity
+    from .selectors import (
+        collections_customer_for_user,
+        collections_customer_overview,
+        live_aging,
+        party_open_items,
+    )
 
-    from .models import Activity, CollectionLetter, CollectionsProfile
-    from .selectors import live_aging, party_open_items
-
-    customer = get_object_or_404(Customer.objects.select_related("legal_entity", "party"), pk=pk)
-    if not user_can_act_in(request.user, customer.legal_entity):
+    customer = collections_customer_for_user(request.user, pk)
+    if customer is None:
         raise Http404("No such customer.")
     today = timezone.localdate()
     items = party_open_items(customer.party, request.user, on=today)
-    period_set = aging_period_set_get()
-    buckets = list(period_set.buckets.all())
-    profile = CollectionsProfile.objects.filter(customer=customer).select_related("agent").first()
-    agents = get_user_model().objects.filter(is_active=True).order_by("username")
+    buckets = list(aging_period_set_get().buckets.all())
     return render(
         request,
         "collections_app/customer.html",
@@ -360,192 +355,12 @@ def customer_collections(request, pk: int):
             "today": today,
             "labels": [b.label for b in buckets],
             "aging": live_aging(items, buckets, on=today),
-            "activities": Activity.objects.filter(party=customer.party)
-            .filter(legal_entity__in=legal_entities_for_user(request.user))
-            .select_related("created_by", "legal_entity")[:50],
-            "letters": CollectionLetter.objects.filter(customer=customer).select_related("step"),
-            "agent": profile.agent if profile else None,
-            "agents": agents,
+            **collections_customer_overview(customer, request.user),
             "kinds": [(k, label) for k, label in Activity.Kind.choices if k in MANUAL_KINDS],
             "form": request.session.pop("collections_form", {}),
             "errors": request.session.pop("collections_errors", {}),
         },
     )
-
-
-def _back(request, customer_pk: int, *, errors=None, form=None):
-    if errors:
-        request.session["collections_errors"] = errors
-        request.session["collections_form"] = form or {}
-    return redirect("collections-customer", pk=customer_pk)
-
-
-def _customer_or_404(request, pk: int):
-    from entities.models import Customer
-
-    customer = get_object_or_404(Customer.objects.select_related("legal_entity", "party"), pk=pk)
-    if not user_can_act_in(request.user, customer.legal_entity):
-        raise Http404("No such customer.")
-    return customer
-
-
-def _decimal(value: str):
-    from decimal import InvalidOperation
-
-    try:
-        return Decimal(value) if value.strip() else None
-    except InvalidOperation:
-        return "invalid"
-
-
-def _date(value: str):
-    try:
-        return date.fromisoformat(value) if value.strip() else None
-    except ValueError:
-        return "invalid"
-
-
-# What each action of the customer view needs of the user's role (the API asks the same).
-ACTION_PERMISSIONS = {
-    "activity": "collections_app.add_activity",
-    "dispute": "collections_app.add_dispute",
-    "resolve": "collections_app.change_dispute",
-    "write-off": "collections_app.add_writeoff",
-    "letter": "collections_app.add_collectionletter",
-    "credit-hold": "entities.change_customer",
-    "agent": "entities.change_customer",
-}
-
-
-@require_POST
-def customer_collections_action(request, pk: int, verb: str):
-    """The forms of the customer view: log an activity, dispute or resolve, write off, send a
-    letter, credit hold, agent. Errors go back beside their field; nothing typed is lost."""
-    from django.contrib.auth import get_user_model
-
-    from receivables.selectors import open_transactions_for_user
-
-    from .models import Dispute
-    from .services import (
-        ActivityInput,
-        activity_log,
-        collections_agent_assign,
-        credit_hold_set,
-        dispute_open,
-        dispute_resolve,
-        letter_send,
-        write_off_create,
-    )
-
-    customer = _customer_or_404(request, pk)
-    post = request.POST
-    form = {k: post.get(k, "") for k in post if k != "csrfmiddlewaretoken"}
-    needed = ACTION_PERMISSIONS.get(verb)
-    if needed is None:
-        raise Http404("No such action.")
-    if not request.user.has_perm(needed):
-        messages.error(request, "Your role may not do this.")
-        return _back(request, pk)
-
-    def transaction_arg():
-        ot = (
-            open_transactions_for_user(request.user).filter(pk=post.get("transaction") or 0).first()
-        )
-        if ot is None:
-            raise Http404("No such transaction.")
-        return ot
-
-    try:
-        if verb == "activity":
-            follow_up, promised_on = (
-                _date(post.get("follow_up_on", "")),
-                _date(post.get("promised_on", "")),
-            )
-            amount = _decimal(post.get("promised_amount", ""))
-            bad = {
-                name: "Enter a date as YYYY-MM-DD."
-                for name, value in (("follow_up_on", follow_up), ("promised_on", promised_on))
-                if value == "invalid"
-            }
-            if amount == "invalid":
-                bad["promised_amount"] = "Enter an amount such as 120.00."
-            if bad:
-                return _back(
-                    request, pk, errors={f"activity_{k}": v for k, v in bad.items()}, form=form
-                )
-            activity_log(
-                customer=customer,
-                data=ActivityInput(
-                    kind=post.get("kind", ""),
-                    subject=post.get("subject", ""),
-                    notes=post.get("notes", ""),
-                    follow_up_on=follow_up,
-                    promised_on=promised_on,
-                    promised_amount=amount,
-                ),
-                actor=request.user,
-            )
-            messages.success(request, "Activity logged.")
-        elif verb == "dispute":
-            dispute_open(
-                open_transaction=transaction_arg(),
-                reason=post.get("reason", ""),
-                actor=request.user,
-            )
-            messages.success(request, "Transaction put in dispute.")
-        elif verb == "resolve":
-            dispute = get_object_or_404(
-                in_granted_entities(Dispute.objects.all(), request.user),
-                pk=post.get("dispute") or 0,
-                status="open",
-            )
-            dispute_resolve(
-                dispute=dispute, resolution=post.get("resolution", ""), actor=request.user
-            )
-            messages.success(request, "Dispute resolved.")
-        elif verb == "write-off":
-            amount = _decimal(post.get("amount", ""))
-            if amount == "invalid":
-                return _back(
-                    request,
-                    pk,
-                    errors={"write_off_amount": "Enter an amount such as 0.40."},
-                    form=form,
-                )
-            write_off = write_off_create(
-                open_transaction=transaction_arg(),
-                amount=amount,
-                reason=post.get("reason", ""),
-                actor=request.user,
-            )
-            amount_text = format_amount(write_off.amount, write_off.currency)
-            messages.success(request, f"{amount_text} {write_off.currency} written off.")
-        elif verb == "letter":
-            letter = letter_send(
-                customer=customer, actor=request.user, email=post.get("email") or None
-            )
-            messages.success(request, f"Letter {letter.step.step} sent.")
-        elif verb == "credit-hold":
-            customer = credit_hold_set(
-                customer=customer,
-                hold=post.get("hold") == "on",
-                reason=post.get("reason", ""),
-                actor=request.user,
-            )
-            messages.success(
-                request, "Credit hold placed." if customer.blocked else "Credit hold released."
-            )
-        elif verb == "agent":
-            agent = get_user_model().objects.filter(username=post.get("agent", "")).first()
-            collections_agent_assign(customer=customer, agent=agent, actor=request.user)
-            messages.success(request, "Agent assigned." if agent else "Agent removed.")
-        else:
-            raise Http404("No such action.")
-    except ApplicationError as exc:
-        prefix = verb.replace("-", "_")
-        field = f"{prefix}_{exc.field}" if exc.field else f"{prefix}_general"
-        return _back(request, pk, errors={field: exc.message, "general": exc.message}, form=form)
-    return _back(request, pk)
 
 
 def letter_view(request, pk: int, fmt: str = "html"):

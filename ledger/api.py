@@ -3,7 +3,6 @@ ledger entries, the trial balance, main accounts and fiscal periods."""
 
 from datetime import date
 
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -532,10 +531,9 @@ class VoucherViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.
         voucher = self.get_object()
         data = VoucherReverseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            reversal = journal_voucher_reverse(
-                voucher=voucher, actor=request.user, on=data.validated_data.get("date")
-            )
+        reversal = journal_voucher_reverse(
+            voucher=voucher, actor=request.user, on=data.validated_data.get("date")
+        )
         return Response(
             VoucherSerializer(self.get_queryset().get(pk=reversal.pk)).data,
             status=status.HTTP_201_CREATED,

@@ -2,7 +2,6 @@
 open transactions. Business operations are explicit: an input serializer, one service call, an
 output serializer."""
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -32,11 +31,10 @@ from .services import (
     DocumentInput,
     DocumentLineInput,
     PaymentInput,
-    credit_note_create,
     credit_note_post,
     document_delete,
+    document_save,
     document_update,
-    invoice_create,
     invoice_post,
     payment_create,
     payment_reverse,
@@ -343,10 +341,11 @@ class InvoiceViewSet(_DocumentViewSet):
     def _create(self, request):
         data = DocumentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            invoice = invoice_create(data=data.to_input(request.user), actor=request.user)
-            if data.validated_data["post"]:
-                invoice = invoice_post(invoice=invoice, actor=request.user)
+        invoice = document_save(
+            data=data.to_input(request.user),
+            actor=request.user,
+            post=data.validated_data["post"],
+        )
         return self._output(invoice)
 
     @extend_schema(
@@ -410,12 +409,12 @@ class CreditNoteViewSet(_DocumentViewSet):
                 raise serializers.ValidationError(
                     {"invoice": [f"Invoice {data.validated_data['invoice']} does not exist."]}
                 )
-        with transaction.atomic():
-            credit_note = credit_note_create(
-                data=data.to_input(request.user, invoice=original), actor=request.user
-            )
-            if data.validated_data["post"]:
-                credit_note = credit_note_post(credit_note=credit_note, actor=request.user)
+        credit_note = document_save(
+            data=data.to_input(request.user, invoice=original),
+            actor=request.user,
+            credit_note=True,
+            post=data.validated_data["post"],
+        )
         return self._output(credit_note)
 
     @extend_schema(

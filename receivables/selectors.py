@@ -3,8 +3,10 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import DecimalField, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
+from core.aggregates import DecimalSum
 from entities.models import Customer, LegalEntity
 from entities.selectors import User, in_granted_entities
 
@@ -99,6 +101,31 @@ DEFAULT_AGING_PERIODS: tuple[tuple[str, int | None, int | None], ...] = (
     ("61–90", 61, 90),
     ("Over 90", 91, None),
 )
+
+
+def customers_for_user(
+    user: User | None, *, entity_code: str = "", query: str = ""
+) -> QuerySet[Customer]:
+    """Customer accounts of the granted entities (of one entity by code), matching ``query`` in
+    account, name, party number or name, each with its open ``balance`` in the accounting
+    currency, by party name."""
+    customers = in_granted_entities(Customer.objects.select_related("legal_entity", "party"), user)
+    if entity_code:
+        customers = customers.filter(legal_entity__code=entity_code)
+    if query:
+        customers = customers.filter(
+            Q(account__icontains=query)
+            | Q(name__icontains=query)
+            | Q(party__number__icontains=query)
+            | Q(party__name__icontains=query)
+        )
+    return customers.annotate(
+        balance=Coalesce(
+            DecimalSum("open_transactions__open_amount"),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=24, decimal_places=4),
+        )
+    ).order_by("party__name", "legal_entity__code", "account")
 
 
 def aging_summary(transactions, *, as_of: date) -> list[tuple[str, Decimal]]:

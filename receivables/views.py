@@ -7,15 +7,11 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import DecimalField, Q, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.aggregates import DecimalSum
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
 from entities.context_processors import current_legal_entity
@@ -24,26 +20,23 @@ from entities.selectors import granted_entity_ids, user_can_act_in
 
 from .discounts import open_transaction_discounts
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet, PaymentLineFormSet
-from .models import CreditNote, Invoice, OpenTransaction, PaymentJournal
-from .selectors import aging_summary, home_summaries, payments_for_user
+from .models import CreditNote, Invoice, OpenTransaction
+from .selectors import aging_summary, customers_for_user, home_summaries, payments_for_user
 from .services import (
     DocumentInput,
     DocumentLineInput,
     PaymentInput,
-    credit_note_create,
     credit_note_post,
     document_preview,
-    document_update,
-    invoice_create,
+    document_save,
     invoice_post,
-    payments_post,
+    payment_journal_post,
 )
 
 KINDS = {
     "invoice": {
         "model": Invoice,
         "form": DocumentForm,
-        "create": invoice_create,
         "post": invoice_post,
         "label": "Invoice",
         "plural": "Invoices",
@@ -52,7 +45,6 @@ KINDS = {
     "credit_note": {
         "model": CreditNote,
         "form": CreditNoteForm,
-        "create": credit_note_create,
         "post": credit_note_post,
         "label": "Credit note",
         "plural": "Credit notes",
@@ -93,28 +85,9 @@ def home(request):
 
 
 def customer_list(request):
-    ids = granted_entity_ids(request.user)
-    customers = Customer.objects.select_related("legal_entity", "party")
-    if ids is not None:
-        customers = customers.filter(legal_entity_id__in=ids)
     entity_code = request.GET.get("entity", "")
-    if entity_code:
-        customers = customers.filter(legal_entity__code=entity_code)
     query = request.GET.get("q", "").strip()
-    if query:
-        customers = customers.filter(
-            Q(account__icontains=query)
-            | Q(name__icontains=query)
-            | Q(party__number__icontains=query)
-            | Q(party__name__icontains=query)
-        )
-    customers = customers.annotate(
-        balance=Coalesce(
-            DecimalSum("open_transactions__open_amount"),
-            Value(Decimal(0)),
-            output_field=DecimalField(max_digits=24, decimal_places=4),
-        )
-    ).order_by("party__name", "legal_entity__code", "account")
+    customers = customers_for_user(request.user, entity_code=entity_code, query=query)
     page = Paginator(customers, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -285,20 +258,13 @@ def document_new(request, kind: str, pk: int | None = None):
                 form, [d for _, d in filled], entity, credit_note=credit_note
             )
             try:
-                with transaction.atomic():
-                    if draft is None:
-                        document = spec["create"](data=document_input, actor=request.user)
-                    else:
-                        document = document_update(
-                            document=draft, data=document_input, actor=request.user
-                        )
-                    if "post" in request.POST:
-                        post = spec["post"]
-                        document = (
-                            post(invoice=document, actor=request.user)
-                            if not credit_note
-                            else post(credit_note=document, actor=request.user)
-                        )
+                document = document_save(
+                    data=document_input,
+                    actor=request.user,
+                    document=draft,
+                    credit_note=credit_note,
+                    post="post" in request.POST,
+                )
             except ApplicationError as error:
                 _attach_error(error, form, formset, [i for i, _ in filled])
             else:
@@ -458,17 +424,12 @@ def payment_journal(request):
                     for _, d in filled
                 ]
                 try:
-                    with transaction.atomic():
-                        journal = PaymentJournal.objects.create(
-                            legal_entity=entity,
-                            created_by=request.user,
-                            description=request.POST.get("description", "")[:200],
-                            status="posted",
-                            posted_at=timezone.now(),
-                        )
-                        payments = payments_post(
-                            inputs=inputs, actor=request.user, journal=journal, errors_by_index=True
-                        )
+                    _, payments = payment_journal_post(
+                        legal_entity=entity,
+                        inputs=inputs,
+                        actor=request.user,
+                        description=request.POST.get("description", ""),
+                    )
                 except ApplicationError as error:
                     _attach_payment_errors(error, formset, [i for i, _ in filled])
                 else:

@@ -4,7 +4,6 @@ reinstate, reverse). The jobs themselves are started and followed on the jobs pa
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -243,8 +242,7 @@ def interest_note_action(request, pk: int, verb: str):
     service, done = _ACTIONS[verb]
     extra = {"reason": request.POST.get("reason", "")[:200]} if verb == "waive" else {}
     try:
-        with transaction.atomic():
-            note = service(note=note, actor=request.user, **extra)
+        note = service(note=note, actor=request.user, **extra)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

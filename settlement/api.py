@@ -7,7 +7,6 @@ from rest_framework.response import Response
 
 from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField
 from core.idempotency import idempotent
-from core.money import format_amount
 from receivables.models import Payment
 
 from .models import Settlement, SettlementLine
@@ -16,9 +15,9 @@ from .services import (
     SettlementLineInput,
     reimburse,
     settlement_create,
-    settlement_preview,
     settlement_reverse,
 )
+from .services.preview import settlement_preview_data
 
 
 class SettlementLineInputSerializer(serializers.Serializer):
@@ -119,59 +118,29 @@ class SettlementReverseSerializer(serializers.Serializer):
 
 
 class PreviewLineSerializer(serializers.Serializer):
-    transaction = serializers.IntegerField()
-    document_number = serializers.CharField()
-    settled_amount = serializers.CharField()
-    cash_discount = serializers.CharField()
-    payment_difference = serializers.CharField()
-    open_amount_after = serializers.CharField()
+    transaction = serializers.IntegerField(source="transaction.pk")
+    document_number = serializers.CharField(source="transaction.document_number")
+    settled_amount = AmountField()
+    cash_discount = AmountField()
+    payment_difference = AmountField()
+    open_amount_after = AmountField()
 
 
 class PreviewPostingSerializer(serializers.Serializer):
-    legal_entity = serializers.CharField()
+    legal_entity = serializers.CharField(source="legal_entity.code")
     posting_type = serializers.CharField()
-    counterparty = serializers.CharField(allow_null=True)
+    counterparty = serializers.CharField(source="counterparty.code", allow_null=True)
     currency = serializers.CharField()
-    amount = serializers.CharField()
-    accounting_amount = serializers.CharField()
+    amount = AmountField()
+    accounting_amount = AmountField(currency_source="accounting_currency")
 
 
 class PreviewSerializer(serializers.Serializer):
+    """A settlement's preview (``settlement_preview_data``), the same the Settle transactions
+    page shows: signed amounts per line, every posting of every voucher."""
+
     lines = PreviewLineSerializer(many=True)
     postings = PreviewPostingSerializer(many=True)
-
-
-def preview_data(plan) -> dict:
-    lines = []
-    for item in plan.items:
-        ot = plan.transactions[item.key]
-        sign = 1 if item.is_debit else -1
-        after = ot.open_amount - sign * item.reduction
-        lines.append(
-            {
-                "transaction": ot.pk,
-                "document_number": ot.document_number,
-                "settled_amount": format_amount(sign * item.cash, ot.currency),
-                "cash_discount": format_amount(sign * item.discount, ot.currency),
-                "payment_difference": format_amount(sign * item.difference, ot.currency),
-                "open_amount_after": format_amount(after, ot.currency),
-            }
-        )
-    postings = []
-    for voucher in plan.vouchers:
-        accounting_currency = voucher.legal_entity.accounting_currency
-        for line in voucher.lines:
-            postings.append(
-                {
-                    "legal_entity": voucher.legal_entity.code,
-                    "posting_type": line.posting_type,
-                    "counterparty": line.counterparty.code if line.counterparty else None,
-                    "currency": line.currency,
-                    "amount": format_amount(line.amount, line.currency),
-                    "accounting_amount": format_amount(line.accounting_amount, accounting_currency),
-                }
-            )
-    return {"lines": lines, "postings": postings}
 
 
 class ReimburseSerializer(serializers.Serializer):
@@ -217,8 +186,8 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         written."""
         data = SettlementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = settlement_preview(**data.inputs(), actor=request.user)
-        return Response(preview_data(plan))
+        preview = settlement_preview_data(**data.inputs(), actor=request.user)
+        return Response(PreviewSerializer(preview).data)
 
     @extend_schema(
         request=ReimburseSerializer,

@@ -2,9 +2,10 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from entities.models import LegalEntity
+from entities.models import LegalEntity, Party
 from entities.selectors import User, granted_entity_ids
-from receivables.models import OpenTransaction
+from ledger.models import LedgerEntry
+from receivables.models import OpenTransaction, OpenTransactionDiscount
 from receivables.selectors import open_transactions_for_update, open_transactions_in_bulk
 from receivables.sql import Schedule
 
@@ -27,6 +28,37 @@ def settlements_for_user(user: User | None) -> QuerySet[Settlement]:
     if ids is None:
         return qs
     return qs.exclude(lines__open_transaction__legal_entity__in=_not_granted(ids)).distinct()
+
+
+def settlement_open_items(user: User | None, party: Party) -> QuerySet[OpenTransaction]:
+    """The Settle transactions page's rows: the party's transactions still open in the entities
+    granted to ``user``, by currency and due date, with their cash discount periods."""
+    qs = (
+        OpenTransaction.objects.filter(party=party)
+        .exclude(open_amount=0)
+        .select_related("legal_entity", "customer", "party")
+        .prefetch_related(
+            Prefetch("cash_discounts", queryset=OpenTransactionDiscount.objects.order_by("until"))
+        )
+        .order_by("currency", "due_date", "date", "document_number", "id")
+    )
+    ids = granted_entity_ids(user)
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def settlement_vouchers(settlement: Settlement) -> list[dict]:
+    """A settlement's vouchers by legal entity, each with its ledger entries in posting order."""
+    return [
+        {
+            "voucher": voucher,
+            "lines": LedgerEntry.objects.filter(voucher=voucher)
+            .select_related("account", "counterparty")
+            .order_by("id"),
+        }
+        for voucher in settlement.vouchers.select_related("legal_entity").order_by(
+            "legal_entity__code"
+        )
+    ]
 
 
 def _not_granted(ids):

@@ -2,7 +2,6 @@
 and a settlement's page (vouchers per entity, reverse)."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,34 +10,19 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
 from entities.models import Party
-from entities.selectors import audit_entries_for, granted_entity_ids, user_can_act_in
-from ledger.models import LedgerEntry
-from receivables.models import OpenTransaction, OpenTransactionDiscount
+from entities.selectors import audit_entries_for, user_can_act_in
+from receivables.models import OpenTransaction
 
 from .forms import SettleForm
 from .models import Settlement
-from .selectors import settlements_for_user
+from .selectors import settlement_open_items, settlement_vouchers, settlements_for_user
 from .services import (
     SettlementLineInput,
     discount_available,
     settlement_create,
-    settlement_preview,
     settlement_reverse,
 )
-
-
-def _open_items(request, party: Party):
-    qs = (
-        OpenTransaction.objects.filter(party=party)
-        .exclude(open_amount=0)
-        .select_related("legal_entity", "customer", "party")
-        .prefetch_related(
-            Prefetch("cash_discounts", queryset=OpenTransactionDiscount.objects.order_by("until"))
-        )
-        .order_by("currency", "due_date", "date", "document_number", "id")
-    )
-    ids = granted_entity_ids(request.user)
-    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+from .services.preview import settlement_preview_data
 
 
 def _party_and_start(request):
@@ -70,7 +54,7 @@ def _inputs(form: SettleForm) -> list[SettlementLineInput]:
 def settle(request):
     """Settle transactions: every open item of the party across the granted entities."""
     party, start = _party_and_start(request)
-    items = list(_open_items(request, party))
+    items = list(settlement_open_items(request.user, party))
     if request.method == "POST":
         form = SettleForm(request.POST, transactions=items)
         if form.is_valid():
@@ -120,9 +104,9 @@ def settle(request):
 def settle_preview(request):
     """Live totals of the Settle transactions page (htmx): the same computation as posting."""
     party, _ = _party_and_start(request)
-    items = list(_open_items(request, party))
+    items = list(settlement_open_items(request.user, party))
     form = SettleForm(request.POST, transactions=items)
-    context = {"plan": None, "problem": "", "totals": None, "items": []}
+    context = {"preview": None, "problem": "", "items": []}
     if form.is_valid():
         # The discounts each item offers on the chosen date, swapped into the table.
         for ot in items:
@@ -134,7 +118,7 @@ def settle_preview(request):
         context["problem"] = "Mark the transactions to settle."
     else:
         try:
-            plan = settlement_preview(
+            context["preview"] = settlement_preview_data(
                 lines=_inputs(form),
                 on=form.cleaned_data["date"],
                 primary=form.cleaned_data.get("primary") or None,
@@ -142,93 +126,17 @@ def settle_preview(request):
             )
         except ApplicationError as error:
             context["problem"] = error.message
-        else:
-            context["plan"] = plan
-            context["rows"] = _preview_rows(plan)
-            context["totals"] = _totals(plan)
-            context["postings"] = _postings(plan)
     return render(request, "settlement/_preview.html", context)
-
-
-def _preview_rows(plan):
-    rows = []
-    for item in plan.items:
-        ot = plan.transactions[item.key]
-        sign = 1 if item.is_debit else -1
-        rows.append(
-            {
-                "ot": ot,
-                "cash": sign * item.cash,
-                "discount": sign * item.discount,
-                "difference": sign * item.difference,
-                "after": ot.open_amount - sign * item.reduction,
-            }
-        )
-    return rows
-
-
-def _totals(plan):
-    from decimal import Decimal
-
-    zero = Decimal(0)
-    debits = [i for i in plan.items if i.is_debit]
-    credits = [i for i in plan.items if not i.is_debit]
-    currency = plan.items[0].currency
-    return {
-        "currency": currency,
-        "marked_debit": sum((i.open for i in debits), zero),
-        "marked_credit": sum((i.open for i in credits), zero),
-        "discount": sum((i.discount for i in debits), zero)
-        - sum((i.discount for i in credits), zero),
-        "difference": sum((i.difference for i in debits), zero)
-        - sum((i.difference for i in credits), zero),
-        "open_debit": sum((i.open - i.reduction for i in debits), zero),
-        "open_credit": sum((i.open - i.reduction for i in credits), zero),
-    }
-
-
-def _postings(plan):
-    by_entity = []
-    for voucher in plan.vouchers:
-        by_entity.append(
-            {
-                "entity": voucher.legal_entity,
-                "lines": [
-                    {
-                        "posting_type": line.posting_type,
-                        "counterparty": line.counterparty,
-                        "currency": line.currency,
-                        "amount": line.amount,
-                        "accounting_amount": line.accounting_amount,
-                        "accounting_currency": voucher.legal_entity.accounting_currency,
-                    }
-                    for line in voucher.lines
-                ],
-            }
-        )
-    return by_entity
 
 
 def settlement_detail(request, pk: int):
     settlement = get_object_or_404(settlements_for_user(request.user), pk=pk)
-    vouchers = []
-    for voucher in settlement.vouchers.select_related("legal_entity").order_by(
-        "legal_entity__code"
-    ):
-        vouchers.append(
-            {
-                "voucher": voucher,
-                "lines": LedgerEntry.objects.filter(voucher=voucher)
-                .select_related("account", "counterparty")
-                .order_by("id"),
-            }
-        )
     return render(
         request,
         "settlement/detail.html",
         {
             "settlement": settlement,
-            "vouchers": vouchers,
+            "vouchers": settlement_vouchers(settlement),
             "audit_entries": audit_entries_for(settlement, user=request.user)[:20],
         },
     )

@@ -13,6 +13,7 @@ from .documents import (
     invoice_create,
     invoice_post,
 )
+from .entry import document_save, payment_journal_post
 from .interest import (
     InterestCurrencyInput,
     InterestRangeInput,
@@ -60,10 +61,12 @@ __all__ = [
     "credit_note_post",
     "document_delete",
     "document_preview",
+    "document_save",
     "document_update",
     "invoice_create",
     "invoice_post",
     "payment_create",
+    "payment_journal_post",
     "payment_reverse",
     "payments_post",
     "refund_post",
