@@ -37,7 +37,10 @@ def _entity_id(entity: Model | int | None) -> int | None:
 def _audit_entities_insert(pairs: Iterable[tuple[int, int]]) -> None:
     """Link audit rows to the legal entities they concern: (audit entry id, entity id)."""
     rows = sorted(set(pairs))
-    db.insert_rows(AuditEntry.legal_entities.through, ("auditentry_id", "legalentity_id"), rows)
+    links = AuditEntry._meta.get_field("legal_entities")
+    db.insert_rows(
+        links.remote_field.through, (links.m2m_column_name(), links.m2m_reverse_name()), rows
+    )
 
 
 def audit_record(
@@ -94,14 +97,15 @@ def audit_record(
     return db.inserted(AuditEntry, id=pk, created_at=created_at, **values)
 
 
-_AUDIT_COLUMNS = (
+_AUDIT_COLUMNS = db.columns(
+    AuditEntry,
     "created_at",
-    "actor_id",
+    "actor",
     "action",
-    "content_type_id",
+    "content_type",
     "object_id",
     "object_repr",
-    "legal_entity_id",
+    "legal_entity",
     "changes",
 )
 

@@ -81,6 +81,14 @@ def now() -> tuple[datetime, Any]:
     return moment, _connection().ops.adapt_datetimefield_value(moment)
 
 
+def columns(model: type[Model], *fields: str) -> tuple[str, ...]:
+    """The database columns of ``model``'s ``fields`` (names or attnames), in that order: the
+    column lists of plain statements come from the model, so a renamed field or column fails
+    here, on first use, and never writes a wrong column."""
+    meta = model._meta
+    return tuple(meta.get_field(name).column for name in fields)
+
+
 def insert_rows(
     model: type[Model],
     columns: Sequence[str],

@@ -330,7 +330,7 @@ def _write(prepared: list[_Prepared], actor: Actor) -> list[Voucher]:
     ]
     if ids is not None:
         with_ids = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
-        db.insert_rows(Voucher, ("id", *_VOUCHER_COLUMNS), with_ids)
+        db.insert_rows(Voucher, (Voucher._meta.pk.column, *_VOUCHER_COLUMNS), with_ids)
     else:
         ids = db.insert_rows(Voucher, _VOUCHER_COLUMNS, rows, returning="id")
         _insert_lines(prepared, ids)
@@ -360,22 +360,18 @@ def _insert_lines(prepared: list[_Prepared], voucher_ids: list[int]) -> None:
     db.insert_rows(LedgerEntry, _ENTRY_COLUMNS, rows)
 
 
-_VOUCHER_COLUMNS = (
-    "legal_entity_id",
+_VOUCHER_COLUMNS = db.columns(
+    Voucher,
+    "legal_entity",
     "number",
     "date",
     "description",
     "source_key",
-    "reverses_id",
-    "created_by_id",
+    "reverses",
+    "created_by",
     "created_at",
 )
-_ENTRY_COLUMNS = (
-    "voucher_id",
-    "legal_entity_id",
-    "date",
-    *_Line._fields,
-)
+_ENTRY_COLUMNS = db.columns(LedgerEntry, "voucher", "legal_entity", "date", *_Line._fields)
 
 
 def voucher_post(*, voucher: VoucherInput, actor: Actor, rates: RateBook | None = None) -> Voucher:

@@ -286,7 +286,7 @@ def _batch_write(batch: _Batch, templates, actor: Actor) -> list[int]:
     db.insert_rows(InvoiceLine, _LINE_COLUMNS, lines)
     db.insert_rows(
         RecurringInvoiceOccurrence,
-        ["assignment_id", "sequence", "period_date", "job_id", "created_at", "invoice_id"],
+        _OCCURRENCE_COLUMNS,
         [(*o[:5], invoice_id) for invoice_id, o in zip(ids, batch.occurrences, strict=True)],
     )
     audit_record_rows(
@@ -305,28 +305,39 @@ def _batch_write(batch: _Batch, templates, actor: Actor) -> list[int]:
     return ids
 
 
-_INVOICE_COLUMNS = (
-    "legal_entity_id",
-    "customer_id",
+_INVOICE_COLUMNS = db.columns(
+    Invoice,
+    "legal_entity",
+    "customer",
     "date",
     "currency",
-    "payment_terms_id",
-    "cash_discount_id",
+    "payment_terms",
+    "cash_discount",
     "description",
     "total",
     "tax_amount",
     "number",
     "status",
-    "created_by_id",
+    "created_by",
     "created_at",
 )
-_LINE_COLUMNS = (
-    "invoice_id",
+_LINE_COLUMNS = db.columns(
+    InvoiceLine,
+    "invoice",
     "description",
     "quantity",
     "unit_price",
     "amount",
-    "sales_tax_code_id",
+    "sales_tax_code",
     "tax_amount",
-    "account_id",
+    "account",
+)
+_OCCURRENCE_COLUMNS = db.columns(
+    RecurringInvoiceOccurrence,
+    "assignment",
+    "sequence",
+    "period_date",
+    "job",
+    "created_at",
+    "invoice",
 )
