@@ -58,3 +58,50 @@ def test_views_and_api_open_no_transaction(path: Path):
 )
 def test_atomic_uses_finds_every_spelling(source: str):
     assert _atomic_uses(source)
+
+
+# The apps depend one way: a module may import its own app and those before it, never one after.
+LAYERS = {
+    "core": 0,
+    "entities": 1,
+    "ledger": 2,
+    "receivables": 3,
+    "settlement": 4,
+    "collections_app": 5,
+}
+
+
+def _imported_apps(source: str) -> list[tuple[str, int]]:
+    """The project apps a module imports (at the top or inside functions), with the line."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(alias.name.split(".")[0], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.module.split(".")[0], node.lineno))
+    return [(app, line) for app, line in found if app in LAYERS]
+
+
+def _app_modules() -> list[Path]:
+    return [
+        path
+        for app in LAYERS
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+@pytest.mark.parametrize("path", _app_modules(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_apps_import_only_the_apps_before_them(path: Path):
+    app = path.relative_to(ROOT).parts[0]
+    upward = [
+        f"{other} (line {line})"
+        for other, line in _imported_apps(path.read_text(encoding="utf-8"))
+        if LAYERS[other] > LAYERS[app]
+    ]
+    assert not upward, f"{path.relative_to(ROOT)} imports {', '.join(upward)}"
+
+
+def test_imported_apps_sees_imports_inside_functions():
+    source = "def f():\n    from settlement.services import settlement_create\n    import ledger\n"
+    assert _imported_apps(source) == [("settlement", 2), ("ledger", 3)]
