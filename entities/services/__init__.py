@@ -5,7 +5,7 @@ Past the ~400 lines the style asks for: it is split by concern when the platform
 once, in the new layout, with behaviour and figures unchanged.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -132,6 +132,17 @@ def customer_create(*, actor: Actor, **fields: Any) -> Customer:
     return customer
 
 
+# Why a customer account may not move to another party, as the apps above know it (the ledger:
+# the account has postings); each answers a refusal or None.
+_party_change_guards: list[Callable[[Customer], str | None]] = []
+
+
+def customer_party_change_guard_register(guard: Callable[[Customer], str | None]) -> None:
+    """Called by an app's ``ready()``: ``guard`` refuses moving a customer to another party."""
+    if guard not in _party_change_guards:
+        _party_change_guards.append(guard)
+
+
 @transaction.atomic
 def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor) -> Customer:
     ensure_can_act(actor, customer.legal_entity)
@@ -143,10 +154,11 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor
         raise InvalidInput("A customer account number cannot change.", field="account")
     if "currency" in data:
         _validate_currency_field(data["currency"], "currency")
-    if "party" in data and data["party"] != customer.party and customer.ledger_entries.exists():
-        raise InvalidInput(
-            "The customer has postings: it cannot move to another party.", field="party"
-        )
+    if "party" in data and data["party"] != customer.party:
+        for guard in _party_change_guards:
+            refusal = guard(customer)
+            if refusal:
+                raise InvalidInput(refusal, field="party")
     changes = _diff(customer, {k: v for k, v in data.items() if k not in {"legal_entity"}})
     if not changes:
         return customer
