@@ -5,8 +5,6 @@ from django.contrib import admin
 
 from .models import (
     AuditEntry,
-    CashDiscount,
-    CashDiscountPeriod,
     Customer,
     CustomerGroup,
     EntityGrant,
@@ -14,8 +12,6 @@ from .models import (
     Party,
     PartyAddress,
     PartyContact,
-    PaymentTerms,
-    SalesTaxCode,
 )
 from .selectors import (
     audit_entries_for_user,
@@ -128,27 +124,6 @@ class ExchangeRateAdmin(admin.ModelAdmin):
             valid_from=obj.valid_from,
             actor=request.user,
         ).pk
-
-
-@admin.register(PaymentTerms)
-class PaymentTermsAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "net_days"]
-
-
-class CashDiscountPeriodInline(admin.TabularInline):
-    model = CashDiscountPeriod
-    extra = 1
-
-
-@admin.register(CashDiscount)
-class CashDiscountAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
-    inlines = [CashDiscountPeriodInline]
-
-
-@admin.register(SalesTaxCode)
-class SalesTaxCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "percent"]
 
 
 @admin.register(CustomerGroup)

@@ -1,6 +1,13 @@
-"""Writes of the receivables room: documents (invoices, credit notes), payments and the open
-transactions their posting creates."""
+"""Writes of the receivables room: the codes (cash discounts, interest codes), documents
+(invoices, credit notes), payments and the open transactions their posting creates."""
 
+from .codes import (
+    CashDiscountPeriodInput,
+    InterestCurrencyInput,
+    InterestRangeInput,
+    cash_discount_save,
+    interest_code_save,
+)
 from .documents import (
     DocumentInput,
     DocumentLineInput,
@@ -14,9 +21,6 @@ from .documents import (
     invoice_post,
 )
 from .interest import (
-    InterestCurrencyInput,
-    InterestRangeInput,
-    interest_code_save,
     interest_note_post,
     interest_note_reinstate,
     interest_note_reverse,
@@ -32,6 +36,8 @@ from .recurring import (
 )
 
 __all__ = [
+    "CashDiscountPeriodInput",
+    "cash_discount_save",
     "InterestCurrencyInput",
     "InterestRangeInput",
     "TemplateLineInput",

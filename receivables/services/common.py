@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from core.errors import InvalidInput
 from core.money import ZERO, currency_is_known, has_valid_precision, quantize
-from entities.models import CashDiscount, Customer, LegalEntity
+from entities.models import Customer, LegalEntity
 
 from ..exceptions import CustomerBlocked, InvalidTransition
-from ..models import DocumentStatus, OpenTransaction, OpenTransactionDiscount
+from ..models import CashDiscount, DocumentStatus, OpenTransaction, OpenTransactionDiscount
 
 # The one map of allowed status changes of documents and payments.
 TRANSITIONS = {

@@ -22,14 +22,16 @@ from core.audit import Actor, audit_record, audit_record_rows
 from core.errors import ApplicationError, InvalidInput
 from core.jobs import job_chunk
 from core.money import ZERO, currency_is_known
-from entities.models import CashDiscount, Customer, Job, LegalEntity, PaymentTerms
+from entities.models import Customer, Job, LegalEntity
 from entities.services import ensure_can_act
 
 from ..interest import add_months
 from ..models import (
+    CashDiscount,
     DocumentStatus,
     Invoice,
     InvoiceLine,
+    PaymentTerms,
     RecurringInvoiceAssignment,
     RecurringInvoiceOccurrence,
     RecurringInvoiceTemplate,

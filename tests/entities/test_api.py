@@ -1,6 +1,7 @@
 import pytest
 
-from entities.models import AuditEntry, CashDiscount, Customer, ExchangeRate, Party
+from entities.models import AuditEntry, Customer, ExchangeRate, Party
+from receivables.models import CashDiscount
 
 pytestmark = pytest.mark.django_db
 
