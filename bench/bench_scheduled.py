@@ -207,7 +207,7 @@ def bench_interest() -> None:
         "entities_auditentry_legal_entities",
         "entities_auditentry",
     )
-    from entities.models import InterestCode
+    from receivables.models import InterestCode
 
     code = InterestCode.objects.filter(code="BENCHI").first() or interest_code_save(
         code="BENCHI",

@@ -22,17 +22,9 @@ MAR2, MAR9 = date(2026, 3, 2), date(2026, 3, 9)
 
 
 def setup_group():
-    from entities.models import (
-        CashDiscount,
-        CashDiscountPeriod,
-        Customer,
-        ExchangeRate,
-        LegalEntity,
-        Party,
-        PaymentTerms,
-        SalesTaxCode,
-    )
+    from entities.models import Customer, ExchangeRate, LegalEntity, Party
     from ledger.services import legal_entity_create
+    from receivables.models import CashDiscount, CashDiscountPeriod, PaymentTerms, SalesTaxCode
 
     entities = {}
     for code in ("SB1", "SB2", "SB3"):

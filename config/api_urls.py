@@ -7,6 +7,7 @@ from collections_app import api_work as collections_work_api
 from entities import api as entities_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
+from receivables import api_codes as codes_api
 from receivables import api_scheduled as scheduled_api
 from settlement import api as settlement_api
 
@@ -15,10 +16,10 @@ router.register("legal-entities", ledger_api.LegalEntityViewSet, basename="legal
 router.register("parties", entities_api.PartyViewSet, basename="party")
 router.register("customers", entities_api.CustomerViewSet, basename="customer")
 router.register("exchange-rates", entities_api.ExchangeRateViewSet, basename="exchange-rate")
-router.register("payment-terms", entities_api.PaymentTermsViewSet, basename="payment-terms")
-router.register("cash-discounts", entities_api.CashDiscountViewSet, basename="cash-discount")
-router.register("sales-tax-codes", entities_api.SalesTaxCodeViewSet, basename="sales-tax-code")
-router.register("interest-codes", scheduled_api.InterestCodeViewSet, basename="interest-code")
+router.register("payment-terms", codes_api.PaymentTermsViewSet, basename="payment-terms")
+router.register("cash-discounts", codes_api.CashDiscountViewSet, basename="cash-discount")
+router.register("sales-tax-codes", codes_api.SalesTaxCodeViewSet, basename="sales-tax-code")
+router.register("interest-codes", codes_api.InterestCodeViewSet, basename="interest-code")
 router.register("customer-groups", entities_api.CustomerGroupViewSet, basename="customer-group")
 router.register("audit-entries", entities_api.AuditEntryViewSet, basename="audit-entry")
 router.register("jobs", entities_api.JobViewSet, basename="job")

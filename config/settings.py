@@ -233,7 +233,7 @@ SPECTACULAR_SETTINGS = {
         "InterestNoteStatusEnum": "receivables.models.InterestNote.Status",
         "DocumentStatusEnum": "receivables.models.DocumentStatus",
         "JobStateEnum": "core.models.Job.State",
-        "InterestUnitEnum": "entities.models.InterestCode.Unit",
+        "InterestUnitEnum": "receivables.models.InterestCode.Unit",
         "RecurringFrequencyEnum": "receivables.models.RecurringInvoiceAssignment.Frequency",
     },
 }

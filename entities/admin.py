@@ -6,8 +6,6 @@ from django.contrib import admin
 from core.models import AuditEntry
 
 from .models import (
-    CashDiscount,
-    CashDiscountPeriod,
     Customer,
     CustomerGroup,
     EntityGrant,
@@ -15,8 +13,6 @@ from .models import (
     Party,
     PartyAddress,
     PartyContact,
-    PaymentTerms,
-    SalesTaxCode,
 )
 from .selectors import (
     audit_entries_for_user,
@@ -129,27 +125,6 @@ class ExchangeRateAdmin(admin.ModelAdmin):
             valid_from=obj.valid_from,
             actor=request.user,
         ).pk
-
-
-@admin.register(PaymentTerms)
-class PaymentTermsAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "net_days"]
-
-
-class CashDiscountPeriodInline(admin.TabularInline):
-    model = CashDiscountPeriod
-    extra = 1
-
-
-@admin.register(CashDiscount)
-class CashDiscountAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
-    inlines = [CashDiscountPeriodInline]
-
-
-@admin.register(SalesTaxCode)
-class SalesTaxCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "percent"]
 
 
 @admin.register(CustomerGroup)

@@ -1,26 +1,19 @@
 """The demo group: Fabrikam (FAB), Fabrikam East (FABE), Fabrikam West (FABW), all in USD;
-party 4050 Northwind Traders as customer 4000 / 4000 / 10000 and a dozen more; EUR, GBP and JPY
-rates; terms N30, cash discount 2 % 10 days, a sales tax code; a few cash sales vouchers; the
-fiscal years those dates fall in, open.
+party 4050 Northwind Traders as customer 4000 / 4000 / 10000 and a dozen more, created with the
+defaults the caller gives (the receivables demo gives its terms and cash discount); EUR, GBP and
+JPY rates; a few cash sales vouchers; the fiscal years those dates fall in, open.
 
 Every object is looked up by its natural key first, so loading twice creates nothing new.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
-from entities.models import (
-    CashDiscount,
-    Customer,
-    ExchangeRate,
-    LegalEntity,
-    Party,
-    PaymentTerms,
-    SalesTaxCode,
-)
-from entities.services import CashDiscountPeriodInput, cash_discount_save
+from entities.models import Customer, ExchangeRate, LegalEntity, Party
 
 from .models import FiscalPeriod, Voucher
 from .services import (
@@ -71,8 +64,9 @@ def demo_fiscal_years_open(entity: LegalEntity, years) -> list[str]:
 
 
 @transaction.atomic
-def demo_load() -> str:
-    """Create what is missing of the demo; return a summary of what was created ('' if none)."""
+def demo_load(*, customer_defaults: Mapping[str, Any] | None = None) -> str:
+    """Create what is missing of the demo; return a summary of what was created ('' if none).
+    ``customer_defaults`` are fields given to the customer accounts it creates."""
     created: list[str] = []
     entities = {}
     for code, name in ENTITIES:
@@ -93,25 +87,6 @@ def demo_load() -> str:
         entities[code] = entity
         created += demo_fiscal_years_open(entity, DEMO_YEARS)
 
-    terms, made = PaymentTerms.objects.get_or_create(
-        code="N30", defaults={"name": "Net 30 days", "net_days": 30}
-    )
-    if made:
-        created.append("terms N30")
-    discount = CashDiscount.objects.filter(code="2P10").first()
-    if discount is None:
-        discount = cash_discount_save(
-            code="2P10",
-            name="2 % within 10 days",
-            periods=[CashDiscountPeriodInput(days=10, percent=Decimal("2"))],
-            actor=None,
-        )
-        created.append("cash discount 2P10")
-    _, made = SalesTaxCode.objects.get_or_create(
-        code="VAT6", defaults={"name": "Sales tax 6.37 %", "percent": Decimal("6.37")}
-    )
-    if made:
-        created.append("sales tax VAT6")
     for from_currency, to_currency, valid_from, rate in RATES:
         _, made = ExchangeRate.objects.get_or_create(
             from_currency=from_currency,
@@ -131,10 +106,9 @@ def demo_load() -> str:
                 legal_entity=entities[code],
                 account=account,
                 defaults={
+                    **(customer_defaults or {}),
                     "party": party,
                     "currency": currency,
-                    "payment_terms": terms,
-                    "cash_discount": discount,
                     "credit_limit": Decimal("50000"),
                 },
             )

@@ -1,16 +1,48 @@
-"""Admin of the receivables room's setup: interest codes (saved through their service, which
-refuses overlapping ranges), recurring templates, and read-only interest notes."""
+"""Admin of the receivables room's setup: terms of payment, cash discounts, sales tax codes,
+interest codes (saved through their service, which refuses overlapping ranges), recurring
+templates, and read-only interest notes."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from entities.models import InterestCode, InterestCurrency, InterestRange
 from entities.selectors import granted_entity_ids
 
 from .interest import RangeRule, ranges_overlap
-from .models import InterestNote, RecurringInvoiceTemplate, RecurringInvoiceTemplateLine
+from .models import (
+    CashDiscount,
+    CashDiscountPeriod,
+    InterestCode,
+    InterestCurrency,
+    InterestNote,
+    InterestRange,
+    PaymentTerms,
+    RecurringInvoiceTemplate,
+    RecurringInvoiceTemplateLine,
+    SalesTaxCode,
+)
 from .services import InterestCurrencyInput, InterestRangeInput, interest_code_save
+
+
+@admin.register(PaymentTerms)
+class PaymentTermsAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "net_days"]
+
+
+class CashDiscountPeriodInline(admin.TabularInline):
+    model = CashDiscountPeriod
+    extra = 1
+
+
+@admin.register(CashDiscount)
+class CashDiscountAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    inlines = [CashDiscountPeriodInline]
+
+
+@admin.register(SalesTaxCode)
+class SalesTaxCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "percent"]
 
 
 def _kept(formset) -> list[dict]:

@@ -14,12 +14,20 @@ from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFi
 from core.idempotency import idempotent
 from core.money import format_amount
 from entities.exceptions import EntityAccessDenied
-from entities.models import CashDiscount, LegalEntity, PaymentTerms, SalesTaxCode
+from entities.models import LegalEntity
 from entities.selectors import user_can_act_in
 from ledger.models import MainAccount
 
 from .discounts import DiscountOffer, open_transaction_discount, open_transaction_discounts
-from .models import CreditNote, Invoice, OpenTransaction, Payment
+from .models import (
+    CashDiscount,
+    CreditNote,
+    Invoice,
+    OpenTransaction,
+    Payment,
+    PaymentTerms,
+    SalesTaxCode,
+)
 from .selectors import (
     credit_notes_for_user,
     customer_resolve,

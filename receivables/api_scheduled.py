@@ -1,6 +1,7 @@
-"""REST API of the receivables room's scheduled work: interest codes, interest notes (post,
-waive, reinstate, reverse) and recurring invoice templates with their assignments and the
-invoices they generated. The jobs that generate them are started with ``POST /jobs/``."""
+"""REST API of the receivables room's scheduled work: interest notes (post, waive, reinstate,
+reverse) and recurring invoice templates with their assignments and the invoices they generated.
+The jobs that generate them are started with ``POST /jobs/``; interest codes are in
+``api_codes``."""
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -8,19 +9,21 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField, CurrencyField, IdFilter
+from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField, IdFilter
 from core.idempotency import idempotent
 from entities.exceptions import EntityAccessDenied
-from entities.models import CashDiscount, InterestCode, PaymentTerms, SalesTaxCode
 from entities.selectors import user_can_act_in
 from ledger.models import MainAccount
 
 from .api import _customer, _entity, _entity_filter_guard
 from .models import (
+    CashDiscount,
     InterestNote,
+    PaymentTerms,
     RecurringInvoiceAssignment,
     RecurringInvoiceOccurrence,
     RecurringInvoiceTemplate,
+    SalesTaxCode,
 )
 from .selectors import (
     interest_notes_for_user,
@@ -29,10 +32,7 @@ from .selectors import (
     recurring_templates_for_user,
 )
 from .services import (
-    InterestCurrencyInput,
-    InterestRangeInput,
     TemplateLineInput,
-    interest_code_save,
     interest_note_post,
     interest_note_reinstate,
     interest_note_reverse,
@@ -40,97 +40,6 @@ from .services import (
     recurring_assignment_save,
     recurring_template_save,
 )
-
-# --- interest codes ---------------------------------------------------------------------------
-
-
-class InterestRangeSerializer(serializers.Serializer):
-    from_overdue = serializers.IntegerField(min_value=1, max_value=100000)
-    to_overdue = serializers.IntegerField(
-        min_value=1, max_value=100000, required=False, allow_null=True, default=None
-    )
-    percent = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=0)
-
-
-class InterestCurrencySerializer(serializers.Serializer):
-    currency = CurrencyField()
-    fixed_fee = AmountField(required=False, default="0")
-    minimum_interest = AmountField(required=False, default="0")
-
-
-class InterestCodeSerializer(serializers.ModelSerializer):
-    ranges = InterestRangeSerializer(many=True)
-    currencies = InterestCurrencySerializer(many=True, required=False)
-
-    class Meta:
-        model = InterestCode
-        fields = ["code", "name", "charge_per", "ranges_by", "grace_days", "ranges", "currencies"]
-        validators = []
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["ranges"] = [
-            {"from_overdue": r.from_overdue, "to_overdue": r.to_overdue, "percent": str(r.percent)}
-            for r in instance.ranges.all()
-        ]
-        data["currencies"] = [
-            {
-                "currency": c.currency,
-                "fixed_fee": AmountField().to_representation((c.fixed_fee, c.currency)),
-                "minimum_interest": AmountField().to_representation(
-                    (c.minimum_interest, c.currency)
-                ),
-            }
-            for c in instance.currencies.all()
-        ]
-        return data
-
-
-class InterestCodeViewSet(
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
-    """Interest codes: ranges by days or months overdue with a percent per day or per completed
-    month, grace days, and per currency a fixed fee and a minimum interest."""
-
-    queryset = InterestCode.objects.prefetch_related("ranges", "currencies").order_by("code")
-    serializer_class = InterestCodeSerializer
-    lookup_field = "code"
-    lookup_value_regex = "[^/]+"
-    http_method_names = ["get", "post", "put", "head", "options"]
-
-    def _save(self, request, instance=None):
-        data = InterestCodeSerializer(instance, data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        code = interest_code_save(
-            code=v["code"],
-            name=v.get("name", ""),
-            charge_per=v.get("charge_per", InterestCode.Unit.MONTH),
-            ranges_by=v.get("ranges_by", InterestCode.Unit.DAY),
-            grace_days=v.get("grace_days", 0),
-            ranges=[
-                InterestRangeInput(r["from_overdue"], r.get("to_overdue"), r["percent"])
-                for r in v["ranges"]
-            ],
-            currencies=[
-                InterestCurrencyInput(c["currency"], c["fixed_fee"], c["minimum_interest"])
-                for c in v.get("currencies", [])
-            ],
-            actor=request.user,
-            instance=instance,
-        )
-        return self.get_queryset().get(pk=code.pk)
-
-    def create(self, request, *args, **kwargs):
-        code = self._save(request)
-        return Response(self.get_serializer(code).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        code = self._save(request, self.get_object())
-        return Response(self.get_serializer(code).data)
-
 
 # --- interest notes ---------------------------------------------------------------------------
 

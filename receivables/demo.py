@@ -1,20 +1,24 @@
-"""Demo documents: a few posted invoices, a credit note and payments, spread over the last
-months so that the customer pages show open items and aging. Loaded once."""
+"""Demo codes (terms N30, cash discount 2 % 10 days, sales tax VAT6), the codes the demo
+customers are created with; demo documents: a few posted invoices, a credit note and payments,
+spread over the last months so that the customer pages show open items and aging. Loaded once."""
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from entities.models import Customer, LegalEntity, SalesTaxCode
+from entities.models import Customer, LegalEntity
 from ledger.demo import demo_fiscal_years_open
 
-from .models import Invoice
+from .models import CashDiscount, Invoice, PaymentTerms, SalesTaxCode
 from .services import (
+    CashDiscountPeriodInput,
     DocumentInput,
     DocumentLineInput,
     PaymentInput,
+    cash_discount_save,
     credit_note_create,
     credit_note_post,
     invoice_create,
@@ -32,6 +36,33 @@ INVOICES = [
     ("FAB", "4004", 20, ["1500.00"]),
     ("FABW", "10005", 33, ["640.00"]),
 ]
+
+
+@transaction.atomic
+def demo_codes() -> tuple[str, dict[str, Any]]:
+    """Create what is missing of the demo codes; return a summary of what was created ('' if
+    none) and the codes the demo customers are created with."""
+    created: list[str] = []
+    terms, made = PaymentTerms.objects.get_or_create(
+        code="N30", defaults={"name": "Net 30 days", "net_days": 30}
+    )
+    if made:
+        created.append("terms N30")
+    discount = CashDiscount.objects.filter(code="2P10").first()
+    if discount is None:
+        discount = cash_discount_save(
+            code="2P10",
+            name="2 % within 10 days",
+            periods=[CashDiscountPeriodInput(days=10, percent=Decimal("2"))],
+            actor=None,
+        )
+        created.append("cash discount 2P10")
+    _, made = SalesTaxCode.objects.get_or_create(
+        code="VAT6", defaults={"name": "Sales tax 6.37 %", "percent": Decimal("6.37")}
+    )
+    if made:
+        created.append("sales tax VAT6")
+    return ", ".join(created), {"payment_terms": terms, "cash_discount": discount}
 
 
 @transaction.atomic
@@ -103,10 +134,8 @@ def demo_documents() -> str:
 def demo_scheduled() -> str:
     """An interest code on two customers and a monthly support contract, for the jobs page.
     Loaded once."""
-    from entities.models import InterestCode, LegalEntity
-
     from .interest import add_months
-    from .models import RecurringInvoiceTemplate
+    from .models import InterestCode, RecurringInvoiceTemplate
     from .services import (
         InterestCurrencyInput,
         InterestRangeInput,

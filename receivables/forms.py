@@ -4,9 +4,9 @@ from django import forms
 from django.forms import formset_factory
 
 from core.money import currency_is_known
-from entities.models import CashDiscount, Customer, PaymentTerms, SalesTaxCode
+from entities.models import Customer
 
-from .models import Invoice, Payment
+from .models import CashDiscount, Invoice, Payment, PaymentTerms, SalesTaxCode
 
 
 class CustomerChoiceField(forms.ModelChoiceField):

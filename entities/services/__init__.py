@@ -1,9 +1,5 @@
-"""Writes of the entities room: parties, customers, setup codes, grants and the audit trail.
-
-Past the ~400 lines the style asks for: it is split by concern when the platform moves to
-``core`` and each concept gets one owner (the architecture step), so that the split is done
-once, in the new layout, with behaviour and figures unchanged.
-"""
+"""Writes of the entities room: legal entities' parameters, parties, customers, exchange rates
+and grants, each audited."""
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -18,14 +14,7 @@ from core.errors import ApplicationError, InvalidInput
 from core.money import currency_is_known
 from entities.exceptions import EntityAccessDenied, GroupDataDenied
 
-from ..models import (
-    CashDiscount,
-    CashDiscountPeriod,
-    Customer,
-    EntityGrant,
-    ExchangeRate,
-    LegalEntity,
-)
+from ..models import Customer, EntityGrant, ExchangeRate, LegalEntity
 from ..selectors import (
     party_entity_ids,
     user_can_act_in,
@@ -174,51 +163,6 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor
         legal_entity=customer.legal_entity,
     )
     return customer
-
-
-@dataclass(frozen=True)
-class CashDiscountPeriodInput:
-    days: int
-    percent: Decimal
-
-
-@transaction.atomic
-def cash_discount_save(
-    *,
-    code: str,
-    name: str = "",
-    periods: Iterable[CashDiscountPeriodInput],
-    actor: Actor,
-    instance: CashDiscount | None = None,
-) -> CashDiscount:
-    """Create or replace a cash discount code with its periods."""
-    periods = sorted(periods, key=lambda p: p.days)
-    if not periods:
-        raise InvalidInput("A cash discount needs at least one period.", field="periods")
-    days = [p.days for p in periods]
-    if len(set(days)) != len(days):
-        raise InvalidInput("Two periods have the same number of days.", field="periods")
-    for p in periods:
-        if not Decimal(0) < p.percent < Decimal(100):
-            raise InvalidInput("A period's percent must be above 0 and below 100.", field="periods")
-    cash_discount = instance or CashDiscount()
-    old = [(p.days, str(p.percent)) for p in cash_discount.periods.all()] if instance else None
-    cash_discount.code = code
-    cash_discount.name = name
-    cash_discount.full_clean(validate_unique=instance is None)
-    cash_discount.save()
-    cash_discount.periods.all().delete()
-    CashDiscountPeriod.objects.bulk_create(
-        CashDiscountPeriod(cash_discount=cash_discount, days=p.days, percent=p.percent)
-        for p in periods
-    )
-    audit_record(
-        actor=actor,
-        action="cash_discount.saved",
-        obj=cash_discount,
-        changes={"periods": (old, [(p.days, str(p.percent)) for p in periods])},
-    )
-    return cash_discount
 
 
 @transaction.atomic

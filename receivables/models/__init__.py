@@ -3,7 +3,8 @@
 Free-text invoices and credit notes (with lines), customer payments (optionally entered together in
 a payment journal), and one ``OpenTransaction`` per posted document: the sub-ledger row that
 settlement closes. Documents are drafts until posted and never edited after; a posted invoice is
-corrected by a credit note, a posted payment by a reversal.
+corrected by a credit note, a posted payment by a reversal. The codes they use (terms of
+payment, cash discounts, sales tax, interest) are in ``codes``.
 """
 
 from django.conf import settings
@@ -12,16 +13,23 @@ from django.db.models import F, Q
 
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
 from entities.models import (
-    CashDiscount,
     Customer,
     LegalEntity,
     Party,
-    PaymentTerms,
-    SalesTaxCode,
     amount_field,
     currency_field,
 )
 from ledger.models import MainAccount, Voucher
+
+from .codes import (
+    CashDiscount,
+    CashDiscountPeriod,
+    InterestCode,
+    InterestCurrency,
+    InterestRange,
+    PaymentTerms,
+    SalesTaxCode,
+)
 
 
 class DocumentStatus(models.TextChoices):
@@ -424,21 +432,28 @@ from .recurring import (  # noqa: E402
 )
 
 __all__ = [
+    "CashDiscount",
+    "CashDiscountPeriod",
     "CreditNote",
     "CreditNoteLine",
     "DocumentStatus",
+    "InterestCode",
+    "InterestCurrency",
     "InterestNote",
     "InterestNoteLine",
+    "InterestRange",
     "Invoice",
     "InvoiceLine",
     "OpenTransaction",
     "OpenTransactionDiscount",
     "Payment",
     "PaymentJournal",
+    "PaymentTerms",
     "RecurringInvoiceAssignment",
     "RecurringInvoiceOccurrence",
     "RecurringInvoiceTemplate",
     "RecurringInvoiceTemplateLine",
     "Refund",
     "SalesDocument",
+    "SalesTaxCode",
 ]

@@ -15,8 +15,10 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 
 from core.money import AMOUNT_DECIMAL_PLACES
-from entities.models import Customer, InterestCode, LegalEntity, amount_field, currency_field
+from entities.models import Customer, LegalEntity, amount_field, currency_field
 from ledger.models import Voucher
+
+from .codes import InterestCode
 
 
 class InterestNote(models.Model):

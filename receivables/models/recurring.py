@@ -8,16 +8,15 @@ from django.db import models
 from django.db.models import F, Q
 
 from entities.models import (
-    CashDiscount,
     Customer,
     LegalEntity,
-    PaymentTerms,
-    SalesTaxCode,
     amount_field,
     code_validator,
     currency_field,
 )
 from ledger.models import MainAccount
+
+from .codes import CashDiscount, PaymentTerms, SalesTaxCode
 
 
 class RecurringInvoiceTemplate(models.Model):

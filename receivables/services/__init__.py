@@ -1,6 +1,13 @@
-"""Writes of the receivables room: documents (invoices, credit notes), payments and the open
-transactions their posting creates."""
+"""Writes of the receivables room: the codes (cash discounts, interest codes), documents
+(invoices, credit notes), payments and the open transactions their posting creates."""
 
+from .codes import (
+    CashDiscountPeriodInput,
+    InterestCurrencyInput,
+    InterestRangeInput,
+    cash_discount_save,
+    interest_code_save,
+)
 from .documents import (
     DocumentInput,
     DocumentLineInput,
@@ -15,9 +22,6 @@ from .documents import (
 )
 from .entry import document_save, payment_journal_post
 from .interest import (
-    InterestCurrencyInput,
-    InterestRangeInput,
-    interest_code_save,
     interest_note_post,
     interest_note_reinstate,
     interest_note_reverse,
@@ -36,6 +40,8 @@ from .recurring import TemplateLineInput, recurring_assignment_save, recurring_t
 from .recurring_generate import recurring_invoices_generate
 
 __all__ = [
+    "CashDiscountPeriodInput",
+    "cash_discount_save",
     "InterestCurrencyInput",
     "InterestRangeInput",
     "TemplateLineInput",

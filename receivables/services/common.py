@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from core.errors import InvalidInput
 from core.money import currency_is_known, has_valid_precision
-from entities.models import CashDiscount, Customer, LegalEntity
+from entities.models import Customer, LegalEntity
+from receivables.models import CashDiscount
 
 from ..exceptions import CustomerBlocked, InvalidTransition
 from ..models import DocumentStatus, OpenTransaction

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.audit import Actor, audit_record
 from core.errors import InvalidInput
 from core.money import ZERO, convert, has_valid_precision, quantize
-from entities.models import CashDiscount, Customer, LegalEntity, PaymentTerms, SalesTaxCode
+from entities.models import Customer, LegalEntity
 from entities.selectors import RateBook
 from entities.services import ensure_can_act
 from ledger.models import MainAccount, PostingType
@@ -25,6 +25,7 @@ from ledger.services import VoucherInput, VoucherLineInput, numbers_take, vouche
 from ..discounts import ScheduledDiscount, discount_applies, posting_schedule, schedule_rows
 from ..exceptions import InvalidDocument, InvalidTransition
 from ..models import (
+    CashDiscount,
     CreditNote,
     CreditNoteLine,
     DocumentStatus,
@@ -32,7 +33,9 @@ from ..models import (
     InvoiceLine,
     OpenTransaction,
     OpenTransactionDiscount,
+    PaymentTerms,
     SalesDocument,
+    SalesTaxCode,
 )
 from ..selectors import open_transactions_matching_for_update
 from .common import (

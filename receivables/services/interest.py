@@ -1,11 +1,10 @@
-"""Interest codes' ranges, and interest notes: calculated by a job for the overdue invoices of
+"""Interest notes: calculated by a job for the overdue invoices of
 chosen legal entities as of a date, one note per customer and currency with a line per invoice
 and rate period; reviewed, waived or posted (customer balance Dr / interest Cr) as an open debit;
 a posted note reversed, a waived one reinstated. The day-count rule is in
 ``receivables.interest``."""
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,11 +16,10 @@ from django.utils import timezone
 from core import db
 from core.aggregates import DecimalSum
 from core.audit import Actor, audit_record, audit_record_rows
-from core.errors import InvalidInput
 from core.jobs import job_chunk
 from core.models import Job
-from core.money import ZERO, convert, currency_is_known, has_valid_precision
-from entities.models import InterestCode, InterestCurrency, InterestRange, LegalEntity
+from core.money import ZERO, convert
+from entities.models import LegalEntity
 from entities.selectors import RateBook
 from entities.services import ensure_can_act
 from ledger.models import PostingType
@@ -31,6 +29,7 @@ from ledger.services import (
     numbers_take,
     voucher_post,
 )
+from receivables.models import InterestCode, InterestCurrency
 
 from ..exceptions import InterestChargedAgain, InvalidTransition
 from ..interest import (
@@ -39,7 +38,6 @@ from ..interest import (
     exact_cost,
     interest_periods,
     month_charge,
-    ranges_overlap,
 )
 from ..models import InterestNote, InterestNoteLine, OpenTransaction
 from ..selectors import open_transactions_for_update, open_transactions_matching_for_update
@@ -74,129 +72,6 @@ def _transition(note: InterestNote, to: str) -> str:
         )
     old, note.status = note.status, to
     return old
-
-
-# --- interest codes ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InterestRangeInput:
-    from_overdue: int
-    to_overdue: int | None
-    percent: Decimal
-
-
-@dataclass(frozen=True)
-class InterestCurrencyInput:
-    currency: str
-    fixed_fee: Decimal = ZERO
-    minimum_interest: Decimal = ZERO
-
-
-@transaction.atomic
-def interest_code_save(
-    *,
-    code: str,
-    actor: Actor,
-    name: str = "",
-    charge_per: str = InterestCode.Unit.MONTH,
-    ranges_by: str = InterestCode.Unit.DAY,
-    grace_days: int = 0,
-    ranges: list[InterestRangeInput],
-    currencies: list[InterestCurrencyInput] | None = None,
-    instance: InterestCode | None = None,
-) -> InterestCode:
-    """Create an interest code or replace its settings, ranges and currencies."""
-    if charge_per not in InterestCode.Unit.values:
-        raise InvalidInput(f"Unknown unit {charge_per!r}: use day or month.", field="charge_per")
-    if ranges_by not in InterestCode.Unit.values:
-        raise InvalidInput(f"Unknown unit {ranges_by!r}: use day or month.", field="ranges_by")
-    if grace_days is None or grace_days < 0:
-        raise InvalidInput("Grace days cannot be negative.", field="grace_days")
-    if not ranges:
-        raise InvalidInput("An interest code needs at least one range.", field="ranges")
-    for index, r in enumerate(ranges):
-        if r.from_overdue is None or r.from_overdue < 1:
-            raise InvalidInput(f"ranges[{index}]: 'from' must be 1 or more.", field="ranges")
-        if r.to_overdue is not None and r.to_overdue < r.from_overdue:
-            raise InvalidInput(f"ranges[{index}]: 'to' is before 'from'.", field="ranges")
-        if r.percent is None or not ZERO <= r.percent < 100:
-            raise InvalidInput(
-                f"ranges[{index}]: the percent must be from 0 to below 100.", field="ranges"
-            )
-    clash = ranges_overlap([RangeRule(r.from_overdue, r.to_overdue, r.percent) for r in ranges])
-    if clash:
-        left, right = clash
-        left_end = left.to_overdue if left.to_overdue is not None else "no end"
-        raise InvalidInput(
-            f"Ranges overlap: {left.from_overdue}–{left_end} and {right.from_overdue}–"
-            f"{right.to_overdue if right.to_overdue is not None else 'no end'}.",
-            field="ranges",
-        )
-    currencies = currencies or []
-    seen = set()
-    for index, c in enumerate(currencies):
-        if not currency_is_known(c.currency):
-            raise InvalidInput(
-                f"currencies[{index}]: unknown currency {c.currency!r}.", field="currencies"
-            )
-        if c.currency in seen:
-            raise InvalidInput(
-                f"currencies[{index}]: {c.currency} is given twice.", field="currencies"
-            )
-        seen.add(c.currency)
-        for value, label in ((c.fixed_fee, "fixed fee"), (c.minimum_interest, "minimum")):
-            if value is None or value < 0 or not has_valid_precision(value, c.currency):
-                raise InvalidInput(
-                    f"currencies[{index}]: the {label} must be zero or more, in {c.currency}'s "
-                    "minor units.",
-                    field="currencies",
-                )
-    if instance is None and InterestCode.objects.filter(code=code).exists():
-        raise InvalidInput(f"Interest code {code} already exists.", field="code")
-    interest_code = instance or InterestCode(code=code)
-    if instance is not None and code != instance.code:
-        raise InvalidInput("An interest code's code cannot change.", field="code")
-    before = (
-        [(r.from_overdue, r.to_overdue, str(r.percent)) for r in instance.ranges.all()]
-        if instance
-        else None
-    )
-    interest_code.name = name
-    interest_code.charge_per = charge_per
-    interest_code.ranges_by = ranges_by
-    interest_code.grace_days = grace_days
-    interest_code.full_clean(validate_unique=False)
-    interest_code.save()
-    interest_code.ranges.all().delete()
-    InterestRange.objects.bulk_create(
-        InterestRange(
-            interest_code=interest_code,
-            from_overdue=r.from_overdue,
-            to_overdue=r.to_overdue,
-            percent=r.percent,
-        )
-        for r in ranges
-    )
-    interest_code.currencies.all().delete()
-    InterestCurrency.objects.bulk_create(
-        InterestCurrency(
-            interest_code=interest_code,
-            currency=c.currency,
-            fixed_fee=c.fixed_fee,
-            minimum_interest=c.minimum_interest,
-        )
-        for c in currencies
-    )
-    audit_record(
-        actor=actor,
-        action="interest_code.saved",
-        obj=interest_code,
-        changes={
-            "ranges": (before, [(r.from_overdue, r.to_overdue, str(r.percent)) for r in ranges])
-        },
-    )
-    return interest_code
 
 
 # --- calculating notes ------------------------------------------------------------------------

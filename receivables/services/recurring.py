@@ -15,8 +15,9 @@ from django.db import transaction
 from core.audit import Actor, audit_record
 from core.errors import InvalidInput
 from core.money import currency_is_known
-from entities.models import CashDiscount, Customer, LegalEntity, PaymentTerms
+from entities.models import Customer, LegalEntity
 from entities.services import ensure_can_act
+from receivables.models import CashDiscount, PaymentTerms
 
 from ..interest import add_months
 from ..models import (

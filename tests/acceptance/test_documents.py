@@ -36,7 +36,7 @@ def test_document_postings_through_the_api(client, case_id):
 
 @pytest.mark.parametrize("case_id", ["A1", "A3", "A4"])
 def test_document_postings_through_the_services(fabrikam, case_id):
-    from entities.models import CashDiscount, PaymentTerms, SalesTaxCode
+    from receivables.models import CashDiscount, PaymentTerms, SalesTaxCode
     from tests.factories.entities import (
         CashDiscountFactory,
         ExchangeRateFactory,

@@ -1,7 +1,8 @@
 import pytest
 
 from core.models import AuditEntry
-from entities.models import CashDiscount, Customer, ExchangeRate, Party
+from entities.models import Customer, ExchangeRate, Party
+from receivables.models import CashDiscount
 
 pytestmark = pytest.mark.django_db
 

@@ -7,17 +7,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from entities.models import (
-    CashDiscount,
-    CashDiscountPeriod,
-    Customer,
-    EntityGrant,
-    ExchangeRate,
-    LegalEntity,
-    Party,
-    PaymentTerms,
-    SalesTaxCode,
-)
+from entities.models import Customer, EntityGrant, ExchangeRate, LegalEntity, Party
+from receivables.models import CashDiscount, CashDiscountPeriod, PaymentTerms, SalesTaxCode
 
 PASSWORD = "pw-for-tests-1"
 

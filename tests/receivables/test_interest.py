@@ -8,11 +8,10 @@ from decimal import Decimal
 import pytest
 
 from core.errors import InvalidInput
-from entities.models import InterestCode
 from ledger.models import LedgerEntry
 from receivables.exceptions import DocumentSettled, InterestChargedAgain, InvalidTransition
 from receivables.interest import RangeRule, add_months, interest_periods
-from receivables.models import InterestNote, InterestNoteLine, OpenTransaction
+from receivables.models import InterestCode, InterestNote, InterestNoteLine, OpenTransaction
 from receivables.services import (
     InterestCurrencyInput,
     InterestRangeInput,
@@ -430,13 +429,13 @@ def test_admin_saves_an_interest_code_through_its_service(client, admin_user):
         return data
 
     refused = client.post(
-        "/admin/entities/interestcode/add/", form([(1, 30, "0.05"), (20, None, "0.1")])
+        "/admin/receivables/interestcode/add/", form([(1, 30, "0.05"), (20, None, "0.1")])
     )
     assert refused.status_code == 200
     assert "Ranges overlap" in refused.content.decode()
     assert not InterestCode.objects.exists()
     saved = client.post(
-        "/admin/entities/interestcode/add/", form([(1, 30, "0.05"), (31, None, "0.1")])
+        "/admin/receivables/interestcode/add/", form([(1, 30, "0.05"), (31, None, "0.1")])
     )
     assert saved.status_code == 302
     code = InterestCode.objects.get(code="ADM")

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from ledger.demo import demo_load
-from receivables.demo import demo_documents, demo_scheduled
+from receivables.demo import demo_codes, demo_documents, demo_scheduled
 
 
 class Command(BaseCommand):
@@ -13,7 +13,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        parts = (demo_load(), demo_documents(), demo_scheduled())
+        codes, customer_defaults = demo_codes()
+        parts = (
+            codes,
+            demo_load(customer_defaults=customer_defaults),
+            demo_documents(),
+            demo_scheduled(),
+        )
         created = ", ".join(part for part in parts if part)
         if created:
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created}."))
