@@ -148,12 +148,22 @@ def _old_data(apps) -> dict[str, int]:
     Job = apps.get_model("entities", "Job")
     JobClaim = apps.get_model("entities", "JobClaim")
     IdempotencyKey = apps.get_model("entities", "IdempotencyKey")
+    PaymentTerms = apps.get_model("entities", "PaymentTerms")
+    CashDiscount = apps.get_model("entities", "CashDiscount")
     with transaction.atomic():
+        terms = PaymentTerms.objects.create(code="N30", net_days=30)
+        discount = CashDiscount.objects.create(code="2D10")
+        discount.periods.create(days=10, percent=Decimal("2.00"))
         user = User.objects.create(username="mover")
         entity = LegalEntity.objects.create(code="MOV", name="Mover", accounting_currency="EUR")
         party = Party.objects.create(number="M-1", name="Moved Customer")
         customer = Customer.objects.create(
-            legal_entity=entity, account="M-1", party=party, currency="EUR"
+            legal_entity=entity,
+            account="M-1",
+            party=party,
+            currency="EUR",
+            payment_terms=terms,
+            cash_discount=discount,
         )
         invoice = _posted_invoice(apps, entity, customer, user)
         job = Job.objects.create(kind="aging", as_of=DAY, state="running", started_by=user)
@@ -186,9 +196,20 @@ def _old_data(apps) -> dict[str, int]:
             content_type__app_label="entities", codename="add_job"
         )
         group = Group.objects.create(name="Job starters")
-        group.permissions.add(add_job)
+        add_terms = HistoricalPermission.objects.get(
+            content_type__app_label="entities", codename="add_paymentterms"
+        )
+        group.permissions.add(add_job, add_terms)
         user.groups.add(group)
-    return {"user": user.pk, "invoice": invoice.pk, "job": job.pk, "entity": entity.pk}
+    return {
+        "user": user.pk,
+        "invoice": invoice.pk,
+        "job": job.pk,
+        "entity": entity.pk,
+        "customer": customer.pk,
+        "terms": terms.pk,
+        "discount": discount.pk,
+    }
 
 
 def test_migrations_move_models_without_losing_a_row():
@@ -237,3 +258,20 @@ def _assert_moved_models_read_back(ids: dict[str, int], job_type_id: int) -> Non
     assert Permission.objects.filter(content_type=job_type, codename="add_job").exists()
     user = get_user_model().objects.get(pk=ids["user"])
     assert user.has_perm("core.add_job")
+    _assert_moved_codes_read_back(ids, user)
+
+
+def _assert_moved_codes_read_back(ids: dict[str, int], user) -> None:
+    """The receivables codes moved from entities: the customer still names its terms and cash
+    discount, read through receivables' classes, and the grant on them holds."""
+    from entities.models import Customer
+    from receivables.models import CashDiscount, PaymentTerms
+
+    customer = Customer.objects.get(pk=ids["customer"])
+    assert customer.payment_terms == PaymentTerms.objects.get(pk=ids["terms"], net_days=30)
+    assert customer.cash_discount == CashDiscount.objects.get(pk=ids["discount"])
+    assert list(customer.cash_discount.periods.values_list("days", "percent")) == [
+        (10, Decimal("2.00"))
+    ]
+    assert ContentType.objects.get_for_model(PaymentTerms).app_label == "receivables"
+    assert user.has_perm("receivables.add_paymentterms")
