@@ -14,7 +14,7 @@ def _recurring_run(job, progress) -> dict:
 
 
 def _interest_run(job, progress) -> dict:
-    from .services.interest import interest_notes_create
+    from .services.interest_run import interest_notes_create
 
     return interest_notes_create(
         legal_entities=list(job.legal_entities.order_by("code")),

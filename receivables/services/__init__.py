@@ -26,8 +26,8 @@ from .interest import (
     interest_note_reinstate,
     interest_note_reverse,
     interest_note_waive,
-    interest_notes_create,
 )
+from .interest_run import interest_notes_create
 from .open_transactions import (
     OpenAmountChange,
     accounting_amount_taken,
