@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from entities.models import Customer, LegalEntity, amount_field, currency_field
+from core.fields import amount_field, currency_field
+from entities.models import Customer, LegalEntity
 
 
 class PostingType(models.TextChoices):

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from entities.models import Party, amount_field
+from core.fields import amount_field
+from entities.models import Party
 from ledger.models import Voucher
 from receivables.models import OpenTransaction
 

@@ -10,15 +10,9 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q, Value
 
+from core.fields import amount_field, code_validator, currency_field
 from core.models import Job
-from entities.models import (
-    Customer,
-    LegalEntity,
-    Party,
-    amount_field,
-    code_validator,
-    currency_field,
-)
+from entities.models import Customer, LegalEntity, Party
 
 _HAIR = Value(Decimal("0.00001"))
 

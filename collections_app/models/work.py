@@ -7,14 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from entities.models import (
-    Customer,
-    LegalEntity,
-    Party,
-    amount_field,
-    code_validator,
-    currency_field,
-)
+from core.fields import amount_field, code_validator, currency_field
+from entities.models import Customer, LegalEntity, Party
 from ledger.models import Voucher
 from receivables.models import OpenTransaction
 

@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from entities.models import amount_field, code_validator, currency_field
+from core.fields import amount_field, code_validator, currency_field
 
 
 class PaymentTerms(models.Model):

@@ -14,8 +14,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 
+from core.fields import amount_field, currency_field
 from core.money import AMOUNT_DECIMAL_PLACES
-from entities.models import Customer, LegalEntity, amount_field, currency_field
+from entities.models import Customer, LegalEntity
 from ledger.models import Voucher
 
 from .codes import InterestCode

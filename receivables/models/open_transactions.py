@@ -5,8 +5,9 @@ with the cash discount schedule stored at posting. Only the receivables services
 from django.db import models
 from django.db.models import F, Q
 
+from core.fields import amount_field, currency_field
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
-from entities.models import Customer, LegalEntity, Party, amount_field, currency_field
+from entities.models import Customer, LegalEntity, Party
 from ledger.models import Voucher
 
 from .codes import CashDiscount

@@ -7,13 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from entities.models import (
-    Customer,
-    LegalEntity,
-    amount_field,
-    code_validator,
-    currency_field,
-)
+from core.fields import amount_field, code_validator, currency_field
+from entities.models import Customer, LegalEntity
 from ledger.models import MainAccount
 
 from .codes import CashDiscount, PaymentTerms, SalesTaxCode

@@ -1,0 +1,90 @@
+"""Legal entities (companies of the group, each booking its own ledger) and who may act in
+which of them (grants; superusers act in all)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.fields import amount_field, code_validator, currency_field
+
+
+class LegalEntity(models.Model):
+    """A company of the group; books its own ledger in its accounting currency."""
+
+    class PostedIn(models.TextChoices):
+        INVOICE = "invoice", "Invoice's legal entity"
+        PAYMENT = "payment", "Payment's legal entity"
+
+    code = models.CharField(max_length=10, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=120)
+    accounting_currency = currency_field()
+    # Accounts receivable parameters (SPEC section 7).
+    cash_discount_on_partial_payments = models.BooleanField(default=False)
+    cash_discount_on_credit_notes = models.BooleanField(default=False)
+    cash_discount_base_includes_tax = models.BooleanField(
+        default=False, help_text="Compute cash discounts on the amount including sales tax."
+    )
+    max_underpayment = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
+    max_overpayment = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
+    cash_discount_posted_in = models.CharField(
+        max_length=10, choices=PostedIn.choices, default=PostedIn.INVOICE
+    )
+    fx_posted_in = models.CharField(
+        max_length=10, choices=PostedIn.choices, default=PostedIn.PAYMENT
+    )
+    max_write_off = amount_field(default=Decimal("0"), validators=[MinValueValidator(0)])
+    credit_note_limited_to_invoice_open = models.BooleanField(
+        default=False,
+        help_text="Refuse a credit note larger than the open amount of the invoice it corrects.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Fields whose changes the audit trail records as "parameter change".
+    PARAMETER_FIELDS = (
+        "cash_discount_on_partial_payments",
+        "cash_discount_on_credit_notes",
+        "cash_discount_base_includes_tax",
+        "max_underpayment",
+        "max_overpayment",
+        "cash_discount_posted_in",
+        "fx_posted_in",
+        "max_write_off",
+        "credit_note_limited_to_invoice_open",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "legal entities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_underpayment__gte=0)
+                & Q(max_overpayment__gte=0)
+                & Q(max_write_off__gte=0),
+                name="legal_entity_tolerances_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class EntityGrant(models.Model):
+    """A user may act in a legal entity (superusers act in all)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entity_grants"
+    )
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.CASCADE, related_name="grants")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "legal_entity__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "legal_entity"], name="entity_grant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.legal_entity.code}"
