@@ -11,7 +11,7 @@ def _default_aging_periods(sender, **kwargs):
     except (KeyError, LookupError):
         return  # migrated back below the model
     if kwargs.get("using", "default") == "default":
-        from .services.work import letter_steps_default_ensure
+        from .services.letters import letter_steps_default_ensure
 
         aging_period_set_default_ensure()
         letter_steps_default_ensure()

@@ -24,8 +24,8 @@ from .selectors import (
     aging_snapshot_lines,
     aging_snapshot_totals,
 )
+from .services.activities import MANUAL_KINDS
 from .services.exports import CollectionsExportQuery
-from .services.work import MANUAL_KINDS
 
 SORTS = {
     "customer": "Account",

@@ -15,8 +15,8 @@ from collections_app.services import (
     aging_period_set_default_ensure,
     aging_snapshot_create,
     customer_pool_save,
+    letter_steps_default_ensure,
 )
-from collections_app.services.work import letter_steps_default_ensure
 from core.roles import COLLECTIONS_MANAGER, roles_sync
 from entities.models import PartyContact
 from tests.browser.conftest import sign_in

@@ -8,8 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from collections_app.services import aging_period_set_default_ensure, aging_snapshot_create
-from collections_app.services.work import letter_steps_default_ensure
+from collections_app.services import (
+    aging_period_set_default_ensure,
+    aging_snapshot_create,
+    letter_steps_default_ensure,
+)
 from core.jobs import job_run
 from core.models import Job
 from tests.browser.conftest import sign_in

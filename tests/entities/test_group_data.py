@@ -71,7 +71,7 @@ def test_letter_still_goes_to_the_address_its_entity_knows(
 ):
     """The two-user redirect: a FABW clerk tries to change the contact, a FABE user sends the
     next letter: it is emailed to the party's real contact."""
-    from collections_app.services.work import letter_send
+    from collections_app.services import letter_send
     from tests.factories.entities import PaymentTermsFactory
     from tests.factories.receivables import post_invoice
 
