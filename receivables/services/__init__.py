@@ -1,17 +1,16 @@
 """Writes of the receivables room: documents (invoices, credit notes), payments and the open
 transactions their posting creates."""
 
+from .document_posting import credit_note_post, invoice_post
 from .documents import (
     DocumentInput,
     DocumentLineInput,
     DocumentPreview,
     credit_note_create,
-    credit_note_post,
     document_delete,
     document_preview,
     document_update,
     invoice_create,
-    invoice_post,
 )
 from .entry import document_save, payment_journal_post
 from .interest import (
