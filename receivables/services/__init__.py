@@ -8,17 +8,16 @@ from .codes import (
     cash_discount_save,
     interest_code_save,
 )
+from .document_posting import credit_note_post, invoice_post
 from .documents import (
     DocumentInput,
     DocumentLineInput,
     DocumentPreview,
     credit_note_create,
-    credit_note_post,
     document_delete,
     document_preview,
     document_update,
     invoice_create,
-    invoice_post,
 )
 from .entry import document_save, payment_journal_post
 from .interest import (

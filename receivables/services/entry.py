@@ -9,14 +9,8 @@ from core.audit import Actor
 from entities.models import LegalEntity
 
 from ..models import CreditNote, DocumentStatus, Invoice, Payment, PaymentJournal, SalesDocument
-from .documents import (
-    DocumentInput,
-    credit_note_create,
-    credit_note_post,
-    document_update,
-    invoice_create,
-    invoice_post,
-)
+from .document_posting import credit_note_post, invoice_post
+from .documents import DocumentInput, credit_note_create, document_update, invoice_create
 from .payments import PaymentInput, payments_post
 
 

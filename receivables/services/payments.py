@@ -135,20 +135,47 @@ def payments_post(
     currencies = _validate_all(inputs, actor, by_index) if inputs else []
     new = [_payment_from(d, c, actor, journal) for d, c in zip(inputs, currencies, strict=True)]
     if drafts:
-        locked = list(
-            Payment.objects.select_for_update(of=("self",))
-            .filter(pk__in=[p.pk for p in drafts])
-            .select_related("legal_entity", "customer__legal_entity")
-            .order_by("pk")
-        )
-        for payment in locked:
-            ensure_can_act(actor, payment.legal_entity)
-            check_customer(payment.customer, payment.legal_entity)
-        drafts = locked
+        drafts = _drafts_locked(drafts, actor)
     payments = drafts + new
     for payment in payments:
         transition(payment, DocumentStatus.POSTED)
+    _numbers_assign(payments)
+    rates = RateBook()
+    vouchers = vouchers_post(vouchers=_voucher_inputs(payments), actor=actor, rates=rates)
+    now = timezone.now()
+    for payment, voucher in zip(payments, vouchers, strict=True):
+        payment.voucher = voucher
+        payment.posted_at = now
+    if drafts:
+        Payment.objects.bulk_update(drafts, ["number", "status", "voucher", "posted_at"])
+    if new:
+        Payment.objects.bulk_create(new)
+    OpenTransaction.objects.bulk_create(_open_transactions_build(payments, rates))
+    audit_record_many(
+        actor=actor,
+        action="payment.posted",
+        objects=payments,
+        legal_entity_of=lambda p: p.legal_entity,
+    )
+    return payments
 
+
+def _drafts_locked(drafts: list[Payment], actor: Actor) -> list[Payment]:
+    """The drafts re-read under lock, in primary-key order, each one the actor may post."""
+    locked = list(
+        Payment.objects.select_for_update(of=("self",))
+        .filter(pk__in=[p.pk for p in drafts])
+        .select_related("legal_entity", "customer__legal_entity")
+        .order_by("pk")
+    )
+    for payment in locked:
+        ensure_can_act(actor, payment.legal_entity)
+        check_customer(payment.customer, payment.legal_entity)
+    return locked
+
+
+def _numbers_assign(payments: list[Payment]) -> None:
+    """Numbers taken once per entity, entities in primary-key order."""
     by_entity: dict[int, list[Payment]] = defaultdict(list)
     for payment in payments:
         by_entity[payment.legal_entity_id].append(payment)
@@ -161,40 +188,32 @@ def payments_post(
         for payment, number in zip(group, numbers, strict=True):
             payment.number = number
 
-    rates = RateBook()
-    vouchers = vouchers_post(
-        vouchers=[
-            VoucherInput(
-                legal_entity=p.legal_entity,
-                date=p.date,
-                description=f"Payment {p.number}",
-                source_key=f"payment:{p.number}",
-                lines=[
-                    VoucherLineInput(
-                        PostingType.BANK, p.currency, p.amount, description=p.reference
-                    ),
-                    VoucherLineInput(
-                        PostingType.CUSTOMER_BALANCE,
-                        p.currency,
-                        -p.amount,
-                        customer=p.customer,
-                        description=p.reference,
-                    ),
-                ],
-            )
-            for p in payments
-        ],
-        actor=actor,
-        rates=rates,
-    )
-    now = timezone.now()
-    for payment, voucher in zip(payments, vouchers, strict=True):
-        payment.voucher = voucher
-        payment.posted_at = now
-    if drafts:
-        Payment.objects.bulk_update(drafts, ["number", "status", "voucher", "posted_at"])
-    if new:
-        Payment.objects.bulk_create(new)
+
+def _voucher_inputs(payments: list[Payment]) -> list[VoucherInput]:
+    """Bank Dr / customer balance Cr, one voucher per payment."""
+    return [
+        VoucherInput(
+            legal_entity=p.legal_entity,
+            date=p.date,
+            description=f"Payment {p.number}",
+            source_key=f"payment:{p.number}",
+            lines=[
+                VoucherLineInput(PostingType.BANK, p.currency, p.amount, description=p.reference),
+                VoucherLineInput(
+                    PostingType.CUSTOMER_BALANCE,
+                    p.currency,
+                    -p.amount,
+                    customer=p.customer,
+                    description=p.reference,
+                ),
+            ],
+        )
+        for p in payments
+    ]
+
+
+def _open_transactions_build(payments: list[Payment], rates: RateBook) -> list[OpenTransaction]:
+    """One open credit per posted payment, at the payment date's rate."""
     open_transactions = []
     for payment in payments:
         rate = rates.get(payment.currency, payment.legal_entity.accounting_currency, payment.date)
@@ -217,14 +236,7 @@ def payments_post(
                 payment=payment,
             )
         )
-    OpenTransaction.objects.bulk_create(open_transactions)
-    audit_record_many(
-        actor=actor,
-        action="payment.posted",
-        objects=payments,
-        legal_entity_of=lambda p: p.legal_entity,
-    )
-    return payments
+    return open_transactions
 
 
 @transaction.atomic

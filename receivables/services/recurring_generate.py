@@ -29,7 +29,8 @@ from ..models import (
     RecurringInvoiceTemplate,
     RecurringInvoiceTemplateLine,
 )
-from .documents import _line_amounts, invoice_post
+from .document_posting import invoice_post
+from .documents import _line_amounts
 from .recurring import _document_line, periods_due
 
 

@@ -152,73 +152,85 @@ def allocate(items: list[Item]) -> list[Pairing]:
             "Mark at least one debit (invoice) and one credit (payment or credit note).",
             field="lines",
         )
-    supply: dict[int, Decimal] = {}
-    for credit in credits:
-        if credit.amount_given is not None:
-            supply[credit.key] = credit.amount_given
-        else:
-            supply[credit.key] = credit.open - credit.discount_available
+    supply = {
+        credit.key: credit.amount_given
+        if credit.amount_given is not None
+        else credit.open - credit.discount_available
+        for credit in credits
+    }
     targets = dict(supply)
-
     pairings: list[Pairing] = []
     for debit in debits:
-        full_discount = (
-            debit.discount_given if debit.discount_given is not None else debit.discount_available
-        )
-        if debit.amount_given is not None:
-            target = debit.amount_given
-        else:
-            target = debit.open - full_discount
-        available = sum(supply.values(), ZERO)
-        cash = min(target, available)
-        if cash <= 0 and not debit.full_settlement:
-            continue
-        discount = difference = ZERO
-        if cash == target:
-            if debit.discount_given is not None:
-                discount = debit.discount_given
-            elif target + full_discount == debit.open:
-                discount = full_discount
-            else:
-                discount = _partial_discount(debit, cash)
-        elif debit.amount_given is None and debit.within(debit.max_underpayment, target - cash):
-            discount, difference = full_discount, target - cash
-        else:
-            discount = _partial_discount(debit, cash)
-        remainder = debit.open - cash - discount - difference
-        if debit.full_settlement and remainder > 0:
-            discount += remainder
-        debit.cash, debit.discount, debit.difference = cash, discount, difference
-        left = cash
-        for credit in credits:
-            if left == 0:
-                break
-            take = min(supply[credit.key], left)
-            if take > 0:
-                pairings.append(Pairing(credit=credit, debit=debit, amount=take))
-                supply[credit.key] -= take
-                left -= take
-
+        if _settle_debit(debit, sum(supply.values(), ZERO)):
+            _pay(debit, credits, supply, pairings)
     for credit in credits:
-        used = targets[credit.key] - supply[credit.key]
-        credit.cash = used
-        if used == 0:
-            continue
-        if credit.discount_available > 0:
-            if credit.amount_given is None and supply[credit.key] == 0:
-                credit.discount = credit.discount_available
-            else:
-                credit.discount = _partial_discount(credit, used)
-        rest = credit.open - credit.cash - credit.discount
-        if (
-            credit.is_payment
-            and credit.amount_given is None
-            and rest > 0
-            and credit.within(credit.max_overpayment, rest)
-            and all(d.closes for d in debits)
-        ):
-            credit.difference = rest
-
+        _settle_credit(credit, targets[credit.key] - supply[credit.key], supply, debits)
     if not pairings and not any(i.reduction for i in items):
         raise SettlementInvalid("The settlement would close nothing.", field="lines")
     return pairings
+
+
+def _settle_debit(debit: Item, available: Decimal) -> bool:
+    """Set the debit's cash, discount and difference from the cash the credits still have;
+    False when it takes nothing."""
+    full_discount = (
+        debit.discount_given if debit.discount_given is not None else debit.discount_available
+    )
+    target = debit.amount_given if debit.amount_given is not None else debit.open - full_discount
+    cash = min(target, available)
+    if cash <= 0 and not debit.full_settlement:
+        return False
+    discount = difference = ZERO
+    if cash == target:
+        if debit.discount_given is not None:
+            discount = debit.discount_given
+        elif target + full_discount == debit.open:
+            discount = full_discount
+        else:
+            discount = _partial_discount(debit, cash)
+    elif debit.amount_given is None and debit.within(debit.max_underpayment, target - cash):
+        discount, difference = full_discount, target - cash
+    else:
+        discount = _partial_discount(debit, cash)
+    remainder = debit.open - cash - discount - difference
+    if debit.full_settlement and remainder > 0:
+        discount += remainder
+    debit.cash, debit.discount, debit.difference = cash, discount, difference
+    return True
+
+
+def _pay(debit: Item, credits: list[Item], supply: dict[int, Decimal], pairings: list) -> None:
+    """Take the debit's cash from the credits in their order, recording who paid it."""
+    left = debit.cash
+    for credit in credits:
+        if left == 0:
+            break
+        take = min(supply[credit.key], left)
+        if take > 0:
+            pairings.append(Pairing(credit=credit, debit=debit, amount=take))
+            supply[credit.key] -= take
+            left -= take
+
+
+def _settle_credit(
+    credit: Item, used: Decimal, supply: dict[int, Decimal], debits: list[Item]
+) -> None:
+    """Set a credit's cash (what the debits used), its discount, and a payment difference for a
+    small remainder of a payment once every debit closes."""
+    credit.cash = used
+    if used == 0:
+        return
+    if credit.discount_available > 0:
+        if credit.amount_given is None and supply[credit.key] == 0:
+            credit.discount = credit.discount_available
+        else:
+            credit.discount = _partial_discount(credit, used)
+    rest = credit.open - credit.cash - credit.discount
+    if (
+        credit.is_payment
+        and credit.amount_given is None
+        and rest > 0
+        and credit.within(credit.max_overpayment, rest)
+        and all(d.closes for d in debits)
+    ):
+        credit.difference = rest

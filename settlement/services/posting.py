@@ -122,6 +122,38 @@ class Flow:
     source_type: str | None = None  # None: the credit's customer balance (already booked)
 
 
+class EntityBook:
+    """The voucher lines of every entity a settlement touches, by entity."""
+
+    def __init__(self) -> None:
+        self.entities: dict[int, EntityLines] = {}
+
+    def lines_of(self, entity: LegalEntity) -> EntityLines:
+        if entity.pk not in self.entities:
+            self.entities[entity.pk] = EntityLines(entity=entity)
+        return self.entities[entity.pk]
+
+    def vouchers(
+        self, *, settlement_date: date, currency: str, source: str, description: str
+    ) -> list[VoucherInput]:
+        """One voucher per entity with lines, in entity order."""
+        vouchers = []
+        for entity_pk in sorted(self.entities):
+            group = self.entities[entity_pk]
+            lines = group.voucher_lines(currency, description)
+            if lines:
+                vouchers.append(
+                    VoucherInput(
+                        legal_entity=group.entity,
+                        date=settlement_date,
+                        lines=lines,
+                        description=description,
+                        source_key=f"{source}:{group.entity.code}",
+                    )
+                )
+        return vouchers
+
+
 def build_vouchers(
     *,
     settlement_date: date,
@@ -141,14 +173,38 @@ def build_vouchers(
         {key: ot.legal_entity.accounting_currency for key, ot in transactions.items()},
     )
     currency = items[0].currency
-    entities: dict[int, EntityLines] = {}
+    book = EntityBook()
+    discount_flows = _book_own_lines(book, items, transactions, pairings, values, currency)
+    fx_by_debit: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    flows = [
+        Flow(
+            transactions[p.credit.key],
+            transactions[p.debit.key],
+            p.amount,
+            p.values["credit"],
+            p.values["debit"],
+        )
+        for p in pairings
+    ] + discount_flows
+    for flow in flows:
+        fx = _post_flow(flow, primary, settlement_date, currency, rates, book.lines_of)
+        fx_by_debit[flow.debit_ot.pk] += fx
+    vouchers = book.vouchers(
+        settlement_date=settlement_date, currency=currency, source=source, description=description
+    )
+    return vouchers, values, fx_by_debit
 
-    def lines_of(entity: LegalEntity) -> EntityLines:
-        if entity.pk not in entities:
-            entities[entity.pk] = EntityLines(entity=entity)
-        return entities[entity.pk]
 
-    # Each transaction's own customer balance, discount and difference.
+def _book_own_lines(
+    book: EntityBook,
+    items: list[Item],
+    transactions: dict[int, OpenTransaction],
+    pairings: list[Pairing],
+    values: dict[int, Valued],
+    currency: str,
+) -> list[Flow]:
+    """Each transaction's own customer balance, discount and difference, in its own entity;
+    returns the discounts its parameters book in the paying entity instead, as flows."""
     discount_flows: list[Flow] = []
     first_pairing = {}
     for pairing in pairings:
@@ -157,7 +213,7 @@ def build_vouchers(
         ot = transactions[item.key]
         if item.reduction == 0:
             continue
-        own = lines_of(ot.legal_entity)
+        own = book.lines_of(ot.legal_entity)
         v = values[item.key]
         sign = 1 if item.is_debit else -1
         own.lines.append(
@@ -193,37 +249,7 @@ def build_vouchers(
             )
         else:
             own.add(PT.CASH_DISCOUNT, sign * item.discount, sign * v.discount)
-
-    fx_by_debit: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    flows = [
-        Flow(
-            transactions[p.credit.key],
-            transactions[p.debit.key],
-            p.amount,
-            p.values["credit"],
-            p.values["debit"],
-        )
-        for p in pairings
-    ] + discount_flows
-    for flow in flows:
-        fx = _post_flow(flow, primary, settlement_date, currency, rates, lines_of)
-        fx_by_debit[flow.debit_ot.pk] += fx
-
-    vouchers = []
-    for entity_pk in sorted(entities):
-        group = entities[entity_pk]
-        lines = group.voucher_lines(currency, description)
-        if lines:
-            vouchers.append(
-                VoucherInput(
-                    legal_entity=group.entity,
-                    date=settlement_date,
-                    lines=lines,
-                    description=description,
-                    source_key=f"{source}:{group.entity.code}",
-                )
-            )
-    return vouchers, values, fx_by_debit
+    return discount_flows
 
 
 def _fx(group: EntityLines, difference: Decimal) -> None:

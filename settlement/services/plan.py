@@ -1,0 +1,216 @@
+"""What a settlement does, computed before (or without) writing it: the marked lines checked
+against the open transactions read (under lock for a settlement, without for a preview), the
+allocation of cash, discount and difference, and the vouchers it would post."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import OperationalError
+
+from core.audit import Actor
+from core.money import ZERO
+from entities.selectors import RateBook, user_can_act_in
+from ledger.services import VoucherInput
+from receivables.discounts import cash_discount_available, open_transaction_discount
+from receivables.models import OpenTransaction
+
+from ..exceptions import SettlementConflict, SettlementInvalid, TransactionChanged
+from ..selectors import Schedule, open_transactions_for_settlement
+from .allocation import Item, Pairing, allocate
+from .posting import Valued, build_vouchers
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass(frozen=True)
+class SettlementLineInput:
+    transaction: int  # open transaction id
+    amount: Decimal | None = None  # cash part to settle (magnitude)
+    cash_discount: Decimal | None = None  # discount to take on a debit (magnitude)
+    full_settlement: bool = False
+
+
+@dataclass
+class SettlementPlan:
+    """What a settlement does, before or without writing it."""
+
+    items: list[Item]
+    transactions: dict[int, OpenTransaction]
+    pairings: list[Pairing]
+    vouchers: list[VoucherInput]
+    values: dict[int, Valued]
+    fx_by_transaction: dict[int, Decimal]
+
+    def item(self, transaction_id: int) -> Item:
+        return next(i for i in self.items if i.key == transaction_id)
+
+
+def transactions_read(
+    ids: list[int], *, lock: bool
+) -> tuple[dict[int, OpenTransaction], dict[int, Schedule]]:
+    """The open transactions and their discount schedules, locked when ``lock``."""
+    try:
+        # Rows are locked in primary-key order without waiting: a settlement that finds one of
+        # its transactions held by another is refused at once (409), never deadlocked.
+        return open_transactions_for_settlement(ids, lock=lock)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise SettlementConflict(
+                "Another settlement is changing these transactions right now; try again.",
+                field="lines",
+            ) from None
+        raise
+
+
+def _item(
+    ot: OpenTransaction,
+    schedule: Schedule,
+    line: SettlementLineInput,
+    on: date,
+    primary_id,
+) -> Item:
+    entity = ot.legal_entity
+    is_debit = ot.amount > 0
+    open_amount = abs(ot.open_amount)
+    offer = cash_discount_available(
+        periods=schedule,
+        on=on,
+        open_amount=open_amount,
+        amount=abs(ot.amount),
+        amount_before_tax=abs(ot.amount_before_tax),
+        base_includes_tax=entity.cash_discount_base_includes_tax,
+        currency=ot.currency,
+    )
+    return Item(
+        key=ot.pk,
+        is_debit=is_debit,
+        is_payment=ot.kind == OpenTransaction.Kind.PAYMENT,
+        currency=ot.currency,
+        open=open_amount,
+        due_date=ot.due_date,
+        date=ot.date,
+        number=ot.document_number,
+        amount=abs(ot.amount),
+        discount_available=offer.amount if offer else ZERO,
+        discount_rate=offer.rate if offer else ZERO,
+        partial_discount_allowed=entity.cash_discount_on_partial_payments,
+        max_underpayment=entity.max_underpayment,
+        max_overpayment=entity.max_overpayment,
+        rate=ot.rate,
+        accounting_currency=entity.accounting_currency,
+        amount_given=line.amount,
+        discount_given=line.cash_discount,
+        full_settlement=line.full_settlement,
+        primary=ot.pk == primary_id,
+    )
+
+
+def discount_available(ot: OpenTransaction, on: date) -> Decimal:
+    """The cash discount an open transaction offers on a date (signed like the transaction)."""
+    offer = open_transaction_discount(ot, on=on)
+    return offer.amount if offer else ZERO
+
+
+def _check_lines(lines: list[SettlementLineInput]) -> list[int]:
+    """The marked transaction ids, each marked once."""
+    if not lines:
+        raise SettlementInvalid("Mark the transactions to settle.", field="lines")
+    ids = [line.transaction for line in lines]
+    if len(set(ids)) != len(ids):
+        raise SettlementInvalid("A transaction is marked twice.", field="lines")
+    return ids
+
+
+def _check_together(ids: list[int], transactions: dict[int, OpenTransaction], actor: Actor) -> None:
+    """The marked transactions exist for the user and can be settled together: one party, one
+    currency."""
+    # Another entity's transaction answers as one that does not exist: ids and document
+    # numbers of entities the user is not granted cannot be probed.
+    missing = [
+        i
+        for i in ids
+        if i not in transactions or not user_can_act_in(actor, transactions[i].legal_entity_id)
+    ]
+    if missing:
+        raise SettlementInvalid(f"Open transaction {missing[0]} does not exist.", field="lines")
+    parties = {ot.party_id for ot in transactions.values()}
+    if len(parties) > 1:
+        numbers = sorted({ot.party.number for ot in transactions.values()})
+        raise SettlementInvalid(
+            f"The transactions belong to different parties ({', '.join(numbers)}); a "
+            "settlement closes transactions of one party.",
+            field="lines",
+        )
+    currencies = {ot.currency for ot in transactions.values()}
+    if len(currencies) > 1:
+        raise SettlementInvalid(
+            f"The transactions are in different currencies ({', '.join(sorted(currencies))}); "
+            "settle transactions of one currency together.",
+            field="lines",
+        )
+
+
+def _check_settleable(
+    transactions: dict[int, OpenTransaction], on: date, primary: int | None
+) -> None:
+    """Each transaction is still open on the settlement date; the primary is a marked payment."""
+    for ot in transactions.values():
+        if ot.open_amount == 0:
+            raise TransactionChanged(
+                f"Transaction {ot.document_number} is closed: it was settled meanwhile.",
+                transaction=ot.pk,
+                document_number=ot.document_number,
+                open_amount=ot.open_amount,
+                currency=ot.currency,
+            )
+        if on < ot.date:
+            raise SettlementInvalid(
+                f"The settlement date {on} is before the date of {ot.document_number} ({ot.date}).",
+                field="date",
+            )
+    if primary is not None:
+        chosen = transactions.get(primary)
+        if chosen is None or chosen.kind != OpenTransaction.Kind.PAYMENT:
+            raise SettlementInvalid(
+                "The primary payment must be one of the marked payments.",
+                field="primary_payment",
+            )
+
+
+def settlement_plan(
+    *,
+    lines: list[SettlementLineInput],
+    on: date,
+    primary: int | None,
+    actor: Actor,
+    lock: bool,
+) -> SettlementPlan:
+    """Read and check the marked transactions, allocate, and build the vouchers."""
+    ids = _check_lines(lines)
+    transactions, schedules = transactions_read(ids, lock=lock)
+    _check_together(ids, transactions, actor)
+    _check_settleable(transactions, on, primary)
+    items = [
+        _item(transactions[line.transaction], schedules[line.transaction], line, on, primary)
+        for line in lines
+    ]
+    pairings = allocate(items)
+    vouchers, values, fx = build_vouchers(
+        settlement_date=on,
+        items=items,
+        transactions=transactions,
+        pairings=pairings,
+        primary=transactions.get(primary) if primary else None,
+        rates=RateBook(),
+        source="settlement",
+        description="Settlement",
+    )
+    return SettlementPlan(items, transactions, pairings, vouchers, values, fx)
+
+
+def settlement_preview(
+    *, lines: list[SettlementLineInput], on: date, primary: int | None, actor: Actor
+) -> SettlementPlan:
+    """What settling would do, without locking or writing anything."""
+    return settlement_plan(lines=lines, on=on, primary=primary, actor=actor, lock=False)

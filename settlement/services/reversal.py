@@ -1,0 +1,70 @@
+"""Reversing a settlement: reversing vouchers for every voucher it posted, every open amount
+restored exactly, in one database transaction."""
+
+from datetime import date
+
+from django.db import transaction
+
+from core.audit import Actor, audit_record
+from entities.services import ensure_can_act
+from ledger.services import voucher_reverse
+from receivables.exceptions import OpenAmountExceeded
+from receivables.services import OpenAmountChange, open_transaction_restore
+
+from ..exceptions import SettlementAlreadyReversed, SettlementInvalid
+from ..models import Settlement
+from .plan import transactions_read
+
+
+@transaction.atomic
+def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None = None):
+    """Post reversing vouchers and restore every open amount exactly."""
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if settlement.status != Settlement.Status.POSTED:
+        raise SettlementAlreadyReversed(
+            f"Settlement {settlement.pk} is already reversed.", field="settlement"
+        )
+    lines = list(settlement.lines.all())
+    transactions, _ = transactions_read([line.open_transaction_id for line in lines], lock=True)
+    for ot in transactions.values():
+        ensure_can_act(actor, ot.legal_entity, field="settlement")
+    reversal_date = on or settlement.date
+    reversals = [
+        voucher_reverse(
+            voucher=voucher,
+            actor=actor,
+            on=reversal_date,
+            audit=False,
+            source_key=f"settlement-reversal:{settlement.pk}:{voucher.legal_entity.code}",
+        )
+        for voucher in settlement.vouchers.select_related("legal_entity").order_by(
+            "legal_entity_id", "pk"
+        )
+    ]
+    try:
+        open_transaction_restore(
+            changes=[
+                OpenAmountChange(
+                    transactions[line.open_transaction_id], line.amount, line.accounting_amount
+                )
+                for line in lines
+            ]
+        )
+    except OpenAmountExceeded as error:
+        raise SettlementInvalid(error.message, field="settlement") from None
+    settlement.status = Settlement.Status.REVERSED
+    settlement.reversed_by = actor if actor and actor.is_authenticated else None
+    settlement.reversed_on = reversal_date
+    settlement.save(update_fields=["status", "reversed_by", "reversed_on"])
+    Settlement.reversal_vouchers.through.objects.bulk_create(
+        Settlement.reversal_vouchers.through(settlement=settlement, voucher=v) for v in reversals
+    )
+    audit_record(
+        actor=actor,
+        action="settlement.reversed",
+        obj=settlement,
+        changes={"status": (Settlement.Status.POSTED, Settlement.Status.REVERSED)},
+        legal_entities={ot.legal_entity_id for ot in transactions.values()}
+        | {v.legal_entity_id for v in reversals},
+    )
+    return settlement
