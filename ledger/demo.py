@@ -67,6 +67,16 @@ def demo_fiscal_years_open(entity: LegalEntity, years) -> list[str]:
 def demo_load(*, customer_defaults: Mapping[str, Any] | None = None) -> str:
     """Create what is missing of the demo; return a summary of what was created ('' if none).
     ``customer_defaults`` are fields given to the customer accounts it creates."""
+    entities, created = _demo_legal_entities()
+    created += _demo_rates()
+    created += _demo_customers(entities, defaults=customer_defaults or {})
+    created += _demo_cash_sales(entities)
+    return ", ".join(created)
+
+
+def _demo_legal_entities() -> tuple[dict[str, LegalEntity], list[str]]:
+    """The three entities by code, each with the fiscal years the demo posts into, and what of
+    them was created."""
     created: list[str] = []
     entities = {}
     for code, name in ENTITIES:
@@ -86,7 +96,11 @@ def demo_load(*, customer_defaults: Mapping[str, Any] | None = None) -> str:
             created.append(f"legal entity {code}")
         entities[code] = entity
         created += demo_fiscal_years_open(entity, DEMO_YEARS)
+    return entities, created
 
+
+def _demo_rates() -> list[str]:
+    created = []
     for from_currency, to_currency, valid_from, rate in RATES:
         _, made = ExchangeRate.objects.get_or_create(
             from_currency=from_currency,
@@ -96,7 +110,12 @@ def demo_load(*, customer_defaults: Mapping[str, Any] | None = None) -> str:
         )
         if made:
             created.append(f"rate {from_currency}→{to_currency} {valid_from}")
+    return created
 
+
+def _demo_customers(entities: dict[str, LegalEntity], *, defaults: Mapping[str, Any]) -> list[str]:
+    """The parties and their customer accounts in the entities they buy from."""
+    created = []
     for number, name, accounts, currency in PARTIES:
         party, made = Party.objects.get_or_create(number=number, defaults={"name": name})
         if made:
@@ -106,7 +125,7 @@ def demo_load(*, customer_defaults: Mapping[str, Any] | None = None) -> str:
                 legal_entity=entities[code],
                 account=account,
                 defaults={
-                    **(customer_defaults or {}),
+                    **defaults,
                     "party": party,
                     "currency": currency,
                     "credit_limit": Decimal("50000"),
@@ -114,8 +133,12 @@ def demo_load(*, customer_defaults: Mapping[str, Any] | None = None) -> str:
             )
             if made:
                 created.append(f"customer {code}/{account}")
+    return created
 
-    # Cash sales so the ledger pages show numbers before any document is posted.
+
+def _demo_cash_sales(entities: dict[str, LegalEntity]) -> list[str]:
+    """Cash sales so the ledger pages show numbers before any document is posted."""
+    created = []
     for code, amount in (("FAB", "25000.00"), ("FABE", "12000.00"), ("FABW", "8000.00")):
         key = f"demo:cash-sales:{code}"
         if Voucher.objects.filter(legal_entity=entities[code], source_key=key).exists():
@@ -139,4 +162,4 @@ def demo_load(*, customer_defaults: Mapping[str, Any] | None = None) -> str:
             actor=None,
         )
         created.append(f"cash sales voucher {code}")
-    return ", ".join(created)
+    return created

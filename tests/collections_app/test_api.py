@@ -136,7 +136,7 @@ def test_aging_requires_authentication(api_client, snapshots):
 def test_aging_snapshot_started_through_jobs_api(api_client, book, monkeypatch):
     from core import jobs
 
-    monkeypatch.setattr(jobs, "_enqueue", lambda job: None)
+    monkeypatch.setattr("core.jobs.lifecycle._enqueue", lambda job: None)
     clerk = make_clerk("fab-clerk", book["FAB"])
     api_client.force_authenticate(clerk)
     response = api_client.post(

@@ -210,9 +210,8 @@ def _silent(job, seconds):
 )
 @pytest.mark.django_db(transaction=True)
 def test_job_run_a_runner_taken_over_writes_nothing(job_kind, settings, monkeypatch):
-    from core import jobs
-
-    monkeypatch.setattr(jobs, "_enqueue", lambda job: None)  # the test plays the worker
+    # The test plays the worker.
+    monkeypatch.setattr("core.jobs.lifecycle._enqueue", lambda job: None)
     settings.JOB_STALE_AFTER_SECONDS = 60
     entity = LegalEntityFactory(code="FAB")
     seen = {}
@@ -449,9 +448,7 @@ def test_job_recovery_settings_checked(settings):
 def test_job_run_gives_up_after_too_many_takeovers_until_retried(job_kind, settings, monkeypatch):
     """A job whose worker dies every time (each attempt taken over by the next) is failed once
     the takeovers pass JOB_MAX_TAKEOVERS, instead of being queued forever; Retry starts again."""
-    from core import jobs
-
-    monkeypatch.setattr(jobs, "_enqueue", lambda job: None)
+    monkeypatch.setattr("core.jobs.lifecycle._enqueue", lambda job: None)
     settings.JOB_STALE_AFTER_SECONDS = 60
     settings.JOB_MAX_TAKEOVERS = 2
     entity = LegalEntityFactory(code="FAB")

@@ -1,0 +1,39 @@
+"""The registry of job kinds: each app registers the kinds it runs (with their ``run``
+function) when it is ready, as Django apps register admin classes; core names none of them."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from core.models import Job
+
+from .progress import JobProgress
+
+
+@dataclass(frozen=True)
+class JobKind:
+    kind: str
+    label: str
+    run: Callable[[Job, JobProgress], dict[str, Any]]
+    results_url: Callable[[Job], str] | None = None  # where the browser shows what it made
+    days_ahead: int = 0  # how far past today its as-of date may be
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def job_kind_register(
+    *,
+    kind: str,
+    label: str,
+    run: Callable[[Job, JobProgress], dict],
+    results_url: Callable[[Job], str] | None = None,
+    days_ahead: int = 0,
+) -> None:
+    _KINDS[kind] = JobKind(
+        kind=kind, label=label, run=run, results_url=results_url, days_ahead=days_ahead
+    )
+
+
+def job_kinds() -> dict[str, JobKind]:
+    return dict(_KINDS)
