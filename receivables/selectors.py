@@ -8,7 +8,9 @@ from django.db.models.functions import Coalesce
 
 from core.aggregates import DecimalSum
 from entities.models import Customer, LegalEntity
-from entities.selectors import User, in_granted_entities
+from entities.selectors import User, in_granted_entities, user_can_act_in
+
+from .discounts import open_transaction_discounts
 
 # The locking reads of open transactions, kept in their own module, are asked for here too.
 from .locks import open_transactions_for_update as open_transactions_for_update
@@ -91,6 +93,129 @@ def customer_resolve(legal_entity: LegalEntity, value: object) -> Customer | Non
             .first()
         )
     return customer
+
+
+def customer_for_user(user: User | None, pk: int) -> Customer | None:
+    """A customer account with its party and legal entity, when ``user`` may act in its
+    entity."""
+    customer = Customer.objects.select_related("party", "legal_entity").filter(pk=pk).first()
+    if customer is None or not user_can_act_in(user, customer.legal_entity):
+        return None
+    return customer
+
+
+def customer_overview(
+    customer: Customer, user: User | None, *, as_of: date, show_closed: bool
+) -> dict:
+    """What a customer's page shows of its party across the granted entities: the accounts,
+    the transactions (the closed ones too with ``show_closed``), each with its days overdue and
+    the discounts it offers on ``as_of``, the open balance per entity and per accounting
+    currency, and the aging of what is open."""
+    accounts = in_granted_entities(
+        Customer.objects.filter(party=customer.party).select_related("legal_entity"), user
+    )
+    transactions = in_granted_entities(
+        OpenTransaction.objects.filter(party=customer.party)
+        .select_related("legal_entity", "customer")
+        .prefetch_related("cash_discounts"),
+        user,
+    )
+    open_items = [
+        t
+        for t in transactions.order_by("due_date", "date", "id")
+        if show_closed or t.open_amount != 0
+    ]
+    open_only = [t for t in open_items if t.open_amount != 0]
+    for t in open_items:
+        t.days_overdue = max((as_of - t.due_date).days, 0) if t.open_amount > 0 else 0
+        t.discounts_offered = open_transaction_discounts(t, on=as_of)
+    balances = _balances_by_entity(open_only)
+    return {
+        "accounts": accounts,
+        "open_items": open_items,
+        "balances": balances,
+        "totals": _totals_by_currency(balances),
+        "aging": aging_summary(open_only, as_of=as_of),
+    }
+
+
+def _balances_by_entity(transactions: list[OpenTransaction]) -> list[dict]:
+    """The open accounting amounts summed per legal entity, in the order first met."""
+    balances: dict[str, dict] = {}
+    for t in transactions:
+        row = balances.setdefault(
+            t.legal_entity.code,
+            {
+                "entity": t.legal_entity,
+                "currency": t.legal_entity.accounting_currency,
+                "balance": Decimal(0),
+            },
+        )
+        row["balance"] += t.open_accounting_amount
+    return list(balances.values())
+
+
+def _totals_by_currency(balances: list[dict]) -> dict[str, Decimal]:
+    """Entity balances are in each entity's accounting currency: they add up per currency."""
+    totals: dict[str, Decimal] = {}
+    for row in balances:
+        totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + row["balance"]
+    return totals
+
+
+def document_for_user(
+    user: User | None, model: type[Invoice] | type[CreditNote], pk: int
+) -> Invoice | CreditNote | None:
+    """An invoice or credit note (``model``) with what its pages show of it, when ``user`` may
+    act in its legal entity."""
+    document = (
+        model.objects.select_related(
+            "legal_entity", "customer__party", "payment_terms", "cash_discount", "voucher"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if document is None or not user_can_act_in(user, document.legal_entity):
+        return None
+    return document
+
+
+def document_lines(document: Invoice | CreditNote) -> QuerySet:
+    return document.lines.select_related("sales_tax_code", "account")
+
+
+def document_open_transaction(
+    document: Invoice | CreditNote, *, on: date
+) -> OpenTransaction | None:
+    """The open transaction a posted document made, with the discounts it offers on ``on``."""
+    field = "credit_note" if isinstance(document, CreditNote) else "invoice"
+    open_transaction = (
+        OpenTransaction.objects.filter(**{field: document})
+        .select_related("legal_entity")
+        .prefetch_related("cash_discounts")
+        .first()
+    )
+    if open_transaction is not None:
+        open_transaction.discounts_offered = open_transaction_discounts(open_transaction, on=on)
+    return open_transaction
+
+
+def documents_for_entity(
+    model: type[Invoice] | type[CreditNote], legal_entity: LegalEntity, *, status: str = ""
+) -> QuerySet:
+    """A legal entity's invoices or credit notes (``model``), the latest first, of one status
+    when given."""
+    documents = (
+        model.objects.filter(legal_entity=legal_entity)
+        .select_related("customer__party")
+        .order_by("-date", "-id")
+    )
+    return documents.filter(status=status) if status else documents
+
+
+def payments_for_entity(user: User | None, legal_entity: LegalEntity) -> QuerySet[Payment]:
+    """A legal entity's payments that ``user`` may see, the latest first."""
+    return payments_for_user(user).filter(legal_entity=legal_entity).order_by("-date", "-id")
 
 
 # Default aging periods (days overdue); the collections room makes them configurable.
