@@ -130,6 +130,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The test suite's SQLite database is in memory with a cache shared by its connections (the
+    # live server's, a test's Celery worker's), where a reader locks the tables it reads and a
+    # writer meeting that lock fails at once ("database table is locked") instead of waiting.
+    # Readers that take no table lock leave writers alone; a file database (``make run``) has
+    # no shared cache and ignores this.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA read_uncommitted = 1;"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL keeps the posting and settlement statements (core.db) prepared once they
     # have run this many times on a connection; the ORM's own queries are never prepared.
