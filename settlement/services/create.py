@@ -19,18 +19,20 @@ from ..exceptions import SettlementInvalid
 from ..models import Settlement, SettlementLine
 from .plan import SettlementLineInput, SettlementPlan, settlement_plan, transactions_read
 
-_SETTLEMENT_COLUMNS = (
-    "party_id",
+_SETTLEMENT_COLUMNS = db.columns(
+    Settlement,
+    "party",
     "date",
     "currency",
-    "primary_payment_id",
+    "primary_payment",
     "status",
-    "created_by_id",
+    "created_by",
     "created_at",
 )
-_LINE_COLUMNS = (
-    "settlement_id",
-    "open_transaction_id",
+_LINE_COLUMNS = db.columns(
+    SettlementLine,
+    "settlement",
+    "open_transaction",
     "settled_amount",
     "cash_discount",
     "payment_difference",
