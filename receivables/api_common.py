@@ -12,6 +12,17 @@ from .selectors import customer_resolve
 __all__ = ["customer_named", "entity_filter_guard", "legal_entity_named"]
 
 
+class WithOpenTransaction(serializers.Serializer):
+    """The id of the open transaction a posted document, payment or note created, else null."""
+
+    open_transaction = serializers.SerializerMethodField()
+
+    def get_open_transaction(self, obj) -> int | None:
+        # A missing reverse one-to-one raises a subclass of AttributeError.
+        open_transaction = getattr(obj, "open_transaction", None)
+        return open_transaction.pk if open_transaction is not None else None
+
+
 def legal_entity_named(code: str, field: str = "legal_entity") -> LegalEntity:
     entity = LegalEntity.objects.filter(code=code).first()
     if entity is None:

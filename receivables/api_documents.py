@@ -15,8 +15,8 @@ from entities.models import LegalEntity
 from entities.selectors import user_can_act_in
 from ledger.models import MainAccount
 
-from .api_common import customer_named, entity_filter_guard, legal_entity_named
-from .models import CashDiscount, CreditNote, Invoice, OpenTransaction, PaymentTerms, SalesTaxCode
+from .api_common import WithOpenTransaction, customer_named, entity_filter_guard, legal_entity_named
+from .models import CashDiscount, CreditNote, Invoice, PaymentTerms, SalesTaxCode
 from .selectors import credit_notes_for_user, invoices_for_user
 from .services import (
     DocumentInput,
@@ -136,7 +136,7 @@ class DocumentLineSerializer(serializers.Serializer):
         return super().to_representation(instance)
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(WithOpenTransaction, serializers.ModelSerializer):
     legal_entity = serializers.CharField(source="legal_entity.code")
     customer = serializers.CharField(source="customer.account")
     customer_id = serializers.IntegerField()
@@ -151,7 +151,6 @@ class DocumentSerializer(serializers.ModelSerializer):
     total = AmountField()
     tax_amount = AmountField()
     voucher = serializers.IntegerField(source="voucher_id", allow_null=True)
-    open_transaction = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
@@ -178,12 +177,6 @@ class DocumentSerializer(serializers.ModelSerializer):
             "posted_at",
         ]
         read_only_fields = fields
-
-    def get_open_transaction(self, obj) -> int | None:
-        try:
-            return obj.open_transaction.pk
-        except OpenTransaction.DoesNotExist:
-            return None
 
 
 class InvoiceSerializer(DocumentSerializer):

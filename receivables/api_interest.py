@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField, IdFilter
 from core.idempotency import idempotent
 
-from .api_common import entity_filter_guard
+from .api_common import WithOpenTransaction, entity_filter_guard
 from .models import InterestNote
 from .selectors import interest_notes_for_user
 from .services import (
@@ -35,7 +35,7 @@ class InterestNoteLineSerializer(serializers.Serializer):
     amount = AmountField(currency_source="note.currency")
 
 
-class InterestNoteSerializer(serializers.ModelSerializer):
+class InterestNoteSerializer(WithOpenTransaction, serializers.ModelSerializer):
     legal_entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
     customer = serializers.SlugRelatedField(slug_field="account", read_only=True)
     party = serializers.CharField(source="customer.party.number", read_only=True)
@@ -45,7 +45,6 @@ class InterestNoteSerializer(serializers.ModelSerializer):
     fee = AmountField()
     total = AmountField()
     lines = InterestNoteLineSerializer(many=True, read_only=True)
-    open_transaction = serializers.SerializerMethodField()
 
     class Meta:
         model = InterestNote
@@ -71,10 +70,6 @@ class InterestNoteSerializer(serializers.ModelSerializer):
             "created_at",
             "posted_at",
         ]
-
-    def get_open_transaction(self, obj) -> int | None:
-        ot = getattr(obj, "open_transaction", None)
-        return ot.pk if ot is not None else None
 
 
 class InterestNoteFilter(filters.FilterSet):

@@ -12,9 +12,9 @@ from core.idempotency import idempotent
 from entities.exceptions import EntityAccessDenied
 from entities.selectors import user_can_act_in
 
-from .api_common import customer_named, entity_filter_guard, legal_entity_named
+from .api_common import WithOpenTransaction, customer_named, entity_filter_guard, legal_entity_named
 from .api_documents import DocumentFilter
-from .models import OpenTransaction, Payment
+from .models import Payment
 from .selectors import payments_for_user
 from .services import PaymentInput, payment_create, payment_reverse, payments_post
 
@@ -58,7 +58,7 @@ class PaymentBulkSerializer(serializers.Serializer):
     payments = PaymentCreateSerializer(many=True, allow_empty=False, max_length=1000)
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(WithOpenTransaction, serializers.ModelSerializer):
     legal_entity = serializers.CharField(source="legal_entity.code")
     customer = serializers.CharField(source="customer.account")
     customer_id = serializers.IntegerField()
@@ -67,7 +67,6 @@ class PaymentSerializer(serializers.ModelSerializer):
     voucher = serializers.IntegerField(source="voucher_id", allow_null=True)
     reversal_voucher = serializers.IntegerField(source="reversal_voucher_id", allow_null=True)
     journal = serializers.IntegerField(source="journal_id", allow_null=True)
-    open_transaction = serializers.SerializerMethodField()
 
     class Meta:
         model = Payment
@@ -93,12 +92,6 @@ class PaymentSerializer(serializers.ModelSerializer):
             "posted_at",
         ]
         read_only_fields = fields
-
-    def get_open_transaction(self, obj) -> int | None:
-        try:
-            return obj.open_transaction.pk
-        except OpenTransaction.DoesNotExist:
-            return None
 
 
 class PaymentFilter(DocumentFilter):

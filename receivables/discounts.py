@@ -225,6 +225,12 @@ def open_transaction_discount(ot, *, on: date) -> DiscountOffer | None:
     return cash_discount_available(periods=_periods_of(ot), on=on, **_terms_of(ot))
 
 
+def open_transaction_discount_amount(ot, *, on: date) -> Decimal:
+    """The amount of ``open_transaction_discount`` (signed like the transaction), or zero."""
+    offer = open_transaction_discount(ot, on=on)
+    return offer.amount if offer else ZERO
+
+
 def open_transaction_discounts(ot, *, on: date | None = None) -> list[DiscountOffer]:
     """Each period of an open transaction's schedule, its percent taken of what is open now;
     with ``on``, only the periods not expired on that date that are worth something (the first

@@ -11,6 +11,7 @@ from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
 from entities.models import Party
 from entities.selectors import audit_entries_for, user_can_act_in
+from receivables.discounts import open_transaction_discount_amount
 from receivables.models import OpenTransaction
 
 from .forms import SettleForm
@@ -18,7 +19,6 @@ from .models import Settlement
 from .selectors import settlement_open_items, settlement_vouchers, settlements_for_user
 from .services import (
     SettlementLineInput,
-    discount_available,
     settlement_create,
     settlement_reverse,
 )
@@ -87,7 +87,7 @@ def settle(request):
     else:
         on = form.initial.get("date")
     for ot in items:
-        ot.discount_today = discount_available(ot, on) if on else None
+        ot.discount_today = open_transaction_discount_amount(ot, on=on) if on else None
     return render(
         request,
         "settlement/settle.html",
@@ -110,7 +110,7 @@ def settle_preview(request):
     if form.is_valid():
         # The discounts each item offers on the chosen date, swapped into the table.
         for ot in items:
-            ot.discount_today = discount_available(ot, form.cleaned_data["date"])
+            ot.discount_today = open_transaction_discount_amount(ot, on=form.cleaned_data["date"])
         context["items"] = items
     if not form.is_valid():
         context["problem"] = "Check the highlighted amounts and the date."

@@ -4,13 +4,12 @@ and ``settlement_preview`` (the same computation without writing, for the Settle
 page)."""
 
 from .create import reimburse, settlement_create
-from .plan import SettlementLineInput, SettlementPlan, discount_available, settlement_preview
+from .plan import SettlementLineInput, SettlementPlan, settlement_preview
 from .reversal import settlement_reverse
 
 __all__ = [
     "SettlementLineInput",
     "reimburse",
-    "discount_available",
     "SettlementPlan",
     "settlement_create",
     "settlement_preview",

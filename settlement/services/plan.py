@@ -12,7 +12,7 @@ from core.audit import Actor
 from core.money import ZERO
 from entities.selectors import RateBook, user_can_act_in
 from ledger.services import VoucherInput
-from receivables.discounts import cash_discount_available, open_transaction_discount
+from receivables.discounts import cash_discount_available
 from receivables.models import OpenTransaction
 
 from ..exceptions import SettlementConflict, SettlementInvalid, TransactionChanged
@@ -104,12 +104,6 @@ def _item(
         full_settlement=line.full_settlement,
         primary=ot.pk == primary_id,
     )
-
-
-def discount_available(ot: OpenTransaction, on: date) -> Decimal:
-    """The cash discount an open transaction offers on a date (signed like the transaction)."""
-    offer = open_transaction_discount(ot, on=on)
-    return offer.amount if offer else ZERO
 
 
 def _check_lines(lines: list[SettlementLineInput]) -> list[int]:
