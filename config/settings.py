@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ledger",
     "receivables",
     "settlement",
+    "banking",
     "collections_app",
 ]
 

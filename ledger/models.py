@@ -19,6 +19,7 @@ class PostingType(models.TextChoices):
     SALES_TAX = "sales_tax", "Sales tax"
     SALES_RETURNS = "sales_returns", "Sales returns"
     BANK = "bank", "Bank"
+    BANK_CHARGES = "bank_charges", "Bank charges"
     CASH_DISCOUNT = "cash_discount", "Cash discount"
     FX_REALIZED_GAIN = "fx_realized_gain", "Realized exchange gain"
     FX_REALIZED_LOSS = "fx_realized_loss", "Realized exchange loss"

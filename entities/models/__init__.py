@@ -9,7 +9,7 @@ from core.fields import amount_field, code_validator, currency_field, currency_v
 
 from .customers import Customer, CustomerGroup
 from .legal_entities import EntityGrant, LegalEntity
-from .parties import Party, PartyAddress, PartyContact
+from .parties import Party, PartyAddress, PartyBankAccount, PartyContact
 from .rates import ExchangeRate
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "LegalEntity",
     "Party",
     "PartyAddress",
+    "PartyBankAccount",
     "PartyContact",
     "amount_field",
     "code_validator",

@@ -4,7 +4,7 @@ which of them (grants; superusers act in all)."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -40,6 +40,12 @@ class LegalEntity(models.Model):
         default=False,
         help_text="Refuse a credit note larger than the open amount of the invoice it corrects.",
     )
+    auto_match_threshold = models.PositiveSmallIntegerField(
+        default=95,
+        validators=[MaxValueValidator(100)],
+        help_text="A bank statement line whose best proposal reaches this confidence (0-100) is "
+        "matched without review.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Fields whose changes the audit trail records as "parameter change".
@@ -53,6 +59,7 @@ class LegalEntity(models.Model):
         "fx_posted_in",
         "max_write_off",
         "credit_note_limited_to_invoice_open",
+        "auto_match_threshold",
     )
 
     class Meta:
@@ -64,6 +71,10 @@ class LegalEntity(models.Model):
                 & Q(max_overpayment__gte=0)
                 & Q(max_write_off__gte=0),
                 name="legal_entity_tolerances_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(auto_match_threshold__lte=100),
+                name="legal_entity_auto_match_threshold_at_most_100",
             ),
         ]
 

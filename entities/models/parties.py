@@ -3,6 +3,7 @@ entity (changed by a group data steward)."""
 
 from django.db import models
 
+from core.bank_codes import bic_validator, iban_validator
 from core.fields import code_validator
 
 
@@ -61,3 +62,19 @@ class PartyContact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartyBankAccount(models.Model):
+    """A bank account the party pays from: its IBAN identifies the party on a bank statement.
+    One IBAN belongs to at most one party."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="bank_accounts")
+    iban = models.CharField(max_length=34, unique=True, validators=[iban_validator])
+    bic = models.CharField(max_length=11, blank=True, validators=[bic_validator])
+    name = models.CharField(max_length=120, blank=True, help_text="The account holder's name")
+
+    class Meta:
+        ordering = ["party", "iban"]
+
+    def __str__(self) -> str:
+        return self.iban

@@ -36,6 +36,7 @@ DEFAULT_ACCOUNTS: tuple[tuple[str, str, str, PostingType], ...] = (
     ("520000", "Cash discount", K.EXPENSE, PostingType.CASH_DISCOUNT),
     ("520100", "Over/underpayment", K.EXPENSE, PostingType.PAYMENT_DIFFERENCE),
     ("520200", "Bad debt write-off", K.EXPENSE, PostingType.WRITE_OFF),
+    ("605000", "Bank charges", K.EXPENSE, PostingType.BANK_CHARGES),
     ("801000", "Realized exchange loss", K.EXPENSE, PostingType.FX_REALIZED_LOSS),
     ("809000", "Rounding difference", K.EXPENSE, PostingType.ROUNDING),
 )

@@ -189,6 +189,20 @@ class Payment(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.ELECTRONIC)
     reference = models.CharField(max_length=60, blank=True)
     bank_account = models.CharField(max_length=40, blank=True)
+    bank_ledger_account = models.ForeignKey(
+        MainAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The main account of the bank account received on; empty: the bank posting "
+        "setup's account.",
+    )
+    end_to_end_id = models.CharField(
+        max_length=35,
+        blank=True,
+        help_text="The end-to-end id of a collected direct debit: a returned debit names it.",
+    )
     status = models.CharField(
         max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
     )
@@ -222,7 +236,14 @@ class Payment(models.Model):
                 name="payment_posted_has_number_and_voucher",
             ),
         ]
-        indexes = [models.Index(fields=["legal_entity", "status", "date"])]
+        indexes = [
+            models.Index(fields=["legal_entity", "status", "date"]),
+            models.Index(
+                fields=["end_to_end_id"],
+                condition=~Q(end_to_end_id=""),
+                name="payment_end_to_end_id_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.legal_entity.code} {self.number or f'draft payment {self.pk}'}"

@@ -3,7 +3,8 @@ with the cash discount schedule stored at posting. Only the receivables services
 (``open_transaction_reduce`` / ``open_transaction_restore``)."""
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
 
 from core.fields import amount_field, currency_field
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
@@ -12,6 +13,14 @@ from ledger.models import Voucher
 
 from .codes import CashDiscount
 from .documents import CreditNote, Invoice, Payment, Refund
+
+# A document number as remittance texts carry it: upper case, without dashes ("FABE-INV-000014"
+# and "fabeinv000014" are the same key). The same expression in Python: ``document_number_key``.
+DOCUMENT_NUMBER_KEY = Replace(Upper("document_number"), Value("-"), Value(""))
+
+
+def document_number_key(text: str) -> str:
+    return text.upper().replace("-", "")
 
 
 class OpenTransaction(models.Model):
@@ -120,6 +129,13 @@ class OpenTransaction(models.Model):
             ),
             models.Index(fields=["customer", "due_date"], name="open_tx_customer_due_idx"),
             models.Index(fields=["legal_entity", "due_date"], name="open_tx_entity_due_idx"),
+            # A document number named in a bank statement's remittance text, with or without
+            # its dashes (see ``document_number_key``).
+            models.Index(
+                DOCUMENT_NUMBER_KEY,
+                condition=~Q(open_amount=0),
+                name="open_tx_open_number_key_idx",
+            ),
         ]
 
     def __str__(self) -> str:

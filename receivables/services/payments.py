@@ -19,7 +19,7 @@ from core.money import convert
 from entities.models import Customer, LegalEntity
 from entities.selectors import RateBook
 from entities.services import ensure_can_act
-from ledger.models import PostingType
+from ledger.models import MainAccount, PostingType
 from ledger.services import (
     VoucherInput,
     VoucherLineInput,
@@ -50,6 +50,10 @@ class PaymentInput:
     method: str = Payment.Method.ELECTRONIC
     reference: str = ""
     bank_account: str = ""
+    # The main account of the bank account the money moved on (a bank statement's account);
+    # None: the ``bank`` posting setup's account.
+    bank_ledger_account: MainAccount | None = None
+    end_to_end_id: str = ""
 
 
 def _validate(data: PaymentInput, actor: Actor) -> str:
@@ -74,6 +78,8 @@ def _payment_from(data: PaymentInput, currency: str, actor: Actor, journal=None)
         method=data.method,
         reference=data.reference[:60],
         bank_account=data.bank_account[:40],
+        bank_ledger_account=data.bank_ledger_account,
+        end_to_end_id=data.end_to_end_id[:35],
         journal=journal,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -198,7 +204,13 @@ def _voucher_inputs(payments: list[Payment]) -> list[VoucherInput]:
             description=f"Payment {p.number}",
             source_key=f"payment:{p.number}",
             lines=[
-                VoucherLineInput(PostingType.BANK, p.currency, p.amount, description=p.reference),
+                VoucherLineInput(
+                    PostingType.BANK,
+                    p.currency,
+                    p.amount,
+                    account=p.bank_ledger_account,
+                    description=p.reference,
+                ),
                 VoucherLineInput(
                     PostingType.CUSTOMER_BALANCE,
                     p.currency,
@@ -300,7 +312,11 @@ def refund_post(*, data: PaymentInput, actor: Actor):
                         description=data.reference,
                     ),
                     VoucherLineInput(
-                        PostingType.BANK, currency, -data.amount, description=data.reference
+                        PostingType.BANK,
+                        currency,
+                        -data.amount,
+                        account=data.bank_ledger_account,
+                        description=data.reference,
                     ),
                 ],
             )

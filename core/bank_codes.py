@@ -1,0 +1,63 @@
+"""Bank identifiers, checked with maintained code where it exists: IBAN and BIC (schwifty:
+length, country format and mod-97 check digits) and ISO 11649 structured creditor references
+(RF + two check digits + up to 21 letters or digits)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+_RF = re.compile(r"RF(\d{2})([0-9A-Z]{1,21})")
+
+
+def iban_normalize(value: str) -> str:
+    """The IBAN in its compact form (no spaces, upper case); ValidationError if it is not one."""
+    text = (value or "").replace(" ", "").upper()
+    if not text:
+        raise ValidationError("Enter an IBAN.")
+    try:
+        return IBAN(text).compact
+    except SchwiftyException as error:
+        raise ValidationError(f"{text} is not a valid IBAN: {error}.") from error
+
+
+def bic_normalize(value: str) -> str:
+    """The BIC (8 or 11 characters, upper case); ValidationError if it is not one."""
+    text = (value or "").replace(" ", "").upper()
+    try:
+        return BIC(text).compact
+    except SchwiftyException as error:
+        raise ValidationError(f"{text} is not a valid BIC: {error}.") from error
+
+
+def iban_validator(value: str) -> None:
+    iban_normalize(value)
+
+
+def bic_validator(value: str) -> None:
+    if value:
+        bic_normalize(value)
+
+
+def _mod97(text: str) -> int:
+    return int("".join(str(int(ch, 36)) for ch in text)) % 97
+
+
+def rf_reference_make(payload: str) -> str:
+    """The ISO 11649 creditor reference of ``payload`` (letters and digits, up to 21)."""
+    body = re.sub(r"[^0-9A-Za-z]", "", payload).upper()
+    if not 1 <= len(body) <= 21:
+        raise ValueError(f"{payload!r} gives no RF reference: 1 to 21 letters or digits.")
+    check = 98 - _mod97(body + "RF00")
+    return f"RF{check:02d}{body}"
+
+
+def rf_reference_payload(text: str) -> str | None:
+    """The payload of a valid RF reference (spaces allowed), or None: wrong check digits are no
+    reference."""
+    compact = (text or "").replace(" ", "").upper()
+    match = _RF.fullmatch(compact)
+    if match is None or _mod97(match.group(2) + compact[:4]) != 1:
+        return None
+    return match.group(2)
