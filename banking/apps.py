@@ -1,7 +1,39 @@
 from django.apps import AppConfig
 
 
+def _match_results_url(job) -> str:
+    from django.urls import reverse
+
+    statements = job.parameters.get("statements") or []
+    if len(statements) == 1:
+        return reverse("bank-statement-detail", args=[statements[0]])
+    return reverse("bank-statement-list")
+
+
 class BankingConfig(AppConfig):
     name = "banking"
     verbose_name = "Banking"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core.jobs import job_kind_register
+        from core.roles import AR_CLERK, INTEGRATOR, role_models_register
+
+        from .services.matching_jobs import MATCH_JOB, statements_match_job_run
+
+        # Clerks import, match and post statements; the bank accounts themselves and their
+        # CSV layouts are set up by integrators (and admins).
+        role_models_register(
+            roles=[AR_CLERK, INTEGRATOR],
+            app_label="banking",
+            models=["bankstatement", "bankstatementline"],
+        )
+        role_models_register(
+            roles=[INTEGRATOR], app_label="banking", models=["bankaccount", "csvmapping"]
+        )
+        job_kind_register(
+            kind=MATCH_JOB,
+            label="Bank statement matching",
+            run=statements_match_job_run,
+            results_url=_match_results_url,
+        )

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from banking import api as banking_api
 from collections_app import api as collections_api
 from collections_app import api_work as collections_work_api
 from entities import api as entities_api
@@ -46,6 +47,12 @@ router.register(
     "recurring-invoices", scheduled_api.RecurringOccurrenceViewSet, basename="recurring-invoice"
 )
 router.register("settlements", settlement_api.SettlementViewSet, basename="settlement")
+router.register("bank-accounts", banking_api.BankAccountViewSet, basename="bank-account")
+router.register("bank-csv-mappings", banking_api.CsvMappingViewSet, basename="bank-csv-mapping")
+router.register("bank-statements", banking_api.BankStatementViewSet, basename="bank-statement")
+router.register(
+    "bank-statement-lines", banking_api.BankStatementLineViewSet, basename="bank-statement-line"
+)
 router.register(
     "aging-period-sets", collections_api.AgingPeriodSetViewSet, basename="aging-period-set"
 )

@@ -12,6 +12,7 @@ from .models import (
     ExchangeRate,
     Party,
     PartyAddress,
+    PartyBankAccount,
     PartyContact,
 )
 from .selectors import (
@@ -42,11 +43,16 @@ class PartyContactInline(admin.TabularInline):
     extra = 0
 
 
+class PartyBankAccountInline(admin.TabularInline):
+    model = PartyBankAccount
+    extra = 0
+
+
 @admin.register(Party)
 class PartyAdmin(admin.ModelAdmin):
     list_display = ["number", "name"]
     search_fields = ["number", "name"]
-    inlines = [PartyAddressInline, PartyContactInline]
+    inlines = [PartyAddressInline, PartyContactInline, PartyBankAccountInline]
 
     def has_change_permission(self, request, obj=None):
         # Shared by every entity where it has a customer account (SPEC section 12).

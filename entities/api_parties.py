@@ -4,8 +4,8 @@ entities, with their addresses and contacts."""
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
-from .models import Party, PartyAddress, PartyContact
-from .services import PartyAddressInput, PartyContactInput, party_save
+from .models import Party, PartyAddress, PartyBankAccount, PartyContact
+from .services import PartyAddressInput, PartyBankAccountInput, PartyContactInput, party_save
 
 
 class PartyAddressSerializer(serializers.ModelSerializer):
@@ -27,24 +27,38 @@ class PartyContactSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class PartyBankAccountSerializer(serializers.ModelSerializer):
+    """IBAN and BIC are checked by the service (one IBAN, one party), which names the row."""
+
+    class Meta:
+        model = PartyBankAccount
+        fields = ["iban", "bic", "name"]
+        extra_kwargs = {"iban": {"validators": []}, "bic": {"validators": []}}
+
+
 class PartySerializer(serializers.ModelSerializer):
     addresses = PartyAddressSerializer(many=True, required=False)
     contacts = PartyContactSerializer(many=True, required=False)
+    bank_accounts = PartyBankAccountSerializer(many=True, required=False)
 
     class Meta:
         model = Party
-        fields = ["number", "name", "addresses", "contacts"]
+        fields = ["number", "name", "addresses", "contacts", "bank_accounts"]
         extra_kwargs = {"number": {"validators": []}}
 
     def _save(self, instance=None):
         data = self.validated_data
         addresses = data.get("addresses")
         contacts = data.get("contacts")
+        bank_accounts = data.get("bank_accounts")
         return party_save(
             number=data.get("number", instance.number if instance else None),
             name=data.get("name", instance.name if instance else None),
             addresses=None if addresses is None else [PartyAddressInput(**a) for a in addresses],
             contacts=None if contacts is None else [PartyContactInput(**c) for c in contacts],
+            bank_accounts=None
+            if bank_accounts is None
+            else [PartyBankAccountInput(**b) for b in bank_accounts],
             instance=instance,
             actor=self.context["request"].user,
         )
@@ -73,7 +87,9 @@ class PartyViewSet(
 ):
     """The global address book: one party is one real customer across legal entities."""
 
-    queryset = Party.objects.prefetch_related("addresses", "contacts").order_by("number")
+    queryset = Party.objects.prefetch_related("addresses", "contacts", "bank_accounts").order_by(
+        "number"
+    )
     serializer_class = PartySerializer
     lookup_field = "number"
     lookup_value_regex = "[^/]+"

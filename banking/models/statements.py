@@ -46,6 +46,12 @@ class BankStatement(models.Model):
     )
     imported_at = models.DateTimeField(auto_now_add=True)
     matched_at = models.DateTimeField(null=True, blank=True)
+    warnings_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    warnings_resolved_note = models.TextField(
+        blank=True, help_text="Why the balance warnings do not stand in the way of reconciling"
+    )
 
     class Meta:
         ordering = ["bank_account", "-to_date", "-id"]

@@ -1,0 +1,19 @@
+"""Errors of the banking room, in the project's one exception tree."""
+
+from core.errors import Conflict, InvalidInput
+
+
+class StatementAlreadyImported(Conflict):
+    """The bank account already holds this statement (same identifier, or the same file)."""
+
+
+class StatementInvalid(InvalidInput):
+    """The statement does not belong to the bank account (IBAN, currency)."""
+
+
+class LineInvalid(InvalidInput):
+    """A statement line cannot be changed or posted as asked."""
+
+
+class LineConflict(Conflict):
+    """What a line marked was settled meanwhile, or another line of its statement took it."""

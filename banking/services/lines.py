@@ -1,0 +1,302 @@
+"""What the clerk changes on a statement line before posting: the transactions it settles
+(accepted from a proposal or marked by hand), a customer to post a payment on account (or a
+refund) for, a ledger posting type, or ignoring it. Each change is checked and audited."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from core.audit import Actor, audit_record
+from core.errors import InvalidInput
+from core.money import ZERO, format_amount, has_valid_precision
+from entities.models import Customer
+from entities.selectors import user_can_act_in
+from entities.services import ensure_can_act
+from ledger.models import INTERCOMPANY_TYPES, PostingType
+from receivables.discounts import open_transaction_discount_amount
+from receivables.locks import open_transactions_in_bulk
+
+from ..exceptions import LineConflict, LineInvalid
+from ..models import BankStatement, BankStatementLine
+from .status import statement_status_refresh
+
+Status = BankStatementLine.Status
+
+# A line may be posted against these instead of a customer.
+LINE_POSTING_TYPES = tuple(
+    t
+    for t in PostingType
+    if t
+    not in (
+        PostingType.CUSTOMER_BALANCE,
+        PostingType.BANK,
+        PostingType.ROUNDING,
+        *INTERCOMPANY_TYPES,
+    )
+)
+
+
+@dataclass(frozen=True)
+class MarkedInput:
+    transaction: int
+    amount: Decimal | None = None
+    cash_discount: Decimal | None = None
+    full_settlement: bool = False
+
+
+def _locked(line: BankStatementLine, actor: Actor) -> BankStatementLine:
+    line = (
+        BankStatementLine.objects.select_for_update(of=("self",))
+        .select_related("statement__bank_account__legal_entity")
+        .get(pk=line.pk)
+    )
+    ensure_can_act(actor, line.statement.bank_account.legal_entity, field="line")
+    if line.status == Status.POSTED:
+        raise LineInvalid("The line is posted and cannot change.", field="status")
+    return line
+
+
+def _save(line: BankStatementLine, before: dict, actor: Actor, action: str) -> BankStatementLine:
+    line.error = ""
+    line.save(update_fields=["marked", "customer", "posting_type", "status", "error"])
+    after = {"status": line.status, "marked": line.marked, "posting_type": line.posting_type}
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=line,
+        changes={k: (before[k], after[k]) for k in after if before[k] != after[k]},
+        legal_entity=line.statement.bank_account.legal_entity,
+    )
+    statement_status_refresh(statement=line.statement)
+    return line
+
+
+def _snapshot(line: BankStatementLine) -> dict:
+    return {"status": line.status, "marked": line.marked, "posting_type": line.posting_type}
+
+
+@transaction.atomic
+def line_transactions_mark(
+    *, line: BankStatementLine, transactions: Sequence[MarkedInput], actor: Actor
+) -> BankStatementLine:
+    """Mark the open transactions the line settles (all of one party, open, in the line's
+    currency, not taken by another line of the statement, in entities the user may act in),
+    each with its amount (default: what is open less the discount available on the value date)
+    up to what the line still has."""
+    line = _locked(line, actor)
+    before = _snapshot(line)
+    if line.amount <= 0:
+        raise LineInvalid("Only money received settles open transactions.", field="transactions")
+    if not transactions:
+        raise LineInvalid("Mark at least one transaction.", field="transactions")
+    ids = [item.transaction for item in transactions]
+    if len(set(ids)) != len(ids):
+        raise LineInvalid("A transaction is marked twice.", field="transactions")
+    found = open_transactions_in_bulk(ids)
+    taken = _taken_by_other_lines(line)
+    remaining = line.amount
+    marked, party = [], None
+    for index, item in enumerate(transactions):
+        where = f"transactions[{index}]"
+        ot = found.get(item.transaction)
+        if ot is None or not user_can_act_in(actor, ot.legal_entity_id):
+            raise LineInvalid(
+                f"{where}: transaction {item.transaction} does not exist.", field="transactions"
+            )
+        _check_transaction(line, ot, where, party, taken)
+        party = ot.party
+        amount, discount = _amounts(line, ot, item, remaining, where)
+        remaining -= amount
+        marked.append(
+            {
+                "transaction": ot.pk,
+                "amount": format_amount(amount, ot.currency),
+                "cash_discount": None if discount is None else format_amount(discount, ot.currency),
+                "full_settlement": item.full_settlement,
+            }
+        )
+    line.customer = _customer_in_bank_entity(line, party)
+    line.marked, line.posting_type, line.status = marked, "", Status.MATCHED
+    return _save(line, before, actor, "bank_statement_line.marked")
+
+
+def _taken_by_other_lines(line: BankStatementLine) -> dict[int, int]:
+    taken = {}
+    others = line.statement.lines.exclude(pk=line.pk).exclude(status__in=BankStatementLine.DONE)
+    for sequence, marked in others.exclude(marked=[]).values_list("sequence", "marked"):
+        for item in marked:
+            taken[int(item["transaction"])] = sequence
+    return taken
+
+
+def _check_transaction(line, ot, where: str, party, taken: dict[int, int]) -> None:
+    if ot.open_amount == 0:
+        raise LineConflict(
+            f"{where}: {ot.document_number} is already settled.", field="transactions"
+        )
+    if ot.currency != line.currency:
+        raise LineInvalid(
+            f"{where}: {ot.document_number} is in {ot.currency}, the line in {line.currency}.",
+            field="transactions",
+        )
+    if party is not None and ot.party_id != party.pk:
+        raise LineInvalid(
+            f"{where}: {ot.document_number} is party {ot.party.number}'s; one line settles "
+            f"one party's transactions (party {party.number}).",
+            field="transactions",
+        )
+    if ot.pk in taken:
+        raise LineConflict(
+            f"{where}: line {taken[ot.pk]} of this statement already takes {ot.document_number}.",
+            field="transactions",
+        )
+
+
+def _amounts(line, ot, item: MarkedInput, remaining: Decimal, where: str):
+    open_amount = abs(ot.open_amount)
+    for value, name in ((item.amount, "amount"), (item.cash_discount, "cash_discount")):
+        if value is not None and (value < 0 or not has_valid_precision(value, ot.currency)):
+            raise LineInvalid(
+                f"{where}: {name} {value} is not an amount of {ot.currency}.", field="transactions"
+            )
+    if item.cash_discount is not None:
+        discount = item.cash_discount
+    elif ot.amount > 0:
+        discount = abs(open_transaction_discount_amount(ot, on=line.value_date))
+    else:
+        discount = ZERO
+    amount = item.amount if item.amount is not None else min(open_amount - discount, remaining)
+
+    def money(value):
+        return format_amount(value, ot.currency)
+
+    if amount > remaining:
+        raise LineInvalid(
+            f"{where}: {money(amount)} is more than the line has left ({money(remaining)}).",
+            field="transactions",
+        )
+    if amount + discount > open_amount:
+        raise LineInvalid(
+            f"{where}: {money(amount)} plus discount {money(discount)} is more than "
+            f"{ot.document_number}'s open amount {money(open_amount)}.",
+            field="transactions",
+        )
+    if item.cash_discount is None and amount + discount < open_amount:
+        # A partial payment: the settlement applies the entity's rule for partial discounts.
+        discount = None
+    return amount, discount
+
+
+def _customer_in_bank_entity(line: BankStatementLine, party) -> Customer:
+    """The party's customer account in the bank account's entity: the payment is posted there
+    (a centralized payment when the transactions are another entity's)."""
+    entity = line.statement.bank_account.legal_entity
+    customer = Customer.objects.filter(legal_entity=entity, party=party).order_by("pk").first()
+    if customer is None:
+        raise LineInvalid(
+            f"Party {party.number} has no customer account in {entity.code}, where the payment "
+            "is posted.",
+            field="transactions",
+        )
+    return customer
+
+
+@transaction.atomic
+def line_proposal_accept(
+    *, line: BankStatementLine, index: int = 0, actor: Actor
+) -> BankStatementLine:
+    """Take the line's proposal ``index`` (the best one by default) as its marked transactions."""
+    current = BankStatementLine.objects.get(pk=line.pk)
+    if not 0 <= index < len(current.proposals):
+        raise LineInvalid(f"The line has no proposal {index}.", field="proposal")
+    proposal = current.proposals[index]
+    if proposal.get("rule") == "return":
+        return current
+    return line_transactions_mark(
+        line=current,
+        transactions=[
+            MarkedInput(
+                int(t["transaction"]),
+                amount=Decimal(str(t["amount"])),
+                cash_discount=Decimal(str(t.get("cash_discount") or "0")),
+            )
+            for t in proposal["transactions"]
+        ],
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def line_customer_set(
+    *, line: BankStatementLine, customer: Customer, actor: Actor
+) -> BankStatementLine:
+    """Post the line as a payment on account of ``customer`` (money in) or as a refund to it
+    (money out): a customer of the bank account's entity."""
+    line = _locked(line, actor)
+    before = _snapshot(line)
+    entity = line.statement.bank_account.legal_entity
+    if customer.legal_entity_id != entity.pk:
+        raise LineInvalid(
+            f"Customer {customer.account} is not in {entity.code}, where the payment is posted.",
+            field="customer",
+        )
+    line.customer, line.marked, line.posting_type = customer, [], ""
+    line.status = Status.MATCHED
+    return _save(line, before, actor, "bank_statement_line.customer_set")
+
+
+@transaction.atomic
+def line_posting_type_set(
+    *, line: BankStatementLine, posting_type: str, actor: Actor
+) -> BankStatementLine:
+    """Post the line to a ledger posting type (bank charges, interest) instead."""
+    if posting_type not in LINE_POSTING_TYPES:
+        raise LineInvalid(
+            f"{posting_type!r} is not a posting type a bank line can go to: "
+            f"{', '.join(LINE_POSTING_TYPES)}.",
+            field="posting_type",
+        )
+    line = _locked(line, actor)
+    before = _snapshot(line)
+    line.posting_type, line.marked, line.customer = posting_type, [], None
+    line.status = Status.MATCHED
+    return _save(line, before, actor, "bank_statement_line.posting_type_set")
+
+
+@transaction.atomic
+def line_status_set(*, line: BankStatementLine, status: str, actor: Actor) -> BankStatementLine:
+    """Ignore a line (deliberately not posted), or take it back to be matched again."""
+    if status not in (Status.IGNORED, Status.UNMATCHED):
+        raise InvalidInput("A line's status is set to ignored or unmatched only.", field="status")
+    line = _locked(line, actor)
+    before = _snapshot(line)
+    line.status = status
+    if status == Status.UNMATCHED:
+        line.marked, line.posting_type, line.customer = [], "", None
+    return _save(line, before, actor, f"bank_statement_line.{status}")
+
+
+@transaction.atomic
+def statement_warnings_resolve(
+    *, statement: BankStatement, note: str, actor: Actor
+) -> BankStatement:
+    """Accept a statement's balance warnings, saying why, so that it can be reconciled."""
+    statement = BankStatement.objects.select_for_update().get(pk=statement.pk)
+    ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
+    if not statement.balance_warnings:
+        raise InvalidInput("The statement has no balance warnings.", field="statement")
+    if not note.strip():
+        raise InvalidInput("Say why the warnings may stand.", field="note")
+    statement.warnings_resolved_by = actor
+    statement.warnings_resolved_note = note.strip()
+    statement.save(update_fields=["warnings_resolved_by", "warnings_resolved_note"])
+    audit_record(
+        actor=actor,
+        action="bank_statement.warnings_resolved",
+        obj=statement,
+        changes={"warnings": (statement.balance_warnings, note.strip())},
+        legal_entity=statement.bank_account.legal_entity,
+    )
+    return statement_status_refresh(statement=statement)

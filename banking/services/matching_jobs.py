@@ -1,0 +1,53 @@
+"""Matching runs as a job with progress: queued on import and again on demand, one statement
+per chunk (its own transaction), so a killed worker's job completes when it runs again."""
+
+from typing import Any
+
+from django.utils import timezone
+
+from core.audit import Actor
+from core.jobs import JobAlreadyRunning, JobProgress, job_chunk, job_start
+from core.models import Job
+
+from ..models import BankStatement, BankStatementLine
+
+MATCH_JOB = "bank_statement_match"
+
+
+def statements_match_start(
+    *, statements: list[BankStatement], actor: Actor, enqueue: bool = True
+) -> Job | None:
+    """Queue matching of ``statements`` (one bank account's); None when a matching job of its
+    entity is already queued or running (the statements can be matched again on demand)."""
+    entity = statements[0].bank_account.legal_entity
+    try:
+        return job_start(
+            kind=MATCH_JOB,
+            legal_entities=[entity],
+            as_of=timezone.localdate(),
+            actor=actor,
+            parameters={"statements": [s.pk for s in statements]},
+            enqueue=enqueue,
+        )
+    except JobAlreadyRunning:
+        return None
+
+
+def statements_match_job_run(job: Job, progress: JobProgress) -> dict[str, Any]:
+    from .matching import statement_match
+
+    ids = [int(pk) for pk in job.parameters.get("statements", [])]
+    statements = list(
+        BankStatement.objects.filter(pk__in=ids).select_related("bank_account__legal_entity")
+    )
+    progress.set_total(len(statements))
+    for statement in sorted(statements, key=lambda s: s.pk):
+        with job_chunk(progress):
+            statement_match(statement=statement, actor=job.started_by)
+            progress.advance()
+    counts = dict.fromkeys(BankStatementLine.Status.values, 0)
+    for status in BankStatementLine.objects.filter(statement__in=statements).values_list(
+        "status", flat=True
+    ):
+        counts[status] += 1
+    return {"statements": len(statements), **counts}

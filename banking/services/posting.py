@@ -1,0 +1,241 @@
+"""Posting statement lines, one database transaction per line, through the same services as
+the browser and the API: a payment in the bank account's entity settled against the marked
+transactions (a centralized payment when they are another entity's), a payment on account, a
+refund, a ledger posting type (bank charges), or a returned direct debit.
+
+A line is posted once: posting it again returns the first result. If what it marked was
+settled meanwhile, that line records the conflict and stays unposted; the others go on."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import Actor, audit_record
+from core.errors import ApplicationError
+from core.money import ZERO, format_amount
+from entities.services import ensure_can_act
+from ledger.models import PostingType, Voucher
+from ledger.services import VoucherInput, VoucherLineInput, vouchers_post
+from receivables.models import OpenTransaction, Payment
+from receivables.services import PaymentInput, payments_post, refund_post
+from settlement.services import SettlementLineInput, settlement_create
+
+from ..exceptions import LineInvalid
+from ..models import BankStatement, BankStatementLine
+from .returns import return_post
+from .status import statement_status_refresh
+
+Status = BankStatementLine.Status
+
+
+@dataclass(frozen=True)
+class LinePosted:
+    line: BankStatementLine
+    error: ApplicationError | None = None
+
+
+def line_post(*, line: BankStatementLine, actor: Actor) -> BankStatementLine:
+    """Post one line in its own transaction; a refusal is recorded on the line and raised."""
+    try:
+        return _line_post(line.pk, actor)
+    except ApplicationError as error:
+        _error_record(line.pk, error.message)
+        raise
+
+
+def statement_post(*, statement: BankStatement, actor: Actor) -> list[LinePosted]:
+    """Post every matched line of the statement, each in its own transaction."""
+    ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
+    results = []
+    ids = statement.lines.filter(status=Status.MATCHED).order_by("sequence")
+    for pk in ids.values_list("pk", flat=True):
+        try:
+            results.append(LinePosted(_line_post(pk, actor)))
+        except ApplicationError as error:
+            _error_record(pk, error.message)
+            results.append(LinePosted(BankStatementLine.objects.get(pk=pk), error))
+    return results
+
+
+@transaction.atomic
+def _error_record(pk: int, message: str) -> None:
+    BankStatementLine.objects.filter(pk=pk).exclude(status=Status.POSTED).update(
+        error=message[:2000]
+    )
+
+
+def posting_date(line: BankStatementLine) -> date:
+    """Booked on the earlier of the booking and the value date: the cash discount is the one
+    the money earned on its value date, and nothing is dated before the money was there."""
+    return min(line.booking_date, line.value_date)
+
+
+@transaction.atomic
+def _line_post(pk: int, actor: Actor) -> BankStatementLine:
+    line = (
+        BankStatementLine.objects.select_for_update(of=("self",))
+        .select_related("statement__bank_account__legal_entity", "customer")
+        .get(pk=pk)
+    )
+    account = line.statement.bank_account
+    ensure_can_act(actor, account.legal_entity, field="line")
+    if line.status == Status.POSTED:
+        return line
+    if line.status == Status.IGNORED:
+        raise LineInvalid("The line is ignored: change it before posting.", field="status")
+    if line.status != Status.MATCHED:
+        raise LineInvalid(
+            "The line has nothing to post yet: accept a proposal, mark transactions, choose a "
+            "customer or a posting type, or ignore it.",
+            field="status",
+        )
+    on = posting_date(line)
+    if line.returned_payment_id:
+        line.voucher = return_post(line=line, on=on, actor=actor)
+    elif line.posting_type:
+        line.voucher = _posting_type_post(line, on, actor)
+    elif line.amount > 0:
+        _payment_post(line, on, actor)
+    else:
+        line.refund = _refund_post(line, on, actor)
+    line.status = Status.POSTED
+    line.error = ""
+    line.posted_at = timezone.now()
+    line.posted_by = actor if actor is not None and actor.is_authenticated else None
+    line.save(
+        update_fields=[
+            "status",
+            "error",
+            "posted_at",
+            "posted_by",
+            "payment",
+            "refund",
+            "settlement",
+            "voucher",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="bank_statement_line.posted",
+        obj=line,
+        changes={"status": (Status.MATCHED, Status.POSTED)},
+        legal_entity=account.legal_entity,
+    )
+    statement_status_refresh(statement=line.statement)
+    return line
+
+
+def _reference(line: BankStatementLine) -> str:
+    return (line.end_to_end_id or line.bank_reference or line.remittance_info or "")[:60]
+
+
+def _payment_post(line: BankStatementLine, on: date, actor: Actor) -> None:
+    """A payment in the bank account's entity, settled against the marked transactions (the
+    rest of the line stays open on account)."""
+    account = line.statement.bank_account
+    if line.customer is None:
+        raise LineInvalid("Choose the customer who paid.", field="customer")
+    marked = [_marked_input(item) for item in line.marked]
+    settled = sum((item.amount or ZERO for item in marked), ZERO)
+    if settled > line.amount:
+        raise LineInvalid(
+            f"The marked amounts ({format_amount(settled, line.currency)}) exceed the line "
+            f"({format_amount(line.amount, line.currency)}).",
+            field="marked",
+        )
+    (payment,) = payments_post(
+        inputs=[
+            PaymentInput(
+                legal_entity=account.legal_entity,
+                customer=line.customer,
+                date=on,
+                amount=line.amount,
+                currency=line.currency,
+                method=Payment.Method.ELECTRONIC,
+                reference=_reference(line),
+                bank_account=account.code,
+                bank_ledger_account=account.main_account,
+            )
+        ],
+        actor=actor,
+        errors_by_index=False,
+    )
+    line.payment = payment
+    if not marked:
+        return
+    payment_ot = OpenTransaction.objects.only("pk").get(payment=payment)
+    line.settlement = settlement_create(
+        lines=[SettlementLineInput(payment_ot.pk, amount=settled), *marked],
+        on=on,
+        primary=payment_ot.pk,
+        actor=actor,
+    )
+
+
+def _marked_input(item: dict) -> SettlementLineInput:
+    def amount(key: str) -> Decimal | None:
+        value = item.get(key)
+        return None if value in (None, "") else Decimal(str(value))
+
+    return SettlementLineInput(
+        int(item["transaction"]),
+        amount=amount("amount"),
+        cash_discount=amount("cash_discount"),
+        full_settlement=bool(item.get("full_settlement", False)),
+    )
+
+
+def _refund_post(line: BankStatementLine, on: date, actor: Actor):
+    """Money paid back to a customer: a refund, left open to settle against their credit."""
+    account = line.statement.bank_account
+    if line.customer is None:
+        raise LineInvalid("Choose the customer the money went to.", field="customer")
+    return refund_post(
+        data=PaymentInput(
+            legal_entity=account.legal_entity,
+            customer=line.customer,
+            date=on,
+            amount=-line.amount,
+            currency=line.currency,
+            method=Payment.Method.ELECTRONIC,
+            reference=_reference(line),
+            bank_account=account.code,
+            bank_ledger_account=account.main_account,
+        ),
+        actor=actor,
+    )
+
+
+def _posting_type_post(line: BankStatementLine, on: date, actor: Actor) -> Voucher:
+    """Bank against a ledger posting type (bank charges, interest): one voucher."""
+    account = line.statement.bank_account
+    (voucher,) = vouchers_post(
+        vouchers=[
+            VoucherInput(
+                legal_entity=account.legal_entity,
+                date=on,
+                description=f"Bank statement {line.statement.statement_id} line {line.sequence}",
+                source_key=f"bank-line:{line.pk}",
+                lines=[
+                    VoucherLineInput(
+                        PostingType.BANK,
+                        line.currency,
+                        line.amount,
+                        account=account.main_account,
+                        description=_reference(line),
+                    ),
+                    VoucherLineInput(
+                        line.posting_type,
+                        line.currency,
+                        -line.amount,
+                        description=_reference(line),
+                    ),
+                ],
+            )
+        ],
+        actor=actor,
+    )
+    return voucher
