@@ -106,8 +106,9 @@ def _statement(lines: list[str], start: int) -> ParsedStatement:
 
 def _transactions(lines: list[str], start: int) -> Any:
     text = "\n".join(lines)
+    account = next((line for line in lines if line.startswith(":25:")), "")
     try:
-        return _library_parse(text, tags=None)
+        return _library_parse(text, tags=ASN_TAGS if "ASNB" in account.upper() else None)
     except RuntimeError as exc:
         tag = exc.args[1] if len(exc.args) > 1 else None
         if getattr(tag, "id", None) == 61:
