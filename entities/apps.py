@@ -21,7 +21,7 @@ class EntitiesConfig(AppConfig):
 
         access_check_register(ensure_can_act)
 
-        party = ["party", "partyaddress", "partycontact"]
+        party = ["party", "partyaddress", "partycontact", "partybankaccount"]
         role_models_register(roles=[AR_CLERK, INTEGRATOR], app_label="entities", models=party)
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],

@@ -32,8 +32,12 @@ def _crud(pairs):
 EXPECTED = {
     AR_CLERK: _crud(
         _DOCUMENTS
-        + [("entities", m) for m in ("customer", "party", "partyaddress", "partycontact")]
+        + [
+            ("entities", m)
+            for m in ("customer", "party", "partyaddress", "partycontact", "partybankaccount")
+        ]
         + [("core", "job")]
+        + [("banking", m) for m in ("bankstatement", "bankstatementline")]
     ),
     COLLECTIONS_MANAGER: _crud(
         _DOCUMENTS
@@ -45,11 +49,21 @@ EXPECTED = {
     ),
     INTEGRATOR: _crud(
         _DOCUMENTS
-        + [("entities", m) for m in ("party", "customer", "partyaddress", "partycontact")]
+        + [
+            ("entities", m)
+            for m in ("party", "customer", "partyaddress", "partycontact", "partybankaccount")
+        ]
         + [("core", "job"), ("ledger", "voucher"), ("ledger", "fiscalperiod")]
+        + [
+            ("banking", m)
+            for m in ("bankstatement", "bankstatementline", "bankaccount", "csvmapping")
+        ]
     ),
     GROUP_DATA_STEWARD: _crud(
-        [("entities", m) for m in ("party", "partyaddress", "partycontact", "exchangerate")]
+        [
+            ("entities", m)
+            for m in ("party", "partyaddress", "partycontact", "partybankaccount", "exchangerate")
+        ]
     )
     | {"entities.manage_group_data"},
 }
