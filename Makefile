@@ -45,6 +45,7 @@ migrate: install
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_admin
+	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_statement --out var/demo-statement.xml
 
 # Serves http://127.0.0.1:8000 with a Celery worker (and its beat) beside it. Without
 # DATABASE_URL / REDIS_URL: SQLite under var/ and kombu's filesystem broker.

@@ -84,6 +84,11 @@ def test_make_run_steps_on_sqlite_and_embedded_broker(tmp_path):
     assert "Demo data loaded" in manage("load_demo")
     assert "already loaded" in manage("load_demo")
     assert "password: demo-pass-123" in manage("demo_admin")
+    statement = tmp_path / "demo-statement.xml"
+    assert "import it for bank account DEMO-USD" in manage(
+        "demo_statement", "--out", str(statement)
+    )
+    assert b"camt.053.001.08" in statement.read_bytes()
     assert (tmp_path / "db.sqlite3").exists()
 
     port = _free_port()

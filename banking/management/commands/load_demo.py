@@ -2,14 +2,15 @@
 
 from django.core.management.base import BaseCommand
 
+from banking.demo import demo_banking
 from ledger.demo import demo_load
 from receivables.demo import demo_codes, demo_documents, demo_scheduled
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo group (FAB, FABE, FABW), parties, customers, codes, rates and a few "
-        "posted documents; idempotent."
+        "Load the demo group (FAB, FABE, FABW), parties, customers, codes, rates, a few "
+        "posted documents and a bank account; idempotent."
     )
 
     def handle(self, *args, **options):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             demo_load(customer_defaults=customer_defaults),
             demo_documents(),
             demo_scheduled(),
+            demo_banking(),
         )
         created = ", ".join(part for part in parts if part)
         if created:
