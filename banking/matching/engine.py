@@ -42,6 +42,7 @@ __all__ = [
     "LineFacts",
     "Proposal",
     "line_propose",
+    "proposal_accepted",
     "line_reference_keys",
     "name_similarity",
 ]
@@ -89,6 +90,14 @@ def line_propose(line: LineFacts, book: CandidateBook, taken: set[int]) -> list[
             for p in proposals
         ]
     return _ranked(proposals)
+
+
+def proposal_accepted(proposals: Sequence[Proposal], *, threshold: int) -> Proposal | None:
+    """The proposal that matches the line without review: the best, when it reaches the
+    threshold and is no tie."""
+    if not proposals or proposals[0].tie or proposals[0].confidence < threshold:
+        return None
+    return proposals[0]
 
 
 def _ranked(proposals: list[Proposal]) -> list[Proposal]:

@@ -74,7 +74,8 @@ class Proposal:
     tie: bool
     transactions: tuple[tuple[int, Decimal, Decimal], ...]  # (transaction, amount, discount)
 
-    def as_json(self) -> dict:
+    def as_json(self, currency: str) -> dict:
+        """As a line stores it, amounts as strings in the currency's minor units."""
         return {
             "rule": self.rule,
             "confidence": self.confidence,
@@ -82,7 +83,11 @@ class Proposal:
             "customer": self.customer,
             "tie": self.tie,
             "transactions": [
-                {"transaction": t, "amount": str(a), "cash_discount": str(d)}
+                {
+                    "transaction": t,
+                    "amount": format_amount(a, currency),
+                    "cash_discount": format_amount(d, currency),
+                }
                 for t, a, d in self.transactions
             ],
         }

@@ -1,0 +1,1 @@
+"""Banking services: every write of the banking room."""
