@@ -304,3 +304,68 @@ def test_statement_match_job_runs_with_progress(fabrikam):
     assert job.result == {"statement": statement.pk, "matched": 1}
     assert lines_of(statement)[0].status == "matched"
     assert statement_match_job_run  # the kind's function, registered by the banking app
+
+
+def test_statement_match_matches_lines_only_to_what_they_pay(fabrikam):
+    """Random invoices of two parties in FAB and FABE, lines paying chosen ones by reference or
+    by IBAN (in full or less the discount): a matched line holds its own invoice, no other."""
+    from django.db import transaction
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.factories.entities import CashDiscountFactory
+
+    code = CashDiscountFactory()
+    other = PartyFactory(number="4060", name="Contoso Pharmaceuticals")
+    customers = [
+        fabrikam["customers"]["FAB"],
+        fabrikam["customers"]["FABE"],
+        CustomerFactory(legal_entity=fabrikam["FAB"], account="4060", party=other),
+        CustomerFactory(legal_entity=fabrikam["FABE"], account="4060", party=other),
+    ]
+    ibans = {fabrikam["party"].pk: PAYER_IBAN, other.pk: "NL91ABNA0417164300"}
+    for party, iban in ibans.items():
+        PartyBankAccount.objects.create(party_id=party, iban=iban)
+    seen = {"matched": 0}
+    invoice = st.tuples(
+        st.sampled_from(range(4)), st.sampled_from(["98.00", "100.00", "150.00"]), st.booleans()
+    )
+
+    @settings(
+        max_examples=12,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.lists(invoice, min_size=1, max_size=6), st.data())
+    def run(invoices, data):
+        with transaction.atomic():
+            posted = [
+                post_invoice(customers[c], amounts=[a], cash_discount=code if d else None)
+                for c, a, d in invoices
+            ]
+            targets = data.draw(st.lists(st.sampled_from(posted), unique_by=lambda i: i.pk))
+            lines, paid = [], []
+            for target in targets:
+                ot = target.open_transaction
+                full = data.draw(st.booleans())
+                amount = (
+                    ot.open_amount
+                    if full or not ot.cash_discounts.exists()
+                    else (ot.open_amount - ot.cash_discounts.get().amount)
+                )
+                if data.draw(st.booleans()):
+                    lines.append({"amount": str(amount), "remittance_info": target.number})
+                else:
+                    lines.append({"amount": str(amount), "counterparty_iban": ibans[ot.party_id]})
+                paid.append(ot.pk)
+            statement = bank_statement(fabrikam["FAB"], lines)
+            statement_match(statement=statement, actor=None)
+            for line, target in zip(lines_of(statement), paid, strict=True):
+                if line.status == "matched":
+                    assert [m["transaction"] for m in line.marked] == [target]
+                    seen["matched"] += 1
+            transaction.set_rollback(True)
+
+    run()
+    assert seen["matched"] > 0
