@@ -102,6 +102,11 @@ class BankStatementLine(models.Model):
     proposals = models.JSONField(default=list, blank=True)
     # What posting settles: [{transaction, amount, cash_discount, full_settlement}].
     marked = models.JSONField(default=list, blank=True)
+    marked_by_user = models.BooleanField(
+        default=False,
+        help_text="The clerk accepted or changed the marked transactions: matching again "
+        "leaves the line as it is",
+    )
     customer = models.ForeignKey(
         Customer,
         null=True,

@@ -10,8 +10,9 @@ from core.jobs import JobAlreadyRunning, JobProgress, job_chunk, job_start
 from core.models import Job
 
 from ..models import BankStatement, BankStatementLine
+from .matching import MATCH_JOB_KIND, statement_match
 
-MATCH_JOB = "bank_statement_match"
+MATCH_JOB = MATCH_JOB_KIND
 
 
 def statements_match_start(
@@ -34,20 +35,24 @@ def statements_match_start(
 
 
 def statements_match_job_run(job: Job, progress: JobProgress) -> dict[str, Any]:
-    from .matching import statement_match
-
+    """The ``bank_statement_match`` job, as the user who started it. One statement: progress
+    counts its lines; several (a file of daily statements): it counts statements. Running it
+    again matches again."""
     ids = [int(pk) for pk in job.parameters.get("statements", [])]
-    statements = list(
-        BankStatement.objects.filter(pk__in=ids).select_related("bank_account__legal_entity")
+    statements = sorted(
+        BankStatement.objects.filter(pk__in=ids).select_related("bank_account__legal_entity"),
+        key=lambda s: s.pk,
     )
-    progress.set_total(len(statements))
-    for statement in sorted(statements, key=lambda s: s.pk):
-        with job_chunk(progress):
-            statement_match(statement=statement, actor=job.started_by)
-            progress.advance()
+    if len(statements) == 1:
+        statement_match(statement=statements[0], actor=job.started_by, progress=progress)
+    else:
+        progress.set_total(len(statements))
+        for statement in statements:
+            with job_chunk(progress):
+                statement_match(statement=statement, actor=job.started_by)
+                progress.advance()
     counts = dict.fromkeys(BankStatementLine.Status.values, 0)
-    for status in BankStatementLine.objects.filter(statement__in=statements).values_list(
-        "status", flat=True
-    ):
+    lines = BankStatementLine.objects.filter(statement__in=statements)
+    for status in lines.values_list("status", flat=True):
         counts[status] += 1
-    return {"statements": len(statements), **counts}
+    return {"statements": [s.pk for s in statements], **counts}

@@ -1,0 +1,5 @@
+"""Automatic matching of bank statement lines to open transactions (SPEC section 10).
+
+The rooms: ``references`` (the document numbers and RF references a line names), ``combinations``
+(which few open amounts add up to a payment), ``engine`` (the rules, pure: no database) and
+``candidates`` (the open transactions a statement's lines may pay, read in bulk)."""
