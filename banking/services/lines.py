@@ -59,8 +59,13 @@ def _locked(line: BankStatementLine, actor: Actor) -> BankStatementLine:
 
 
 def _save(line: BankStatementLine, before: dict, actor: Actor, action: str) -> BankStatementLine:
+    """Write what the clerk decided; matching again leaves the line as the clerk left it
+    (``marked_by_user``) until it is taken back to unmatched."""
     line.error = ""
-    line.save(update_fields=["marked", "customer", "posting_type", "status", "error"])
+    line.marked_by_user = line.status != Status.UNMATCHED
+    line.save(
+        update_fields=["marked", "customer", "posting_type", "status", "error", "marked_by_user"]
+    )
     after = {"status": line.status, "marked": line.marked, "posting_type": line.posting_type}
     audit_record(
         actor=actor,

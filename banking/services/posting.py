@@ -6,7 +6,7 @@ refund, a ledger posting type (bank charges), or a returned direct debit.
 A line is posted once: posting it again returns the first result. If what it marked was
 settled meanwhile, that line records the conflict and stays unposted; the others go on."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from core.money import ZERO, format_amount
 from entities.services import ensure_can_act
 from ledger.models import PostingType, Voucher
 from ledger.services import VoucherInput, VoucherLineInput, vouchers_post
+from receivables.locks import open_transactions_in_bulk
 from receivables.models import OpenTransaction, Payment
 from receivables.services import PaymentInput, payments_post, refund_post
 from settlement.services import SettlementLineInput, settlement_create
@@ -139,7 +140,7 @@ def _payment_post(line: BankStatementLine, on: date, actor: Actor) -> None:
     if line.customer is None:
         raise LineInvalid("Choose the customer who paid.", field="customer")
     marked = [_marked_input(item) for item in line.marked]
-    settled = sum((item.amount or ZERO for item in marked), ZERO)
+    settled: Decimal | None = sum((item.amount or ZERO for item in marked), ZERO)
     if settled > line.amount:
         raise LineInvalid(
             f"The marked amounts ({format_amount(settled, line.currency)}) exceed the line "
@@ -167,12 +168,34 @@ def _payment_post(line: BankStatementLine, on: date, actor: Actor) -> None:
     if not marked:
         return
     payment_ot = OpenTransaction.objects.only("pk").get(payment=payment)
+    if _within_tolerance(line, marked):
+        # One invoice paid a little short or over, within its entity's tolerance: the
+        # settlement takes the whole line against it and posts the payment difference.
+        marked = [replace(marked[0], amount=None)]
+        settled = None
     line.settlement = settlement_create(
         lines=[SettlementLineInput(payment_ot.pk, amount=settled), *marked],
         on=on,
         primary=payment_ot.pk,
         actor=actor,
     )
+
+
+def _within_tolerance(line: BankStatementLine, marked: list[SettlementLineInput]) -> bool:
+    """One marked invoice whose open amount and the line differ by no more than the invoice's
+    entity's under- or overpayment tolerance (the settlement applies it when given no amount)."""
+    if len(marked) != 1 or marked[0].amount is None or marked[0].full_settlement:
+        return False
+    ot = open_transactions_in_bulk([marked[0].transaction]).get(marked[0].transaction)
+    entity = ot.legal_entity if ot is not None else None
+    if ot is None or ot.amount <= 0 or ot.currency != entity.accounting_currency:
+        return False
+    due = ot.open_amount - (marked[0].cash_discount or ZERO)
+    short = due - marked[0].amount
+    over = line.amount - due
+    if marked[0].amount < due:
+        return line.amount == marked[0].amount and 0 < short <= entity.max_underpayment
+    return marked[0].amount == due and 0 < over <= entity.max_overpayment
 
 
 def _marked_input(item: dict) -> SettlementLineInput:

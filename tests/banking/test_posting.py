@@ -403,3 +403,37 @@ def test_balance_warnings_block_reconciliation_until_resolved(bank, admin_user):
     )
     statement.refresh_from_db()
     assert statement.status == BankStatement.Status.RECONCILED
+
+
+@pytest.mark.parametrize(
+    ("paid", "invoice_open", "payment_open", "difference"),
+    [
+        ("999.90", "0.00", "0.00", "0.10"),  # B5: 0.10 short, within 0.50
+        ("999.40", "0.60", "0.00", None),  # beyond the tolerance: stays open
+        ("1000.30", "0.00", "0.00", "-0.30"),  # 0.30 over, within 0.50
+        ("1000.70", "0.00", "-0.70", None),  # beyond: the rest stays on account
+    ],
+)
+def test_line_post_within_tolerance_closes_the_invoice(
+    bank, admin_user, paid, invoice_open, payment_open, difference
+):
+    from entities.services import legal_entity_update
+
+    legal_entity_update(
+        legal_entity=bank["FAB"],
+        data={"max_underpayment": D("0.50"), "max_overpayment": D("0.50")},
+        actor=admin_user,
+    )
+    invoice = post_invoice(bank["customers"]["FAB"], amounts=("1000.00",))
+    statement = statement_with(bank, [{"amount": paid}])
+    first = line(statement, 1)
+    line_transactions_mark(
+        line=first, transactions=[MarkedInput(ot_of(invoice).pk)], actor=admin_user
+    )
+    posted = line_post(line=first, actor=admin_user)
+    assert ot_of(invoice).open_amount == D(invoice_open)
+    assert OpenTransaction.objects.get(payment=posted.payment).open_amount == D(payment_open)
+    differences = LedgerEntry.objects.filter(
+        voucher__in=posted.settlement.vouchers.all(), posting_type="payment_difference"
+    )
+    assert sum(e.amount for e in differences) == (D(difference) if difference else 0)
