@@ -61,3 +61,33 @@ def rf_reference_payload(text: str) -> str | None:
     if match is None or _mod97(match.group(2) + compact[:4]) != 1:
         return None
     return match.group(2)
+
+
+_CREDITOR_ID = re.compile(r"([A-Z]{2})(\d{2})([0-9A-Z]{3})([0-9A-Z]{1,28})")
+
+
+def creditor_identifier_normalize(value: str) -> str:
+    """A SEPA creditor identifier (e.g. DE98ZZZ09999999999), compact and upper case: country,
+    two check digits (mod 97 over the national identifier, the country and "00"; the
+    three-character business code is not part of it), business code, national identifier.
+    ValidationError if it is not one."""
+    text = (value or "").replace(" ", "").upper()
+    match = _CREDITOR_ID.fullmatch(text)
+    if match is None or len(text) > 35:
+        raise ValidationError(
+            f"{text or 'An empty value'} is not a SEPA creditor identifier: country, two check "
+            "digits, a three-character business code and the national identifier."
+        )
+    country, check, _business, national = match.groups()
+    expected = 98 - _mod97(national + country + "00")
+    if int(check) != expected:
+        raise ValidationError(
+            f"{text} is not a valid SEPA creditor identifier: its check digits should be "
+            f"{expected:02d}."
+        )
+    return text
+
+
+def creditor_identifier_validator(value: str) -> None:
+    if value:
+        creditor_identifier_normalize(value)

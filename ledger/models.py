@@ -29,6 +29,10 @@ class PostingType(models.TextChoices):
     INTEREST = "interest", "Interest"
     WRITE_OFF = "write_off", "Write-off"
     ROUNDING = "rounding", "Rounding"
+    BILL_OF_EXCHANGE = "bill_of_exchange", "Bills of exchange"
+    BILL_REMITTED_COLLECTION = "bill_remitted_collection", "Bills remitted for collection"
+    BILL_REMITTED_DISCOUNT = "bill_remitted_discount", "Bills remitted for discount"
+    BILL_DISCOUNT_CHARGES = "bill_discount_charges", "Bill discount charges"
 
 
 INTERCOMPANY_TYPES = (PostingType.INTERCOMPANY_DUE_TO, PostingType.INTERCOMPANY_DUE_FROM)

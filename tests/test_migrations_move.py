@@ -221,7 +221,11 @@ def test_migrations_move_models_without_losing_a_row():
 
         _migrate(_latest())
 
-        assert _table_counts() == counts
+        # Later data migrations give the entity the accounts (and posting setup) of the
+        # posting types added since: bank charges and the four of bills of exchange.
+        added = {"ledger_mainaccount": 5, "ledger_postingsetup": 5}
+        after = _table_counts()
+        assert {table: after[table] - added.get(table, 0) for table in counts} == counts
         assert _trial_balance() == balance
         assert sum(amount for _, _, amount in balance) == 0
         assert len(balance) == 3

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.bank_codes import creditor_identifier_validator
 from core.fields import amount_field, code_validator, currency_field
 
 
@@ -40,6 +41,12 @@ class LegalEntity(models.Model):
         default=False,
         help_text="Refuse a credit note larger than the open amount of the invoice it corrects.",
     )
+    sepa_creditor_identifier = models.CharField(
+        max_length=35,
+        blank=True,
+        validators=[creditor_identifier_validator],
+        help_text="The SEPA creditor identifier its direct debits are collected under",
+    )
     auto_match_threshold = models.PositiveSmallIntegerField(
         default=95,
         validators=[MaxValueValidator(100)],
@@ -60,6 +67,7 @@ class LegalEntity(models.Model):
         "max_write_off",
         "credit_note_limited_to_invoice_open",
         "auto_match_threshold",
+        "sepa_creditor_identifier",
     )
 
     class Meta:

@@ -5,10 +5,12 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Model
 
 from core.audit import Actor, audit_record
+from core.bank_codes import creditor_identifier_normalize
 from core.errors import ApplicationError, InvalidInput
 from core.money import currency_is_known
 from entities.exceptions import EntityAccessDenied, GroupDataDenied
@@ -65,6 +67,7 @@ def legal_entity_create(
     unknown = set(params) - set(LegalEntity.PARAMETER_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown parameter {min(unknown)}.", field="parameters")
+    params = _parameters_normalized(params)
     entity = LegalEntity(code=code, name=name, accounting_currency=accounting_currency, **params)
     entity.full_clean(validate_unique=False)
     entity.save()
@@ -72,6 +75,19 @@ def legal_entity_create(
         entity_grant_create(user=actor, legal_entity=entity, actor=actor)
     audit_record(actor=actor, action="legal_entity.created", obj=entity, legal_entity=entity)
     return entity
+
+
+def _parameters_normalized(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The creditor identifier in its compact form, checked (country, mod-97 check digits)."""
+    params = dict(params)
+    if params.get("sepa_creditor_identifier"):
+        try:
+            params["sepa_creditor_identifier"] = creditor_identifier_normalize(
+                params["sepa_creditor_identifier"]
+            )
+        except DjangoValidationError as error:
+            raise InvalidInput(error.messages[0], field="sepa_creditor_identifier") from error
+    return params
 
 
 @transaction.atomic
@@ -84,7 +100,7 @@ def legal_entity_update(
     unknown = set(data) - allowed
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))}.", field=min(unknown))
-    changes = _diff(legal_entity, data)
+    changes = _diff(legal_entity, _parameters_normalized(data))
     if not changes:
         return legal_entity
     for key, (_old, new) in changes.items():

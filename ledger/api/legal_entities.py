@@ -40,6 +40,9 @@ class LegalEntityParametersSerializer(serializers.Serializer):
     fx_posted_in = serializers.ChoiceField(choices=LegalEntity.PostedIn.choices, required=False)
     credit_note_limited_to_invoice_open = serializers.BooleanField(required=False)
     auto_match_threshold = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    sepa_creditor_identifier = serializers.CharField(
+        required=False, allow_blank=True, max_length=40
+    )
 
     def validate(self, attrs):
         for key in ("max_underpayment", "max_overpayment", "max_write_off"):

@@ -26,6 +26,14 @@ K = MainAccount.Kind
 DEFAULT_ACCOUNTS: tuple[tuple[str, str, str, PostingType], ...] = (
     ("110100", "Bank", K.ASSET, PostingType.BANK),
     ("130100", "Accounts receivable", K.ASSET, PostingType.CUSTOMER_BALANCE),
+    ("131000", "Bills of exchange receivable", K.ASSET, PostingType.BILL_OF_EXCHANGE),
+    (
+        "131100",
+        "Bills remitted for collection",
+        K.ASSET,
+        PostingType.BILL_REMITTED_COLLECTION,
+    ),
+    ("255000", "Bills remitted for discount", K.LIABILITY, PostingType.BILL_REMITTED_DISCOUNT),
     ("145000", "Due from intercompany", K.ASSET, PostingType.INTERCOMPANY_DUE_FROM),
     ("220000", "Sales tax payable", K.LIABILITY, PostingType.SALES_TAX),
     ("245000", "Due to intercompany", K.LIABILITY, PostingType.INTERCOMPANY_DUE_TO),
@@ -37,6 +45,7 @@ DEFAULT_ACCOUNTS: tuple[tuple[str, str, str, PostingType], ...] = (
     ("520100", "Over/underpayment", K.EXPENSE, PostingType.PAYMENT_DIFFERENCE),
     ("520200", "Bad debt write-off", K.EXPENSE, PostingType.WRITE_OFF),
     ("605000", "Bank charges", K.EXPENSE, PostingType.BANK_CHARGES),
+    ("606000", "Bill discount charges", K.EXPENSE, PostingType.BILL_DISCOUNT_CHARGES),
     ("801000", "Realized exchange loss", K.EXPENSE, PostingType.FX_REALIZED_LOSS),
     ("809000", "Rounding difference", K.EXPENSE, PostingType.ROUNDING),
 )

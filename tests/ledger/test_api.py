@@ -41,7 +41,7 @@ def test_legal_entity_create_with_parameters_and_default_setup(admin_client):
     assert body["parameters"]["cash_discount_on_partial_payments"] is True
     assert body["parameters"]["fx_posted_in"] == "invoice"
     assert body["parameters"]["cash_discount_posted_in"] == "invoice"
-    assert PostingSetup.objects.filter(legal_entity__code="FAB").count() == 15
+    assert PostingSetup.objects.filter(legal_entity__code="FAB").count() == 19
     assert AuditEntry.objects.filter(action="legal_entity.created").count() == 1
 
 
