@@ -81,7 +81,10 @@ def bank_statement_list(request):
         if form.cleaned_data["status"]:
             statements = statements.filter(status=form.cleaned_data["status"])
     page = Paginator(statements, 50).get_page(request.GET.get("page"))
-    return render(request, "banking/statement_list.html", {"form": form, "page": page})
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    context = {"form": form, "page": page, "filters": filters.urlencode() + "&" if filters else ""}
+    return render(request, "banking/statement_list.html", context)
 
 
 @role_required_for_writes("banking.add_bankstatement")

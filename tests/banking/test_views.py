@@ -330,3 +330,22 @@ def test_bank_statement_resolve_warnings_needs_a_note(bank, clerk, client):
     statement.refresh_from_db()
     assert statement.warnings_resolved_note == "The bank confirmed it"
     assert Decimal(statement.closing_balance) == Decimal("1.00")
+
+
+def test_bank_statement_detail_reads_in_a_fixed_number_of_queries(
+    bank, clerk, client, django_assert_max_num_queries
+):
+    invoices = [post_invoice(bank["customers"]["FAB"], amounts=("10.00",)) for _ in range(6)]
+    statement = statement_with(
+        bank, [{"amount": "10.00", "counterparty_iban": NORTHWIND_IBAN} for _ in invoices]
+    )
+    for sequence, invoice in enumerate(invoices, start=1):
+        line_transactions_mark(
+            line=line(statement, sequence),
+            transactions=[MarkedInput(invoice.open_transaction.pk)],
+            actor=clerk,
+        )
+    url = f"/bank/statements/{statement.pk}/"
+    with django_assert_max_num_queries(11):
+        html = client.get(url).content.decode()
+    assert html.count('data-status="matched"') == 6
