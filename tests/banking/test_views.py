@@ -83,7 +83,7 @@ def test_banking_pages_answer_a_clerk(bank, clerk, client):
     assert '<tr data-account="MAIN">' in accounts
     assert '<td class="num">248.00</td>' in accounts  # the last statement's balance
     change = client.get(f"/bank/lines/{first.pk}/change/").content.decode()
-    # The party is the one whose customer the IBAN-less line names nowhere: found by search.
+    # A line without an IBAN, a proposal or a customer names no party: the clerk searches.
     assert "Find the party who paid" in change
     found = client.get(f"/bank/lines/{first.pk}/change/?q={invoice.number}").content.decode()
     assert f'<tr data-document="{invoice.number}">' in found
@@ -349,3 +349,20 @@ def test_bank_statement_detail_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(11):
         html = client.get(url).content.decode()
     assert html.count('data-status="matched"') == 6
+
+
+def test_line_status_ignores_and_takes_back(bank, clerk, client):
+    statement = statement_with(bank, [{"amount": "-1.00"}])
+    first = line(statement, 1)
+    url = f"/bank/lines/{first.pk}/status/"
+    html = client.post(url, {"status": "ignored"}, **HTMX).content.decode()
+    assert 'data-status="ignored"' in html
+    assert '<input type="hidden" name="status" value="unmatched"><button' in html
+    html = client.post(url, {"status": "unmatched"}, **HTMX).content.decode()
+    assert 'data-status="unmatched"' in html
+    html = client.post(url, {"status": "posted"}, **HTMX).content.decode()
+    assert "A line&#x27;s status is set to ignored or unmatched only." in html
+    row = client.get(f"/bank/lines/{first.pk}/", **HTMX).content.decode()
+    assert row.startswith(f'<tbody class="line" id="line-{first.pk}"')
+    response = client.get(f"/bank/lines/{first.pk}/")
+    assert response["Location"] == f"/bank/statements/{statement.pk}/#line-{first.pk}"
