@@ -7,8 +7,11 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from core.money import ZERO
-from entities.selectors import granted_entity_ids
+from entities.models import Customer, Party, PartyBankAccount
+from entities.selectors import granted_entity_ids, in_granted_entities
 from ledger.models import LedgerEntry
+from receivables.models import OpenTransaction
+from settlement.selectors import settlement_open_items
 
 from .models import BankAccount, BankStatement, BankStatementLine
 
@@ -92,3 +95,101 @@ def bank_account_reconciliation(*, bank_account: BankAccount, on: date) -> Recon
         statements_with_warnings=warned,
         last_statement=last,
     )
+
+
+# --- what the browser pages read -----------------------------------------------------------
+
+
+def statement_matching_job(statement: BankStatement):
+    """The matching job queued or running for ``statement``, if any (a few per entity at most:
+    one claim per entity, so the parameters are read here rather than in SQL)."""
+    from core.models import Job
+
+    from .services.matching_jobs import MATCH_JOB
+
+    jobs = Job.objects.filter(
+        kind=MATCH_JOB,
+        state__in=(Job.State.QUEUED, Job.State.RUNNING),
+        legal_entities=statement.bank_account.legal_entity_id,
+    ).order_by("-created_at")
+    for job in jobs[:20]:
+        if statement.pk in [int(pk) for pk in job.parameters.get("statements", [])]:
+            return job
+    return None
+
+
+def line_transaction_ids(lines) -> set[int]:
+    """Every open transaction the lines mark or propose."""
+    ids = set()
+    for line in lines:
+        for item in line.marked or []:
+            ids.add(int(item["transaction"]))
+        for proposal in line.proposals or []:
+            ids.update(int(t["transaction"]) for t in proposal.get("transactions", []))
+    return ids
+
+
+def open_transactions_by_id(user, ids) -> dict[int, OpenTransaction]:
+    """The open transactions ``ids`` the user may see, by id, for showing document numbers."""
+    qs = in_granted_entities(
+        OpenTransaction.objects.select_related("legal_entity", "party").filter(pk__in=ids), user
+    )
+    return {ot.pk: ot for ot in qs}
+
+
+def line_party(line: BankStatementLine) -> Party | None:
+    """The party whose open items a line most likely pays: the one of its marked transactions,
+    its customer, its best proposal's customer, or the owner of the counterparty's IBAN."""
+    marked = [int(item["transaction"]) for item in line.marked or []]
+    if marked:
+        ot = OpenTransaction.objects.select_related("party").filter(pk=marked[0]).first()
+        if ot is not None:
+            return ot.party
+    if line.customer_id:
+        return line.customer.party
+    for proposal in line.proposals or []:
+        customer_id = proposal.get("customer")
+        customer = Customer.objects.filter(pk=customer_id).first() if customer_id else None
+        if customer is not None:
+            return customer.party
+    if line.counterparty_iban:
+        account = PartyBankAccount.objects.filter(iban=line.counterparty_iban).first()
+        if account is not None:
+            return account.party
+    return None
+
+
+def parties_search(user, query: str) -> list[Party]:
+    """Parties found by a document number (exactly), or by a customer account, party number or
+    name (in part), among the entities granted to ``user``; at most 20."""
+    query = query.strip()
+    if not query:
+        return []
+    by_document = in_granted_entities(
+        OpenTransaction.objects.filter(document_number__iexact=query), user
+    ).values_list("party_id", flat=True)
+    customers = in_granted_entities(
+        Customer.objects.filter(
+            Q(account__iexact=query)
+            | Q(name__icontains=query)
+            | Q(party__number__iexact=query)
+            | Q(party__name__icontains=query)
+        ),
+        user,
+    ).values_list("party_id", flat=True)
+    return list(
+        Party.objects.filter(Q(pk__in=by_document) | Q(pk__in=customers)).order_by("name")[:20]
+    )
+
+
+def line_open_items(user, line: BankStatementLine, party: Party) -> list[OpenTransaction]:
+    """The party's open debits in the line's currency in the granted entities (what the money
+    of a line may settle), as the Settle transactions page lists them."""
+    return list(
+        settlement_open_items(user, party).filter(currency=line.currency, open_amount__gt=0)
+    )
+
+
+def bank_customers(bank_account: BankAccount) -> QuerySet[Customer]:
+    """The customers of the bank account's entity: who a payment on account is posted for."""
+    return Customer.objects.filter(legal_entity_id=bank_account.legal_entity_id).order_by("account")

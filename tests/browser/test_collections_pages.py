@@ -1,4 +1,5 @@
 from datetime import date
+from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,15 @@ from tests.factories.entities import CustomerFactory, PartyFactory
 from tests.factories.receivables import post_credit_note, post_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _default_aging_periods(transactional_db):
+    """The data migration's default aging period set: a test that commits ends with a flush,
+    which takes it away from the tests after it."""
+    from django.apps import apps
+
+    import_module("collections_app.migrations.0002_default_aging_periods").create(apps, None)
 
 
 def test_aging_page_shows_the_latest_snapshot_per_customer(page, fabrikam):
