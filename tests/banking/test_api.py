@@ -568,6 +568,18 @@ def test_reconciliation_odd_query_is_400(bank, client, query):
     assert response.status_code == 400
 
 
+INVOICE = "the invoice's open transaction"
+
+
+def with_invoice(body, invoice):
+    """``body`` with the invoice's open transaction id for ``INVOICE``."""
+    if isinstance(body, dict):
+        return {k: with_invoice(v, invoice) for k, v in body.items()}
+    if isinstance(body, list):
+        return [with_invoice(v, invoice) for v in body]
+    return ot_id(invoice) if body == INVOICE else body
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -585,21 +597,18 @@ def test_reconciliation_odd_query_is_400(bank, client, query):
         {"transactions": "all"},
         {"transactions": [{"transaction": "abc"}]},
         {"transactions": [{"transaction": 99999999999999999999999}]},
-        {"transactions": [{"transaction": 1, "amount": "1e400"}]},
-        {"transactions": [{"transaction": 1, "amount": "NaN"}]},
-        {"transactions": [{"transaction": 1, "amount": "99999999999999999999.99"}]},
-        {"transactions": [{"transaction": 1, "amount": "-5.00"}]},
-        {"transactions": [{"transaction": 1, "cash_discount": "0.001"}]},
-        {"transactions": [{"transaction": 1}, {"transaction": 1}]},
+        {"transactions": [{"transaction": INVOICE, "amount": "1e400"}]},
+        {"transactions": [{"transaction": INVOICE, "amount": "NaN"}]},
+        {"transactions": [{"transaction": INVOICE, "amount": "99999999999999999999.99"}]},
+        {"transactions": [{"transaction": INVOICE, "amount": "-5.00"}]},
+        {"transactions": [{"transaction": INVOICE, "cash_discount": "0.001"}]},
+        {"transactions": [{"transaction": INVOICE}, {"transaction": INVOICE}]},
     ],
 )
 def test_patch_odd_bodies_are_400(bank, client, body):
     invoice = post_invoice(bank["customers"]["FAB"], amounts=("10.00",))
     first = line(statement_with(bank, [{"amount": "10.00"}]), 1)
-    # Transaction 1 stands for the invoice.
-    text = repr(body).replace("'transaction': 1}", f"'transaction': {ot_id(invoice)}}}")
-    body = eval(text)  # noqa: S307 (the test's own literal)
-    response = client.patch(f"{LINES}{first.pk}/", body, format="json")
+    response = client.patch(f"{LINES}{first.pk}/", with_invoice(body, invoice), format="json")
     assert response.status_code == 400, response.content
     assert BankStatementLine.objects.get(pk=first.pk).status == "unmatched"
 
