@@ -680,3 +680,61 @@ def test_import_date_today_in_the_returned_job(bank, client):
     body = import_file(client, bank["account"].pk, data).json()
     job = client.get(f"/api/v1/jobs/{body['matching_job']}/")
     assert job.status_code == 200
+
+
+def test_patch_amount_between_the_discounted_and_the_open_amount_is_a_partial_payment(bank, client):
+    from tests.factories.entities import CashDiscountFactory
+
+    # 2 % within 10 days: 2.00 of discount is open on the line's value date.
+    invoice = post_invoice(
+        bank["customers"]["FAB"], amounts=("100.00",), cash_discount=CashDiscountFactory()
+    )
+    first = line(statement_with(bank, [{"amount": "99.00"}]), 1)
+
+    marked = client.patch(
+        f"{LINES}{first.pk}/",
+        {"transactions": [{"transaction": ot_id(invoice), "amount": "99.00"}]},
+        format="json",
+    )
+
+    assert marked.status_code == 200, marked.json()
+    assert marked.json()["transactions"] == [
+        {
+            "transaction": ot_id(invoice),
+            "amount": "99.00",
+            "cash_discount": None,
+            "full_settlement": False,
+        }
+    ]
+    assert client.post(f"{LINES}{first.pk}/post/").status_code == 200
+    # As the settlement takes it: 99.00 paid, no discount on a partial payment, 1.00 open.
+    assert open_amount(invoice) == D("1.00")
+
+
+def test_patch_amount_above_the_open_amount_is_400(bank, client):
+    invoice = post_invoice(bank["customers"]["FAB"], amounts=("100.00",))
+    first = line(statement_with(bank, [{"amount": "150.00"}]), 1)
+    response = client.patch(
+        f"{LINES}{first.pk}/",
+        {"transactions": [{"transaction": ot_id(invoice), "amount": "120.00"}]},
+        format="json",
+    )
+    assert error(response)[:2] == (
+        400,
+        f"transactions[0]: 120.00 is more than {invoice.number}'s open amount 100.00.",
+    )
+    with_discount = client.patch(
+        f"{LINES}{first.pk}/",
+        {
+            "transactions": [
+                {"transaction": ot_id(invoice), "amount": "99.00", "cash_discount": "2"}
+            ]
+        },
+        format="json",
+    )
+    # An explicit discount beyond what is open is refused here, not left to the settlement.
+    assert error(with_discount)[:2] == (
+        400,
+        f"transactions[0]: 99.00 plus discount 2.00 is more than {invoice.number}'s open amount "
+        "100.00.",
+    )
