@@ -66,6 +66,10 @@ class StatementImportSerializer(serializers.Serializer):
         return file
 
 
+class WarningsResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="Why the warnings may stand")
+
+
 class BankStatementViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -192,16 +196,14 @@ class BankStatementViewSet(
             }
         )
 
-    @extend_schema(
-        request=inline_serializer("WarningsResolve", {"note": serializers.CharField()}),
-        responses={200: BankStatementSerializer},
-    )
+    @extend_schema(request=WarningsResolveSerializer, responses={200: BankStatementSerializer})
     @action(detail=True, methods=["post"], url_path="resolve-warnings")
     def resolve_warnings(self, request, pk=None):
         """Accept the statement's balance warnings, saying why, so that it can be reconciled."""
-        note = request.data.get("note", "")
+        data = WarningsResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         statement = statement_warnings_resolve(
-            statement=self.get_object(), note=str(note), actor=request.user
+            statement=self.get_object(), note=data.validated_data["note"], actor=request.user
         )
         return Response(
             BankStatementSerializer(statement, context=self.get_serializer_context()).data

@@ -97,6 +97,8 @@ def _import(
         )
         lines, skipped = _lines_build(statement, given.lines, currency, known_keys)
         BankStatementLine.objects.bulk_create(lines)
+        # A later statement of the same file may repeat a line of this one.
+        known_keys |= {line.line_key for line in lines}
         if skipped:
             statement.balance_warnings = [
                 *warnings,

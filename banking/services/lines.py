@@ -182,15 +182,17 @@ def _amounts(line, ot, item: MarkedInput, remaining: Decimal, where: str):
             f"{where}: {money(amount)} is more than the line has left ({money(remaining)}).",
             field="transactions",
         )
-    if amount + discount > open_amount:
+    if item.cash_discount is None and amount + discount != open_amount:
+        # A partial payment (an amount given between the discounted and the open amount is
+        # one too): the settlement applies the entity's rule for partial discounts.
+        discount = None
+    if amount + (discount or ZERO) > open_amount:
+        plus = f" plus discount {money(discount)}" if discount else ""
         raise LineInvalid(
-            f"{where}: {money(amount)} plus discount {money(discount)} is more than "
-            f"{ot.document_number}'s open amount {money(open_amount)}.",
+            f"{where}: {money(amount)}{plus} is more than {ot.document_number}'s open amount "
+            f"{money(open_amount)}.",
             field="transactions",
         )
-    if item.cash_discount is None and amount + discount < open_amount:
-        # A partial payment: the settlement applies the entity's rule for partial discounts.
-        discount = None
     return amount, discount
 
 

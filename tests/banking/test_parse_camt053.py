@@ -61,69 +61,6 @@ def entry(
 # Real files ------------------------------------------------------------------------------
 
 
-def test_camt053_parse_001_02_batch_of_returned_direct_debits():
-    (statement,) = camt053_parse(read("camt053-001.02-batch-return.xml"))
-
-    assert statement.statement_id == "1234Test/1"
-    assert statement.account_iban == "NL77ABNA0574908765"
-    assert statement.currency == "EUR"
-    assert (statement.from_date, statement.to_date) == (date(2014, 1, 5), date(2014, 1, 5))
-    assert statement.opening_balance == Decimal("15568.27")
-    assert statement.closing_balance == Decimal("15121.12")
-    # Three entries, the second a batch of two details: four lines. The public sample does
-    # not balance (15568.27 + 1315.11 != 15121.12); the parser reports, the import warns.
-    assert [line.amount for line in statement.lines] == [
-        Decimal("-754.25"),
-        Decimal("564.05"),
-        Decimal("100.00"),
-        Decimal("1405.31"),
-    ]
-    assert sum(line.amount for line in statement.lines) == Decimal("1315.11")
-    debit, first, second, credit = statement.lines
-    assert debit.counterparty_name == "INSURANCE COMPANY TESTX"
-    assert debit.bank_transaction_code == "PMNT/RDDT/ESDD"
-    assert debit.end_to_end_id == "435005714488-ABNO33052620"
-    # The batch is a reversed debit (RvslInd): money back, one line per detail with its own
-    # end-to-end id and return reason.
-    assert (first.return_reason, second.return_reason) == ("AC06", "AC06")
-    assert first.end_to_end_id == "TESTBANK/NL/20141229/01206408"
-    assert second.end_to_end_id == "TESTBANK/NL/20141229/01206407"
-    assert first.counterparty_name == "Test Customer"
-    assert first.counterparty_iban == "NL46ABNA0499998748"
-    assert first.counterparty_bic == "ABNANL2A"
-    assert first.remittance_info == "Direct Debit S14 0410"
-    assert first.bank_transaction_code == "PMNT/IDDT/UPDD"
-    # Without <Ustrd> the additional transaction information is the remittance.
-    assert credit.remittance_info == "#RD PARTY MEDIA CUSNO 90782 4210773"
-    assert credit.counterparty_name == "3rd party Media"
-    assert credit.counterparty_iban == "NL69ABNA0522123643"
-    assert credit.end_to_end_id == "115"
-
-
-def test_camt053_parse_001_04_batch_credits_add_up_to_the_entry():
-    (statement,) = camt053_parse(read("camt053-001.04-batch.xml"))
-
-    assert statement.statement_id == "20170323123456789012345"
-    assert statement.account_iban == "CH1111000000123456789"
-    assert statement.currency == "CHF"
-    assert statement.opening_balance == Decimal("75960.15")
-    assert statement.closing_balance == Decimal("79443.15")
-    assert [line.amount for line in statement.lines] == [Decimal("2187.00"), Decimal("1296.00")]
-    assert statement.opening_balance + sum(line.amount for line in statement.lines) == Decimal(
-        "79443.15"
-    )
-    first, second = statement.lines
-    assert first.booking_date == date(2017, 3, 22)
-    assert first.value_date == date(2017, 3, 23)
-    assert first.structured_reference == "302388292000011111111111111"
-    assert second.structured_reference == "302388292000022222222222222"
-    assert first.counterparty_bic == "POFICHBEXXX"
-    assert second.counterparty_iban == "CH3333000000123456789"
-    assert first.entry_reference == second.entry_reference == "012345678"
-    assert first.bank_reference == "123456CHCAFEBABE"
-    assert first.bank_transaction_code == "PMNT/RCDT/AUTT"
-
-
 def test_camt053_parse_001_02_two_statements_each_with_its_balances():
     first, second = camt053_parse(read("camt053-001.02-two-statements.xml"))
 
@@ -171,6 +108,211 @@ def test_camt053_parse_001_08_status_code_and_party_names():
 def test_statements_parse_dispatches_camt053():
     statements = statements_parse("camt053", read("camt053-001.08.xml"))
     assert [s.statement_id for s in statements] == ["253EURNL26VAYB8060476890"]
+
+
+# Hand-written documents ----------------------------------------------------------------
+
+# camt.053.001.02 as a creditor's bank writes it: a collected direct debit paid out, a batch
+# entry of two returned direct debits (the reversal of a credit: money out, one detail per
+# return with its own end-to-end id and reason), and a credit without <Ustrd>.
+BATCH_RETURN_001_02 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+ <BkToCstmrStmt>
+  <GrpHdr><MsgId>RET-2026-03-04</MsgId><CreDtTm>2026-03-04T18:00:00</CreDtTm></GrpHdr>
+  <Stmt>
+   <Id>RET-STMT/62</Id>
+   <LglSeqNb>62</LglSeqNb>
+   <CreDtTm>2026-03-04T18:00:00</CreDtTm>
+   <FrToDt><FrDtTm>2026-03-04T00:00:00</FrDtTm><ToDtTm>2026-03-04T23:59:59</ToDtTm></FrToDt>
+   <Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id>
+    <Svcr><FinInstnId><BIC>ABNANL2A</BIC></FinInstnId></Svcr></Acct>
+   <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">2500.00</Amt>
+    <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-04</Dt></Dt></Bal>
+   <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">2350.65</Amt>
+    <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-04</Dt></Dt></Bal>
+   <Ntry>
+    <Amt Ccy="EUR">420.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+    <BookgDt><Dt>2026-03-04</Dt></BookgDt><ValDt><Dt>2026-03-04</Dt></ValDt>
+    <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RDDT</Cd><SubFmlyCd>ESDD</SubFmlyCd></Fmly></Domn>
+     </BkTxCd>
+    <NtryDtls><TxDtls>
+     <Refs><EndToEndId>INS-2026-0042</EndToEndId><MndtId>INS-77</MndtId></Refs>
+     <RltdPties><Cdtr><Nm>Contoso Insurance</Nm></Cdtr>
+      <CdtrAcct><Id><IBAN>NL02ABNA0123456789</IBAN></Id></CdtrAcct></RltdPties>
+     <RmtInf><Ustrd>Policy 4711 March</Ustrd></RmtInf>
+    </TxDtls></NtryDtls>
+   </Ntry>
+   <Ntry>
+    <Amt Ccy="EUR">185.35</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd>
+    <Sts>BOOK</Sts>
+    <BookgDt><Dt>2026-03-04</Dt></BookgDt><ValDt><Dt>2026-03-04</Dt></ValDt>
+    <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>IDDT</Cd><SubFmlyCd>UPDD</SubFmlyCd></Fmly></Domn>
+     </BkTxCd>
+    <NtryDtls>
+     <Btch><PmtInfId>COLL-2026-03-02</PmtInfId><NbOfTxs>2</NbOfTxs>
+      <TtlAmt Ccy="EUR">185.35</TtlAmt><CdtDbtInd>CRDT</CdtDbtInd></Btch>
+     <TxDtls>
+      <Refs><InstrId>DD-000031</InstrId><EndToEndId>DD-2026-000031</EndToEndId>
+       <MndtId>MANDATE-31</MndtId></Refs>
+      <AmtDtls><TxAmt><Amt Ccy="EUR">120.35</Amt></TxAmt></AmtDtls>
+      <RltdPties><Dbtr><Nm>Northwind Traders</Nm></Dbtr>
+       <DbtrAcct><Id><IBAN>GB29NWBK60161331926819</IBAN></Id></DbtrAcct></RltdPties>
+      <RltdAgts><DbtrAgt><FinInstnId><BIC>NWBKGB2L</BIC></FinInstnId></DbtrAgt></RltdAgts>
+      <RmtInf><Ustrd>Direct debit FAB-INV-000031</Ustrd></RmtInf>
+      <RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>
+     </TxDtls>
+     <TxDtls>
+      <Refs><InstrId>DD-000032</InstrId><EndToEndId>DD-2026-000032</EndToEndId>
+       <MndtId>MANDATE-32</MndtId></Refs>
+      <AmtDtls><TxAmt><Amt Ccy="EUR">65.00</Amt></TxAmt></AmtDtls>
+      <RltdPties><Dbtr><Nm>Litware Inc</Nm></Dbtr>
+       <DbtrAcct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></DbtrAcct></RltdPties>
+      <RmtInf><Ustrd>Direct debit FAB-INV-000032</Ustrd></RmtInf>
+      <RtrInf><Rsn><Cd>MD06</Cd></Rsn></RtrInf>
+     </TxDtls>
+    </NtryDtls>
+   </Ntry>
+   <Ntry>
+    <Amt Ccy="EUR">456.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+    <BookgDt><Dt>2026-03-04</Dt></BookgDt><ValDt><Dt>2026-03-05</Dt></ValDt>
+    <NtryDtls><TxDtls>
+     <Refs><EndToEndId>115</EndToEndId></Refs>
+     <RltdPties><Dbtr><Nm>Fourth Coffee</Nm></Dbtr>
+      <DbtrAcct><Id><IBAN>NL69ABNA0522123643</IBAN></Id></DbtrAcct></RltdPties>
+     <AddtlTxInf>FOURTH COFFEE CUSNO 90782</AddtlTxInf>
+    </TxDtls></NtryDtls>
+   </Ntry>
+  </Stmt>
+ </BkToCstmrStmt>
+</Document>"""
+
+
+def test_camt053_parse_001_02_batch_of_returned_direct_debits():
+    (statement,) = camt053_parse(BATCH_RETURN_001_02)
+
+    assert statement.statement_id == "RET-STMT/62"
+    assert statement.account_iban == "NL91ABNA0417164300"
+    assert statement.currency == "EUR"
+    assert (statement.from_date, statement.to_date) == (date(2026, 3, 4), date(2026, 3, 4))
+    assert statement.opening_balance == Decimal("2500.00")
+    assert statement.closing_balance == Decimal("2350.65")
+    # Three entries, the second a batch of two details: four lines.
+    # 2500.00 - 420.00 - 120.35 - 65.00 + 456.00 = 2350.65.
+    assert [line.amount for line in statement.lines] == [
+        Decimal("-420.00"),
+        Decimal("-120.35"),
+        Decimal("-65.00"),
+        Decimal("456.00"),
+    ]
+    assert sum(line.amount for line in statement.lines) == Decimal("-149.35")
+    debit, first, second, credit = statement.lines
+    assert debit.counterparty_name == "Contoso Insurance"
+    assert debit.counterparty_iban == "NL02ABNA0123456789"
+    assert debit.bank_transaction_code == "PMNT/RDDT/ESDD"
+    assert debit.end_to_end_id == "INS-2026-0042"
+    assert debit.return_reason == ""
+    # The batch reverses a credit: money out, one line per detail with its own end-to-end id
+    # and return reason; the debtor (our customer) is the counterparty.
+    assert (first.return_reason, second.return_reason) == ("AC04", "MD06")
+    assert (first.end_to_end_id, second.end_to_end_id) == ("DD-2026-000031", "DD-2026-000032")
+    assert (first.counterparty_name, second.counterparty_name) == (
+        "Northwind Traders",
+        "Litware Inc",
+    )
+    assert first.counterparty_iban == "GB29NWBK60161331926819"
+    assert first.counterparty_bic == "NWBKGB2L"
+    assert first.remittance_info == "Direct debit FAB-INV-000031"
+    assert first.bank_transaction_code == second.bank_transaction_code == "PMNT/IDDT/UPDD"
+    # Without <Ustrd> the additional transaction information is the remittance.
+    assert credit.remittance_info == "FOURTH COFFEE CUSNO 90782"
+    assert credit.counterparty_name == "Fourth Coffee"
+    assert credit.end_to_end_id == "115"
+    assert credit.value_date == date(2026, 3, 5)
+
+
+# camt.053.001.04: one batch credit of two payments, each with its structured creditor
+# reference (ISO 11649) and its own details; the account's currency from the balances.
+BATCH_001_04 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.04">
+ <BkToCstmrStmt>
+  <GrpHdr><MsgId>20260323000058</MsgId><CreDtTm>2026-03-23T14:47:00</CreDtTm></GrpHdr>
+  <Stmt>
+   <Id>20260323-CH-58</Id>
+   <ElctrncSeqNb>58</ElctrncSeqNb>
+   <FrToDt><FrDtTm>2026-03-23T00:00:00</FrDtTm><ToDtTm>2026-03-23T23:59:59</ToDtTm></FrToDt>
+   <Acct><Id><IBAN>CH9300762011623852957</IBAN></Id><Ownr><Nm>Fabrikam Suisse</Nm></Ownr></Acct>
+   <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="CHF">10000.00</Amt>
+    <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-22</Dt></Dt></Bal>
+   <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CHF">11250.40</Amt>
+    <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-03-23</Dt></Dt></Bal>
+   <Ntry>
+    <NtryRef>BATCH-0058</NtryRef>
+    <Amt Ccy="CHF">1250.40</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>false</RvslInd>
+    <Sts>BOOK</Sts>
+    <BookgDt><Dt>2026-03-22</Dt></BookgDt><ValDt><Dt>2026-03-23</Dt></ValDt>
+    <AcctSvcrRef>20260323000000000058</AcctSvcrRef>
+    <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>VCOM</SubFmlyCd></Fmly></Domn>
+     </BkTxCd>
+    <NtryDtls>
+     <Btch><NbOfTxs>2</NbOfTxs></Btch>
+     <TxDtls>
+      <Refs><AcctSvcrRef>CH58-0001</AcctSvcrRef></Refs>
+      <Amt Ccy="CHF">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+      <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>AUTT</SubFmlyCd></Fmly></Domn>
+       </BkTxCd>
+      <RltdPties><Dbtr><Nm>Banque Exemple</Nm></Dbtr>
+       <DbtrAcct><Id><IBAN>CH5604835012345678009</IBAN></Id></DbtrAcct></RltdPties>
+      <RltdAgts><DbtrAgt><FinInstnId><BICFI>POFICHBEXXX</BICFI></FinInstnId></DbtrAgt>
+       </RltdAgts>
+      <RmtInf><Strd><CdtrRefInf>
+       <Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>RF792026000014</Ref>
+      </CdtrRefInf></Strd></RmtInf>
+     </TxDtls>
+     <TxDtls>
+      <Refs><AcctSvcrRef>CH58-0002</AcctSvcrRef></Refs>
+      <Amt Ccy="CHF">250.40</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+      <RltdPties><Dbtr><Nm>Caisse Exemple</Nm></Dbtr>
+       <DbtrAcct><Id><IBAN>CH4431999123000889012</IBAN></Id></DbtrAcct></RltdPties>
+      <RmtInf><Strd><CdtrRefInf>
+       <Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>RF522026000015</Ref>
+      </CdtrRefInf></Strd></RmtInf>
+     </TxDtls>
+    </NtryDtls>
+    <AddtlNtryInf>CREDIT GROUPE 2 PAIEMENTS</AddtlNtryInf>
+   </Ntry>
+  </Stmt>
+ </BkToCstmrStmt>
+</Document>"""
+
+
+def test_camt053_parse_001_04_batch_credits_add_up_to_the_entry():
+    (statement,) = camt053_parse(BATCH_001_04)
+
+    assert statement.statement_id == "20260323-CH-58"
+    assert statement.account_iban == "CH9300762011623852957"
+    assert statement.currency == "CHF"
+    assert statement.opening_balance == Decimal("10000.00")
+    assert statement.closing_balance == Decimal("11250.40")
+    # One entry of 1,250.40, a batch of two details: two lines that add up to the entry.
+    assert [line.amount for line in statement.lines] == [Decimal("1000.00"), Decimal("250.40")]
+    assert statement.opening_balance + sum(line.amount for line in statement.lines) == Decimal(
+        "11250.40"
+    )
+    first, second = statement.lines
+    assert first.booking_date == date(2026, 3, 22)
+    assert first.value_date == date(2026, 3, 23)
+    assert first.structured_reference == "RF792026000014"
+    assert second.structured_reference == "RF522026000015"
+    assert first.counterparty_bic == "POFICHBEXXX"
+    assert second.counterparty_bic == ""
+    assert second.counterparty_iban == "CH4431999123000889012"
+    assert first.entry_reference == second.entry_reference == "BATCH-0058"
+    assert (first.bank_reference, second.bank_reference) == ("CH58-0001", "CH58-0002")
+    # A detail without a transaction code of its own takes the entry's.
+    assert first.bank_transaction_code == "PMNT/RCDT/AUTT"
+    assert second.bank_transaction_code == "PMNT/RCDT/VCOM"
+    # Without remittance text of its own, a detail takes the entry's additional information.
+    assert second.remittance_info == "CREDIT GROUPE 2 PAIEMENTS"
 
 
 # Built documents -------------------------------------------------------------------------
