@@ -10,8 +10,10 @@ taken off, so that a reversal restores the open amounts exactly.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Round
 
 from core.fields import amount_field
+from core.money import AMOUNT_DECIMAL_PLACES
 from entities.models import Party
 from ledger.models import Voucher
 from receivables.models import OpenTransaction
@@ -70,11 +72,16 @@ class SettlementLine(models.Model):
             models.UniqueConstraint(
                 fields=["settlement", "open_transaction"], name="settlement_line_unique_transaction"
             ),
+            # Rounded to the fields' places: SQLite adds these columns as floating point numbers
+            # (0.28 + 0.01 is not 0.29 there); on PostgreSQL the sum is exact either way.
             models.CheckConstraint(
                 condition=Q(
-                    amount=models.F("settled_amount")
-                    + models.F("cash_discount")
-                    + models.F("payment_difference")
+                    amount=Round(
+                        models.F("settled_amount")
+                        + models.F("cash_discount")
+                        + models.F("payment_difference"),
+                        AMOUNT_DECIMAL_PLACES,
+                    )
                 ),
                 name="settlement_line_parts_add_up",
             ),
