@@ -58,6 +58,11 @@ def statements_parse(fmt: str, data: bytes, mapping=None) -> list[ParsedStatemen
         raise StatementFileInvalid(
             f"The file is {len(data):,} bytes; at most {MAX_FILE_BYTES:,} are read."
         )
+    encoding = (getattr(mapping, "encoding", "") or "").lower().replace("_", "").replace("-", "")
+    wide = fmt == "csv" and encoding.startswith(("utf16", "utf32"))  # NUL bytes in any text
+    if not wide and b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise StatementFileInvalid(f"Line {line}: the file holds a NUL character; it is no text.")
     if fmt == "camt053":
         from .camt053 import camt053_parse
 

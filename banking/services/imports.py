@@ -70,17 +70,13 @@ def _import(
     account = BankAccount.objects.select_for_update().get(pk=bank_account.pk)
     sha = hashlib.sha256(data).hexdigest()
     _refuse_duplicates(account, parsed, sha)
-    previous = (
-        BankStatement.objects.filter(bank_account=account).order_by("-to_date", "-id").first()
-    )
-    previous_closing = previous.closing_balance if previous else None
     known_keys = _known_keys(account, parsed)
     statements = []
     for index, given in enumerate(parsed):
         where = f"statement {given.statement_id or index + 1}"
         currency = given.currency or account.currency
         _check_account(account, given, currency, where)
-        warnings = _balance_warnings(given, previous_closing, currency)
+        warnings = _balance_warnings(given, _previous_closing(account, given), currency)
         statement = BankStatement.objects.create(
             bank_account=account,
             statement_id=given.statement_id[:140],
@@ -114,7 +110,6 @@ def _import(
             changes={"lines": (None, len(lines)), "file": (None, file_name or sha[:12])},
             legal_entity=account.legal_entity,
         )
-        previous_closing = given.closing_balance
         statements.append(statement)
     return statements
 
@@ -161,6 +156,17 @@ def _check_account(account: BankAccount, given: ParsedStatement, currency: str, 
             f"{account.code} ({account.iban}).",
             field="file",
         )
+
+
+def _previous_closing(account: BankAccount, given: ParsedStatement) -> Decimal | None:
+    """The closing balance of the account's statement just before this one (ending on or
+    before the day it starts; those stored from the same file included), if any."""
+    previous = (
+        BankStatement.objects.filter(bank_account=account, to_date__lte=given.from_date)
+        .order_by("-to_date", "-id")
+        .first()
+    )
+    return previous.closing_balance if previous else None
 
 
 def _balance_warnings(

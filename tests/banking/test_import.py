@@ -315,6 +315,38 @@ def test_statement_import_warns_when_the_opening_balance_is_not_the_previous_clo
     assert counts() == (2, 2)
 
 
+def test_statement_import_compares_an_older_statement_with_the_one_before_it(bank, admin_user):
+    account = bank["account"]
+    for statement_id, day, opening, amount in (
+        ("S1", 10, "0.00", "100.00"),
+        ("S3", 12, "150.00", "5.00"),
+    ):
+        do_import(
+            account,
+            camt053(
+                iban=FAB_IBAN,
+                statement_id=statement_id,
+                opening=opening,
+                entries=[{"amount": amount, "ref": statement_id}],
+                on=date(2026, 3, day),
+            ),
+            actor=admin_user,
+        )
+    # The statement of the 11th comes in last: it follows the 10th's, not the 12th's.
+    (second,) = do_import(
+        account,
+        camt053(
+            iban=FAB_IBAN,
+            statement_id="S2",
+            opening="100.00",
+            entries=[{"amount": "50.00", "ref": "S2"}],
+            on=date(2026, 3, 11),
+        ),
+        actor=admin_user,
+    )
+    assert second.balance_warnings == []
+
+
 # Returned direct debits ------------------------------------------------------------------
 
 
@@ -401,3 +433,18 @@ def test_statement_import_skips_a_line_of_an_earlier_statement_of_the_same_file(
     assert second.balance_warnings == [
         "1 line(s) already imported in an earlier statement were not imported again."
     ]
+
+
+@pytest.mark.parametrize("fmt", ["mt940", "camt053"])
+def test_statement_import_refuses_a_nul_character_with_its_line(bank, admin_user, fmt):
+    from banking.parsers import StatementFileInvalid
+    from banking.services.imports import statement_import
+
+    with pytest.raises(StatementFileInvalid, match="Line 2: the file holds a NUL character"):
+        statement_import(
+            bank_account=bank["account"],
+            fmt=fmt,
+            data=b":20:STMT\n:25:X\x00\n",
+            actor=admin_user,
+            match=False,
+        )
