@@ -37,6 +37,7 @@ def test_admin_creates_legal_entity_with_its_ledger_setup(client, admin_user, fa
             "max_write_off": "0",
             "cash_discount_posted_in": "invoice",
             "fx_posted_in": "payment",
+            "auto_match_threshold": "95",
         },
     )
     assert response.status_code == 302
