@@ -1,6 +1,6 @@
 """Errors of the banking room, in the project's one exception tree."""
 
-from core.errors import Conflict, InvalidInput
+from core.errors import ApplicationError, Conflict, InvalidInput
 
 
 class StatementAlreadyImported(Conflict):
@@ -17,3 +17,14 @@ class LineInvalid(InvalidInput):
 
 class LineConflict(Conflict):
     """What a line marked was settled meanwhile, or another line of its statement took it."""
+
+
+class CardPaymentInvalid(InvalidInput):
+    """A card payment cannot be authorized, captured, voided or refunded as asked."""
+
+
+class CardGatewayRefused(ApplicationError):
+    """The gateway declined or could not process a call; its answer is recorded."""
+
+    code = "card_refused"
+    http_status = 402

@@ -337,6 +337,10 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "receivables@localhost")
 
+# Card payments: the payment gateway's class (a banking.cards.gateways.CardGateway). The built-in
+# test gateway answers its documented test card numbers and never moves money.
+CARD_GATEWAY = os.environ.get("CARD_GATEWAY", "banking.cards.gateways.TestGateway")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
