@@ -4,8 +4,7 @@ messages never repeat the number."""
 import re
 from datetime import date
 
-from core.errors import InvalidInput
-
+from ..exceptions import CardPaymentInvalid
 from .gateways import CardData
 
 _SEPARATORS = re.compile(r"[\s-]")
@@ -38,25 +37,27 @@ def card_check(
     field (``card.number``, ``card.expiry_month``, ``card.expiry_year``, ``card.cvc``)."""
     digits = _digits(number)
     if not looks_like_card_number(digits):
-        raise InvalidInput("Enter the card number: 12 to 19 digits.", field="card.number")
+        raise CardPaymentInvalid("Enter the card number: 12 to 19 digits.", field="card.number")
     if not luhn_valid(digits):
-        raise InvalidInput(
+        raise CardPaymentInvalid(
             "The card number is not valid: its check digit is wrong.", field="card.number"
         )
     if not 1 <= expiry_month <= 12:
-        raise InvalidInput("The expiry month is a number from 1 to 12.", field="card.expiry_month")
+        raise CardPaymentInvalid(
+            "The expiry month is a number from 1 to 12.", field="card.expiry_month"
+        )
     year = expiry_year + 2000 if 0 <= expiry_year < 100 else expiry_year
     if not 2000 <= year <= 2099:
-        raise InvalidInput(
+        raise CardPaymentInvalid(
             "Give the expiry year as on the card (2031 or 31).", field="card.expiry_year"
         )
     if (year, expiry_month) < (today.year, today.month):
-        raise InvalidInput(
+        raise CardPaymentInvalid(
             f"The card expired at the end of {expiry_month:02d}/{year}.", field="card.expiry_year"
         )
     cvc = (cvc or "").strip()
     if not (cvc.isdigit() and len(cvc) in (3, 4)):
-        raise InvalidInput("The CVC is the 3 or 4 digits on the card.", field="card.cvc")
+        raise CardPaymentInvalid("The CVC is the 3 or 4 digits on the card.", field="card.cvc")
     return CardData(number=digits, expiry_month=expiry_month, expiry_year=year, cvc=cvc)
 
 
@@ -65,11 +66,11 @@ def token_check(token: str) -> str:
     and be kept where only tokens go)."""
     token = (token or "").strip()
     if looks_like_card_number(token):
-        raise InvalidInput(
+        raise CardPaymentInvalid(
             "This is a card number, not a token: give the card under card (number, "
             "expiry_month, expiry_year, cvc), or the token the gateway gave for it.",
             field="token",
         )
     if not token or len(token) > 200:
-        raise InvalidInput("Give the gateway's token of an earlier card.", field="token")
+        raise CardPaymentInvalid("Give the gateway's token of an earlier card.", field="token")
     return token

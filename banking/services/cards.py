@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
-from core.money import has_valid_precision
+from core.money import format_amount, has_valid_precision
 from entities.selectors import user_can_act_in
 from entities.services import ensure_can_act
 from receivables.models import OpenTransaction, Payment
@@ -124,7 +124,9 @@ def _check_amount(amount: Decimal | None, currency: str, *, at_most: Decimal, wh
         )
     if amount > at_most:
         raise CardPaymentInvalid(
-            f"The amount {amount} is above {what} {at_most} {currency}.", field="amount"
+            f"The amount {format_amount(amount, currency)} is above {what} "
+            f"{format_amount(at_most, currency)} {currency}.",
+            field="amount",
         )
 
 
@@ -261,7 +263,8 @@ def _capture_prepare(pk: int, amount: Decimal | None, actor: Actor) -> tuple[Car
     open_amount = card_payment.open_transaction.open_amount
     if amount > open_amount:
         raise CardPaymentInvalid(
-            f"The amount {amount} is above the invoice's open amount, now {open_amount} "
+            f"The amount {format_amount(amount, card_payment.currency)} is above the invoice's "
+            f"open amount, now {format_amount(open_amount, card_payment.currency)} "
             f"{card_payment.currency}.",
             field="amount",
         )
