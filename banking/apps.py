@@ -26,7 +26,7 @@ class BankingConfig(AppConfig):
         role_models_register(
             roles=[AR_CLERK, INTEGRATOR],
             app_label="banking",
-            models=["bankstatement", "bankstatementline"],
+            models=["bankstatement", "bankstatementline", "cardpayment"],
         )
         role_models_register(
             roles=[INTEGRATOR], app_label="banking", models=["bankaccount", "csvmapping"]

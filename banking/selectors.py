@@ -13,7 +13,7 @@ from ledger.models import LedgerEntry
 from receivables.models import OpenTransaction
 from settlement.selectors import settlement_open_items
 
-from .models import BankAccount, BankStatement, BankStatementLine
+from .models import BankAccount, BankStatement, BankStatementLine, CardPayment
 
 
 def bank_accounts_for_user(user) -> QuerySet[BankAccount]:
@@ -193,3 +193,11 @@ def line_open_items(user, line: BankStatementLine, party: Party) -> list[OpenTra
 def bank_customers(bank_account: BankAccount) -> QuerySet[Customer]:
     """The customers of the bank account's entity: who a payment on account is posted for."""
     return Customer.objects.filter(legal_entity_id=bank_account.legal_entity_id).order_by("account")
+
+
+def card_payments_for_user(user) -> QuerySet[CardPayment]:
+    ids = granted_entity_ids(user)
+    qs = CardPayment.objects.select_related(
+        "legal_entity", "customer", "open_transaction", "payment", "settlement"
+    )
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)

@@ -53,6 +53,7 @@ router.register("bank-statements", banking_api.BankStatementViewSet, basename="b
 router.register(
     "bank-statement-lines", banking_api.BankStatementLineViewSet, basename="bank-statement-line"
 )
+router.register("card-payments", banking_api.CardPaymentViewSet, basename="card-payment")
 router.register(
     "aging-period-sets", collections_api.AgingPeriodSetViewSet, basename="aging-period-set"
 )

@@ -1,7 +1,9 @@
 """REST API of the banking room (SPEC section 7): bank accounts with their reconciliation,
-statements (import, match, post) and statement lines (review, change, post)."""
+statements (import, match, post), statement lines (review, change, post) and card
+payments (authorize, capture, void, refund)."""
 
 from .accounts import BankAccountViewSet, CsvMappingViewSet
+from .cards import CardPaymentViewSet
 from .lines import BankStatementLineViewSet
 from .statements import BankStatementViewSet
 
@@ -9,5 +11,6 @@ __all__ = [
     "BankAccountViewSet",
     "BankStatementLineViewSet",
     "BankStatementViewSet",
+    "CardPaymentViewSet",
     "CsvMappingViewSet",
 ]

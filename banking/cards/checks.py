@@ -30,11 +30,15 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def card_check(
-    *, number: str, expiry_month: int, expiry_year: int, cvc: str, today: date
-) -> CardData:
+def card_check(card: CardData, *, today: date) -> CardData:
     """The card as the gateway gets it (digits only, a four-digit year), or an error naming the
     field (``card.number``, ``card.expiry_month``, ``card.expiry_year``, ``card.cvc``)."""
+    number, expiry_month, expiry_year, cvc = (
+        card.number,
+        card.expiry_month,
+        card.expiry_year,
+        card.cvc,
+    )
     digits = _digits(number)
     if not looks_like_card_number(digits):
         raise CardPaymentInvalid("Enter the card number: 12 to 19 digits.", field="card.number")

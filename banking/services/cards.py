@@ -34,7 +34,7 @@ from receivables.services import PaymentInput, payments_post
 from settlement.services import SettlementLineInput, settlement_create
 
 from ..cards import CardData, GatewayResult, gateway_get
-from ..cards.checks import token_check
+from ..cards.checks import card_check, token_check
 from ..exceptions import CardGatewayRefused, CardPaymentInvalid
 from ..models import CardClearingAccount, CardGatewayEvent, CardPayment
 
@@ -167,6 +167,8 @@ def card_payment_authorize(
         raise CardPaymentInvalid("Give either a card or a token.", field="card")
     if token is not None:
         token = token_check(token)
+    if card is not None:
+        card = card_check(card, today=timezone.localdate())
     gateway = gateway_get()
     reference = f"card-authorize:{uuid.uuid4().hex}"
     result = _gateway_call(
