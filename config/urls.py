@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("healthz", healthz, name="healthz"),
     path("", include("banking.urls")),
+    path("", include("banking.urls_cards")),
     path("", include("collections_app.urls")),
     path("", include("settlement.urls")),
     path("", include("receivables.urls")),
