@@ -6,8 +6,16 @@ from django.contrib import admin
 
 from entities.admin import EntityScopedAdmin
 
-from .models import BankAccount, BankStatement, BankStatementLine, CsvMapping
+from .models import (
+    BankAccount,
+    BankStatement,
+    BankStatementLine,
+    CardClearingAccount,
+    CardPayment,
+    CsvMapping,
+)
 from .services.accounts import bank_account_create, bank_account_update
+from .services.cards import card_clearing_account_set
 
 
 @admin.register(BankAccount)
@@ -95,3 +103,39 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
     list_display = ["statement", "sequence", "booking_date", "amount", "status"]
     list_filter = ["status"]
     search_fields = ["remittance_info", "counterparty_name", "end_to_end_id"]
+
+
+@admin.register(CardClearingAccount)
+class CardClearingAccountAdmin(EntityScopedAdmin):
+    """The bank account card money moves on, per legal entity (through the service, audited)."""
+
+    list_display = ["legal_entity", "bank_account"]
+    list_select_related = ["legal_entity", "bank_account"]
+
+    def save_model(self, request, obj, form, change):
+        saved = card_clearing_account_set(
+            legal_entity=form.cleaned_data["legal_entity"],
+            bank_account=form.cleaned_data["bank_account"],
+            actor=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        card_clearing_account_set(
+            legal_entity=obj.legal_entity, bank_account=None, actor=request.user
+        )
+
+
+@admin.register(CardPayment)
+class CardPaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "legal_entity",
+        "customer",
+        "status",
+        "brand",
+        "last4",
+        "authorized_amount",
+    ]
+    list_filter = ["status", "legal_entity"]
+    search_fields = ["open_transaction__document_number", "last4"]

@@ -20,17 +20,17 @@ from settlement.services import SettlementLineInput, settlement_create
 from ..cards import GatewayResult, gateway_get
 from ..exceptions import CardGatewayRefused, CardPaymentInvalid
 from ..models import CardGatewayEvent, CardPayment, CardRefund
-from .cards import (
+from .card_common import (
     TRANSITIONS,
     Status,
-    _audit,
-    _check_amount,
-    _event,
-    _gateway_call,
-    _locked,
-    _money_input,
-    _transition,
-    _user,
+    audit,
+    check_amount,
+    event,
+    gateway_call,
+    locked,
+    money_input,
+    transition,
+    user,
 )
 
 Operation = CardGatewayEvent.Operation
@@ -57,7 +57,7 @@ def _credit_check(card_payment: CardPayment, credit_id: int, amount: Decimal) ->
 
 @transaction.atomic
 def _refund_prepare(pk: int, amount: Decimal, credit_id: int | None, actor: Actor) -> CardPayment:
-    card_payment = _locked(pk)
+    card_payment = locked(pk)
     ensure_can_act(actor, card_payment.legal_entity, field="card_payment")
     if card_payment.payment_id is None or Status.REFUNDED not in TRANSITIONS[card_payment.status]:
         raise CardPaymentInvalid(
@@ -65,7 +65,7 @@ def _refund_prepare(pk: int, amount: Decimal, credit_id: int | None, actor: Acto
             "only a captured payment is refunded.",
             field="status",
         )
-    _check_amount(
+    check_amount(
         amount,
         card_payment.currency,
         at_most=card_payment.refundable_amount,
@@ -90,7 +90,7 @@ def card_payment_refund(
     on = on or timezone.localdate()
     card_payment = _refund_prepare(card_payment.pk, amount, credit_id, actor)
     reference = f"card-payment:{card_payment.pk}:refund:{card_payment.refunds.count() + 1}"
-    result = _gateway_call(
+    result = gateway_call(
         gateway_get(card_payment.gateway).refund,
         capture=card_payment.capture_reference,
         amount=amount,
@@ -101,8 +101,8 @@ def card_payment_refund(
         refund = _refund_record(card_payment.pk, result, amount, credit_id, on, reference, actor)
     except ApplicationError as error:
         with transaction.atomic():
-            card_payment = _locked(card_payment.pk)
-            _event(
+            card_payment = locked(card_payment.pk)
+            event(
                 card_payment,
                 Operation.REFUND,
                 result,
@@ -128,25 +128,25 @@ def _refund_record(
     actor: Actor,
 ) -> CardRefund | None:
     """The refund posted with the gateway's answer (None when the gateway refused)."""
-    card_payment = _locked(pk)
+    card_payment = locked(pk)
     done = CardRefund.objects.filter(
         card_payment=card_payment, gateway_reference=result.gateway_reference
     ).first()
     if result.approved and done is not None:
         return done  # the same refund, retried
-    _event(card_payment, Operation.REFUND, result, amount=amount, reference=reference, actor=actor)
+    event(card_payment, Operation.REFUND, result, amount=amount, reference=reference, actor=actor)
     card_payment.code, card_payment.message = result.code[:60], result.message[:300]
     if not result.approved:
         card_payment.save(update_fields=["code", "message", "updated_at"])
         return None
-    _check_amount(
+    check_amount(
         amount,
         card_payment.currency,
         at_most=card_payment.refundable_amount,
         what="what is left to refund,",
     )
     refund = refund_post(
-        data=_money_input(card_payment, amount, on, result.gateway_reference), actor=actor
+        data=money_input(card_payment, amount, on, result.gateway_reference), actor=actor
     )
     settlement = None
     if credit_id is not None:
@@ -167,15 +167,15 @@ def _refund_record(
         gateway_reference=result.gateway_reference[:200],
         refund=refund,
         settlement=settlement,
-        created_by=_user(actor),
+        created_by=user(actor),
     )
     old = card_payment.status
     card_payment.refunded_amount += amount
-    _transition(
+    transition(
         card_payment,
         Status.REFUNDED if card_payment.refundable_amount == 0 else Status.PARTIALLY_REFUNDED,
         action="refunded",
     )
     card_payment.save()
-    _audit(card_payment, old, actor, refund=refund.number, amount=str(amount))
+    audit(card_payment, old, actor, refund=refund.number, amount=str(amount))
     return card_refund

@@ -26,108 +26,33 @@ from django.utils import timezone
 
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
-from core.money import format_amount, has_valid_precision
+from core.money import format_amount
+from entities.models import LegalEntity
 from entities.selectors import user_can_act_in
 from entities.services import ensure_can_act
-from receivables.models import OpenTransaction, Payment
-from receivables.services import PaymentInput, payments_post
+from receivables.models import OpenTransaction
+from receivables.services import payments_post
 from settlement.services import SettlementLineInput, settlement_create
 
 from ..cards import CardData, GatewayResult, gateway_get
 from ..cards.checks import card_check, token_check
 from ..exceptions import CardGatewayRefused, CardPaymentInvalid
-from ..models import CardClearingAccount, CardGatewayEvent, CardPayment
+from ..models import BankAccount, CardClearingAccount, CardGatewayEvent, CardPayment
+from .card_common import (
+    TRANSITIONS,
+    Status,
+    audit,
+    check_amount,
+    event,
+    gateway_call,
+    locked,
+    money_input,
+    status_of_refusal,
+    transition,
+    user,
+)
 
-Status = CardPayment.Status
 Operation = CardGatewayEvent.Operation
-
-# The one map of allowed status changes (None: a new card payment).
-TRANSITIONS: dict[str | None, set[str]] = {
-    None: {Status.AUTHORIZED, Status.DECLINED, Status.FAILED},
-    Status.AUTHORIZED: {Status.CAPTURED, Status.VOIDED, Status.DECLINED, Status.FAILED},
-    Status.CAPTURED: {Status.PARTIALLY_REFUNDED, Status.REFUNDED},
-    Status.PARTIALLY_REFUNDED: {Status.PARTIALLY_REFUNDED, Status.REFUNDED},
-    Status.REFUNDED: set(),
-    Status.VOIDED: set(),
-    Status.DECLINED: set(),
-    Status.FAILED: set(),
-}
-
-
-def _transition(card_payment: CardPayment, to: str, *, action: str) -> None:
-    if to not in TRANSITIONS[card_payment.status]:
-        raise CardPaymentInvalid(
-            f"Card payment {card_payment.pk} is {card_payment.get_status_display().lower()}: "
-            f"it cannot be {action}.",
-            field="status",
-        )
-    card_payment.status = to
-
-
-def _status_of_refusal(result: GatewayResult) -> str:
-    return Status.FAILED if result.failed else Status.DECLINED
-
-
-def _gateway_call(call, **kwargs) -> GatewayResult:
-    """The gateway's answer; a gateway that breaks its contract and raises is a failure."""
-    try:
-        return call(**kwargs)
-    except Exception as error:  # noqa: BLE001 - any gateway crash is an answer to record
-        return GatewayResult(
-            approved=False, code="gateway_error", message=f"The gateway did not answer: {error}"
-        )
-
-
-def _event(
-    card_payment: CardPayment,
-    operation: str,
-    result: GatewayResult,
-    *,
-    amount: Decimal | None,
-    reference: str,
-    actor: Actor,
-    posting_error: str = "",
-) -> CardGatewayEvent:
-    return CardGatewayEvent.objects.create(
-        card_payment=card_payment,
-        operation=operation,
-        amount=amount,
-        currency=card_payment.currency,
-        reference=reference,
-        approved=result.approved,
-        code=result.code[:60],
-        message=result.message[:300],
-        gateway_reference=result.gateway_reference[:200],
-        posting_error=posting_error[:2000],
-        created_by=_user(actor),
-    )
-
-
-def _user(actor: Actor):
-    return actor if actor is not None and actor.is_authenticated else None
-
-
-def _locked(pk: int) -> CardPayment:
-    return (
-        CardPayment.objects.select_for_update(of=("self",))
-        .select_related("legal_entity", "customer", "open_transaction")
-        .get(pk=pk)
-    )
-
-
-def _check_amount(amount: Decimal | None, currency: str, *, at_most: Decimal, what: str) -> None:
-    if amount is None or amount <= 0:
-        raise CardPaymentInvalid("The amount must be greater than zero.", field="amount")
-    if not has_valid_precision(amount, currency):
-        raise CardPaymentInvalid(
-            f"{amount} has more decimals than {currency} allows.", field="amount"
-        )
-    if amount > at_most:
-        raise CardPaymentInvalid(
-            f"The amount {format_amount(amount, currency)} is above {what} "
-            f"{format_amount(at_most, currency)} {currency}.",
-            field="amount",
-        )
 
 
 def _invoice_for_card(open_transaction_id: int, actor: Actor) -> OpenTransaction:
@@ -162,7 +87,7 @@ def card_payment_authorize(
     token of an earlier one. The card goes to the gateway and is not kept; a declined or failed
     authorization is recorded as such (status declined / failed)."""
     ot = _invoice_for_card(open_transaction_id, actor)
-    _check_amount(amount, ot.currency, at_most=ot.open_amount, what="the open amount")
+    check_amount(amount, ot.currency, at_most=ot.open_amount, what="the open amount")
     if (card is None) == (token is None):
         raise CardPaymentInvalid("Give either a card or a token.", field="card")
     if token is not None:
@@ -171,7 +96,7 @@ def card_payment_authorize(
         card = card_check(card, today=timezone.localdate())
     gateway = gateway_get()
     reference = f"card-authorize:{uuid.uuid4().hex}"
-    result = _gateway_call(
+    result = gateway_call(
         gateway.authorize,
         amount=amount,
         currency=ot.currency,
@@ -196,15 +121,15 @@ def card_payment_authorize(
             authorization_reference=result.gateway_reference[:200],
             code=result.code[:60],
             message=result.message[:300],
-            created_by=_user(actor),
+            created_by=user(actor),
         )
-        _transition(
+        transition(
             card_payment,
-            Status.AUTHORIZED if result.approved else _status_of_refusal(result),
+            Status.AUTHORIZED if result.approved else status_of_refusal(result),
             action="authorized",
         )
         card_payment.save()
-        _event(
+        event(
             card_payment,
             Operation.AUTHORIZE,
             result,
@@ -222,41 +147,18 @@ def card_payment_authorize(
     return card_payment
 
 
-def _clearing_of(card_payment: CardPayment) -> CardClearingAccount | None:
-    return (
-        CardClearingAccount.objects.select_related("bank_account__main_account")
-        .filter(legal_entity_id=card_payment.legal_entity_id)
-        .first()
-    )
-
-
-def _money_input(card_payment: CardPayment, amount: Decimal, on: date, reference: str):
-    clearing = _clearing_of(card_payment)
-    return PaymentInput(
-        legal_entity=card_payment.legal_entity,
-        customer=card_payment.customer,
-        date=on,
-        amount=amount,
-        currency=card_payment.currency,
-        method=Payment.Method.CARD,
-        reference=f"{card_payment.brand} {card_payment.last4} {reference}".strip()[:60],
-        bank_account=clearing.bank_account.code if clearing else "",
-        bank_ledger_account=clearing.bank_account.main_account if clearing else None,
-    )
-
-
 @transaction.atomic
 def _capture_prepare(pk: int, amount: Decimal | None, actor: Actor) -> tuple[CardPayment, Decimal]:
     """The card payment, read under lock, and the amount to capture, checked."""
-    card_payment = _locked(pk)
+    card_payment = locked(pk)
     ensure_can_act(actor, card_payment.legal_entity, field="card_payment")
     if card_payment.payment_id is not None or card_payment.capture_reference:
         # Captured before: a retry returns it (or posts what the gateway already took).
         return card_payment, card_payment.captured_amount
     if Status.CAPTURED not in TRANSITIONS[card_payment.status]:
-        _transition(card_payment, Status.CAPTURED, action="captured")
+        transition(card_payment, Status.CAPTURED, action="captured")
     amount = card_payment.authorized_amount if amount is None else amount
-    _check_amount(
+    check_amount(
         amount,
         card_payment.currency,
         at_most=card_payment.authorized_amount,
@@ -291,7 +193,7 @@ def card_payment_capture(
     reference = f"card-payment:{card_payment.pk}:capture"
     called = not card_payment.capture_reference
     if called:
-        result = _gateway_call(
+        result = gateway_call(
             gateway_get(card_payment.gateway).capture,
             authorization=card_payment.authorization_reference,
             amount=amount,
@@ -322,23 +224,23 @@ def _capture_record(
     called: bool,
     actor: Actor,
 ) -> CardPayment:
-    card_payment = _locked(pk)
+    card_payment = locked(pk)
     if card_payment.payment_id is not None:
         return card_payment  # a concurrent capture posted it
     if called:
-        _event(
+        event(
             card_payment, Operation.CAPTURE, result, amount=amount, reference=reference, actor=actor
         )
     old = card_payment.status
     card_payment.code, card_payment.message = result.code[:60], result.message[:300]
     if not result.approved:
-        _transition(card_payment, _status_of_refusal(result), action="captured")
+        transition(card_payment, status_of_refusal(result), action="captured")
         card_payment.save()
-        _audit(card_payment, old, actor)
+        audit(card_payment, old, actor)
         return card_payment
-    _transition(card_payment, Status.CAPTURED, action="captured")
+    transition(card_payment, Status.CAPTURED, action="captured")
     (payment,) = payments_post(
-        inputs=[_money_input(card_payment, amount, on, result.gateway_reference)],
+        inputs=[money_input(card_payment, amount, on, result.gateway_reference)],
         actor=actor,
         errors_by_index=False,
     )
@@ -357,7 +259,7 @@ def _capture_record(
     card_payment.capture_reference = result.gateway_reference[:200]
     card_payment.posting_error = ""
     card_payment.save()
-    _audit(card_payment, old, actor, payment=payment.number)
+    audit(card_payment, old, actor, payment=payment.number)
     return card_payment
 
 
@@ -373,9 +275,9 @@ def _capture_unposted(
 ) -> None:
     """The gateway's answer kept although posting it failed: an approved capture is posted by
     the next capture call, without asking the gateway again."""
-    card_payment = _locked(pk)
+    card_payment = locked(pk)
     if called:
-        _event(
+        event(
             card_payment,
             Operation.CAPTURE,
             result,
@@ -392,21 +294,11 @@ def _capture_unposted(
     card_payment.save()
 
 
-def _audit(card_payment: CardPayment, old: str, actor: Actor, **more) -> None:
-    audit_record(
-        actor=actor,
-        action=f"card_payment.{card_payment.status}",
-        obj=card_payment,
-        changes={"status": (old, card_payment.status), **{k: (None, v) for k, v in more.items()}},
-        legal_entity=card_payment.legal_entity,
-    )
-
-
 def card_payment_void(*, card_payment: CardPayment, actor: Actor) -> CardPayment:
     """Release an authorization that was not captured; nothing is posted. A refusal of the
     gateway is recorded and raised (``CardGatewayRefused``)."""
     with transaction.atomic():
-        card_payment = _locked(card_payment.pk)
+        card_payment = locked(card_payment.pk)
         ensure_can_act(actor, card_payment.legal_entity, field="card_payment")
         if card_payment.capture_reference:
             raise CardPaymentInvalid(
@@ -414,23 +306,55 @@ def card_payment_void(*, card_payment: CardPayment, actor: Actor) -> CardPayment
                 field="status",
             )
         if Status.VOIDED not in TRANSITIONS[card_payment.status]:
-            _transition(card_payment, Status.VOIDED, action="voided")
+            transition(card_payment, Status.VOIDED, action="voided")
     reference = f"card-payment:{card_payment.pk}:void"
-    result = _gateway_call(
+    result = gateway_call(
         gateway_get(card_payment.gateway).void,
         authorization=card_payment.authorization_reference,
         reference=reference,
     )
     with transaction.atomic():
-        card_payment = _locked(card_payment.pk)
-        _event(card_payment, Operation.VOID, result, amount=None, reference=reference, actor=actor)
+        card_payment = locked(card_payment.pk)
+        event(card_payment, Operation.VOID, result, amount=None, reference=reference, actor=actor)
         card_payment.code, card_payment.message = result.code[:60], result.message[:300]
         if result.approved:
             old = card_payment.status
-            _transition(card_payment, Status.VOIDED, action="voided")
+            transition(card_payment, Status.VOIDED, action="voided")
             card_payment.void_reference = result.gateway_reference[:200]
-            _audit(card_payment, old, actor)
+            audit(card_payment, old, actor)
         card_payment.save()
     if not result.approved:
         raise CardGatewayRefused(result.message, code=result.code, field="card_payment")
     return card_payment
+
+
+@transaction.atomic
+def card_clearing_account_set(
+    *, legal_entity: LegalEntity, bank_account: BankAccount | None, actor: Actor
+) -> CardClearingAccount | None:
+    """The bank account card money moves on in ``legal_entity`` (None: the ``bank`` posting
+    setup's account again)."""
+    ensure_can_act(actor, legal_entity)
+    if bank_account is not None and bank_account.legal_entity_id != legal_entity.pk:
+        raise CardPaymentInvalid(
+            f"Bank account {bank_account.code} is not an account of {legal_entity.code}.",
+            field="bank_account",
+        )
+    current = CardClearingAccount.objects.select_for_update().filter(legal_entity=legal_entity)
+    old = current.first()
+    old_code = old.bank_account.code if old else None
+    if bank_account is None:
+        current.delete()
+        saved = None
+    else:
+        saved, _ = CardClearingAccount.objects.update_or_create(
+            legal_entity=legal_entity, defaults={"bank_account": bank_account}
+        )
+    audit_record(
+        actor=actor,
+        action="card_clearing_account.set",
+        obj=legal_entity,
+        changes={"card_clearing_account": (old_code, bank_account.code if bank_account else None)},
+        legal_entity=legal_entity,
+    )
+    return saved

@@ -400,3 +400,23 @@ def test_card_payment_refund_refused_by_the_gateway_is_recorded(bank, monkeypatc
     assert (cp.status, cp.refunded_amount, cp.code) == (Status.CAPTURED, D("0"), "processing_error")
     refund = cp.events.get(operation="refund")
     assert (refund.approved, refund.code) == (False, "processing_error")
+
+
+def test_card_clearing_account_set_refuses_another_entitys_bank_account(bank):
+    from banking.services.cards import card_clearing_account_set
+
+    with pytest.raises(
+        CardPaymentInvalid, match="Bank account MAIN is not an account of FABE."
+    ) as error:
+        card_clearing_account_set(
+            legal_entity=bank["FABE"], bank_account=bank["account"], actor=None
+        )
+    assert error.value.field == "bank_account"
+
+    saved = card_clearing_account_set(
+        legal_entity=bank["FAB"], bank_account=bank["account"], actor=None
+    )
+    assert saved.bank_account == bank["account"]
+    assert (
+        card_clearing_account_set(legal_entity=bank["FAB"], bank_account=None, actor=None) is None
+    )
