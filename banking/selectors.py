@@ -15,6 +15,9 @@ from settlement.selectors import settlement_open_items
 
 from .models import BankAccount, BankStatement, BankStatementLine, CardPayment
 
+# The job kind that matches statements (registered in apps.py).
+MATCH_JOB = "bank_statement_match"
+
 
 def bank_accounts_for_user(user) -> QuerySet[BankAccount]:
     ids = granted_entity_ids(user)
@@ -105,8 +108,6 @@ def statement_matching_job(statement: BankStatement):
     one claim per entity, so the parameters are read here rather than in SQL)."""
     from core.models import Job
 
-    from .services.matching_jobs import MATCH_JOB
-
     jobs = Job.objects.filter(
         kind=MATCH_JOB,
         state__in=(Job.State.QUEUED, Job.State.RUNNING),
@@ -123,10 +124,38 @@ def line_transaction_ids(lines) -> set[int]:
     ids = set()
     for line in lines:
         for item in line.marked or []:
-            ids.add(int(item["transaction"]))
+            if item.get("transaction") is not None:
+                ids.add(int(item["transaction"]))
         for proposal in line.proposals or []:
             ids.update(int(t["transaction"]) for t in proposal.get("transactions", []))
     return ids
+
+
+def lines_for_viewer(lines, user) -> list[BankStatementLine]:
+    """The lines as ``user`` may see them: proposals naming an open transaction of an entity
+    the user is not granted are left out (matching may have run as someone granted more), and
+    such a marked transaction is shown without its id."""
+    lines = list(lines)
+    ids = granted_entity_ids(user)
+    if ids is None:
+        return lines
+    named = line_transaction_ids(lines)
+    visible = set(
+        OpenTransaction.objects.filter(pk__in=named, legal_entity_id__in=ids).values_list(
+            "pk", flat=True
+        )
+    )
+    for line in lines:
+        line.proposals = [
+            p
+            for p in line.proposals or []
+            if all(int(t["transaction"]) in visible for t in p.get("transactions", []))
+        ]
+        line.marked = [
+            item if int(item["transaction"]) in visible else {**item, "transaction": None}
+            for item in line.marked or []
+        ]
+    return lines
 
 
 def open_transactions_by_id(user, ids) -> dict[int, OpenTransaction]:

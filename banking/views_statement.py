@@ -17,6 +17,7 @@ from .selectors import (
     bank_customers,
     bank_statements_for_user,
     line_transaction_ids,
+    lines_for_viewer,
     open_transactions_by_id,
     statement_line_counts,
     statement_matching_job,
@@ -32,7 +33,7 @@ STATEMENT_PERMISSION = "banking.change_bankstatement"
 def _items(entries, by_id) -> list[dict]:
     return [
         {
-            "ot": by_id.get(int(entry["transaction"])),
+            "ot": by_id.get(int(entry["transaction"])) if entry.get("transaction") else None,
             "transaction": entry["transaction"],
             "amount": entry.get("amount"),
             "cash_discount": entry.get("cash_discount"),
@@ -46,7 +47,7 @@ def lines_decorate(user, lines, *, problems=None) -> list[BankStatementLine]:
     """The lines ready for the row partial: money in and out, the best proposal (or the tied
     ones, each with its index), the marked transactions with their document numbers, and a
     problem (``{"field", "message"}``) to show beside the line's controls."""
-    lines = list(lines)
+    lines = lines_for_viewer(lines, user)
     by_id = open_transactions_by_id(user, line_transaction_ids(lines))
     problems = problems or {}
     for line in lines:

@@ -13,7 +13,7 @@ from entities.models import Customer
 from entities.selectors import user_can_act_in
 
 from ..models import BankStatementLine
-from ..selectors import bank_statement_lines_for_user
+from ..selectors import bank_statement_lines_for_user, lines_for_viewer
 from ..services.lines import (
     MarkedInput,
     line_customer_set,
@@ -131,6 +131,18 @@ class BankStatementLineViewSet(
     def get_queryset(self):
         return bank_statement_lines_for_user(self.request.user).order_by("statement", "sequence")
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        lines = lines_for_viewer(page, request.user)
+        return self.get_paginated_response(self.get_serializer(lines, many=True).data)
+
+    def _line(self, pk: int):
+        (line,) = lines_for_viewer([self.get_queryset().get(pk=pk)], self.request.user)
+        return BankStatementLineSerializer(line).data
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._line(self.get_object().pk))
+
     @extend_schema(request=LineChangeSerializer, responses={200: BankStatementLineSerializer})
     def partial_update(self, request, pk=None):
         line = self.get_object()
@@ -157,7 +169,7 @@ class BankStatementLineViewSet(
             line = line_status_set(line=line, status=given["status"], actor=actor)
         else:
             line = line_proposal_accept(line=line, index=given["proposal"], actor=actor)
-        return Response(BankStatementLineSerializer(self.get_queryset().get(pk=line.pk)).data)
+        return Response(self._line(line.pk))
 
     @extend_schema(request=None, responses={200: BankStatementLineSerializer})
     @action(detail=True, methods=["post"])
@@ -165,4 +177,4 @@ class BankStatementLineViewSet(
         """Post the line (a payment and its settlement, a posting, a refund or a returned debit)
         in one transaction; posting it again returns the first result."""
         line = line_post(line=self.get_object(), actor=request.user)
-        return Response(BankStatementLineSerializer(self.get_queryset().get(pk=line.pk)).data)
+        return Response(self._line(line.pk))

@@ -11,7 +11,7 @@ from core.errors import InvalidInput
 
 from ..models import BankStatement, CsvMapping
 from ..parsers import MAX_FILE_BYTES
-from ..selectors import bank_accounts_for_user, bank_statements_for_user
+from ..selectors import bank_accounts_for_user, bank_statements_for_user, lines_for_viewer
 from ..services.imports import statement_import
 from ..services.lines import statement_warnings_resolve
 from ..services.matching_jobs import statements_match_start
@@ -49,6 +49,9 @@ class BankStatementSerializer(serializers.ModelSerializer):
         if not self.context.get("with_lines", True):
             return []
         lines = statement.lines.select_related("customer").order_by("sequence")
+        request = self.context.get("request")
+        if request is not None:
+            lines = lines_for_viewer(lines, request.user)
         return BankStatementLineSerializer(lines, many=True, context=self.context).data
 
 

@@ -41,6 +41,10 @@ class BankAccount(models.Model):
                 condition=~Q(account_number=""),
                 name="bank_account_number_unique",
             ),
+            # Its reconciliation reads the main account's balance: one bank account each.
+            models.UniqueConstraint(
+                fields=["main_account"], name="bank_account_main_account_unique"
+            ),
         ]
 
     def __str__(self) -> str:

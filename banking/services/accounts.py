@@ -51,6 +51,13 @@ def _unique_check(entity: LegalEntity, data: Mapping[str, Any], instance=None) -
             f"Account number {data['account_number']} is already a bank account.",
             field="account_number",
         )
+    account = data.get("main_account")
+    if account is not None and others.filter(main_account=account).exists():
+        raise InvalidInput(
+            f"Main account {account.number} is already another bank account's: each bank "
+            "account has its own, which its reconciliation reads.",
+            field="main_account",
+        )
     if "code" in data and others.filter(legal_entity=entity, code=data["code"]).exists():
         raise InvalidInput(f"{entity.code} already has bank account {data['code']}.", field="code")
 

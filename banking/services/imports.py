@@ -7,14 +7,13 @@ differences are stored as warnings, which block reconciliation until resolved.""
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import Actor, audit_record
-from core.money import format_amount
+from core.money import format_amount, has_valid_precision
 from entities.services import ensure_can_act
 
 from ..exceptions import StatementAlreadyImported, StatementInvalid
@@ -190,63 +189,82 @@ def _balance_warnings(
     return warnings
 
 
-def line_key(line: ParsedLine, statement_id: str, sequence: int) -> str:
-    """A line's identity from the bank's own references; without any, its place in its
-    statement (the statement itself is imported once)."""
+def line_key(line: ParsedLine) -> str:
+    """A line's identity from the bank's own references; without any, from what it says
+    (dates, amount, counterparty, text), so that overlapping exports (CSV files of
+    overlapping periods) bring a line in once. Lines alike in one statement get ordinals."""
     refs = [line.bank_reference, line.entry_reference, line.end_to_end_id]
     if any(refs):
-        parts = ["ref", *refs, _date(line.booking_date), str(line.amount)]
+        parts = ["ref", *refs, line.booking_date.isoformat(), str(line.amount)]
     else:
-        parts = ["stmt", statement_id, str(sequence)]
-    return "|".join(parts)[:240]
+        parts = [
+            "text",
+            line.booking_date.isoformat(),
+            (line.value_date or line.booking_date).isoformat(),
+            str(line.amount),
+            _compact(line.counterparty_iban),
+            line.counterparty_name.strip().upper()[:40],
+            " ".join(line.remittance_info.split()).upper()[:80],
+        ]
+    return "|".join(parts)[:230]
 
 
-def _date(value: date) -> str:
-    return value.isoformat()
+def _line_keys(lines: Sequence[ParsedLine]) -> list[str]:
+    """Each line's key, the second and later of alike lines with their ordinal (#2, #3)."""
+    keys, seen = [], {}
+    for line in lines:
+        key = line_key(line)
+        seen[key] = seen.get(key, 0) + 1
+        keys.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return keys
 
 
 def _known_keys(account: BankAccount, parsed: Sequence[ParsedStatement]) -> set[str]:
-    keys = {
-        line_key(line, p.statement_id, n) for p in parsed for n, line in enumerate(p.lines, start=1)
-    }
+    keys = sorted({key for p in parsed for key in _line_keys(p.lines)})
     known = set()
-    chunk = sorted(keys)
-    for start in range(0, len(chunk), 1000):
+    for start in range(0, len(keys), 1000):
         known |= set(
             BankStatementLine.objects.filter(
-                bank_account=account, line_key__in=chunk[start : start + 1000]
+                bank_account=account, line_key__in=keys[start : start + 1000]
             ).values_list("line_key", flat=True)
         )
     return known
 
 
+def _line_check(given: ParsedLine, currency: str, where: str) -> None:
+    """A line in the statement's currency, with no more decimals than it has."""
+    if (given.currency or currency) != currency:
+        raise StatementInvalid(
+            f"{where} is in {given.currency}, its statement in {currency}.", field="file"
+        )
+    if not has_valid_precision(given.amount, currency) or not has_valid_precision(
+        given.charges, currency
+    ):
+        raise StatementInvalid(
+            f"{where}: {given.amount} has more decimals than {currency} has.", field="file"
+        )
+
+
 def _lines_build(
     statement: BankStatement, parsed: Sequence[ParsedLine], currency: str, known: set[str]
 ) -> tuple[list[BankStatementLine], int]:
-    """The new lines; a key seen twice in the file gets its ordinal, a key already imported
-    is skipped (counted)."""
-    lines, seen, skipped = [], set(), 0
-    for sequence, given in enumerate(parsed, start=1):
-        key = line_key(given, statement.statement_id, sequence)
+    """The new lines, each checked; a line already imported is skipped (counted)."""
+    lines, skipped = [], 0
+    for sequence, (given, key) in enumerate(zip(parsed, _line_keys(parsed), strict=True), 1):
+        _line_check(given, currency, f"Statement {statement.statement_id}, line {sequence}")
         if key in known:
             skipped += 1
             continue
-        ordinal = 1
-        unique = key
-        while unique in seen:
-            ordinal += 1
-            unique = f"{key}#{ordinal}"
-        seen.add(unique)
         lines.append(
             BankStatementLine(
                 statement=statement,
                 bank_account_id=statement.bank_account_id,
                 sequence=sequence,
-                line_key=unique,
+                line_key=key,
                 booking_date=given.booking_date,
                 value_date=given.value_date or given.booking_date,
                 amount=given.amount,
-                currency=given.currency or currency,
+                currency=currency,
                 counterparty_name=given.counterparty_name[:140],
                 counterparty_iban=_compact(given.counterparty_iban)[:34],
                 counterparty_bic=_compact(given.counterparty_bic)[:11],

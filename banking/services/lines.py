@@ -14,27 +14,25 @@ from core.money import ZERO, format_amount, has_valid_precision
 from entities.models import Customer
 from entities.selectors import user_can_act_in
 from entities.services import ensure_can_act
-from ledger.models import INTERCOMPANY_TYPES, PostingType
+from ledger.models import PostingType
 from receivables.discounts import open_transaction_discount_amount
 from receivables.locks import open_transactions_in_bulk
 
 from ..exceptions import LineConflict, LineInvalid
 from ..models import BankStatement, BankStatementLine
+from .returns import RETURN_RULE
 from .status import statement_status_refresh
 
 Status = BankStatementLine.Status
 
-# A line may be posted against these instead of a customer.
-LINE_POSTING_TYPES = tuple(
-    t
-    for t in PostingType
-    if t
-    not in (
-        PostingType.CUSTOMER_BALANCE,
-        PostingType.BANK,
-        PostingType.ROUNDING,
-        *INTERCOMPANY_TYPES,
-    )
+# A line may be posted against these instead of a customer: accounts nothing else keeps in
+# balance (customer balance, bank, intercompany, bills and payment differences have owners).
+LINE_POSTING_TYPES = (
+    PostingType.BANK_CHARGES,
+    PostingType.INTEREST,
+    PostingType.REVENUE,
+    PostingType.FX_REALIZED_GAIN,
+    PostingType.FX_REALIZED_LOSS,
 )
 
 
@@ -58,13 +56,28 @@ def _locked(line: BankStatementLine, actor: Actor) -> BankStatementLine:
     return line
 
 
-def _save(line: BankStatementLine, before: dict, actor: Actor, action: str) -> BankStatementLine:
+def _save(
+    line: BankStatementLine, before: dict, actor: Actor, action: str, *, keeps_return=False
+) -> BankStatementLine:
     """Write what the clerk decided; matching again leaves the line as the clerk left it
     (``marked_by_user``) until it is taken back to unmatched."""
     line.error = ""
     line.marked_by_user = line.status != Status.UNMATCHED
+    if line.returned_payment_id is not None and not keeps_return:
+        # The clerk decided otherwise: the line no longer returns that payment.
+        line.returned_payment = None
+        line.proposals = [p for p in line.proposals if p.get("rule") != RETURN_RULE]
     line.save(
-        update_fields=["marked", "customer", "posting_type", "status", "error", "marked_by_user"]
+        update_fields=[
+            "marked",
+            "customer",
+            "posting_type",
+            "status",
+            "error",
+            "marked_by_user",
+            "returned_payment",
+            "proposals",
+        ]
     )
     after = {"status": line.status, "marked": line.marked, "posting_type": line.posting_type}
     audit_record(
@@ -101,8 +114,7 @@ def line_transactions_mark(
         raise LineInvalid("A transaction is marked twice.", field="transactions")
     found = open_transactions_in_bulk(ids)
     taken = _taken_by_other_lines(line)
-    remaining = line.amount
-    marked, party = [], None
+    checked, party = [], None
     for index, item in enumerate(transactions):
         where = f"transactions[{index}]"
         ot = found.get(item.transaction)
@@ -112,17 +124,25 @@ def line_transactions_mark(
             )
         _check_transaction(line, ot, where, party, taken)
         party = ot.party
+        checked.append((index, where, ot, item))
+    # Credits (credit notes, payments on account) add to what the line settles: an 80.00
+    # line closes a 100.00 invoice with a 20.00 credit note.
+    marked: dict[int, dict] = {}
+    remaining = line.amount
+    for index, where, ot, item in sorted(checked, key=lambda c: c[2].amount > 0):
         amount, discount = _amounts(line, ot, item, remaining, where)
-        remaining -= amount
-        marked.append(
-            {
-                "transaction": ot.pk,
-                "amount": format_amount(amount, ot.currency),
-                "cash_discount": None if discount is None else format_amount(discount, ot.currency),
-                "full_settlement": item.full_settlement,
-            }
-        )
+        remaining += -amount if ot.amount > 0 else amount
+        marked[index] = {
+            "transaction": ot.pk,
+            "amount": format_amount(amount, ot.currency),
+            "cash_discount": None if discount is None else format_amount(discount, ot.currency),
+            "full_settlement": item.full_settlement,
+            "credit": ot.amount < 0,
+        }
+    marked = [marked[index] for index in sorted(marked)]
     line.customer = _customer_in_bank_entity(line, party)
+    if not any(not item["credit"] for item in marked):
+        raise LineInvalid("Mark at least one invoice or other debit.", field="transactions")
     line.marked, line.posting_type, line.status = marked, "", Status.MATCHED
     return _save(line, before, actor, "bank_statement_line.marked")
 
@@ -166,12 +186,20 @@ def _amounts(line, ot, item: MarkedInput, remaining: Decimal, where: str):
             raise LineInvalid(
                 f"{where}: {name} {value} is not an amount of {ot.currency}.", field="transactions"
             )
+    if ot.amount < 0:
+        # A credit: all of it by default; it takes no discount here.
+        amount = item.amount if item.amount is not None else open_amount
+        if amount == 0 or amount > open_amount:
+            raise LineInvalid(
+                f"{where}: {format_amount(amount, ot.currency)} is not between 0 and "
+                f"{ot.document_number}'s open credit {format_amount(open_amount, ot.currency)}.",
+                field="transactions",
+            )
+        return amount, None
     if item.cash_discount is not None:
         discount = item.cash_discount
-    elif ot.amount > 0:
-        discount = abs(open_transaction_discount_amount(ot, on=line.value_date))
     else:
-        discount = ZERO
+        discount = abs(open_transaction_discount_amount(ot, on=line.value_date))
     amount = item.amount if item.amount is not None else min(open_amount - discount, remaining)
 
     def money(value):
@@ -180,6 +208,11 @@ def _amounts(line, ot, item: MarkedInput, remaining: Decimal, where: str):
     if amount > remaining:
         raise LineInvalid(
             f"{where}: {money(amount)} is more than the line has left ({money(remaining)}).",
+            field="transactions",
+        )
+    if amount <= 0:
+        raise LineInvalid(
+            f"{where}: nothing of the line is left for {ot.document_number}.",
             field="transactions",
         )
     if item.cash_discount is None and amount + discount != open_amount:
@@ -282,7 +315,9 @@ def line_status_set(*, line: BankStatementLine, status: str, actor: Actor) -> Ba
     line.status = status
     if status == Status.UNMATCHED:
         line.marked, line.posting_type, line.customer = [], "", None
-    return _save(line, before, actor, f"bank_statement_line.{status}")
+    return _save(
+        line, before, actor, f"bank_statement_line.{status}", keeps_return=status == Status.IGNORED
+    )
 
 
 @transaction.atomic

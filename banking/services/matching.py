@@ -25,7 +25,6 @@ from ..matching.candidates import PartyNames, statement_book_load
 from ..matching.engine import LineFacts, Proposal, line_propose, proposal_accepted
 from ..models import BankStatement, BankStatementLine
 
-MATCH_JOB_KIND = "bank_statement_match"
 MATCH_CHUNK_LINES = 500
 _WRITTEN = ["status", "proposals", "marked", "customer"]
 
@@ -176,23 +175,30 @@ def _status_counts(statement: BankStatement) -> dict[str, int]:
 def _lines_write(
     statement: BankStatement, read: dict[int, BankStatementLine], outcomes: dict[int, _Outcome]
 ) -> None:
-    """Write the outcomes to the lines, locked, except to those posted, ignored or changed by
-    the clerk since they were read."""
+    """Write the outcomes to the lines, every line of the statement locked, except to those
+    posted, ignored or changed by the clerk since they were read; an outcome that would mark a
+    transaction such a line holds now is written as a suggestion."""
     locked = (
         BankStatementLine.objects.select_for_update()
-        .filter(statement=statement, pk__in=list(outcomes))
+        .filter(statement=statement)
         .order_by("pk")
-        .values_list("id", "status", "marked_by_user")
+        .values_list("id", "status", "marked_by_user", "marked")
     )
+    now, held = [], set()
+    for pk, status, by_user, marked in locked:
+        line = read.get(pk)
+        decided = by_user or status in BankStatementLine.DONE
+        if pk in outcomes and line is not None and status == line.status and not decided:
+            now.append(line)
+        elif decided and status != BankStatementLine.Status.IGNORED:
+            held |= {int(m["transaction"]) for m in marked if m.get("transaction")}
     changed = []
-    for pk, status, by_user in locked:
-        line = read[pk]
-        if status != line.status or by_user or status in BankStatementLine.DONE:
-            continue
-        outcome = outcomes[pk]
-        line.status = outcome.status
+    for line in now:
+        outcome = outcomes[line.pk]
+        taken = {int(m["transaction"]) for m in outcome.marked} & held
+        line.status = BankStatementLine.Status.SUGGESTED if taken else outcome.status
         line.proposals = outcome.proposals
-        line.marked = outcome.marked
-        line.customer_id = outcome.customer_id
+        line.marked = [] if taken else outcome.marked
+        line.customer_id = None if taken else outcome.customer_id
         changed.append(line)
     BankStatementLine.objects.bulk_update(changed, _WRITTEN, batch_size=MATCH_CHUNK_LINES)

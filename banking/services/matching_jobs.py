@@ -10,9 +10,9 @@ from core.jobs import JobAlreadyRunning, JobProgress, job_chunk, job_start
 from core.models import Job
 
 from ..models import BankStatement, BankStatementLine
-from .matching import MATCH_JOB_KIND, statement_match
-
-MATCH_JOB = MATCH_JOB_KIND
+from ..selectors import MATCH_JOB
+from .matching import statement_match
+from .returns import returns_match
 
 
 def statements_match_start(
@@ -43,6 +43,10 @@ def statements_match_job_run(job: Job, progress: JobProgress) -> dict[str, Any]:
         BankStatement.objects.filter(pk__in=ids).select_related("bank_account__legal_entity"),
         key=lambda s: s.pk,
     )
+    for statement in statements:
+        # A collection posted since the import may now be there to return.
+        with job_chunk(progress):
+            returns_match(statement=statement)
     if len(statements) == 1:
         statement_match(statement=statements[0], actor=job.started_by, progress=progress)
     else:

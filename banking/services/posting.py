@@ -19,6 +19,7 @@ from core.money import ZERO, format_amount
 from entities.services import ensure_can_act
 from ledger.models import PostingType, Voucher
 from ledger.services import VoucherInput, VoucherLineInput, vouchers_post
+from receivables.discounts import open_transaction_discount_amount
 from receivables.locks import open_transactions_in_bulk
 from receivables.models import OpenTransaction, Payment
 from receivables.services import PaymentInput, payments_post, refund_post
@@ -139,8 +140,8 @@ def _payment_post(line: BankStatementLine, on: date, actor: Actor) -> None:
     account = line.statement.bank_account
     if line.customer is None:
         raise LineInvalid("Choose the customer who paid.", field="customer")
-    marked = [_marked_input(item) for item in line.marked]
-    settled: Decimal | None = sum((item.amount or ZERO for item in marked), ZERO)
+    marked = [(_marked_input(item), bool(item.get("credit"))) for item in line.marked]
+    settled = sum(((-1 if credit else 1) * (item.amount or ZERO) for item, credit in marked), ZERO)
     if settled > line.amount:
         raise LineInvalid(
             f"The marked amounts ({format_amount(settled, line.currency)}) exceed the line "
@@ -167,35 +168,39 @@ def _payment_post(line: BankStatementLine, on: date, actor: Actor) -> None:
     line.payment = payment
     if not marked:
         return
+    inputs = [item for item, _credit in marked]
+    payment_amount: Decimal | None = settled
+    if _settles_all_of_one(line, marked):
+        # The whole line against one invoice, or one invoice paid whole: the settlement
+        # allocates it itself and so applies its payment tolerances (under- or overpayment
+        # posted as payment difference).
+        inputs, payment_amount = [replace(inputs[0], amount=None)], None
     payment_ot = OpenTransaction.objects.only("pk").get(payment=payment)
-    if _within_tolerance(line, marked):
-        # One invoice paid a little short or over, within its entity's tolerance: the
-        # settlement takes the whole line against it and posts the payment difference.
-        marked = [replace(marked[0], amount=None)]
-        settled = None
     line.settlement = settlement_create(
-        lines=[SettlementLineInput(payment_ot.pk, amount=settled), *marked],
+        lines=[SettlementLineInput(payment_ot.pk, amount=payment_amount), *inputs],
         on=on,
         primary=payment_ot.pk,
         actor=actor,
     )
 
 
-def _within_tolerance(line: BankStatementLine, marked: list[SettlementLineInput]) -> bool:
-    """One marked invoice whose open amount and the line differ by no more than the invoice's
-    entity's under- or overpayment tolerance (the settlement applies it when given no amount)."""
-    if len(marked) != 1 or marked[0].amount is None or marked[0].full_settlement:
+def _settles_all_of_one(
+    line: BankStatementLine, marked: list[tuple[SettlementLineInput, bool]]
+) -> bool:
+    if len(marked) != 1 or marked[0][1]:
         return False
-    ot = open_transactions_in_bulk([marked[0].transaction]).get(marked[0].transaction)
-    entity = ot.legal_entity if ot is not None else None
-    if ot is None or ot.amount <= 0 or ot.currency != entity.accounting_currency:
+    item = marked[0][0]
+    if item.amount is None or item.full_settlement:
         return False
-    due = ot.open_amount - (marked[0].cash_discount or ZERO)
-    short = due - marked[0].amount
-    over = line.amount - due
-    if marked[0].amount < due:
-        return line.amount == marked[0].amount and 0 < short <= entity.max_underpayment
-    return marked[0].amount == due and 0 < over <= entity.max_overpayment
+    ot = open_transactions_in_bulk([item.transaction]).get(item.transaction)
+    if ot is None:
+        return False
+    if item.cash_discount is not None:
+        # Paid whole, with its discount (the line may hold a little more).
+        return item.amount + item.cash_discount == abs(ot.open_amount)
+    # The whole line, short even of what is due after the discount available.
+    least = abs(ot.open_amount) - abs(open_transaction_discount_amount(ot, on=line.value_date))
+    return item.amount == line.amount and item.amount < least
 
 
 def _marked_input(item: dict) -> SettlementLineInput:

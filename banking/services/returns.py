@@ -23,19 +23,26 @@ RETURN_RULE = "return"
 
 
 def returns_match(*, statement: BankStatement) -> int:
-    """Match the statement's returned debits to the posted payments they return (same
-    entity, same end-to-end id); returns how many were matched."""
-    lines = [
-        line
-        for line in statement.lines.filter(amount__lt=0).exclude(end_to_end_id="")
-        if line.status not in BankStatementLine.DONE
-    ]
+    """Match the statement's returned debits not yet decided to the posted payments they
+    return (collected on the same bank account, same end-to-end id); returns how many were
+    matched."""
+    lines = list(
+        statement.lines.filter(
+            amount__lt=0,
+            status=BankStatementLine.Status.UNMATCHED,
+            marked_by_user=False,
+            returned_payment__isnull=True,
+        ).exclude(end_to_end_id="")
+    )
     if not lines:
         return 0
+    # Collected on this very bank account: the return takes the money back from its account.
+    account = statement.bank_account
     payments = {
         p.end_to_end_id: p
         for p in Payment.objects.filter(
-            legal_entity_id=statement.bank_account.legal_entity_id,
+            legal_entity_id=account.legal_entity_id,
+            bank_ledger_account_id=account.main_account_id,
             status=DocumentStatus.POSTED,
             end_to_end_id__in=[line.end_to_end_id for line in lines],
         ).select_related("customer")

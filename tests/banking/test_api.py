@@ -251,6 +251,7 @@ def test_patch_transactions_marks_another_entitys_invoice_then_posts_centralized
             "amount": "600.00",
             "cash_discount": "0.00",
             "full_settlement": False,
+            "credit": False,
         }
     ]
 
@@ -458,6 +459,13 @@ def admin_client(api_client, admin_user):
 
 
 def account_body(bank, **changes) -> dict:
+    from ledger.models import MainAccount
+
+    MainAccount.objects.get_or_create(
+        legal_entity=bank["FAB"],
+        number="110210",
+        defaults={"name": "Bank EUR", "kind": MainAccount.Kind.ASSET},
+    )
     return {
         "legal_entity": "FAB",
         "code": "EUR",
@@ -465,7 +473,7 @@ def account_body(bank, **changes) -> dict:
         "iban": "NL91 ABNA 0417 1643 00",
         "bic": "ABNANL2A",
         "currency": "EUR",
-        "main_account": "110200",
+        "main_account": "110210",
         **changes,
     }
 
@@ -474,7 +482,18 @@ def test_bank_account_create_normalizes_iban(bank, admin_client):
     response = admin_client.post(ACCOUNTS, account_body(bank), format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["iban"] == "NL91ABNA0417164300"
-    assert response.json()["main_account"] == "110200"
+    assert response.json()["main_account"] == "110210"
+
+
+def test_bank_account_create_refuses_a_main_account_of_another_bank_account(bank, admin_client):
+    response = admin_client.post(ACCOUNTS, account_body(bank, main_account="110200"), format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["fields"] == {
+        "main_account": [
+            "Main account 110200 is already another bank account's: each bank account has its "
+            "own, which its reconciliation reads."
+        ]
+    }
 
 
 @pytest.mark.parametrize(
@@ -704,6 +723,7 @@ def test_patch_amount_between_the_discounted_and_the_open_amount_is_a_partial_pa
             "amount": "99.00",
             "cash_discount": None,
             "full_settlement": False,
+            "credit": False,
         }
     ]
     assert client.post(f"{LINES}{first.pk}/post/").status_code == 200
@@ -738,3 +758,25 @@ def test_patch_amount_above_the_open_amount_is_400(bank, client):
         f"transactions[0]: 99.00 plus discount 2.00 is more than {invoice.number}'s open amount "
         "100.00.",
     )
+
+
+def test_a_clerk_sees_no_proposal_of_an_entity_not_granted(bank, api_client, admin_user):
+    """Matching ran as someone granted FABE too: a clerk of FAB alone sees neither the FABE
+    invoice's proposal nor its id among the marked transactions."""
+    from banking.services.matching import statement_match
+
+    invoice = post_invoice(bank["customers"]["FABE"], amounts=("600.00",))
+    statement = statement_with(bank, [{"amount": "600.00", "remittance_info": invoice.number}])
+    statement_match(statement=statement, actor=admin_user)
+    first = line(statement, 1)
+    assert first.status == "matched" and first.proposals
+
+    fab_only = as_user(api_client, make_clerk("fab-only", bank["FAB"]))
+    for body in (
+        fab_only.get(f"{LINES}{first.pk}/").json(),
+        fab_only.get(f"{LINES}?statement={statement.pk}").json()["results"][0],
+        fab_only.get(f"{STATEMENTS}{statement.pk}/").json()["lines"][0],
+    ):
+        assert body["proposals"] == []
+        assert [item["transaction"] for item in body["transactions"]] == [None]
+        assert invoice.number not in str(body["proposals"])  # the bank's own text names it

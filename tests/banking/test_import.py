@@ -448,3 +448,48 @@ def test_statement_import_refuses_a_nul_character_with_its_line(bank, admin_user
             actor=admin_user,
             match=False,
         )
+
+
+def test_statement_import_of_overlapping_csv_exports_brings_each_line_in_once(bank, admin_user):
+    mapping = CsvMapping.objects.create(
+        legal_entity=bank["FAB"],
+        name="Simple",
+        columns={"booking_date": "Date", "amount": "Amount", "remittance_info": "Text"},
+    )
+    first = b"Date;Amount;Text\n02.03.2026;100,00;Invoice 1\n03.03.2026;10,00;Coffee\n"
+    # The second export covers the 3rd again (with a second, genuinely new coffee) and the 4th.
+    second = (
+        b"Date;Amount;Text\n03.03.2026;10,00;Coffee\n03.03.2026;10,00;Coffee\n04.03.2026;5,00;Tip\n"
+    )
+    do_import(bank["account"], first, fmt="csv", csv_mapping=mapping, actor=admin_user)
+    (statement,) = do_import(
+        bank["account"], second, fmt="csv", csv_mapping=mapping, actor=admin_user
+    )
+    assert [(line.sequence, line.amount) for line in statement.lines.order_by("sequence")] == [
+        (2, D("10.00")),
+        (3, D("5.00")),
+    ]
+    assert counts() == (2, 4)
+    assert "1 line(s) already imported" in statement.balance_warnings[-1]
+
+
+def test_statement_import_refuses_a_line_in_another_currency(bank, admin_user):
+    data = camt053(
+        iban=FAB_IBAN, statement_id="FX", entries=[{"amount": "100.00", "ref": "A"}]
+    ).replace(
+        b'<Amt Ccy="USD">100.00</Amt><CdtDbtInd>CRDT', b'<Amt Ccy="EUR">100.00</Amt><CdtDbtInd>CRDT'
+    )
+    assert_refused(
+        StatementInvalid,
+        "Statement FX, line 1 is in EUR, its statement in USD.",
+        lambda: do_import(bank["account"], data, actor=admin_user),
+    )
+
+
+def test_statement_import_refuses_an_amount_with_more_decimals_than_its_currency(bank, admin_user):
+    data = camt053(iban=FAB_IBAN, statement_id="DEC", entries=[{"amount": "100.123", "ref": "A"}])
+    assert_refused(
+        StatementInvalid,
+        "Statement DEC, line 1: 100.123 has more decimals than USD has.",
+        lambda: do_import(bank["account"], data, actor=admin_user),
+    )

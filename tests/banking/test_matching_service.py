@@ -34,7 +34,11 @@ def bank_statement(entity, lines, *, code="B1", iban="DE89370400440532013000"):
         name="Main bank",
         iban=iban,
         currency="USD",
-        main_account=MainAccount.objects.get(legal_entity=entity, number="110100"),
+        main_account=MainAccount.objects.get_or_create(
+            legal_entity=entity,
+            number=f"1102-{code}",
+            defaults={"name": f"Bank {code}", "kind": MainAccount.Kind.ASSET},
+        )[0],
     )
     statement = BankStatement.objects.create(
         bank_account=account,

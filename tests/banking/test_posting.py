@@ -112,6 +112,7 @@ def test_line_post_with_cash_discount_on_the_value_date(bank, admin_user):
             "amount": "98.00",
             "cash_discount": "2.00",
             "full_settlement": False,
+            "credit": False,
         }
     ]
     line_post(line=first, actor=admin_user)
@@ -437,3 +438,124 @@ def test_line_post_within_tolerance_closes_the_invoice(
         voucher__in=posted.settlement.vouchers.all(), posting_type="payment_difference"
     )
     assert sum(e.amount for e in differences) == (D(difference) if difference else 0)
+
+
+def test_line_with_a_credit_note_closes_more_than_the_line(bank, admin_user):
+    from tests.factories.receivables import post_credit_note
+
+    customer = bank["customers"]["FAB"]
+    invoice = post_invoice(customer, amounts=("100.00",))
+    credit_note = post_credit_note(customer, amounts=("20.00",))
+    statement = statement_with(bank, [{"amount": "80.00"}])
+    first = line(statement, 1)
+    marked = line_transactions_mark(
+        line=first,
+        transactions=[MarkedInput(ot_of(invoice).pk), MarkedInput(ot_of(credit_note).pk)],
+        actor=admin_user,
+    )
+    assert [(m["amount"], m["credit"]) for m in marked.marked] == [
+        ("100.00", False),
+        ("20.00", True),
+    ]
+    line_post(line=first, actor=admin_user)
+    assert ot_of(invoice).open_amount == 0
+    assert ot_of(credit_note).open_amount == 0
+    assert ledger_integrity_problems() == []
+
+
+def test_mark_refuses_a_debit_the_line_has_nothing_left_for(bank, admin_user):
+    customer = bank["customers"]["FAB"]
+    one = post_invoice(customer, amounts=("100.00",))
+    two = post_invoice(customer, amounts=("50.00",))
+    statement = statement_with(bank, [{"amount": "100.00"}])
+    with pytest.raises(LineInvalid, match=r"transactions\[1\]: nothing of the line is left for"):
+        line_transactions_mark(
+            line=line(statement, 1),
+            transactions=[MarkedInput(ot_of(one).pk), MarkedInput(ot_of(two).pk)],
+            actor=admin_user,
+        )
+
+
+def test_overpayment_tolerance_is_the_payment_entitys(bank, admin_user):
+    """A FABE invoice paid 0.30 over into FAB's account: FAB's tolerance closes it."""
+    from entities.services import legal_entity_update
+
+    legal_entity_update(
+        legal_entity=bank["FAB"], data={"max_overpayment": D("0.50")}, actor=admin_user
+    )
+    invoice = post_invoice(bank["customers"]["FABE"], amounts=("100.00",))
+    statement = statement_with(bank, [{"amount": "100.30"}])
+    first = line(statement, 1)
+    line_transactions_mark(
+        line=first, transactions=[MarkedInput(ot_of(invoice).pk)], actor=admin_user
+    )
+    posted = line_post(line=first, actor=admin_user)
+    assert ot_of(invoice).open_amount == 0
+    assert OpenTransaction.objects.get(payment=posted.payment).open_amount == 0
+
+
+def test_changing_a_returned_debit_line_no_longer_returns_the_payment(bank, admin_user):
+    from receivables.services import PaymentInput, payments_post
+
+    customer = bank["customers"]["FAB"]
+    (collected,) = payments_post(
+        inputs=[
+            PaymentInput(
+                legal_entity=bank["FAB"],
+                customer=customer,
+                date=date(2026, 3, 5),
+                amount=D("600.00"),
+                bank_ledger_account=bank["main"],
+                end_to_end_id="E2E-0002",
+            )
+        ],
+        actor=admin_user,
+    )
+    statement = statement_with(
+        bank, [{"amount": "-600.00", "end_to_end_id": "E2E-0002", "return_reason": "AM04"}]
+    )
+    returns_match(statement=statement)
+    returned = line(statement, 1)
+    assert returned.returned_payment_id == collected.pk
+    line_posting_type_set(line=returned, posting_type="bank_charges", actor=admin_user)
+    posted = line_post(line=line(statement, 1), actor=admin_user)
+    assert posted.returned_payment_id is None
+    assert all(p["rule"] != "return" for p in posted.proposals)
+    collected.refresh_from_db()
+    assert collected.status == DocumentStatus.POSTED
+
+
+def test_a_return_on_another_bank_account_is_not_matched(bank, admin_user):
+    from banking.models import BankAccount
+    from ledger.models import MainAccount
+    from receivables.services import PaymentInput, payments_post
+
+    other_main = MainAccount.objects.create(
+        legal_entity=bank["FAB"], number="110300", name="Bank 2", kind=MainAccount.Kind.ASSET
+    )
+    other = BankAccount.objects.create(
+        legal_entity=bank["FAB"],
+        code="SECOND",
+        name="Second",
+        iban="GB82WEST12345698765432",
+        currency="USD",
+        main_account=other_main,
+    )
+    payments_post(
+        inputs=[
+            PaymentInput(
+                legal_entity=bank["FAB"],
+                customer=bank["customers"]["FAB"],
+                date=date(2026, 3, 5),
+                amount=D("600.00"),
+                bank_ledger_account=other_main,
+                end_to_end_id="E2E-0003",
+            )
+        ],
+        actor=admin_user,
+    )
+    statement = statement_with(
+        bank, [{"amount": "-600.00", "end_to_end_id": "E2E-0003", "return_reason": "AM04"}]
+    )
+    assert returns_match(statement=statement) == 0
+    assert other.pk

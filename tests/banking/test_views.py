@@ -346,7 +346,7 @@ def test_bank_statement_detail_reads_in_a_fixed_number_of_queries(
             actor=clerk,
         )
     url = f"/bank/statements/{statement.pk}/"
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         html = client.get(url).content.decode()
     assert html.count('data-status="matched"') == 6
 
