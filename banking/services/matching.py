@@ -10,11 +10,13 @@ returned direct debit is matched by its end-to-end id) and are left as they are.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from core import db
 from core.access import ensure_can_act
 from core.audit import Actor, audit_record
 from core.jobs import JobProgress
@@ -27,7 +29,7 @@ from ..models import BankStatement, BankStatementLine
 
 MATCH_JOB_KIND = "bank_statement_match"
 MATCH_CHUNK_LINES = 500
-_WRITTEN = ["status", "proposals", "marked", "customer"]
+_WRITTEN = ["status", "proposals", "marked", "customer"]  # in the order _outcomes_update takes
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,40 @@ def _lines_write(
         if status != line.status or by_user or status in BankStatementLine.DONE:
             continue
         outcome = outcomes[pk]
-        line.status = outcome.status
-        line.proposals = outcome.proposals
-        line.marked = outcome.marked
-        line.customer_id = outcome.customer_id
-        changed.append(line)
-    BankStatementLine.objects.bulk_update(changed, _WRITTEN, batch_size=MATCH_CHUNK_LINES)
+        changed.append((pk, outcome.status, outcome.proposals, outcome.marked, outcome.customer_id))
+    _outcomes_update(changed)
+
+
+@cache
+def _update_parts() -> tuple[str, str, str]:
+    """(head, row, tail) of the statement writing the outcomes of many lines: ``WITH v AS
+    (VALUES …) UPDATE … FROM v``, each value cast to its column's type where the backend
+    wants it (PostgreSQL types a VALUES list from its values alone)."""
+    meta = BankStatementLine._meta
+    qn = connection.ops.quote_name
+    fields = [meta.pk, *(meta.get_field(name) for name in _WRITTEN)]
+    names = ", ".join(qn(f.column) for f in fields)
+    if connection.features.requires_casted_case_in_updates:
+        row = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
+    else:
+        row = ", ".join(["%s"] * len(fields))
+    table, key = qn(meta.db_table), qn(meta.pk.column)
+    sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields[1:])
+    tail = f") UPDATE {table} SET {sets} FROM v WHERE {table}.{key} = v.{key}"  # noqa: S608
+    return f"WITH v ({names}) AS (VALUES ", f"({row})", tail
+
+
+def _outcomes_update(rows: list[tuple]) -> None:
+    """Write (line id, status, proposals, marked, customer id) rows with one statement per
+    chunk of lines, not one model instance and CASE per field and line (``bulk_update``)."""
+    head, row, tail = _update_parts()
+    meta = BankStatementLine._meta
+    prepare = [meta.get_field(name).get_db_prep_save for name in _WRITTEN]
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), MATCH_CHUNK_LINES):
+            chunk = rows[start : start + MATCH_CHUNK_LINES]
+            params: list = []
+            for pk, *values in chunk:
+                params.append(pk)
+                params += [p(v, connection) for p, v in zip(prepare, values, strict=True)]
+            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
