@@ -20,7 +20,7 @@ from entities.services import ensure_can_act
 from ledger.models import PostingType, Voucher
 from ledger.services import VoucherInput, VoucherLineInput, vouchers_post
 from receivables.locks import open_transactions_in_bulk
-from receivables.models import OpenTransaction, Payment
+from receivables.models import Payment
 from receivables.services import PaymentInput, payments_post, refund_post
 from settlement.services import SettlementLineInput, settlement_create
 
@@ -41,23 +41,29 @@ class LinePosted:
 def line_post(*, line: BankStatementLine, actor: Actor) -> BankStatementLine:
     """Post one line in its own transaction; a refusal is recorded on the line and raised."""
     try:
-        return _line_post(line.pk, actor)
+        return _line_post(line.pk, actor, refresh=True)
     except ApplicationError as error:
         _error_record(line.pk, error.message)
         raise
 
 
 def statement_post(*, statement: BankStatement, actor: Actor) -> list[LinePosted]:
-    """Post every matched line of the statement, each in its own transaction."""
+    """Post every matched line of the statement, each in its own transaction; the statement's
+    status is brought up to date once, after the last."""
     ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
     results = []
     ids = statement.lines.filter(status=Status.MATCHED).order_by("sequence")
     for pk in ids.values_list("pk", flat=True):
         try:
-            results.append(LinePosted(_line_post(pk, actor)))
+            results.append(LinePosted(_line_post(pk, actor, refresh=False)))
         except ApplicationError as error:
             _error_record(pk, error.message)
             results.append(LinePosted(BankStatementLine.objects.get(pk=pk), error))
+    if results:
+        with transaction.atomic():
+            statement_status_refresh(
+                statement=BankStatement.objects.select_for_update().get(pk=statement.pk)
+            )
     return results
 
 
@@ -75,10 +81,15 @@ def posting_date(line: BankStatementLine) -> date:
 
 
 @transaction.atomic
-def _line_post(pk: int, actor: Actor) -> BankStatementLine:
+def _line_post(pk: int, actor: Actor, *, refresh: bool) -> BankStatementLine:
+    """Post the line; with ``refresh``, bring its statement's status up to date."""
     line = (
         BankStatementLine.objects.select_for_update(of=("self",))
-        .select_related("statement__bank_account__legal_entity", "customer")
+        .select_related(
+            "statement__bank_account__legal_entity",
+            "statement__bank_account__main_account",
+            "customer",
+        )
         .get(pk=pk)
     )
     account = line.statement.bank_account
@@ -125,7 +136,8 @@ def _line_post(pk: int, actor: Actor) -> BankStatementLine:
         changes={"status": (Status.MATCHED, Status.POSTED)},
         legal_entity=account.legal_entity,
     )
-    statement_status_refresh(statement=line.statement)
+    if refresh:
+        statement_status_refresh(statement=line.statement)
     return line
 
 
@@ -167,7 +179,8 @@ def _payment_post(line: BankStatementLine, on: date, actor: Actor) -> None:
     line.payment = payment
     if not marked:
         return
-    payment_ot = OpenTransaction.objects.only("pk").get(payment=payment)
+    # Posting the payment made its open transaction, which the payment holds.
+    payment_ot = payment.open_transaction
     if _within_tolerance(line, marked):
         # One invoice paid a little short or over, within its entity's tolerance: the
         # settlement takes the whole line against it and posts the payment difference.
