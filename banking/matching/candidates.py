@@ -10,14 +10,16 @@ receivables discount module."""
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from rapidfuzz import fuzz, process, utils
 
 from core.money import ZERO
 from entities.models import Customer, LegalEntity, Party, PartyBankAccount
-from receivables.discounts import open_transaction_discount_amount
-from receivables.models import OpenTransaction
+from receivables.discounts import Periods, cash_discount_available
+from receivables.models import OpenTransaction, OpenTransactionDiscount
 from receivables.models.open_transactions import DOCUMENT_NUMBER_KEY
 
 from .engine import LineFacts, line_reference_keys
@@ -30,9 +32,7 @@ _FIELDS = (
     "legal_entity_id",
     "customer_id",
     "party_id",
-    "kind",
     "document_number",
-    "date",
     "due_date",
     "currency",
     "amount",
@@ -40,6 +40,23 @@ _FIELDS = (
     "amount_before_tax",
     "disputed",
 )
+
+
+class _Debit(NamedTuple):
+    """An open debit as matching reads it: a row, not a model instance (a chunk of lines may
+    read tens of thousands)."""
+
+    id: int
+    legal_entity_id: int
+    customer_id: int
+    party_id: int
+    document_number: str
+    due_date: date
+    currency: str
+    amount: Decimal
+    open_amount: Decimal
+    amount_before_tax: Decimal
+    disputed: bool
 
 
 def iban_compact(text: str) -> str:
@@ -60,21 +77,23 @@ def open_debits(*, entity_ids: Collection[int] | None, currencies: Collection[st
 class PartyNames:
     """The names of the parties with open debits in the user's entities, read once and only
     when a line needs them, searched by name similarity (``engine.name_similarity``, with
-    every name processed once)."""
+    every name processed once, in one list that rapidfuzz scans without a Python loop)."""
 
     def __init__(self, *, entity_ids: Collection[int] | None, currencies: Collection[str]):
         self._entity_ids = entity_ids
         self._currencies = currencies
-        self._names: dict[int, str] | None = None
+        self._parties: list[int] | None = None
+        self._names: list[str] = []
         self._found: dict[str, list[tuple[int, float]]] = {}
 
-    def _load(self) -> dict[str, str]:
-        if self._names is None:
+    def _load(self) -> list[str]:
+        if self._parties is None:
             debits = open_debits(entity_ids=self._entity_ids, currencies=self._currencies)
             rows = Party.objects.filter(Exists(debits.filter(party_id=OuterRef("pk"))))
-            self._names = {
-                pk: utils.default_process(name) for pk, name in rows.values_list("id", "name")
-            }
+            self._parties = []
+            for pk, name in rows.values_list("id", "name"):
+                self._parties.append(pk)
+                self._names.append(utils.default_process(name))
         return self._names
 
     def search(self, name: str) -> list[tuple[int, float]]:
@@ -89,7 +108,8 @@ class PartyNames:
                 score_cutoff=NAME_SIMILARITY_MIN,
                 limit=NAME_MATCHES_KEPT,
             )
-            self._found[query] = [(party, score) for _, score, party in found]
+            parties = self._parties
+            self._found[query] = [(parties[index], score) for _, score, index in found]
         return self._found[query]
 
 
@@ -99,8 +119,9 @@ class StatementBook:
     def __init__(
         self,
         *,
-        named: dict[str, list[OpenTransaction]],
-        of_party: dict[int, list[OpenTransaction]],
+        named: dict[str, list[_Debit]],
+        of_party: dict[int, list[_Debit]],
+        periods: dict[int, Periods],
         iban_parties: dict[str, int],
         names: PartyNames,
         customers: dict[int, int],
@@ -108,40 +129,59 @@ class StatementBook:
     ) -> None:
         self._named = named
         self._of_party = of_party
+        self._periods = periods
         self._iban_parties = iban_parties
         self._names = names
         self._customers = customers
         self._entities = entities
         self._candidates: dict[tuple[int, date], Candidate] = {}
 
-    def _candidate(self, ot: OpenTransaction, on: date) -> Candidate:
-        key = (ot.pk, on)
-        if key not in self._candidates:
+    def _discount(self, ot: _Debit, entity: LegalEntity, on: date) -> Decimal:
+        """The cash discount available on ``on`` (``receivables.discounts``); none without a
+        schedule, as for most open items, without asking."""
+        periods = self._periods.get(ot.id)
+        if not periods:
+            return ZERO
+        offer = cash_discount_available(
+            periods=periods,
+            on=on,
+            open_amount=ot.open_amount,
+            amount=ot.amount,
+            amount_before_tax=ot.amount_before_tax,
+            base_includes_tax=entity.cash_discount_base_includes_tax,
+            currency=ot.currency,
+        )
+        return offer.amount if offer else ZERO
+
+    def _candidate(self, ot: _Debit, on: date) -> Candidate:
+        key = (ot.id, on)
+        found = self._candidates.get(key)
+        if found is None:
             entity = self._entities[ot.legal_entity_id]
-            ot.legal_entity = entity  # what the discount module reads, without a query
             # Tolerances are set in accounting currency: in another currency none is taken.
             same = ot.currency == entity.accounting_currency
-            self._candidates[key] = Candidate(
-                transaction=ot.pk,
+            found = self._candidates[key] = Candidate(
+                transaction=ot.id,
                 party=ot.party_id,
                 customer=ot.customer_id,
                 legal_entity=ot.legal_entity_id,
                 document_number=ot.document_number,
                 currency=ot.currency,
                 open_amount=ot.open_amount,
-                discount=open_transaction_discount_amount(ot, on=on),
+                discount=self._discount(ot, entity, on),
                 max_underpayment=entity.max_underpayment if same else ZERO,
                 max_overpayment=entity.max_overpayment if same else ZERO,
                 due_date=ot.due_date,
                 disputed=ot.disputed,
             )
-        return self._candidates[key]
+        return found
 
     def candidates_by_keys(self, keys: Collection[str], *, on: date) -> list[Candidate]:
         seen: dict[int, Candidate] = {}
         for key in keys:
             for ot in self._named.get(key, ()):
-                seen.setdefault(ot.pk, self._candidate(ot, on))
+                if ot.id not in seen:
+                    seen[ot.id] = self._candidate(ot, on)
         return list(seen.values())
 
     def party_of_iban(self, iban: str) -> int | None:
@@ -157,8 +197,20 @@ class StatementBook:
         return self._customers.get(party)
 
 
-def _read(qs: QuerySet) -> list[OpenTransaction]:
-    return list(qs.only(*_FIELDS).prefetch_related("cash_discounts").order_by("due_date", "id"))
+def _read(qs: QuerySet, *extra: str) -> list[tuple]:
+    """The debits of ``qs`` as rows (the ``_FIELDS``, then ``extra``), oldest first."""
+    return list(qs.order_by("due_date", "id").values_list(*_FIELDS, *extra))
+
+
+def _periods_read(*querysets: QuerySet) -> dict[int, Periods]:
+    """The cash discount schedules of the debits ``querysets`` read, one query each: (last day,
+    percent) per period."""
+    periods: dict[int, list] = defaultdict(list)
+    for qs in querysets:
+        rows = OpenTransactionDiscount.objects.filter(open_transaction__in=qs.values("pk"))
+        for ot, until, percent in rows.values_list("open_transaction_id", "until", "percent"):
+            periods[ot].append((until, percent))
+    return periods
 
 
 def statement_book_load(
@@ -184,18 +236,24 @@ def statement_book_load(
         if iban_compact(line.counterparty_iban) not in iban_parties and line.counterparty_name:
             parties.update(party for party, _ in names.search(line.counterparty_name))
     debits = open_debits(entity_ids=entity_ids, currencies=currencies)
-    named: dict[str, list[OpenTransaction]] = defaultdict(list)
+    read = []
+    named: dict[str, list[_Debit]] = defaultdict(list)
     if keys:
         found = debits.annotate(number_key=DOCUMENT_NUMBER_KEY).filter(number_key__in=keys)
-        for ot in _read(found):
-            named[ot.number_key].append(ot)
-    of_party: dict[int, list[OpenTransaction]] = defaultdict(list)
+        read.append(found)
+        for *row, key in _read(found, "number_key"):
+            named[key].append(_Debit(*row))
+    of_party: dict[int, list[_Debit]] = defaultdict(list)
     if parties:
-        for ot in _read(debits.filter(party_id__in=sorted(parties))):
+        found = debits.filter(party_id__in=sorted(parties))
+        read.append(found)
+        for row in _read(found):
+            ot = _Debit(*row)
             of_party[ot.party_id].append(ot)
     return StatementBook(
         named=named,
         of_party=of_party,
+        periods=_periods_read(*read),
         iban_parties=iban_parties,
         names=names,
         customers=_payment_customers(
@@ -205,7 +263,7 @@ def statement_book_load(
     )
 
 
-def _parties_of(*groups: Iterable[list[OpenTransaction]]) -> set[int]:
+def _parties_of(*groups: Iterable[list[_Debit]]) -> set[int]:
     return {ot.party_id for group in groups for ots in group for ot in ots}
 
 

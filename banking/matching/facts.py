@@ -5,7 +5,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from rapidfuzz import fuzz, utils
 
@@ -42,9 +42,9 @@ class LineFacts:
     counterparty_name: str = ""
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """An open debit a line may pay, as seen on the line's value date."""
+class Candidate(NamedTuple):
+    """An open debit a line may pay, as seen on the line's value date (a tuple: a chunk of
+    lines makes tens of thousands)."""
 
     transaction: int
     party: int

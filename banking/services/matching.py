@@ -24,9 +24,9 @@ from entities.selectors import granted_entity_ids
 from ..matching.candidates import PartyNames, statement_book_load
 from ..matching.engine import LineFacts, Proposal, line_propose, proposal_accepted
 from ..models import BankStatement, BankStatementLine
+from ..sql import outcomes_update
 
 MATCH_CHUNK_LINES = 500
-_WRITTEN = ["status", "proposals", "marked", "customer"]
 
 
 @dataclass(frozen=True)
@@ -196,9 +196,12 @@ def _lines_write(
     for line in now:
         outcome = outcomes[line.pk]
         taken = {int(m["transaction"]) for m in outcome.marked} & held
-        line.status = BankStatementLine.Status.SUGGESTED if taken else outcome.status
-        line.proposals = outcome.proposals
-        line.marked = [] if taken else outcome.marked
-        line.customer_id = None if taken else outcome.customer_id
-        changed.append(line)
-    BankStatementLine.objects.bulk_update(changed, _WRITTEN, batch_size=MATCH_CHUNK_LINES)
+        if taken:
+            changed.append(
+                (line.pk, BankStatementLine.Status.SUGGESTED, outcome.proposals, [], None)
+            )
+        else:
+            changed.append(
+                (line.pk, outcome.status, outcome.proposals, outcome.marked, outcome.customer_id)
+            )
+    outcomes_update(changed)

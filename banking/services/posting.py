@@ -21,7 +21,7 @@ from ledger.models import PostingType, Voucher
 from ledger.services import VoucherInput, VoucherLineInput, vouchers_post
 from receivables.discounts import open_transaction_discount_amount
 from receivables.locks import open_transactions_in_bulk
-from receivables.models import OpenTransaction, Payment
+from receivables.models import Payment
 from receivables.services import PaymentInput, payments_post, refund_post
 from settlement.services import SettlementLineInput, settlement_create
 
@@ -42,23 +42,27 @@ class LinePosted:
 def line_post(*, line: BankStatementLine, actor: Actor) -> BankStatementLine:
     """Post one line in its own transaction; a refusal is recorded on the line and raised."""
     try:
-        return _line_post(line.pk, actor)
+        return _line_post(line.pk, actor, refresh=True)
     except ApplicationError as error:
         _error_record(line.pk, error.message)
         raise
 
 
 def statement_post(*, statement: BankStatement, actor: Actor) -> list[LinePosted]:
-    """Post every matched line of the statement, each in its own transaction."""
+    """Post every matched line of the statement, each in its own transaction; the statement's
+    status is brought up to date once, after the last."""
     ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
     results = []
     ids = statement.lines.filter(status=Status.MATCHED).order_by("sequence")
     for pk in ids.values_list("pk", flat=True):
         try:
-            results.append(LinePosted(_line_post(pk, actor)))
+            results.append(LinePosted(_line_post(pk, actor, refresh=False)))
         except ApplicationError as error:
             _error_record(pk, error.message)
             results.append(LinePosted(BankStatementLine.objects.get(pk=pk), error))
+    if results:
+        with transaction.atomic():
+            statement_status_refresh(statement=statement)
     return results
 
 
@@ -76,10 +80,15 @@ def posting_date(line: BankStatementLine) -> date:
 
 
 @transaction.atomic
-def _line_post(pk: int, actor: Actor) -> BankStatementLine:
+def _line_post(pk: int, actor: Actor, *, refresh: bool) -> BankStatementLine:
+    """Post the line; with ``refresh``, bring its statement's status up to date."""
     line = (
         BankStatementLine.objects.select_for_update(of=("self",))
-        .select_related("statement__bank_account__legal_entity", "customer")
+        .select_related(
+            "statement__bank_account__legal_entity",
+            "statement__bank_account__main_account",
+            "customer",
+        )
         .get(pk=pk)
     )
     account = line.statement.bank_account
@@ -126,7 +135,8 @@ def _line_post(pk: int, actor: Actor) -> BankStatementLine:
         changes={"status": (Status.MATCHED, Status.POSTED)},
         legal_entity=account.legal_entity,
     )
-    statement_status_refresh(statement=line.statement)
+    if refresh:
+        statement_status_refresh(statement=line.statement)
     return line
 
 
@@ -175,7 +185,8 @@ def _payment_post(line: BankStatementLine, on: date, actor: Actor) -> None:
         # allocates it itself and so applies its payment tolerances (under- or overpayment
         # posted as payment difference).
         inputs, payment_amount = [replace(inputs[0], amount=None)], None
-    payment_ot = OpenTransaction.objects.only("pk").get(payment=payment)
+    # Posting the payment made its open transaction, which the payment holds.
+    payment_ot = payment.open_transaction
     line.settlement = settlement_create(
         lines=[SettlementLineInput(payment_ot.pk, amount=payment_amount), *inputs],
         on=on,
