@@ -4,13 +4,13 @@ from django.apps import AppConfig
 def _collection_results_url(job) -> str:
     from django.urls import reverse
 
-    return reverse("direct-debit-collection-detail", args=[job.parameters["collection"]])
+    return reverse("dd-collection-detail", args=[job.parameters.get("collection") or 0])
 
 
 def _mandates_results_url(job) -> str:
     from django.urls import reverse
 
-    return reverse("direct-debit-mandate-list") + "?status=expired"
+    return reverse("dd-mandate-list") + "?status=expired"
 
 
 def _match_results_url(job) -> str:
