@@ -307,7 +307,7 @@ class DirectDebitCollectionViewSet(
         },
         filters=False,
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         """The run's pain.008.001.08 file, to hand to the bank."""
         collection = self.get_object()
