@@ -39,6 +39,10 @@ def collect_on() -> date:
 
 @pytest.fixture
 def dd(db):
+    return dd_book()
+
+
+def dd_book() -> dict:
     """SEPA (EUR, creditor id DE98ZZZ09999999999) with a EUR bank account (main account
     110300) and customers 5001–5003 in EUR, terms N30 and a 2 % / 10 days cash discount."""
     entity = LegalEntityFactory(
