@@ -1,9 +1,11 @@
 """Admin of the banking room: bank accounts and CSV layouts are set up here (through the
 services, audited); statements and their lines are read only (they change by import, matching
-and posting)."""
+and posting), and so are direct debit mandates (cancelled here through the service) and
+collection runs."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from core.errors import ApplicationError
 from entities.admin import EntityScopedAdmin
 
 from .models import (
@@ -13,6 +15,9 @@ from .models import (
     CardClearingAccount,
     CardPayment,
     CsvMapping,
+    DirectDebitCollection,
+    DirectDebitMandate,
+    DirectDebitPayment,
 )
 from .services.accounts import bank_account_create, bank_account_update
 from .services.cards import card_clearing_account_set
@@ -139,3 +144,55 @@ class CardPaymentAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "legal_entity"]
     search_fields = ["open_transaction__document_number", "last4"]
+
+
+@admin.register(DirectDebitMandate)
+class DirectDebitMandateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "legal_entity",
+        "customer",
+        "iban",
+        "scheme",
+        "recurrent",
+        "status",
+        "next_sequence_type",
+        "last_collection_date",
+        "needs_attention",
+    ]
+    list_filter = ["legal_entity", "status", "scheme", "recurrent", "needs_attention"]
+    search_fields = ["reference", "iban", "customer__account", "customer__party__name"]
+    list_select_related = ["legal_entity", "customer"]
+    actions = ["cancel"]
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("banking.change_directdebitmandate")
+
+    @admin.action(description="Cancel the selected mandates", permissions=["cancel"])
+    def cancel(self, request, queryset):
+        from .services.direct_debits import mandate_cancel
+
+        for mandate in queryset.order_by("pk"):
+            try:
+                mandate_cancel(mandate=mandate, actor=request.user)
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+
+
+class DirectDebitPaymentInline(admin.TabularInline):
+    model = DirectDebitPayment
+    extra = 0
+    can_delete = False
+    fields = ["mandate", "payment", "end_to_end_id", "sequence_type", "amount", "return_reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DirectDebitCollection)
+class DirectDebitCollectionAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "legal_entity", "bank_account", "collection_date", "status", "count"]
+    list_filter = ["legal_entity", "status"]
+    exclude = ["file"]
+    inlines = [DirectDebitPaymentInline]

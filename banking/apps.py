@@ -1,6 +1,18 @@
 from django.apps import AppConfig
 
 
+def _collection_results_url(job) -> str:
+    from django.urls import reverse
+
+    return reverse("dd-collection-detail", args=[job.parameters.get("collection") or 0])
+
+
+def _mandates_results_url(job) -> str:
+    from django.urls import reverse
+
+    return reverse("dd-mandate-list") + "?status=expired"
+
+
 def _match_results_url(job) -> str:
     from django.urls import reverse
 
@@ -19,6 +31,8 @@ class BankingConfig(AppConfig):
         from core.jobs import job_kind_register
         from core.roles import AR_CLERK, INTEGRATOR, role_models_register
 
+        from .services.direct_debits import COLLECTION_JOB, collection_job_run
+        from .services.direct_debits.mandates import EXPIRY_JOB, mandates_expire_job_run
         from .services.matching_jobs import MATCH_JOB, statements_match_job_run
 
         # Clerks import, match and post statements; the bank accounts themselves and their
@@ -26,7 +40,13 @@ class BankingConfig(AppConfig):
         role_models_register(
             roles=[AR_CLERK, INTEGRATOR],
             app_label="banking",
-            models=["bankstatement", "bankstatementline", "cardpayment"],
+            models=[
+                "bankstatement",
+                "bankstatementline",
+                "cardpayment",
+                "directdebitmandate",
+                "directdebitcollection",
+            ],
         )
         role_models_register(
             roles=[INTEGRATOR], app_label="banking", models=["bankaccount", "csvmapping"]
@@ -36,4 +56,16 @@ class BankingConfig(AppConfig):
             label="Bank statement matching",
             run=statements_match_job_run,
             results_url=_match_results_url,
+        )
+        job_kind_register(
+            kind=COLLECTION_JOB,
+            label="Direct debit collection",
+            run=collection_job_run,
+            results_url=_collection_results_url,
+        )
+        job_kind_register(
+            kind=EXPIRY_JOB,
+            label="Direct debit mandate expiry",
+            run=mandates_expire_job_run,
+            results_url=_mandates_results_url,
         )

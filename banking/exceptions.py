@@ -28,3 +28,21 @@ class CardGatewayRefused(ApplicationError):
 
     code = "card_refused"
     http_status = 402
+
+
+class MandateInvalid(InvalidInput):
+    """A direct debit mandate's data is refused (IBAN, BIC, reference, dates, customer)."""
+
+
+class MandateTransitionInvalid(InvalidInput):
+    """A mandate's status cannot change as asked (see the map of allowed transitions)."""
+
+    code = "invalid_transition"
+
+
+class CollectionInvalid(InvalidInput):
+    """A direct debit collection run cannot start or post as asked."""
+
+
+class CollectionConflict(Conflict):
+    """Another run (or a settlement) holds the debits this run would collect."""

@@ -13,7 +13,14 @@ from ledger.models import LedgerEntry
 from receivables.models import OpenTransaction
 from settlement.selectors import settlement_open_items
 
-from .models import BankAccount, BankStatement, BankStatementLine, CardPayment
+from .models import (
+    BankAccount,
+    BankStatement,
+    BankStatementLine,
+    CardPayment,
+    DirectDebitCollection,
+    DirectDebitMandate,
+)
 
 # The job kind that matches statements (registered in apps.py).
 MATCH_JOB = "bank_statement_match"
@@ -229,4 +236,16 @@ def card_payments_for_user(user) -> QuerySet[CardPayment]:
     qs = CardPayment.objects.select_related(
         "legal_entity", "customer", "open_transaction", "payment", "settlement"
     )
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def direct_debit_mandates_for_user(user) -> QuerySet[DirectDebitMandate]:
+    ids = granted_entity_ids(user)
+    qs = DirectDebitMandate.objects.select_related("legal_entity", "customer__party")
+    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def direct_debit_collections_for_user(user) -> QuerySet[DirectDebitCollection]:
+    ids = granted_entity_ids(user)
+    qs = DirectDebitCollection.objects.select_related("legal_entity", "bank_account")
     return qs if ids is None else qs.filter(legal_entity_id__in=ids)

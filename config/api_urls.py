@@ -55,6 +55,16 @@ router.register(
 )
 router.register("card-payments", banking_api.CardPaymentViewSet, basename="card-payment")
 router.register(
+    "direct-debit-mandates",
+    banking_api.DirectDebitMandateViewSet,
+    basename="direct-debit-mandate",
+)
+router.register(
+    "direct-debit-collections",
+    banking_api.DirectDebitCollectionViewSet,
+    basename="direct-debit-collection",
+)
+router.register(
     "aging-period-sets", collections_api.AgingPeriodSetViewSet, basename="aging-period-set"
 )
 router.register("aging-snapshots", collections_api.AgingSnapshotViewSet, basename="aging-snapshot")

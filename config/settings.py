@@ -306,6 +306,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=0),
         "args": ("aging_snapshot",),
     },
+    "direct-debit-mandates-expire": {
+        "task": "entities.job_scheduled",
+        "schedule": crontab(hour=0, minute=30),
+        "args": ("direct_debit_mandates_expire",),
+    },
 }
 # Long jobs (core.jobs). A job that has shown no sign of life (heartbeat) for
 # JOB_STALE_AFTER_SECONDS is taken to be dead: the reaper, run by beat every
@@ -322,6 +327,11 @@ JOB_HEARTBEAT_ROWS = int(os.environ.get("JOB_HEARTBEAT_ROWS", "200"))
 # A job whose workers died this many times in a row (taken over again and again, e.g. killed
 # for memory each time) is failed instead of queued forever; Retry starts the count again.
 JOB_MAX_TAKEOVERS = int(os.environ.get("JOB_MAX_TAKEOVERS", "5"))
+# SEPA direct debits: the return of a mandate's collections that cancels the mandate (the
+# second by default; 0: returns never cancel a mandate, they only mark it for attention).
+DIRECT_DEBIT_RETURNS_CANCEL_MANDATE = int(
+    os.environ.get("DIRECT_DEBIT_RETURNS_CANCEL_MANDATE", "2")
+)
 CELERY_BEAT_SCHEDULE["jobs-reap"] = {
     "task": "entities.jobs_reap",
     "schedule": JOB_REAPER_INTERVAL_SECONDS,  # seconds

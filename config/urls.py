@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("banking.urls")),
     path("", include("banking.urls_cards")),
+    path("", include("banking.urls_direct_debits")),
     path("", include("collections_app.urls")),
     path("", include("settlement.urls")),
     path("", include("receivables.urls")),

@@ -1,8 +1,14 @@
 """Banking: the legal entities' bank accounts, imported statements and their lines, card
-payments."""
+payments, and SEPA direct debits (mandates, collection runs, the payments they collected)."""
 
 from .accounts import BankAccount, CsvMapping
 from .cards import CardClearingAccount, CardGatewayEvent, CardPayment, CardRefund
+from .direct_debits import (
+    DirectDebitCollection,
+    DirectDebitMandate,
+    DirectDebitPayment,
+    SequenceType,
+)
 from .statements import BankStatement, BankStatementLine
 
 __all__ = [
@@ -14,4 +20,8 @@ __all__ = [
     "CardPayment",
     "CardRefund",
     "CsvMapping",
+    "DirectDebitCollection",
+    "DirectDebitMandate",
+    "DirectDebitPayment",
+    "SequenceType",
 ]

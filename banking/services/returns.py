@@ -1,6 +1,8 @@
 """Returned direct debits: a debit line with a return reason names, by end-to-end id, the
 payment a collection posted. Posting it reverses that payment's settlements and the payment
-(its invoices reopen exactly), and books the bank's return fee to ``bank_charges``."""
+(its invoices reopen exactly), books the bank's return fee to ``bank_charges``, and, for a
+payment of a collection run, records the return on its mandate (reason, count, attention;
+see ``direct_debits.mandates.mandate_return_record``)."""
 
 from datetime import date
 from decimal import Decimal
@@ -17,7 +19,8 @@ from settlement.models import Settlement
 from settlement.services import settlement_reverse
 
 from ..exceptions import LineInvalid
-from ..models import BankStatement, BankStatementLine
+from ..models import BankStatement, BankStatementLine, DirectDebitPayment, SequenceType
+from .direct_debits.mandates import mandate_return_record
 
 RETURN_RULE = "return"
 
@@ -106,6 +109,7 @@ def return_post(*, line: BankStatementLine, on: date, actor: Actor) -> Voucher |
         settlement_reverse(settlement=settlement, actor=actor, on=on)
     payment_reverse(payment=payment, actor=actor, on=on)
     voucher = _fee_post(line, fee, on, actor) if fee else None
+    _mandate_tell(payment, line, on, actor)
     audit_record(
         actor=actor,
         action="payment.returned",
@@ -114,6 +118,30 @@ def return_post(*, line: BankStatementLine, on: date, actor: Actor) -> Voucher |
         legal_entity=payment.legal_entity,
     )
     return voucher
+
+
+def _mandate_tell(payment: Payment, line: BankStatementLine, on: date, actor: Actor) -> None:
+    """The collection under a mandate came back: the reason on the collection and the
+    mandate; a returned first collection makes the next one a first one again."""
+    collected = (
+        DirectDebitPayment.objects.select_for_update(of=("self",)).filter(payment=payment).first()
+    )
+    if collected is None:
+        return
+    collected.return_reason = (line.return_reason or "")[:4]
+    collected.returned_on = on
+    collected.save(update_fields=["return_reason", "returned_on"])
+    mandate = mandate_return_record(
+        mandate_id=collected.mandate_id, reason=line.return_reason, actor=actor
+    )
+    others = mandate.collected.exclude(pk=collected.pk).filter(returned_on__isnull=True)
+    if (
+        collected.sequence_type == SequenceType.FRST
+        and mandate.next_sequence_type == SequenceType.RCUR
+        and not others.exists()
+    ):
+        mandate.next_sequence_type = SequenceType.FRST
+        mandate.save(update_fields=["next_sequence_type"])
 
 
 def _fee_post(line: BankStatementLine, fee: Decimal, on: date, actor: Actor) -> Voucher:

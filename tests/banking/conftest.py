@@ -29,3 +29,6 @@ def bank(fabrikam):
     )
     PartyBankAccount.objects.create(party=fabrikam["party"], iban=NORTHWIND_IBAN)
     return {**fabrikam, "account": account, "main": main, "on": date(2026, 3, 10)}
+
+
+from .dd_helpers import dd  # noqa: E402,F401  (the direct debit tests' euro entity)

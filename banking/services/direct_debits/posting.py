@@ -1,0 +1,212 @@
+"""The run's one transaction: mandates and debits locked without waiting, a chunk of
+mandates at a time; per chunk the payments posted together and each settled against its
+mandate's debits; the mandates advanced; at the end the pain.008 built and stored."""
+
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.audit import Actor, audit_record, audit_record_rows
+from core.jobs import JobProgress
+from core.money import ZERO
+from entities.services import ensure_can_act
+from receivables.models import OpenTransaction, Payment
+from receivables.services import PaymentInput, payments_post
+from settlement.services import SettlementLineInput, settlement_create
+
+from ...exceptions import CollectionInvalid
+from ...models import DirectDebitCollection, DirectDebitMandate, DirectDebitPayment, SequenceType
+from .collections import _check_bank_account, creditor_identifier_of
+from .mandates import mandate_transition
+from .pain008 import Pain008Transaction, pain008_build
+from .plan import CollectionItem, CollectionScope, items_of, mandate_chunks
+from .rules import sepa_text
+
+Status = DirectDebitCollection.Status
+
+
+def end_to_end_id(collection: DirectDebitCollection, mandate: DirectDebitMandate) -> str:
+    """The id the bank names the collection by (a return comes back with it): unique, as the
+    run and the mandate are."""
+    code = sepa_text(collection.legal_entity.code, 10).replace(" ", "")
+    return f"{code}-DD{collection.pk}-{mandate.pk}"[:35]
+
+
+def _remittance(item: CollectionItem) -> str:
+    numbers = " ".join(d.open_transaction.document_number for d in item.debits)
+    return sepa_text(numbers, 140)
+
+
+def _payments_post(
+    collection: DirectDebitCollection, items: list[CollectionItem], actor: Actor
+) -> list[Payment]:
+    account = collection.bank_account
+    return payments_post(
+        inputs=[
+            PaymentInput(
+                legal_entity=collection.legal_entity,
+                customer=item.mandate.customer,
+                date=collection.collection_date,
+                amount=item.amount,
+                currency=collection.currency,
+                method=Payment.Method.ELECTRONIC,
+                reference=f"SEPA DD {item.mandate.reference}",
+                bank_account=account.code,
+                bank_ledger_account=account.main_account,
+                end_to_end_id=end_to_end_id(collection, item.mandate),
+            )
+            for item in items
+        ],
+        actor=actor,
+        errors_by_index=True,
+    )
+
+
+def _settle(item: CollectionItem, payment_ot: int, on: date, actor: Actor):
+    return settlement_create(
+        lines=[
+            SettlementLineInput(payment_ot),
+            *(
+                SettlementLineInput(
+                    d.open_transaction.pk, amount=d.amount, cash_discount=d.cash_discount
+                )
+                for d in item.debits
+            ),
+        ],
+        on=on,
+        primary=payment_ot,
+        actor=actor,
+    )
+
+
+def _mandates_advance(items: list[CollectionItem], on: date, actor: Actor) -> None:
+    """FRST → RCUR, OOFF → completed; the collection date is the mandate's last."""
+    mandates = [item.mandate for item in items]
+    for mandate in mandates:
+        mandate.last_collection_date = on
+        if mandate.next_sequence_type == SequenceType.OOFF:
+            mandate_transition(mandate, DirectDebitMandate.Status.COMPLETED)
+        else:
+            mandate.next_sequence_type = SequenceType.RCUR
+    DirectDebitMandate.objects.bulk_update(
+        mandates, ["last_collection_date", "next_sequence_type", "status"]
+    )
+    code = items[0].mandate.legal_entity.code if items else ""
+    audit_record_rows(
+        actor=actor,
+        action="direct_debit_mandate.collected",
+        model=DirectDebitMandate,
+        rows=[(m.pk, f"{code} {m.reference}", m.legal_entity_id) for m in mandates],
+    )
+
+
+def _chunk_post(
+    collection: DirectDebitCollection, items: list[CollectionItem], actor: Actor
+) -> list[Pain008Transaction]:
+    """Post and settle one chunk's items; their lines of the pain.008."""
+    on = collection.collection_date
+    payments = _payments_post(collection, items, actor)
+    payment_ots = dict(
+        OpenTransaction.objects.filter(payment__in=payments).values_list("payment_id", "pk")
+    )
+    rows, lines = [], []
+    for item, payment in zip(items, payments, strict=True):
+        _settle(item, payment_ots[payment.pk], on, actor)
+        mandate = item.mandate
+        rows.append(
+            DirectDebitPayment(
+                collection=collection,
+                mandate=mandate,
+                payment=payment,
+                end_to_end_id=payment.end_to_end_id,
+                sequence_type=mandate.next_sequence_type,
+                amount=item.amount,
+                cash_discount=item.cash_discount,
+                debits=len(item.debits),
+            )
+        )
+        lines.append(
+            Pain008Transaction(
+                end_to_end_id=payment.end_to_end_id,
+                amount=item.amount,
+                sequence_type=mandate.next_sequence_type,
+                scheme=mandate.scheme,
+                mandate_reference=mandate.reference,
+                signature_date=mandate.signature_date,
+                debtor_name=mandate.debtor_name or mandate.customer.display_name,
+                iban=mandate.iban,
+                bic=mandate.bic,
+                remittance=_remittance(item),
+            )
+        )
+    DirectDebitPayment.objects.bulk_create(rows)
+    _mandates_advance(items, on, actor)
+    return lines
+
+
+@transaction.atomic
+def collection_post(
+    *,
+    collection_id: int,
+    scope: CollectionScope,
+    actor: Actor,
+    progress: JobProgress | None = None,
+) -> DirectDebitCollection:
+    """Post a queued (or failed) run, all of it or nothing."""
+    collection = (
+        DirectDebitCollection.objects.select_for_update(of=("self",))
+        .select_related("legal_entity", "bank_account__main_account")
+        .get(pk=collection_id)
+    )
+    if collection.status == Status.COLLECTED:
+        return collection
+    entity = collection.legal_entity
+    ensure_can_act(actor, entity)
+    creditor_id = creditor_identifier_of(entity)
+    _check_bank_account(entity, collection.bank_account)
+    lines: list[Pain008Transaction] = []
+    for chunk in mandate_chunks(scope, lock=True):
+        items = items_of(chunk, scope, lock=True)
+        if items:
+            lines.extend(_chunk_post(collection, items, actor))
+        if progress is not None:
+            progress.beat(len(chunk))
+    if not lines:
+        raise CollectionInvalid(
+            f"Nothing to collect: {entity.code} has no open {collection.currency} debits due by "
+            f"{collection.due_until} of customers with an active mandate.",
+            field="due_until",
+        )
+    account = collection.bank_account
+    collection.message_id, collection.file = pain008_build(
+        creditor_name=entity.name,
+        creditor_id=creditor_id,
+        iban=account.iban,
+        bic=account.bic,
+        currency=collection.currency,
+        collection_date=collection.collection_date,
+        transactions=lines,
+    )
+    old = collection.status
+    collection.status = Status.COLLECTED
+    collection.count = len(lines)
+    collection.total = sum((line.amount for line in lines), ZERO)
+    collection.error = ""
+    collection.collected_at = timezone.now()
+    collection.save()
+    audit_record(
+        actor=actor,
+        action="direct_debit_collection.collected",
+        obj=collection,
+        changes={
+            "status": (old, collection.status),
+            "count": (0, collection.count),
+            "total": (None, str(collection.total)),
+        },
+        legal_entity=entity,
+    )
+    if progress is not None:
+        assert connection.in_atomic_block
+        progress.fence()
+    return collection
