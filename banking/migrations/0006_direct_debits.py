@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('banking', '0004_card_payments'),
+        ('banking', '0005_bank_account_main_account_unique'),
         ('core', '0001_initial'),
         ('entities', '0011_legal_entity_sepa_creditor_identifier'),
         ('receivables', '0009_payment_bank_account_and_number_key'),
