@@ -17,3 +17,15 @@ class LineInvalid(InvalidInput):
 
 class LineConflict(Conflict):
     """What a line marked was settled meanwhile, or another line of its statement took it."""
+
+
+class BillInvalid(InvalidInput):
+    """A bill of exchange cannot be drawn or moved a step as asked (the field says why)."""
+
+    code = "bill_invalid"
+
+
+class BillStepNotAllowed(Conflict):
+    """The step does not follow from the bill's status; the allowed steps are named."""
+
+    code = "bill_step_not_allowed"
