@@ -54,6 +54,9 @@ router.register(
     "bank-statement-lines", banking_api.BankStatementLineViewSet, basename="bank-statement-line"
 )
 router.register(
+    "bills-of-exchange", banking_api.BillOfExchangeViewSet, basename="bill-of-exchange"
+)
+router.register(
     "aging-period-sets", collections_api.AgingPeriodSetViewSet, basename="aging-period-set"
 )
 router.register("aging-snapshots", collections_api.AgingSnapshotViewSet, basename="aging-snapshot")
