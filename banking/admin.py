@@ -1,12 +1,21 @@
 """Admin of the banking room: bank accounts and CSV layouts are set up here (through the
 services, audited); statements and their lines are read only (they change by import, matching
-and posting)."""
+and posting), and so are bills of exchange (they change by their steps, on their pages and the
+API)."""
 
 from django.contrib import admin
 
 from entities.admin import EntityScopedAdmin
 
-from .models import BankAccount, BankStatement, BankStatementLine, CsvMapping
+from .models import (
+    BankAccount,
+    BankStatement,
+    BankStatementLine,
+    BillOfExchange,
+    BillOfExchangeStep,
+    BillOfExchangeTransaction,
+    CsvMapping,
+)
 from .services.accounts import bank_account_create, bank_account_update
 
 
@@ -95,3 +104,52 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
     list_display = ["statement", "sequence", "booking_date", "amount", "status"]
     list_filter = ["status"]
     search_fields = ["remittance_info", "counterparty_name", "end_to_end_id"]
+
+
+class BillOfExchangeTransactionInline(admin.TabularInline):
+    model = BillOfExchangeTransaction
+    extra = 0
+    can_delete = False
+    fields = ["open_transaction", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class BillOfExchangeStepInline(admin.TabularInline):
+    model = BillOfExchangeStep
+    extra = 0
+    can_delete = False
+    fields = [
+        "kind",
+        "date",
+        "status_before",
+        "status_after",
+        "bank_account",
+        "charges",
+        "voucher",
+        "reversal_voucher",
+        "reversed_on",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BillOfExchange)
+class BillOfExchangeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "legal_entity",
+        "customer",
+        "due_date",
+        "amount",
+        "currency",
+        "status",
+    ]
+    list_filter = ["status", "legal_entity"]
+    search_fields = ["number", "customer__account", "customer__party__name"]
+    list_select_related = ["legal_entity", "customer"]
+    inlines = [BillOfExchangeTransactionInline, BillOfExchangeStepInline]

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from core.money import ZERO
 from entities.selectors import granted_entity_ids, in_granted_entities
 from ledger.models import LedgerEntry
+from receivables.models import OpenTransaction
 
 from .models import (
     BankAccount,
@@ -119,3 +120,10 @@ def bills_for_user(user) -> QuerySet[BillOfExchange]:
         ),
     )
     return in_granted_entities(qs, user)
+
+
+def bill_open_debits(customer) -> QuerySet[OpenTransaction]:
+    """The customer's open debits a bill may be drawn for, the earliest due first."""
+    return OpenTransaction.objects.filter(customer=customer, open_amount__gt=0).order_by(
+        "due_date", "date", "document_number", "id"
+    )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("healthz", healthz, name="healthz"),
+    path("", include("banking.urls_bills")),
     path("", include("collections_app.urls")),
     path("", include("settlement.urls")),
     path("", include("receivables.urls")),
