@@ -1,7 +1,8 @@
 """Admin of the banking room: bank accounts and CSV layouts are set up here (through the
 services, audited); statements and their lines are read only (they change by import, matching
-and posting), and so are direct debit mandates (cancelled here through the service) and
-collection runs."""
+and posting), and so are direct debit mandates (cancelled here through the service),
+collection runs and bills of exchange (they change by their steps, on their pages and
+the API)."""
 
 from django.contrib import admin, messages
 
@@ -12,6 +13,9 @@ from .models import (
     BankAccount,
     BankStatement,
     BankStatementLine,
+    BillOfExchange,
+    BillOfExchangeStep,
+    BillOfExchangeTransaction,
     CardClearingAccount,
     CardPayment,
     CsvMapping,
@@ -184,6 +188,13 @@ class DirectDebitPaymentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["mandate", "payment", "end_to_end_id", "sequence_type", "amount", "return_reason"]
+
+
+class BillOfExchangeTransactionInline(admin.TabularInline):
+    model = BillOfExchangeTransaction
+    extra = 0
+    can_delete = False
+    fields = ["open_transaction", "amount"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -196,3 +207,41 @@ class DirectDebitCollectionAdmin(ReadOnlyAdmin):
     list_filter = ["legal_entity", "status"]
     exclude = ["file"]
     inlines = [DirectDebitPaymentInline]
+
+
+class BillOfExchangeStepInline(admin.TabularInline):
+    model = BillOfExchangeStep
+    extra = 0
+    can_delete = False
+    fields = [
+        "kind",
+        "date",
+        "status_before",
+        "status_after",
+        "bank_account",
+        "charges",
+        "voucher",
+        "reversal_voucher",
+        "reversed_on",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BillOfExchange)
+class BillOfExchangeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "legal_entity",
+        "customer",
+        "due_date",
+        "amount",
+        "currency",
+        "status",
+    ]
+    list_filter = ["status", "legal_entity"]
+    search_fields = ["number", "customer__account", "customer__party__name"]
+    list_select_related = ["legal_entity", "customer"]
+    inlines = [BillOfExchangeTransactionInline, BillOfExchangeStepInline]

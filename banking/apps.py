@@ -51,6 +51,10 @@ class BankingConfig(AppConfig):
         role_models_register(
             roles=[INTEGRATOR], app_label="banking", models=["bankaccount", "csvmapping"]
         )
+        # Bills of exchange are drawn and moved along by clerks, or by other systems.
+        role_models_register(
+            roles=[AR_CLERK, INTEGRATOR], app_label="banking", models=["billofexchange"]
+        )
         job_kind_register(
             kind=MATCH_JOB,
             label="Bank statement matching",

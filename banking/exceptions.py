@@ -46,3 +46,15 @@ class CollectionInvalid(InvalidInput):
 
 class CollectionConflict(Conflict):
     """Another run (or a settlement) holds the debits this run would collect."""
+
+
+class BillInvalid(InvalidInput):
+    """A bill of exchange cannot be drawn or moved a step as asked (the field says why)."""
+
+    code = "bill_invalid"
+
+
+class BillStepNotAllowed(Conflict):
+    """The step does not follow from the bill's status; the allowed steps are named."""
+
+    code = "bill_step_not_allowed"

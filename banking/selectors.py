@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from core.money import ZERO
 from entities.models import Customer, Party, PartyBankAccount
@@ -17,6 +17,9 @@ from .models import (
     BankAccount,
     BankStatement,
     BankStatementLine,
+    BillOfExchange,
+    BillOfExchangeStep,
+    BillOfExchangeTransaction,
     CardPayment,
     DirectDebitCollection,
     DirectDebitMandate,
@@ -249,3 +252,30 @@ def direct_debit_collections_for_user(user) -> QuerySet[DirectDebitCollection]:
     ids = granted_entity_ids(user)
     qs = DirectDebitCollection.objects.select_related("legal_entity", "bank_account")
     return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+
+
+def bills_for_user(user) -> QuerySet[BillOfExchange]:
+    """The bills of exchange of the entities granted to ``user``, with what their pages and the
+    API show, read in a fixed number of queries."""
+    qs = BillOfExchange.objects.select_related(
+        "legal_entity", "customer__party", "bank_account"
+    ).prefetch_related(
+        Prefetch(
+            "transactions",
+            BillOfExchangeTransaction.objects.select_related("open_transaction").order_by("id"),
+        ),
+        Prefetch(
+            "steps",
+            BillOfExchangeStep.objects.select_related(
+                "bank_account", "voucher", "reversal_voucher"
+            ).order_by("id"),
+        ),
+    )
+    return in_granted_entities(qs, user)
+
+
+def bill_open_debits(customer) -> QuerySet[OpenTransaction]:
+    """The customer's open debits a bill may be drawn for, the earliest due first."""
+    return OpenTransaction.objects.filter(customer=customer, open_amount__gt=0).order_by(
+        "due_date", "date", "document_number", "id"
+    )

@@ -64,6 +64,7 @@ router.register(
     banking_api.DirectDebitCollectionViewSet,
     basename="direct-debit-collection",
 )
+router.register("bills-of-exchange", banking_api.BillOfExchangeViewSet, basename="bill-of-exchange")
 router.register(
     "aging-period-sets", collections_api.AgingPeriodSetViewSet, basename="aging-period-set"
 )

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("banking.urls")),
     path("", include("banking.urls_cards")),
     path("", include("banking.urls_direct_debits")),
+    path("", include("banking.urls_bills")),
     path("", include("collections_app.urls")),
     path("", include("settlement.urls")),
     path("", include("receivables.urls")),

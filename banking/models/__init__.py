@@ -1,7 +1,9 @@
 """Banking: the legal entities' bank accounts, imported statements and their lines, card
-payments, and SEPA direct debits (mandates, collection runs, the payments they collected)."""
+payments, SEPA direct debits (mandates, collection runs, the payments they collected) and
+bills of exchange."""
 
 from .accounts import BankAccount, CsvMapping
+from .bills import BillOfExchange, BillOfExchangeStep, BillOfExchangeTransaction
 from .cards import CardClearingAccount, CardGatewayEvent, CardPayment, CardRefund
 from .direct_debits import (
     DirectDebitCollection,
@@ -24,4 +26,7 @@ __all__ = [
     "DirectDebitMandate",
     "DirectDebitPayment",
     "SequenceType",
+    "BillOfExchange",
+    "BillOfExchangeStep",
+    "BillOfExchangeTransaction",
 ]

@@ -37,6 +37,9 @@ class OpenTransaction(models.Model):
         PAYMENT = "payment", "Payment"
         INTEREST_NOTE = "interest_note", "Interest note"
         REFUND = "refund", "Refund"
+        # A bill of exchange the customer did not pay at maturity: its amount (and the protest
+        # charges) owed again.
+        PROTESTED_BILL = "protested_bill", "Protested bill of exchange"
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(

@@ -27,6 +27,7 @@ from .interest import (
     interest_note_waive,
 )
 from .interest_run import interest_notes_create
+from .open_debits import open_debit_create, open_debit_reverse
 from .open_transactions import (
     OpenAmountChange,
     accounting_amount_taken,
@@ -59,6 +60,8 @@ __all__ = [
     "OpenAmountChange",
     "PaymentInput",
     "accounting_amount_taken",
+    "open_debit_create",
+    "open_debit_reverse",
     "open_transaction_disputed_set",
     "open_transaction_reduce",
     "open_transaction_restore",

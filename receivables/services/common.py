@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from core.errors import InvalidInput
-from core.money import currency_is_known, has_valid_precision
+from core.money import currency_is_known, format_amount, has_valid_precision
 from entities.models import Customer, LegalEntity
 from receivables.models import CashDiscount
 
@@ -120,8 +120,9 @@ def unsettled_reverse(
         if open_transaction.amount > 0:
             settled = -settled
         raise DocumentSettled(
-            f"{what} is settled ({settled} of {abs(open_transaction.amount)}): reverse its "
-            "settlements first.",
+            f"{what} is settled ({format_amount(settled, open_transaction.currency)} of "
+            f"{format_amount(abs(open_transaction.amount), open_transaction.currency)}): reverse "
+            "its settlements first.",
             field=field,
         )
     reversal = voucher_reverse(

@@ -54,6 +54,12 @@ class PaymentInput:
     # None: the ``bank`` posting setup's account.
     bank_ledger_account: MainAccount | None = None
     end_to_end_id: str = ""
+    # What comes in: money (``bank``), or, for a drawn bill of exchange, the customer's promise
+    # to pay at maturity (``bill_of_exchange``).
+    debit_posting_type: str = PostingType.BANK
+
+
+DEBIT_POSTING_TYPES = (PostingType.BANK, PostingType.BILL_OF_EXCHANGE)
 
 
 def _validate(data: PaymentInput, actor: Actor) -> str:
@@ -65,6 +71,11 @@ def _validate(data: PaymentInput, actor: Actor) -> str:
         raise InvalidInput("The amount must be greater than zero.", field="amount")
     if data.method not in Payment.Method.values:
         raise InvalidInput(f"Unknown payment method {data.method!r}.", field="method")
+    if data.debit_posting_type not in DEBIT_POSTING_TYPES:
+        raise InvalidInput(
+            f"A payment debits bank or bill of exchange, not {data.debit_posting_type!r}.",
+            field="debit_posting_type",
+        )
     return currency
 
 
@@ -147,7 +158,10 @@ def payments_post(
         transition(payment, DocumentStatus.POSTED)
     _numbers_assign(payments)
     rates = RateBook()
-    vouchers = vouchers_post(vouchers=_voucher_inputs(payments), actor=actor, rates=rates)
+    debit_types = [PostingType.BANK] * len(drafts) + [d.debit_posting_type for d in inputs]
+    vouchers = vouchers_post(
+        vouchers=_voucher_inputs(payments, debit_types), actor=actor, rates=rates
+    )
     now = timezone.now()
     for payment, voucher in zip(payments, vouchers, strict=True):
         payment.voucher = voucher
@@ -195,8 +209,8 @@ def _numbers_assign(payments: list[Payment]) -> None:
             payment.number = number
 
 
-def _voucher_inputs(payments: list[Payment]) -> list[VoucherInput]:
-    """Bank Dr / customer balance Cr, one voucher per payment."""
+def _voucher_inputs(payments: list[Payment], debit_types: list[str]) -> list[VoucherInput]:
+    """Bank (or bill of exchange) Dr / customer balance Cr, one voucher per payment."""
     return [
         VoucherInput(
             legal_entity=p.legal_entity,
@@ -205,7 +219,7 @@ def _voucher_inputs(payments: list[Payment]) -> list[VoucherInput]:
             source_key=f"payment:{p.number}",
             lines=[
                 VoucherLineInput(
-                    PostingType.BANK,
+                    debit_type,
                     p.currency,
                     p.amount,
                     account=p.bank_ledger_account,
@@ -220,7 +234,7 @@ def _voucher_inputs(payments: list[Payment]) -> list[VoucherInput]:
                 ),
             ],
         )
-        for p in payments
+        for p, debit_type in zip(payments, debit_types, strict=True)
     ]
 
 

@@ -1,0 +1,111 @@
+"""Browser forms of bills of exchange: drawing one (a customer, then its open debits to mark),
+and one small form per step with that step's inputs. They parse input only; the services
+check the rules."""
+
+from django import forms
+from django.utils import timezone
+
+from entities.models import Customer, LegalEntity
+
+from .models import BankAccount, BillOfExchange
+from .services.bills import REMIT_MODES
+
+DATE = forms.DateInput(attrs={"type": "date"})
+AMOUNT = {"max_digits": 18, "decimal_places": 4, "required": False}
+
+
+class BillDrawForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label="Customer")
+    date = forms.DateField(label="Date drawn", widget=DATE)
+    due_date = forms.DateField(label="Due date", widget=DATE)
+    transactions = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, label="Open debits", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, entity: LegalEntity, debits=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(legal_entity=entity).order_by(
+            "account"
+        )
+        self.fields["customer"].label_from_instance = lambda c: f"{c.account} · {c.display_name}"
+        self.fields["transactions"].choices = [(ot.pk, ot.document_number) for ot in debits]
+
+
+class StepForm(forms.Form):
+    """A step's date (today by default)."""
+
+    date_label = "Date"
+    date = forms.DateField(widget=DATE)
+
+    def __init__(self, *args, bill: BillOfExchange, **kwargs):
+        kwargs.setdefault("initial", {"date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.bill = bill
+        self.fields["date"].label = self.date_label
+
+
+def _bank_accounts(bill: BillOfExchange):
+    return BankAccount.objects.filter(legal_entity_id=bill.legal_entity_id, active=True).order_by(
+        "code"
+    )
+
+
+class AcceptForm(StepForm):
+    date_label = "Acceptance date"
+
+
+class RemitForm(StepForm):
+    date_label = "Remittance date"
+    bank_account = forms.ModelChoiceField(queryset=BankAccount.objects.none(), label="Bank account")
+    mode = forms.ChoiceField(
+        choices=[(m, f"For {m}") for m in REMIT_MODES], label="Mode", widget=forms.RadioSelect
+    )
+    charges = forms.DecimalField(label="Remittance charges", **AMOUNT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account"].queryset = _bank_accounts(self.bill)
+        self.fields["bank_account"].label_from_instance = lambda a: f"{a.code} · {a.name}"
+
+
+class SettleForm(StepForm):
+    date_label = "Settlement date"
+
+
+class ProtestForm(StepForm):
+    date_label = "Protest date"
+    charges = forms.DecimalField(label="Protest charges", **AMOUNT)
+    bank_account = forms.ModelChoiceField(
+        queryset=BankAccount.objects.none(),
+        required=False,
+        label="Charges paid from",
+        help_text="Empty: the bank account of the posting setup",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.bill.bank_account_id is not None:
+            del self.fields["bank_account"]  # a remitted bill's charges go through its bank
+        else:
+            self.fields["bank_account"].queryset = _bank_accounts(self.bill)
+            self.fields["bank_account"].label_from_instance = lambda a: f"{a.code} · {a.name}"
+
+
+class ReverseForm(forms.Form):
+    date = forms.DateField(
+        label="Reversal date", required=False, widget=DATE, help_text="Empty: the step's own date"
+    )
+
+    def __init__(self, *args, bill: BillOfExchange, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bill = bill
+
+
+# The form of each step a bill may take (the remittance form serves both modes).
+STEP_FORMS = {
+    "accept": AcceptForm,
+    "remit": RemitForm,
+    "settle": SettleForm,
+    "protest": ProtestForm,
+    "reverse": ReverseForm,
+}
