@@ -209,7 +209,9 @@ def test_collection_start_refuses_another_entitys_or_a_non_euro_account(dd, admi
         name="USD",
         iban="GB29NWBK60161331926819",
         currency="USD",
-        main_account=MainAccount.objects.get(legal_entity=dd["entity"], number="110300"),
+        main_account=MainAccount.objects.create(
+            legal_entity=dd["entity"], number="110390", name="Bank USD", kind=MainAccount.Kind.ASSET
+        ),
     )
     _refused(dd, admin_user, "bank_account", "Bank account USD is in USD", bank_account=usd)
 

@@ -25,6 +25,17 @@ _DOCUMENTS = [
 ] + [("settlement", "settlement")]
 
 
+# What clerks and integrators do in banking: statements, card payments, direct debits, bills.
+_BANKING_WORK = (
+    "bankstatement",
+    "bankstatementline",
+    "cardpayment",
+    "directdebitmandate",
+    "directdebitcollection",
+    "billofexchange",
+)
+
+
 def _crud(pairs):
     return {f"{app}.{a}_{m}" for app, m in pairs for a in ("add", "change", "view")}
 
@@ -37,7 +48,7 @@ EXPECTED = {
             for m in ("customer", "party", "partyaddress", "partycontact", "partybankaccount")
         ]
         + [("core", "job")]
-        + [("banking", m) for m in ("bankstatement", "bankstatementline")]
+        + [("banking", m) for m in _BANKING_WORK]
     ),
     COLLECTIONS_MANAGER: _crud(
         _DOCUMENTS
@@ -54,10 +65,7 @@ EXPECTED = {
             for m in ("party", "customer", "partyaddress", "partycontact", "partybankaccount")
         ]
         + [("core", "job"), ("ledger", "voucher"), ("ledger", "fiscalperiod")]
-        + [
-            ("banking", m)
-            for m in ("bankstatement", "bankstatementline", "bankaccount", "csvmapping")
-        ]
+        + [("banking", m) for m in (*_BANKING_WORK, "bankaccount", "csvmapping")]
     ),
     GROUP_DATA_STEWARD: _crud(
         [

@@ -145,10 +145,13 @@ def mandate_chunks(
     """The mandates in scope, ``CHUNK`` at a time, by primary key; locked without waiting
     when ``lock``."""
     ids = list(mandates_in_scope(scope).values_list("pk", flat=True))
+    rows = (
+        DirectDebitMandate.objects.select_for_update(nowait=True, of=("self",))
+        if lock
+        else DirectDebitMandate.objects.all()
+    )
     for start in range(0, len(ids), CHUNK):
-        chunk = DirectDebitMandate.objects.filter(pk__in=ids[start : start + CHUNK])
-        if lock:
-            chunk = chunk.select_for_update(nowait=True, of=("self",))
+        chunk = rows.filter(pk__in=ids[start : start + CHUNK])
         yield list(chunk.select_related("legal_entity", "customer__party").order_by("pk"))
 
 
