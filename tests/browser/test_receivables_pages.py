@@ -136,5 +136,5 @@ def test_customer_search_and_credit_note_entry(page, fabrikam):
     page.get_by_role("button", name="Post credit note").click()
     expect(page.locator("#status")).to_have_text("Posted")
     expect(page.locator("#open-amount")).to_contain_text("-45.00")
-    page.get_by_role("link", name="Payments").click()
+    page.get_by_role("link", name="Payments", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Payments · FAB")

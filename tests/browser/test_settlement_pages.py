@@ -31,7 +31,7 @@ def test_clerk_settles_the_a4_payment_and_sees_the_vouchers(page, fabrikam):
     payment = post_payment(fabrikam["customers"]["FAB"], amount="626.22", currency="EUR")
     make_clerk("clerk", fabrikam["FAB"], fabrikam["FABE"])
     sign_in(page, "clerk")
-    page.get_by_role("link", name="Payments").click()
+    page.get_by_role("link", name="Payments", exact=True).click()
     page.locator("#payments tr", has_text=payment.number).get_by_role("link", name="Settle").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Northwind Traders")
     row = page.locator(f"#open-items tr[data-document='{invoice.number}']")
