@@ -30,9 +30,12 @@ class BankingConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import job_kind_register
         from core.roles import AR_CLERK, INTEGRATOR, role_models_register
+        from receivables.services import payment_reverse_guard_register
+        from settlement.services import settlement_reverse_guard_register
 
         from .services.direct_debits import COLLECTION_JOB, collection_job_run
         from .services.direct_debits.mandates import EXPIRY_JOB, mandates_expire_job_run
+        from .services.guards import payment_owner, settlement_owner
         from .services.matching_jobs import MATCH_JOB, statements_match_job_run
 
         # Clerks import, match and post statements; the bank accounts themselves and their
@@ -55,6 +58,9 @@ class BankingConfig(AppConfig):
         role_models_register(
             roles=[AR_CLERK, INTEGRATOR], app_label="banking", models=["billofexchange"]
         )
+        # What a bill, a card or a direct debit posted is reversed by it, not by hand.
+        payment_reverse_guard_register(payment_owner)
+        settlement_reverse_guard_register(settlement_owner)
         job_kind_register(
             kind=MATCH_JOB,
             label="Bank statement matching",

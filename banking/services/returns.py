@@ -106,8 +106,8 @@ def return_post(*, line: BankStatementLine, on: date, actor: Actor) -> Voucher |
         .order_by("pk")
     )
     for settlement in settlements:
-        settlement_reverse(settlement=settlement, actor=actor, on=on)
-    payment_reverse(payment=payment, actor=actor, on=on)
+        settlement_reverse(settlement=settlement, actor=actor, on=on, guarded=False)
+    payment_reverse(payment=payment, actor=actor, on=on, guarded=False)
     voucher = _fee_post(line, fee, on, actor) if fee else None
     _mandate_tell(payment, line, on, actor)
     audit_record(

@@ -35,7 +35,14 @@ from .open_transactions import (
     open_transaction_reduce,
     open_transaction_restore,
 )
-from .payments import PaymentInput, payment_create, payment_reverse, payments_post, refund_post
+from .payments import (
+    PaymentInput,
+    payment_create,
+    payment_reverse,
+    payment_reverse_guard_register,
+    payments_post,
+    refund_post,
+)
 from .recurring import TemplateLineInput, recurring_assignment_save, recurring_template_save
 from .recurring_generate import recurring_invoices_generate
 
@@ -76,6 +83,7 @@ __all__ = [
     "payment_create",
     "payment_journal_post",
     "payment_reverse",
+    "payment_reverse_guard_register",
     "payments_post",
     "refund_post",
 ]

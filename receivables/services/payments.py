@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import Actor, audit_record, audit_record_many
-from core.errors import ApplicationError, InvalidInput
+from core.errors import ApplicationError, Conflict, InvalidInput
 from core.money import convert
 from entities.models import Customer, LegalEntity
 from entities.selectors import RateBook
@@ -265,16 +265,32 @@ def _open_transactions_build(payments: list[Payment], rates: RateBook) -> list[O
     return open_transactions
 
 
+# Rooms above that own a payment's lifecycle (a bill of exchange, a card payment, a direct debit)
+# register a guard: given the payment, the reason it may not be reversed here, or None.
+_reverse_guards: list = []
+
+
+def payment_reverse_guard_register(guard) -> None:
+    _reverse_guards.append(guard)
+
+
 @transaction.atomic
-def payment_reverse(*, payment: Payment, actor: Actor, on: date | None = None) -> Payment:
+def payment_reverse(
+    *, payment: Payment, actor: Actor, on: date | None = None, guarded: bool = True
+) -> Payment:
     """Reverse a posted payment that nothing has settled yet. A settled payment is refused: its
-    settlements are reversed first, so that no invoice is reopened without saying so."""
+    settlements are reversed first, so that no invoice is reopened without saying so. A payment
+    an instrument owns is reversed by that instrument (``guarded=False`` is its call)."""
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("legal_entity")
         .get(pk=payment.pk)
     )
     ensure_can_act(actor, payment.legal_entity)
+    for guard in _reverse_guards if guarded else ():
+        reason = guard(payment)
+        if reason:
+            raise Conflict(reason, field="payment")
     transition(payment, DocumentStatus.REVERSED)
     reversal = unsettled_reverse(
         open_transaction=open_transaction_of_document_locked(payment=payment),

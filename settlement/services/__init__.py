@@ -5,7 +5,7 @@ page)."""
 
 from .create import reimburse, settlement_create
 from .plan import SettlementLineInput, SettlementPlan, settlement_preview
-from .reversal import settlement_reverse
+from .reversal import settlement_reverse, settlement_reverse_guard_register
 
 __all__ = [
     "SettlementLineInput",
@@ -14,4 +14,5 @@ __all__ = [
     "settlement_create",
     "settlement_preview",
     "settlement_reverse",
+    "settlement_reverse_guard_register",
 ]

@@ -11,14 +11,26 @@ from ledger.services import voucher_reverse
 from receivables.exceptions import OpenAmountExceeded
 from receivables.services import OpenAmountChange, open_transaction_restore
 
-from ..exceptions import SettlementAlreadyReversed, SettlementInvalid
+from ..exceptions import SettlementAlreadyReversed, SettlementConflict, SettlementInvalid
 from ..models import Settlement
 from .plan import transactions_read
 
+# Rooms above that own a settlement's lifecycle (a bill of exchange's draw, a card capture, a
+# direct debit collection) register a guard: given the settlement, the reason it may not be
+# reversed here, or None.
+_reverse_guards: list = []
+
+
+def settlement_reverse_guard_register(guard) -> None:
+    _reverse_guards.append(guard)
+
 
 @transaction.atomic
-def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None = None):
-    """Post reversing vouchers and restore every open amount exactly."""
+def settlement_reverse(
+    *, settlement: Settlement, actor: Actor, on: date | None = None, guarded: bool = True
+):
+    """Post reversing vouchers and restore every open amount exactly. A settlement an
+    instrument owns is reversed by that instrument (``guarded=False`` is its call)."""
     settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
     if settlement.status != Settlement.Status.POSTED:
         raise SettlementAlreadyReversed(
@@ -28,6 +40,10 @@ def settlement_reverse(*, settlement: Settlement, actor: Actor, on: date | None 
     transactions, _ = transactions_read([line.open_transaction_id for line in lines], lock=True)
     for ot in transactions.values():
         ensure_can_act(actor, ot.legal_entity, field="settlement")
+    for guard in _reverse_guards if guarded else ():
+        reason = guard(settlement)
+        if reason:
+            raise SettlementConflict(reason, field="settlement")
     reversal_date = on or settlement.date
     reversals = [
         voucher_reverse(

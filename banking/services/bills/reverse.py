@@ -85,6 +85,6 @@ def _draw_reverse(bill: BillOfExchange, on: date, actor: Actor):
     the bill's payment reversed; returns the payment's reversing voucher."""
     settlement = Settlement.objects.get(pk=bill.settlement_id)
     if settlement.status == Settlement.Status.POSTED:
-        settlement_reverse(settlement=settlement, actor=actor, on=on)
-    payment = payment_reverse(payment=bill.payment, actor=actor, on=on)
+        settlement_reverse(settlement=settlement, actor=actor, on=on, guarded=False)
+    payment = payment_reverse(payment=bill.payment, actor=actor, on=on, guarded=False)
     return payment.reversal_voucher
