@@ -20,6 +20,7 @@ from banking.services.bills import (
 from ledger.models import LedgerEntry, MainAccount, Voucher
 from receivables.exceptions import DocumentSettled
 from receivables.models import OpenTransaction, Payment
+from settlement.exceptions import SettlementConflict
 from settlement.models import Settlement
 from settlement.services import SettlementLineInput, settlement_create, settlement_reverse
 from tests.banking.bills import DUE, balance, draw, invoices, lines
@@ -424,8 +425,12 @@ def test_bill_protest_bad_input(bank):
 
 
 def test_bill_steps_refused_once_the_draws_settlement_was_reversed_elsewhere(bank):
+    """By hand it is refused (the bill owns it); reversed without the guard (as before the
+    guard existed), the bill's steps stop and only the draw's reversal is left."""
     bill = draw(bank)
-    settlement_reverse(settlement=bill.settlement, actor=None)
+    with pytest.raises(SettlementConflict, match="bill of exchange"):
+        settlement_reverse(settlement=bill.settlement, actor=None)
+    settlement_reverse(settlement=bill.settlement, actor=None, guarded=False)
     with pytest.raises(BillInvalid, match="reverse the bill's draw instead") as e:
         bill_accept(bill=bill, on=date(2026, 3, 11), actor=None)
     assert e.value.field == "bill"
