@@ -30,23 +30,20 @@ MATCH_JOB = "bank_statement_match"
 
 
 def bank_accounts_for_user(user) -> QuerySet[BankAccount]:
-    ids = granted_entity_ids(user)
     qs = BankAccount.objects.select_related("legal_entity", "main_account")
-    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+    return in_granted_entities(qs, user)
 
 
 def bank_statements_for_user(user) -> QuerySet[BankStatement]:
-    ids = granted_entity_ids(user)
     qs = BankStatement.objects.select_related("bank_account__legal_entity")
-    return qs if ids is None else qs.filter(bank_account__legal_entity_id__in=ids)
+    return in_granted_entities(qs, user, field="bank_account__legal_entity_id")
 
 
 def bank_statement_lines_for_user(user) -> QuerySet[BankStatementLine]:
-    ids = granted_entity_ids(user)
     qs = BankStatementLine.objects.select_related(
         "statement__bank_account__legal_entity", "customer"
     )
-    return qs if ids is None else qs.filter(bank_account__legal_entity_id__in=ids)
+    return in_granted_entities(qs, user, field="bank_account__legal_entity_id")
 
 
 def statement_line_counts(statement: BankStatement) -> dict[str, int]:
@@ -235,23 +232,20 @@ def bank_customers(bank_account: BankAccount) -> QuerySet[Customer]:
 
 
 def card_payments_for_user(user) -> QuerySet[CardPayment]:
-    ids = granted_entity_ids(user)
     qs = CardPayment.objects.select_related(
         "legal_entity", "customer", "open_transaction", "payment", "settlement"
     )
-    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+    return in_granted_entities(qs, user)
 
 
 def direct_debit_mandates_for_user(user) -> QuerySet[DirectDebitMandate]:
-    ids = granted_entity_ids(user)
     qs = DirectDebitMandate.objects.select_related("legal_entity", "customer__party")
-    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+    return in_granted_entities(qs, user)
 
 
 def direct_debit_collections_for_user(user) -> QuerySet[DirectDebitCollection]:
-    ids = granted_entity_ids(user)
     qs = DirectDebitCollection.objects.select_related("legal_entity", "bank_account")
-    return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+    return in_granted_entities(qs, user)
 
 
 def bills_for_user(user) -> QuerySet[BillOfExchange]:

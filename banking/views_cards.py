@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
-from entities.selectors import audit_entries_for, granted_entity_ids
+from entities.selectors import audit_entries_for, in_granted_entities
 from receivables.models import OpenTransaction
 
 from .cards import CardData
@@ -42,10 +42,7 @@ def _invoice_of(request, number: str) -> OpenTransaction | None:
     qs = OpenTransaction.objects.filter(
         document_number=number.strip(), kind=OpenTransaction.Kind.INVOICE
     )
-    ids = granted_entity_ids(request.user)
-    if ids is not None:
-        qs = qs.filter(legal_entity_id__in=ids)
-    return qs.first()
+    return in_granted_entities(qs, request.user).first()
 
 
 @role_required_for_writes(WRITE)

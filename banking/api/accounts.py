@@ -178,10 +178,9 @@ class CsvMappingViewSet(
     filterset_fields = ["name"]
 
     def get_queryset(self):
-        from entities.selectors import granted_entity_ids
+        from entities.selectors import in_granted_entities
 
-        ids = granted_entity_ids(self.request.user)
         qs = CsvMapping.objects.select_related("legal_entity").order_by(
             "legal_entity__code", "name"
         )
-        return qs if ids is None else qs.filter(legal_entity_id__in=ids)
+        return in_granted_entities(qs, self.request.user)

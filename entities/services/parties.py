@@ -62,14 +62,20 @@ def _bank_accounts_replace(party, bank_accounts: Iterable[PartyBankAccountInput]
         if iban in seen:
             raise InvalidInput(f"{where}: IBAN {iban} is given twice.", field="bank_accounts")
         seen.add(iban)
-        other = PartyBankAccount.objects.filter(iban=iban).exclude(party=party).first()
-        if other is not None:
+        rows.append(PartyBankAccount(party=party, iban=iban, bic=bic, name=given.name[:120]))
+    others = {
+        b.iban: b.party.number
+        for b in PartyBankAccount.objects.filter(iban__in=seen)
+        .exclude(party=party)
+        .select_related("party")
+    }
+    for index, row in enumerate(rows):
+        if row.iban in others:
             raise InvalidInput(
-                f"{where}: IBAN {iban} belongs to party {other.party.number}: an IBAN "
-                "identifies one party.",
+                f"bank_accounts[{index}]: IBAN {row.iban} belongs to party {others[row.iban]}: "
+                "an IBAN identifies one party.",
                 field="bank_accounts",
             )
-        rows.append(PartyBankAccount(party=party, iban=iban, bic=bic, name=given.name[:120]))
     party.bank_accounts.all().delete()
     PartyBankAccount.objects.bulk_create(rows)
 

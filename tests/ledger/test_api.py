@@ -323,3 +323,25 @@ def test_nul_characters_are_a_400_not_a_500(admin_client, fabrikam):
     )
     assert response.status_code == 400
     assert admin_client.get("/api/v1/ledger-entries/", {"account": "1\x00"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("given", "status", "stored"),
+    [
+        ({"sepa_creditor_identifier": "de98 zzz 09999999999"}, 200, "DE98ZZZ09999999999"),
+        ({"sepa_creditor_identifier": "DE99ZZZ09999999999"}, 400, ""),
+        ({"auto_match_threshold": 85}, 200, 85),
+        ({"auto_match_threshold": 101}, 400, 95),
+    ],
+    ids=["creditor-id", "creditor-id-check-digits", "threshold", "threshold-above-100"],
+)
+def test_legal_entity_banking_parameters(admin_client, fabrikam, given, status, stored):
+    """SPEC section 7: sepa_creditor_identifier (checked, kept compact) and
+    auto_match_threshold (0 to 100, default 95) are parameters of a legal entity."""
+    response = admin_client.patch(
+        "/api/v1/legal-entities/FAB/", {"parameters": given}, format="json"
+    )
+    assert response.status_code == status, response.json()
+    (name,) = given
+    fabrikam["FAB"].refresh_from_db()
+    assert getattr(fabrikam["FAB"], name) == stored
