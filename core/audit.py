@@ -1,7 +1,8 @@
 """The audit trail: every state change writes a row (who, what, when, old → new) in the
 change's own transaction, naming the legal entities it concerns."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,16 @@ def _audit_entities_insert(pairs: Iterable[tuple[int, int]]) -> None:
     )
 
 
+@dataclass(frozen=True)
+class AuditRecord:
+    """One change of ``audit_records``: the arguments of ``audit_record`` but the action."""
+
+    obj: Model
+    changes: Mapping[str, tuple[Any, Any]] | None = None
+    legal_entity: Model | None = None
+    legal_entities: Iterable[Model | int] = ()
+
+
 def audit_record(
     *,
     actor: Actor,
@@ -58,43 +69,90 @@ def audit_record(
     settlement: each entity of its transactions); a user sees the row only when granted all of
     them. A change that concerns no entity (group-wide data) is shown to stewards and admins."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
+    record = AuditRecord(obj, changes, legal_entity, legal_entities)
     who = actor if actor is not None and actor.is_authenticated else None
-    content_type = ContentType.objects.get_for_model(obj)
     created_at, created_at_db = db.now()
+    row, values, entity_ids = _row(record, who, action, created_at_db)
+    # Plain SQL: audit rows are written on every hot path (postings, settlements).
+    if connection.vendor == "postgresql":
+        pk = _insert_linked(row, entity_ids)
+    else:
+        (pk,) = db.insert_rows(AuditEntry, _AUDIT_COLUMNS, [row], returning="id")
+        _audit_entities_insert((pk, entity_id) for entity_id in entity_ids)
+    return db.inserted(AuditEntry, id=pk, created_at=created_at, **values)
+
+
+def audit_records(*, actor: Actor, action: str, records: Sequence[AuditRecord]) -> None:
+    """``audit_record`` for many changes of one action: one statement for the rows and one for
+    their entity links, whatever their number."""
+    assert connection.in_atomic_block, "audit rows are written in the change's transaction"
+    if len(records) == 1:
+        record = records[0]
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=record.obj,
+            changes=record.changes,
+            legal_entity=record.legal_entity,
+            legal_entities=record.legal_entities,
+        )
+        return
+    who = actor if actor is not None and actor.is_authenticated else None
+    _, created_at_db = db.now()
+    built = [_row(record, who, action, created_at_db) for record in records]
+    ids = db.insert_rows(AuditEntry, _AUDIT_COLUMNS, [row for row, _, _ in built], returning="id")
+    _audit_entities_insert(
+        (pk, entity_id)
+        for pk, (_, _, entity_ids) in zip(ids, built, strict=True)
+        for entity_id in entity_ids
+    )
+
+
+def _row(record: AuditRecord, who, action: str, created_at_db) -> tuple[tuple, dict, list[int]]:
+    """The audit row of ``record`` (in ``_AUDIT_COLUMNS`` order), the instance's values, and
+    the ids of the entities it concerns."""
+    obj, legal_entity = record.obj, record.legal_entity
     values = {
         "actor": who,
         "action": action,
-        "content_type": content_type,
+        "content_type": ContentType.objects.get_for_model(obj),
         "object_id": str(obj.pk),
         "object_repr": str(obj)[:200],
         "legal_entity": legal_entity,
         "changes": {
-            k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (changes or {}).items()
+            k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (record.changes or {}).items()
         },
     }
-    # One plain INSERT: audit rows are written on every hot path (postings, settlements).
-    (pk,) = db.insert_rows(
-        AuditEntry,
-        _AUDIT_COLUMNS,
-        [
-            (
-                created_at_db,
-                who.pk if who is not None else None,
-                action,
-                content_type.pk,
-                values["object_id"],
-                values["object_repr"],
-                legal_entity.pk if legal_entity is not None else None,
-                AuditEntry._meta.get_field("changes").get_db_prep_save(
-                    values["changes"], connection
-                ),
-            )
-        ],
-        returning="id",
+    row = (
+        created_at_db,
+        who.pk if who is not None else None,
+        action,
+        values["content_type"].pk,
+        values["object_id"],
+        values["object_repr"],
+        legal_entity.pk if legal_entity is not None else None,
+        AuditEntry._meta.get_field("changes").get_db_prep_save(values["changes"], connection),
     )
-    entity_ids = {_entity_id(e) for e in (legal_entity, *legal_entities)} - {None}
-    _audit_entities_insert((pk, entity_id) for entity_id in entity_ids)
-    return db.inserted(AuditEntry, id=pk, created_at=created_at, **values)
+    entity_ids = sorted({_entity_id(e) for e in (legal_entity, *record.legal_entities)} - {None})
+    return row, values, entity_ids
+
+
+def _insert_linked(row: tuple, entity_ids: list[int]) -> int:
+    """The audit row and its entity links with one statement (PostgreSQL): one round trip
+    fewer on every posting."""
+    qn = connection.ops.quote_name
+    links = AuditEntry._meta.get_field("legal_entities")
+    placeholders = ", ".join(["%s"] * len(row))
+    sql = (
+        f"WITH a AS (INSERT INTO {qn(AuditEntry._meta.db_table)} "  # noqa: S608
+        f"({', '.join(qn(c) for c in _AUDIT_COLUMNS)}) VALUES ({placeholders}) RETURNING id), "
+        f"l AS (INSERT INTO {qn(links.remote_field.through._meta.db_table)} "
+        f"({qn(links.m2m_column_name())}, {qn(links.m2m_reverse_name())}) "
+        "SELECT a.id, e FROM a, UNNEST(%s::bigint[]) AS e) SELECT id FROM a"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*row, entity_ids])
+        return cursor.fetchone()[0]
 
 
 _AUDIT_COLUMNS = db.columns(
@@ -118,22 +176,14 @@ def audit_record_many(
     objects = list(objects)
     if not objects:
         return
-    content_type = ContentType.objects.get_for_model(objects[0])
-    who = actor if actor is not None and actor.is_authenticated else None
-    entries = AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=who,
-            action=action,
-            content_type=content_type,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            legal_entity=legal_entity_of(obj) if legal_entity_of else None,
-            changes={},
-        )
-        for obj in objects
-    )
-    _audit_entities_insert(
-        (entry.pk, entry.legal_entity_id) for entry in entries if entry.legal_entity_id
+    audit_record_rows(
+        actor=actor,
+        action=action,
+        model=type(objects[0]),
+        rows=[
+            (obj.pk, str(obj), _entity_id(legal_entity_of(obj)) if legal_entity_of else None)
+            for obj in objects
+        ],
     )
 
 
@@ -151,17 +201,36 @@ def audit_record_rows(
     who = actor.pk if actor is not None and actor.is_authenticated else None
     _, now = db.now()
     empty = AuditEntry._meta.get_field("changes").get_db_prep_save({}, connection)
-    ids = db.insert_rows(
-        AuditEntry,
-        _AUDIT_COLUMNS,
-        [
-            (now, who, action, content_type, str(pk), text[:200], entity, empty)
-            for pk, text, entity in rows
-        ],
-        returning="id",
-    )
+    values = [
+        (now, who, action, content_type, str(pk), text[:200], entity, empty)
+        for pk, text, entity in rows
+    ]
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        _insert_many_linked(values)
+        return
+    ids = db.insert_rows(AuditEntry, _AUDIT_COLUMNS, values, returning="id")
     _audit_entities_insert(
         (entry_id, entity)
         for entry_id, (_, _, entity) in zip(ids, rows, strict=True)
         if entity is not None
     )
+
+
+def _insert_many_linked(values: list[tuple]) -> None:
+    """Audit rows, each linked to its own legal entity, with one statement (PostgreSQL)."""
+    qn = connection.ops.quote_name
+    links = AuditEntry._meta.get_field("legal_entities")
+    arrays = ", ".join(f"%s::{t}[]" for t in db.array_types(AuditEntry, _AUDIT_COLUMNS))
+    entity = qn(AuditEntry._meta.get_field("legal_entity").column)
+    sql = (
+        f"WITH a AS (INSERT INTO {qn(AuditEntry._meta.db_table)} "  # noqa: S608
+        f"({', '.join(qn(c) for c in _AUDIT_COLUMNS)}) SELECT * FROM UNNEST({arrays}) "
+        f"RETURNING id, {entity}), "
+        f"l AS (INSERT INTO {qn(links.remote_field.through._meta.db_table)} "
+        f"({qn(links.m2m_column_name())}, {qn(links.m2m_reverse_name())}) "
+        f"SELECT id, {entity} FROM a WHERE {entity} IS NOT NULL) SELECT count(*) FROM a"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*values, strict=True)])

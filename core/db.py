@@ -13,13 +13,14 @@ that PostgreSQL can keep a statement it has seen ``prepare_threshold`` times on 
 locking query alone costs more than running it.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from functools import cache
-from typing import Any
+from functools import cache, wraps
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model
 from django.utils import timezone
@@ -37,6 +38,40 @@ def _connection():
     # The connection itself: every attribute read through ``django.db.connection`` costs a
     # look-up in a context-local store, and the hot paths read dozens.
     return connections[DEFAULT_DB_ALIAS]
+
+
+_JOINED: ContextVar[bool] = ContextVar("joined_transaction", default=False)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """A transaction that the services called inside join without a savepoint of their own.
+
+    ``transaction.atomic`` nested in a transaction opens a savepoint (two round trips) so that
+    its caller may catch the error and go on. A caller that never does, because any error
+    abandons the whole of its work (a bank statement line, a collection run), opens its
+    transaction with this: the services decorated with ``atomic`` below then join it. An error
+    inside still rolls back everything this block did."""
+    with transaction.atomic():
+        token = _JOINED.set(True)
+        try:
+            yield
+        finally:
+            _JOINED.reset(token)
+
+
+def atomic(func: Callable[P, R]) -> Callable[P, R]:
+    """``transaction.atomic`` for a service on a hot path: its own transaction, or a savepoint
+    in its caller's, except inside ``all_or_nothing()``, where it joins the caller's."""
+
+    @wraps(func)
+    def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(savepoint=not _JOINED.get()):
+            return func(*args, **kwargs)
+
+    return inner
 
 
 @cache
@@ -111,7 +146,7 @@ def insert_rows(
     head = f"INSERT INTO {table} ({names}) "  # noqa: S608
     tail = f" RETURNING {qn(returning)}" if returning else ""
     if conn.vendor == "postgresql" and len(rows) >= UNNEST_FROM:
-        arrays = ", ".join(f"%s::{db_type}[]" for db_type in _array_types(model, tuple(columns)))
+        arrays = ", ".join(f"%s::{db_type}[]" for db_type in array_types(model, tuple(columns)))
         sql = f"{head}SELECT * FROM UNNEST({arrays}){tail}"  # noqa: S608
         statements = [(sql, [list(column) for column in zip(*rows, strict=True)])]
     else:
@@ -135,8 +170,40 @@ def insert_rows(
     return result
 
 
+def insert_instances(instances: Sequence[Model]) -> None:
+    """Insert new instances of one model with one plain statement (``insert_rows``) and set
+    their primary keys, as ``bulk_create`` does without its insert compiler. For models whose
+    fields need nothing beyond ``pre_save`` and ``get_db_prep_save`` (no signals are sent)."""
+    if not instances:
+        return
+    model = type(instances[0])
+    conn = _connection()
+    fields = _insert_fields(model)
+    for obj in instances:
+        # As ``save`` and ``bulk_create`` do: a related object saved after its assignment
+        # gives its primary key, an unsaved one is refused.
+        obj._prepare_related_fields_for_save(operation_name="insert_instances")
+    rows = [
+        tuple(field.get_db_prep_save(field.pre_save(obj, True), conn) for field in fields)
+        for obj in instances
+    ]
+    pks = insert_rows(
+        model, [field.column for field in fields], rows, returning=model._meta.pk.column
+    )
+    for obj, pk in zip(instances, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = DEFAULT_DB_ALIAS
+
+
 @cache
-def _array_types(model: type[Model], columns: tuple[str, ...]) -> list[str]:
+def _insert_fields(model: type[Model]) -> list:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+@cache
+def array_types(model: type[Model], columns: tuple[str, ...]) -> list[str]:
+    """PostgreSQL's array type of each column (``UNNEST`` of one array per column)."""
     # Without the type's parameters (varchar, not varchar(30)), as Django does: nothing is
     # truncated on the way, the column's own type still checks every value.
     by_column = {field.column: field for field in model._meta.concrete_fields}

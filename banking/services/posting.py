@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core import db
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError
 from core.money import ZERO, format_amount
@@ -42,21 +43,29 @@ class LinePosted:
 def line_post(*, line: BankStatementLine, actor: Actor) -> BankStatementLine:
     """Post one line in its own transaction; a refusal is recorded on the line and raised."""
     try:
-        return _line_post(line.pk, actor, refresh=True)
+        return _line_post(line.pk, _statement_read(line.statement_id), actor, refresh=True)
     except ApplicationError as error:
         _error_record(line.pk, error.message)
         raise
 
 
+def _statement_read(pk: int) -> BankStatement:
+    """The statement with what posting its lines reads of its bank account."""
+    return BankStatement.objects.select_related(
+        "bank_account__legal_entity", "bank_account__main_account"
+    ).get(pk=pk)
+
+
 def statement_post(*, statement: BankStatement, actor: Actor) -> list[LinePosted]:
     """Post every matched line of the statement, each in its own transaction; the statement's
     status is brought up to date once, after the last."""
+    statement = _statement_read(statement.pk)
     ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
     results = []
     ids = statement.lines.filter(status=Status.MATCHED).order_by("sequence")
     for pk in ids.values_list("pk", flat=True):
         try:
-            results.append(LinePosted(_line_post(pk, actor, refresh=False)))
+            results.append(LinePosted(_line_post(pk, statement, actor, refresh=False)))
         except ApplicationError as error:
             _error_record(pk, error.message)
             results.append(LinePosted(BankStatementLine.objects.get(pk=pk), error))
@@ -79,19 +88,27 @@ def posting_date(line: BankStatementLine) -> date:
     return min(line.booking_date, line.value_date)
 
 
-@transaction.atomic
-def _line_post(pk: int, actor: Actor, *, refresh: bool) -> BankStatementLine:
-    """Post the line; with ``refresh``, bring its statement's status up to date."""
+def _line_post(
+    pk: int, statement: BankStatement, actor: Actor, *, refresh: bool
+) -> BankStatementLine:
+    """Post the line of ``statement`` (read with its bank account) in one transaction; with
+    ``refresh``, bring the statement's status up to date. Nothing in the transaction goes on
+    after an error, so the services it calls join it without savepoints."""
+    with db.all_or_nothing():
+        return _line_post_locked(pk, statement, actor, refresh=refresh)
+
+
+def _line_post_locked(
+    pk: int, statement: BankStatement, actor: Actor, *, refresh: bool
+) -> BankStatementLine:
+    # The line alone, locked: its statement and bank account were read once for all lines.
     line = (
         BankStatementLine.objects.select_for_update(of=("self",))
-        .select_related(
-            "statement__bank_account__legal_entity",
-            "statement__bank_account__main_account",
-            "customer",
-        )
-        .get(pk=pk)
+        .select_related("customer")
+        .get(pk=pk, statement=statement)
     )
-    account = line.statement.bank_account
+    line.statement = statement
+    account = statement.bank_account
     ensure_can_act(actor, account.legal_entity, field="line")
     if line.status == Status.POSTED:
         return line

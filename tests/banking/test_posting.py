@@ -2,6 +2,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from banking.exceptions import LineConflict, LineInvalid
 from banking.models import BankStatement, BankStatementLine
@@ -559,3 +561,25 @@ def test_a_return_on_another_bank_account_is_not_matched(bank, admin_user):
     )
     assert returns_match(statement=statement) == 0
     assert other.pk
+
+
+def test_posting_a_line_joins_one_transaction_without_savepoints(bank, admin_user):
+    """The payment and the settlement join the line's transaction: no savepoint of their own,
+    and a bounded number of statements (the statement's bank account is read once)."""
+    counts = []
+    for i in range(2):
+        invoice = post_invoice(bank["customers"]["FABE"], amounts=("600.00",))
+        statement = statement_with(bank, [{"amount": "600.00"}], statement_id=f"Q{i}")
+        first = line(statement, 1)
+        line_transactions_mark(
+            line=first, transactions=[MarkedInput(ot_of(invoice).pk)], actor=admin_user
+        )
+        with CaptureQueriesContext(connection) as queries:
+            (posted,) = statement_post(statement=statement, actor=admin_user)
+        assert posted.error is None and posted.line.settlement_id is not None
+        counts.append(len(queries))
+    savepoints = [q["sql"] for q in queries if "SAVEPOINT" in q["sql"]]
+    # The test's own transaction turns the line's and the status refresh's blocks into
+    # savepoints: two each (SAVEPOINT, RELEASE), none inside.
+    assert len(savepoints) == 4, savepoints
+    assert counts[1] <= 35, counts

@@ -94,3 +94,52 @@ def test_columns_read_decimals_and_dates_back_as_the_orm_does():
         read = columns.instance(cursor.fetchone())
     assert (read.pk, read.rate, read.valid_from) == (rate.pk, Decimal("1.2277"), date(2026, 3, 9))
     assert str(read.rate) == "1.2277000000"
+
+
+@db.atomic
+def _party_then_fail(number: str, fail: bool) -> None:
+    Party.objects.create(number=number, name=number)
+    if fail:
+        raise ValueError("refused")
+
+
+def test_a_service_nested_in_a_transaction_keeps_its_savepoint():
+    """Outside ``all_or_nothing`` a refused service leaves its caller's transaction usable."""
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries, pytest.raises(ValueError):
+            _party_then_fail("N1", fail=True)
+        _party_then_fail("N2", fail=False)
+    assert any("SAVEPOINT" in q["sql"] for q in queries)
+    assert list(Party.objects.filter(number__in=["N1", "N2"]).values_list("number", flat=True)) == [
+        "N2"
+    ]
+
+
+def test_inside_all_or_nothing_services_join_without_savepoints_and_an_error_undoes_all():
+    with CaptureQueriesContext(connection) as queries, db.all_or_nothing():
+        _party_then_fail("J1", fail=False)
+        _party_then_fail("J2", fail=False)
+    inner = [q["sql"] for q in queries if "SAVEPOINT" in q["sql"]]
+    # The test runs in a transaction: all_or_nothing's own block is its one savepoint.
+    assert len(inner) <= 2
+    assert Party.objects.filter(number__in=["J1", "J2"]).count() == 2
+
+    with pytest.raises(ValueError), db.all_or_nothing():
+        _party_then_fail("J3", fail=False)
+        _party_then_fail("J4", fail=True)
+    assert not Party.objects.filter(number__in=["J3", "J4"]).exists()
+    # The block's savepoint rolled back: the surrounding transaction goes on.
+    _party_then_fail("J5", fail=False)
+    assert Party.objects.filter(number="J5").exists()
+
+
+def test_insert_instances_sets_keys_and_applies_pre_save(fabrikam):
+    parties = [Party(number=f"I{i}", name=f"Inserted {i}") for i in range(db.UNNEST_FROM + 1)]
+    with CaptureQueriesContext(connection) as queries:
+        db.insert_instances(parties)
+    assert len(queries) == 1
+    stored = {p.pk: p for p in Party.objects.filter(number__startswith="I")}
+    assert [stored[p.pk].number for p in parties] == [p.number for p in parties]
+    # auto_now_add is set as save() sets it, and the instances are saved ones.
+    assert all(p.created_at is not None and not p._state.adding for p in parties)
+    db.insert_instances([])
