@@ -2,22 +2,32 @@
 its lines, every open-amount change, one voucher per entity involved, the audit row), and
 ``reimburse`` pays a credit balance back by settling it against a refund."""
 
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 
 from core import db
-from core.audit import Actor, audit_record
+from core.audit import Actor, AuditRecord, audit_records
+from core.errors import ApplicationError
 from core.money import ZERO
-from entities.selectors import user_can_act_in
+from entities.selectors import RateBook, user_can_act_in
 from ledger.services import vouchers_post
 from receivables.services import OpenAmountChange, open_transaction_reduce
 
 from ..exceptions import SettlementInvalid
 from ..models import Settlement, SettlementLine
-from .plan import SettlementLineInput, SettlementPlan, settlement_plan, transactions_read
+from .plan import (
+    SettlementLineInput,
+    SettlementPlan,
+    check_lines,
+    plan_of_read,
+    settlement_plan,
+    transactions_read,
+)
 
 _SETTLEMENT_COLUMNS = db.columns(
     Settlement,
@@ -43,86 +53,172 @@ _LINE_COLUMNS = db.columns(
 )
 
 
-@transaction.atomic
+@db.atomic
 def settlement_create(
     *, lines: list[SettlementLineInput], on: date, primary: int | None, actor: Actor
 ) -> Settlement:
     """Settle marked open transactions of one party, in one database transaction."""
     plan = settlement_plan(lines=lines, on=on, primary=primary, actor=actor, lock=True)
-    # The settlement's own rows are written with one plain statement each (settlement, voucher
-    # links, settlement lines; the audit row by ``audit_record``): this is the hot path of the
-    # back office, and the ORM's insert machinery costs more than the statements.
-    settlement = _settlement_insert(plan, on=on, primary=primary, actor=actor)
-    changes, line_rows = _changes_and_lines(plan, settlement.pk)
-    before = {change.open_transaction.pk: change.open_transaction.open_amount for change in changes}
+    (settlement,) = _settlements_write([(plan, primary)], on=on, actor=actor)
+    return settlement
+
+
+@dataclass(frozen=True)
+class SettlementRequest:
+    """One settlement of a ``settlements_create`` call."""
+
+    lines: list[SettlementLineInput]
+    primary: int | None = None
+
+
+@db.atomic
+def settlements_create(
+    *, requests: Sequence[SettlementRequest], on: date, actor: Actor
+) -> list[Settlement]:
+    """Many settlements of one date in one database transaction, each exactly what
+    ``settlement_create`` would post for it, with one locking read, one posting call and one
+    statement per table for all of them (a collection run settles thousands of payments).
+
+    All or nothing: the first request refused refuses the call, its message prefixed with
+    ``requests[i]``. A transaction is marked by one request at most."""
+    if not requests:
+        raise SettlementInvalid("Give at least one settlement.", field="requests")
+    ids: list[int] = []
+    for index, request in enumerate(requests):
+        with _request_errors(index):
+            ids += check_lines(request.lines)
+    if len(set(ids)) != len(ids):
+        raise SettlementInvalid(
+            "A transaction is marked by two settlements of the call.", field="requests"
+        )
+    transactions, schedules = transactions_read(ids, lock=True)
+    rates = RateBook()
+    plans = []
+    for index, request in enumerate(requests):
+        with _request_errors(index):
+            plan = plan_of_read(
+                lines=request.lines,
+                transactions=transactions,
+                schedules=schedules,
+                on=on,
+                primary=request.primary,
+                actor=actor,
+                rates=rates,
+            )
+        plans.append((plan, request.primary))
+    return _settlements_write(plans, on=on, actor=actor)
+
+
+@contextmanager
+def _request_errors(index: int) -> Iterator[None]:
+    """A refusal of one request names it: ``requests[i]: …``."""
+    try:
+        yield
+    except ApplicationError as error:
+        error.message = f"requests[{index}]: {error.message}"
+        error.args = (error.message, *error.args[1:])
+        raise
+
+
+def _settlements_write(
+    plans: list[tuple[SettlementPlan, int | None]], *, on: date, actor: Actor
+) -> list[Settlement]:
+    """Write planned settlements: their rows, open amounts, lines and audit rows, then their
+    vouchers, with one statement per table whatever their number."""
+    # The settlement's own rows are written with plain statements (settlement, voucher links,
+    # settlement lines; the audit rows by ``core.audit``): this is the hot path of the back
+    # office, and the ORM's insert machinery costs more than the statements.
+    settlements = _settlements_insert(plans, on=on, actor=actor)
+    changes: list[OpenAmountChange] = []
+    line_rows: list[tuple] = []
+    audits = []
+    for (plan, _primary), settlement in zip(plans, settlements, strict=True):
+        plan_changes, plan_lines = _changes_and_lines(plan, settlement.pk)
+        changes += plan_changes
+        line_rows += plan_lines
+        audits.append((settlement, plan, plan_changes, _open_before(plan_changes)))
     # Written before the vouchers: posting takes the entities' next voucher numbers, whose
     # rows stay locked until commit, so concurrent settlements wait on each other only for
     # what comes after.
     open_transaction_reduce(changes=changes, on=on)
     db.insert_rows(SettlementLine, _LINE_COLUMNS, line_rows)
-    audit_record(
+    audit_records(
         actor=actor,
         action="settlement.posted",
-        obj=settlement,
-        changes={
-            change.open_transaction.document_number: (
-                str(before[change.open_transaction.pk]),
-                str(change.open_transaction.open_amount),
+        records=[
+            AuditRecord(
+                obj=settlement,
+                changes={
+                    change.open_transaction.document_number: (
+                        str(before[change.open_transaction.pk]),
+                        str(change.open_transaction.open_amount),
+                    )
+                    for change in plan_changes
+                },
+                legal_entities={ot.legal_entity_id for ot in plan.transactions.values()}
+                | {v.legal_entity.pk for v in plan.vouchers},
             )
-            for change in changes
-        },
-        legal_entities={ot.legal_entity_id for ot in plan.transactions.values()}
-        | {v.legal_entity.pk for v in plan.vouchers},
-    )
-    posted = vouchers_post(
-        vouchers=[
-            replace(v, source_key=f"settlement:{settlement.pk}:{v.legal_entity.code}")
-            for v in plan.vouchers
+            for settlement, plan, plan_changes, before in audits
         ],
-        actor=actor,
     )
+    vouchers, owners = [], []
+    for (plan, _primary), settlement in zip(plans, settlements, strict=True):
+        for v in plan.vouchers:
+            vouchers.append(
+                replace(v, source_key=f"settlement:{settlement.pk}:{v.legal_entity.code}")
+            )
+            owners.append(settlement.pk)
+    posted = vouchers_post(vouchers=vouchers, actor=actor)
     db.insert_rows(
         Settlement.vouchers.through,
         ("settlement_id", "voucher_id"),
-        [(settlement.pk, v.pk) for v in posted],
+        [(owner, v.pk) for owner, v in zip(owners, posted, strict=True)],
     )
-    return settlement
+    return settlements
 
 
-def _settlement_insert(
-    plan: SettlementPlan, *, on: date, primary: int | None, actor: Actor
-) -> Settlement:
-    """The settlement row, and the instance it is, without the ORM's insert."""
-    any_ot = next(iter(plan.transactions.values()))
+def _open_before(changes: list[OpenAmountChange]) -> dict[int, Decimal]:
+    return {change.open_transaction.pk: change.open_transaction.open_amount for change in changes}
+
+
+def _settlements_insert(
+    plans: list[tuple[SettlementPlan, int | None]], *, on: date, actor: Actor
+) -> list[Settlement]:
+    """The settlement rows, and the instances they are, without the ORM's insert."""
     created_by = actor if actor is not None and actor.is_authenticated else None
     created_at, created_at_db = db.now()
-    (pk,) = db.insert_rows(
+    firsts = [next(iter(plan.transactions.values())) for plan, _primary in plans]
+    pks = db.insert_rows(
         Settlement,
         _SETTLEMENT_COLUMNS,
         [
             (
-                any_ot.party_id,
+                ot.party_id,
                 on,
-                any_ot.currency,
+                ot.currency,
                 primary,
                 Settlement.Status.POSTED,
                 created_by.pk if created_by is not None else None,
                 created_at_db,
             )
+            for ot, (_plan, primary) in zip(firsts, plans, strict=True)
         ],
         returning="id",
     )
-    return db.inserted(
-        Settlement,
-        id=pk,
-        party=any_ot.party,
-        date=on,
-        currency=any_ot.currency,
-        primary_payment_id=primary,
-        status=Settlement.Status.POSTED,
-        created_by=created_by,
-        created_at=created_at,
-    )
+    return [
+        db.inserted(
+            Settlement,
+            id=pk,
+            party=ot.party,
+            date=on,
+            currency=ot.currency,
+            primary_payment_id=primary,
+            status=Settlement.Status.POSTED,
+            created_by=created_by,
+            created_at=created_at,
+        )
+        for pk, ot, (_plan, primary) in zip(pks, firsts, plans, strict=True)
+    ]
 
 
 def _changes_and_lines(

@@ -106,7 +106,7 @@ def _item(
     )
 
 
-def _check_lines(lines: list[SettlementLineInput]) -> list[int]:
+def check_lines(lines: list[SettlementLineInput]) -> list[int]:
     """The marked transaction ids, each marked once."""
     if not lines:
         raise SettlementInvalid("Mark the transactions to settle.", field="lines")
@@ -181,26 +181,51 @@ def settlement_plan(
     lock: bool,
 ) -> SettlementPlan:
     """Read and check the marked transactions, allocate, and build the vouchers."""
-    ids = _check_lines(lines)
+    ids = check_lines(lines)
     transactions, schedules = transactions_read(ids, lock=lock)
-    _check_together(ids, transactions, actor)
-    _check_settleable(transactions, on, primary)
+    return plan_of_read(
+        lines=lines,
+        transactions=transactions,
+        schedules=schedules,
+        on=on,
+        primary=primary,
+        actor=actor,
+        rates=RateBook(),
+    )
+
+
+def plan_of_read(
+    *,
+    lines: list[SettlementLineInput],
+    transactions: dict[int, OpenTransaction],
+    schedules: dict[int, Schedule],
+    on: date,
+    primary: int | None,
+    actor: Actor,
+    rates: RateBook,
+) -> SettlementPlan:
+    """The plan of one settlement from transactions already read (``transactions`` may hold
+    others too: only the marked ones are taken)."""
+    ids = check_lines(lines)
+    marked = {i: transactions[i] for i in ids if i in transactions}
+    _check_together(ids, marked, actor)
+    _check_settleable(marked, on, primary)
     items = [
-        _item(transactions[line.transaction], schedules[line.transaction], line, on, primary)
+        _item(marked[line.transaction], schedules[line.transaction], line, on, primary)
         for line in lines
     ]
     pairings = allocate(items)
     vouchers, values, fx = build_vouchers(
         settlement_date=on,
         items=items,
-        transactions=transactions,
+        transactions=marked,
         pairings=pairings,
-        primary=transactions.get(primary) if primary else None,
-        rates=RateBook(),
+        primary=marked.get(primary) if primary else None,
+        rates=rates,
         source="settlement",
         description="Settlement",
     )
-    return SettlementPlan(items, transactions, pairings, vouchers, values, fx)
+    return SettlementPlan(items, marked, pairings, vouchers, values, fx)
 
 
 def settlement_preview(

@@ -1,6 +1,6 @@
 """The run's one transaction: mandates and debits locked without waiting, a chunk of
-mandates at a time; per chunk the payments posted together and each settled against its
-mandate's debits; the mandates advanced; at the end the pain.008 built and stored."""
+mandates at a time; per chunk the payments posted together and settled against their
+mandates' debits with one call; the mandates advanced; at the end the pain.008 built and stored."""
 
 from datetime import date
 
@@ -13,7 +13,7 @@ from core.money import ZERO
 from entities.services import ensure_can_act
 from receivables.models import OpenTransaction, Payment
 from receivables.services import PaymentInput, payments_post
-from settlement.services import SettlementLineInput, settlement_create
+from settlement.services import SettlementLineInput, SettlementRequest, settlements_create
 
 from ...exceptions import CollectionInvalid
 from ...models import DirectDebitCollection, DirectDebitMandate, DirectDebitPayment, SequenceType
@@ -63,8 +63,10 @@ def _payments_post(
     )
 
 
-def _settle(item: CollectionItem, payment_ot: int, on: date, actor: Actor):
-    return settlement_create(
+def _settlement_request(item: CollectionItem, payment_ot: int) -> SettlementRequest:
+    """The payment against its mandate's debits, each with the discount of the collection
+    date; the payment is the primary."""
+    return SettlementRequest(
         lines=[
             SettlementLineInput(payment_ot),
             *(
@@ -74,9 +76,7 @@ def _settle(item: CollectionItem, payment_ot: int, on: date, actor: Actor):
                 for d in item.debits
             ),
         ],
-        on=on,
         primary=payment_ot,
-        actor=actor,
     )
 
 
@@ -110,9 +110,18 @@ def _chunk_post(
     payment_ots = dict(
         OpenTransaction.objects.filter(payment__in=payments).values_list("payment_id", "pk")
     )
+    # All the chunk's settlements with one call: one locking read, one posting, one
+    # statement per table.
+    settlements_create(
+        requests=[
+            _settlement_request(item, payment_ots[payment.pk])
+            for item, payment in zip(items, payments, strict=True)
+        ],
+        on=on,
+        actor=actor,
+    )
     rows, lines = [], []
     for item, payment in zip(items, payments, strict=True):
-        _settle(item, payment_ots[payment.pk], on, actor)
         mandate = item.mandate
         rows.append(
             DirectDebitPayment(
