@@ -67,45 +67,74 @@ def audit_record(
 
     ``legal_entities`` names every entity the change concerns besides ``legal_entity`` (a
     settlement: each entity of its transactions); a user sees the row only when granted all of
-    them. A change that concerns no entity (group-wide data) is shown to stewards and admins."""
+    them. A change that concerns no entity (group-wide data) is shown to stewards and admins.
+
+    Inside ``core.db.all_or_nothing()`` the row is written with the block's other audit rows
+    when the block ends, in its transaction (the entry returned has no id then)."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
     record = AuditRecord(obj, changes, legal_entity, legal_entities)
     who = actor if actor is not None and actor.is_authenticated else None
     created_at, created_at_db = db.now()
     row, values, entity_ids = _row(record, who, action, created_at_db)
-    # Plain SQL: audit rows are written on every hot path (postings, settlements).
-    if connection.vendor == "postgresql":
-        pk = _insert_linked(row, entity_ids)
-    else:
-        (pk,) = db.insert_rows(AuditEntry, _AUDIT_COLUMNS, [row], returning="id")
-        _audit_entities_insert((pk, entity_id) for entity_id in entity_ids)
+    pk = None if _held([(row, entity_ids)]) else _write([(row, entity_ids)])[0]
     return db.inserted(AuditEntry, id=pk, created_at=created_at, **values)
 
 
 def audit_records(*, actor: Actor, action: str, records: Sequence[AuditRecord]) -> None:
-    """``audit_record`` for many changes of one action: one statement for the rows and one for
-    their entity links, whatever their number."""
+    """``audit_record`` for many changes of one action, written together."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
-    if len(records) == 1:
-        record = records[0]
-        audit_record(
-            actor=actor,
-            action=action,
-            obj=record.obj,
-            changes=record.changes,
-            legal_entity=record.legal_entity,
-            legal_entities=record.legal_entities,
-        )
-        return
     who = actor if actor is not None and actor.is_authenticated else None
     _, created_at_db = db.now()
-    built = [_row(record, who, action, created_at_db) for record in records]
-    ids = db.insert_rows(AuditEntry, _AUDIT_COLUMNS, [row for row, _, _ in built], returning="id")
-    _audit_entities_insert(
-        (pk, entity_id)
-        for pk, (_, _, entity_ids) in zip(ids, built, strict=True)
-        for entity_id in entity_ids
+    built = []
+    for record in records:
+        row, _values, entity_ids = _row(record, who, action, created_at_db)
+        built.append((row, entity_ids))
+    if built and not _held(built):
+        _write(built)
+
+
+def audit_record_many(
+    *, actor: Actor, action: str, objects: Iterable[Model], legal_entity_of=None
+) -> None:
+    """One audit row per object, written together (bulk postings)."""
+    assert connection.in_atomic_block, "audit rows are written in the change's transaction"
+    objects = list(objects)
+    if not objects:
+        return
+    audit_record_rows(
+        actor=actor,
+        action=action,
+        model=type(objects[0]),
+        rows=[
+            (obj.pk, str(obj), _entity_id(legal_entity_of(obj)) if legal_entity_of else None)
+            for obj in objects
+        ],
     )
+
+
+def audit_record_rows(
+    *,
+    actor: Actor,
+    action: str,
+    model: type[Model],
+    rows: Iterable[tuple[int, str, int | None]],
+) -> None:
+    """One audit row per (pk, repr, legal entity id) of ``model``, without model instances
+    (bulk jobs), written together."""
+    assert connection.in_atomic_block, "audit rows are written in the change's transaction"
+    content_type = ContentType.objects.get_for_model(model).pk
+    who = actor.pk if actor is not None and actor.is_authenticated else None
+    _, now = db.now()
+    empty = AuditEntry._meta.get_field("changes").get_db_prep_save({}, connection)
+    built = [
+        (
+            (now, who, action, content_type, str(pk), text[:200], entity, empty),
+            [entity] if entity is not None else [],
+        )
+        for pk, text, entity in rows
+    ]
+    if built and not _held(built):
+        _write(built)
 
 
 def _row(record: AuditRecord, who, action: str, created_at_db) -> tuple[tuple, dict, list[int]]:
@@ -137,22 +166,19 @@ def _row(record: AuditRecord, who, action: str, created_at_db) -> tuple[tuple, d
     return row, values, entity_ids
 
 
-def _insert_linked(row: tuple, entity_ids: list[int]) -> int:
-    """The audit row and its entity links with one statement (PostgreSQL): one round trip
-    fewer on every posting."""
-    qn = connection.ops.quote_name
-    links = AuditEntry._meta.get_field("legal_entities")
-    placeholders = ", ".join(["%s"] * len(row))
-    sql = (
-        f"WITH a AS (INSERT INTO {qn(AuditEntry._meta.db_table)} "  # noqa: S608
-        f"({', '.join(qn(c) for c in _AUDIT_COLUMNS)}) VALUES ({placeholders}) RETURNING id), "
-        f"l AS (INSERT INTO {qn(links.remote_field.through._meta.db_table)} "
-        f"({qn(links.m2m_column_name())}, {qn(links.m2m_reverse_name())}) "
-        "SELECT a.id, e FROM a, UNNEST(%s::bigint[]) AS e) SELECT id FROM a"
-    )
-    with db.cursor() as cursor:
-        cursor.execute(sql, [*row, entity_ids])
-        return cursor.fetchone()[0]
+def _held(built: list[tuple[tuple, list[int]]]) -> bool:
+    """Inside ``all_or_nothing()``: the rows are kept for the block's end (one statement for all
+    the audit rows of a statement line's posting); nothing in such a block catches an error
+    and goes on, so every row kept records a change that commits with it. Outside: False."""
+    block = db.block()
+    if block is None:
+        return False
+    pending = block.memo.get("audit")
+    if pending is None:
+        pending = block.memo["audit"] = []
+        block.before_end(lambda: _write(pending))
+    pending.extend(built)
+    return True
 
 
 _AUDIT_COLUMNS = db.columns(
@@ -168,69 +194,38 @@ _AUDIT_COLUMNS = db.columns(
 )
 
 
-def audit_record_many(
-    *, actor: Actor, action: str, objects: Iterable[Model], legal_entity_of=None
-) -> None:
-    """One audit row per object, written with one statement (bulk postings)."""
-    assert connection.in_atomic_block, "audit rows are written in the change's transaction"
-    objects = list(objects)
-    if not objects:
-        return
-    audit_record_rows(
-        actor=actor,
-        action=action,
-        model=type(objects[0]),
-        rows=[
-            (obj.pk, str(obj), _entity_id(legal_entity_of(obj)) if legal_entity_of else None)
-            for obj in objects
-        ],
-    )
-
-
-def audit_record_rows(
-    *,
-    actor: Actor,
-    action: str,
-    model: type[Model],
-    rows: Iterable[tuple[int, str, int | None]],
-) -> None:
-    """One audit row per (pk, repr, legal entity id) of ``model``, without model instances
-    (bulk jobs)."""
-    rows = list(rows)
-    content_type = ContentType.objects.get_for_model(model).pk
-    who = actor.pk if actor is not None and actor.is_authenticated else None
-    _, now = db.now()
-    empty = AuditEntry._meta.get_field("changes").get_db_prep_save({}, connection)
-    values = [
-        (now, who, action, content_type, str(pk), text[:200], entity, empty)
-        for pk, text, entity in rows
-    ]
-    if not values:
-        return
-    if connection.vendor == "postgresql":
-        _insert_many_linked(values)
-        return
-    ids = db.insert_rows(AuditEntry, _AUDIT_COLUMNS, values, returning="id")
-    _audit_entities_insert(
-        (entry_id, entity)
-        for entry_id, (_, _, entity) in zip(ids, rows, strict=True)
-        if entity is not None
-    )
-
-
-def _insert_many_linked(values: list[tuple]) -> None:
-    """Audit rows, each linked to its own legal entity, with one statement (PostgreSQL)."""
+def _write(built: list[tuple[tuple, list[int]]]) -> list[int]:
+    """Write audit rows (in ``_AUDIT_COLUMNS`` order) with the ids of the entities each
+    concerns; the ids of the rows, in order. Plain SQL: audit rows are written on every hot
+    path. On PostgreSQL one statement for the rows and their links, elsewhere two."""
+    if not built:
+        return []
+    if connection.vendor != "postgresql":
+        ids = db.insert_rows(AuditEntry, _AUDIT_COLUMNS, [row for row, _ in built], returning="id")
+        _audit_entities_insert(
+            (pk, entity_id)
+            for pk, (_, entity_ids) in zip(ids, built, strict=True)
+            for entity_id in entity_ids
+        )
+        return ids
     qn = connection.ops.quote_name
     links = AuditEntry._meta.get_field("legal_entities")
     arrays = ", ".join(f"%s::{t}[]" for t in db.array_types(AuditEntry, _AUDIT_COLUMNS))
-    entity = qn(AuditEntry._meta.get_field("legal_entity").column)
+    ordinals = [i for i, (_, entity_ids) in enumerate(built, start=1) for _ in entity_ids]
+    entities = [entity_id for _, entity_ids in built for entity_id in entity_ids]
+    # The rows' ids come from their sequence in the order UNNEST gives the rows (as Django's
+    # bulk_create relies on): the n-th smallest id is the n-th row.
     sql = (
         f"WITH a AS (INSERT INTO {qn(AuditEntry._meta.db_table)} "  # noqa: S608
         f"({', '.join(qn(c) for c in _AUDIT_COLUMNS)}) SELECT * FROM UNNEST({arrays}) "
-        f"RETURNING id, {entity}), "
+        "RETURNING id), "
+        "n AS (SELECT id, row_number() OVER (ORDER BY id) AS i FROM a), "
         f"l AS (INSERT INTO {qn(links.remote_field.through._meta.db_table)} "
         f"({qn(links.m2m_column_name())}, {qn(links.m2m_reverse_name())}) "
-        f"SELECT id, {entity} FROM a WHERE {entity} IS NOT NULL) SELECT count(*) FROM a"
+        "SELECT n.id, e.entity FROM n JOIN UNNEST(%s::bigint[], %s::bigint[]) AS e(i, entity) "
+        "ON e.i = n.i) SELECT id FROM n ORDER BY i"
     )
+    columns = [list(column) for column in zip(*(row for row, _ in built), strict=True)]
     with db.cursor() as cursor:
-        cursor.execute(sql, [list(column) for column in zip(*values, strict=True)])
+        cursor.execute(sql, [*columns, ordinals, entities])
+        return [row[0] for row in cursor.fetchall()]

@@ -40,9 +40,30 @@ def _connection():
     return connections[DEFAULT_DB_ALIAS]
 
 
-_JOINED: ContextVar[bool] = ContextVar("joined_transaction", default=False)
+class Block:
+    """The state of an ``all_or_nothing()`` block: what the services inside keep for its end
+    (``memo``) and write before it commits (``before_end``)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, Any] = {}
+        self._before_end: list[Callable[[], Any]] = []
+
+    def before_end(self, write: Callable[[], Any]) -> None:
+        self._before_end.append(write)
+
+    def end(self) -> None:
+        for write in self._before_end:
+            write()
+
+
+_BLOCK: ContextVar[Block | None] = ContextVar("all_or_nothing_block", default=None)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def block() -> Block | None:
+    """The innermost ``all_or_nothing()`` block running, if any."""
+    return _BLOCK.get()
 
 
 @contextmanager
@@ -51,15 +72,18 @@ def all_or_nothing() -> Iterator[None]:
 
     ``transaction.atomic`` nested in a transaction opens a savepoint (two round trips) so that
     its caller may catch the error and go on. A caller that never does, because any error
-    abandons the whole of its work (a bank statement line, a collection run), opens its
-    transaction with this: the services decorated with ``atomic`` below then join it. An error
-    inside still rolls back everything this block did."""
+    abandons the whole of its work (a bank statement line), opens its transaction with this:
+    the services decorated with ``atomic`` below then join it, and what they keep for the end
+    (the audit rows) is written in one go before the block ends. An error inside rolls back
+    everything the block did."""
     with transaction.atomic():
-        token = _JOINED.set(True)
+        state = Block()
+        token = _BLOCK.set(state)
         try:
             yield
+            state.end()
         finally:
-            _JOINED.reset(token)
+            _BLOCK.reset(token)
 
 
 def atomic(func: Callable[P, R]) -> Callable[P, R]:
@@ -68,7 +92,7 @@ def atomic(func: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(func)
     def inner(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(savepoint=not _JOINED.get()):
+        with transaction.atomic(savepoint=_BLOCK.get() is None):
             return func(*args, **kwargs)
 
     return inner

@@ -582,4 +582,31 @@ def test_posting_a_line_joins_one_transaction_without_savepoints(bank, admin_use
     # The test's own transaction turns the line's and the status refresh's blocks into
     # savepoints: two each (SAVEPOINT, RELEASE), none inside.
     assert len(savepoints) == 4, savepoints
-    assert counts[1] <= 35, counts
+    assert counts[1] <= 33, counts
+
+
+def test_a_posted_line_leaves_the_audit_rows_of_its_line_payment_and_settlement(bank, admin_user):
+    """They are written together when the line's transaction ends, each naming its entities."""
+    from core.models import AuditEntry
+
+    invoice = post_invoice(bank["customers"]["FABE"], amounts=("600.00",))
+    statement = statement_with(bank, [{"amount": "600.00"}], statement_id="AUD")
+    first = line(statement, 1)
+    line_transactions_mark(
+        line=first, transactions=[MarkedInput(ot_of(invoice).pk)], actor=admin_user
+    )
+    since = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    posted = line_post(line=first, actor=admin_user)
+
+    rows = {
+        entry.action: (entry.object_id, sorted(e.code for e in entry.legal_entities.all()))
+        for entry in AuditEntry.objects.filter(pk__gt=since).prefetch_related("legal_entities")
+    }
+    assert rows == {
+        "payment.posted": (str(posted.payment_id), ["FAB"]),
+        "settlement.posted": (str(posted.settlement_id), ["FAB", "FABE"]),
+        "bank_statement_line.posted": (str(posted.pk), ["FAB"]),
+    }
+    settled = AuditEntry.objects.get(pk__gt=since, action="settlement.posted")
+    assert [D(v) for v in settled.changes[ot_of(invoice).document_number]] == [600, 0]
+    assert settled.actor == admin_user
