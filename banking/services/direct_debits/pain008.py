@@ -5,14 +5,22 @@ of the EPC rulebook in force) and validated against its XSD before it is stored.
 file; a run may hold CORE and B2B mandates, so ``_SchemeBatches`` keys its batches by scheme
 too and writes each scheme's payment information blocks with its own local instrument.
 It checks the generic schema only: creditor identifier, references and texts are checked
-or cleaned before they reach it (``rules``)."""
+or cleaned before they reach it (``rules``).
+
+The document is validated with libxml2 (lxml's ``XMLSchema``, the schema loaded once) rather
+than sepaxml's own validation (the pure-Python ``xmlschema``), which took nine tenths of the
+build of a 10,000-transaction file. Only the document just built is parsed, by a parser that
+resolves no entity and reads nothing from the network."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
+import sepaxml
+from lxml import etree
 from sepaxml import SepaDD
-from sepaxml.validation import ValidationError as SepaValidationError
 
 from ...exceptions import CollectionInvalid
 from .rules import sepa_text
@@ -90,11 +98,38 @@ def pain008_build(
         if tx.bic:
             payment["BIC"] = tx.bic
         document.add_payment(payment)
-    try:
-        xml = document.export(validate=True)
-    except SepaValidationError as error:
-        raise CollectionInvalid(
-            f"The pain.008 file does not validate against {SCHEMA}: {error.__cause__}",
-            field="file",
-        ) from error
+    xml = document.export(validate=False)
+    _validate(xml)
     return document.msg_id, xml.decode("utf-8")
+
+
+@cache
+def _schema() -> etree.XMLSchema:
+    """The XSD of ``SCHEMA`` as sepaxml ships it."""
+    path = Path(sepaxml.__file__).parent / "schemas" / f"{SCHEMA}.xsd"
+    return etree.XMLSchema(etree.parse(str(path), _parser()))
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def _validate(xml: bytes) -> None:
+    """Refuse a document the XSD does not accept, naming the first error and its line."""
+    schema = _schema()
+    try:
+        root = etree.fromstring(xml, _parser())
+        if root.getroottree().docinfo.internalDTD is not None:
+            raise CollectionInvalid(
+                f"The pain.008 file holds a document type declaration; {SCHEMA} has none.",
+                field="file",
+            )
+        if schema.validate(root):
+            return
+        error = schema.error_log.last_error
+        message = f"line {error.line}: {error.message}"
+    except etree.Error as error:
+        message = str(error)
+    raise CollectionInvalid(
+        f"The pain.008 file does not validate against {SCHEMA}: {message}", field="file"
+    )
