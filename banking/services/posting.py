@@ -28,6 +28,7 @@ from settlement.services import SettlementLineInput, settlement_create
 
 from ..exceptions import LineInvalid
 from ..models import BankStatement, BankStatementLine
+from ..sql import line_for_posting, line_posted_update
 from .returns import return_post
 from .status import statement_status_refresh
 
@@ -101,12 +102,11 @@ def _line_post(
 def _line_post_locked(
     pk: int, statement: BankStatement, actor: Actor, *, refresh: bool
 ) -> BankStatementLine:
-    # The line alone, locked: its statement and bank account were read once for all lines.
-    line = (
-        BankStatementLine.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .get(pk=pk, statement=statement)
-    )
+    # The line and its customer, locked, with one plain statement: its statement and bank
+    # account were read once for all lines.
+    line = line_for_posting(pk, statement.pk)
+    if line is None:
+        raise BankStatementLine.DoesNotExist(f"No line {pk} in statement {statement.pk}.")
     line.statement = statement
     account = statement.bank_account
     ensure_can_act(actor, account.legal_entity, field="line")
@@ -133,18 +133,7 @@ def _line_post_locked(
     line.error = ""
     line.posted_at = timezone.now()
     line.posted_by = actor if actor is not None and actor.is_authenticated else None
-    line.save(
-        update_fields=[
-            "status",
-            "error",
-            "posted_at",
-            "posted_by",
-            "payment",
-            "refund",
-            "settlement",
-            "voucher",
-        ]
-    )
+    line_posted_update(line)
     audit_record(
         actor=actor,
         action="bank_statement_line.posted",
