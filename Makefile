@@ -44,6 +44,7 @@ migrate: install
 
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
+	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_aging
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_admin
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_statement --out var/demo-statement.xml
 

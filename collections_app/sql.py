@@ -58,7 +58,9 @@ class _Dialect:
         writes it ("600.00", "1000")."""
         if self.postgresql:
             return f"round({expression}, {places})::text"
-        return f"printf('%.*f', {places}, ROUND({expression}, {places}) + 0)"
+        # "%%": Django's SQLite cursor turns it into "%" when it runs the statement, and with
+        # DEBUG on its query log formats the statement with ``%`` (a lone "%.*f" broke it).
+        return f"printf('%%.*f', {places}, ROUND({expression}, {places}) + 0)"
 
 
 def _dialect() -> _Dialect:

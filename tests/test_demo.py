@@ -83,6 +83,10 @@ def test_make_run_steps_on_sqlite_and_embedded_broker(tmp_path):
     manage("migrate", "--noinput")
     assert "Demo data loaded" in manage("load_demo")
     assert "already loaded" in manage("load_demo")
+    # The collections page has figures from the first sign-in: the demo is aged once.
+    aged = manage("demo_aging")
+    assert "Aging snapshot job" in aged and ": done," in aged, aged
+    assert "exist already" in manage("demo_aging")
     assert "password: demo-pass-123" in manage("demo_admin")
     statement = tmp_path / "demo-statement.xml"
     assert "import it for bank account DEMO-USD" in manage(

@@ -228,3 +228,16 @@ def test_aging_snapshots_sum_exactly_on_every_database(fabrikam):
     assert _lines(fab) == {("FAB", "4000"): expected}
     party = customer.party.number
     assert _lines(parties) == {(party, fabrikam["FAB"].accounting_currency): expected}
+
+
+def test_snapshots_are_made_with_the_query_log_on(book):
+    """``make run`` serves SQLite with DEBUG on, where Django logs every statement by
+    formatting it with ``%``: the snapshot's statements must survive that."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:  # logs as DEBUG does
+        entity = aging_snapshot_create(legal_entity=book["FAB"], as_of=AS_OF)
+        party = aging_party_snapshot_create(period_set=aging_period_set_get(), as_of=AS_OF)
+    assert entity.is_complete and entity.line_count > 0 and party.line_count > 0
+    assert any("INSERT" in q["sql"] for q in queries)
