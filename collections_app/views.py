@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError
+from core.money import ZERO
 from entities.context_processors import current_legal_entity
 from entities.selectors import legal_entities_for_user, user_can_act_in
 
@@ -104,7 +105,9 @@ COLLECTIONS_SORTS = {
     "last_activity": "Latest activity",
     "customer": "Account",
 }
-CHART_COLOURS = ["#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#6a1b9a", "#37474f", "#0277bd"]
+# Okabe and Ito's palette, told apart with the common colour-vision deficiencies too: current
+# bluish green, then sky blue, orange, vermilion, reddish purple, blue, black.
+CHART_COLOURS = ["#009e73", "#56b4e9", "#e69f00", "#d55e00", "#cc79a7", "#0072b2", "#000000"]
 
 
 def _bucket_definitions(period_set) -> list[dict]:
@@ -114,39 +117,55 @@ def _bucket_definitions(period_set) -> list[dict]:
     ]
 
 
-CHART_BAR_WIDTH = 880  # SVG units of the longest bar
+CHART_BAR_WIDTH = 880  # SVG units between the largest credit and the largest debit
+CHART_LABEL_WIDTH = 80
 CHART_ROW_HEIGHT = 34
 
 
 def _chart(totals: dict, labels: list[str]) -> dict:
-    """A stacked bar per legal entity, one segment per bucket, in whole SVG units scaled to the
-    largest bar (credits are left out of the bars and shown in the table)."""
+    """A stacked bar per legal entity, one segment per bucket, in whole SVG units: what is owed
+    to the right of a zero line, credits (a bucket whose credits exceed its debits) to its
+    left, each side stacked from the line, both scaled to the widest."""
+
+    def width(amount: Decimal, scale: Decimal) -> int:
+        return int((abs(amount) * CHART_BAR_WIDTH / scale).to_integral_value(ROUND_HALF_UP))
+
+    rows = totals["per_entity"]
+    debits = max([sum((max(a, ZERO) for a in row["buckets"]), ZERO) for row in rows] or [ZERO])
+    credits = max([sum((-min(a, ZERO) for a in row["buckets"]), ZERO) for row in rows] or [ZERO])
+    scale = (debits + credits) or Decimal(1)
+    zero = CHART_LABEL_WIDTH + width(credits, scale)
     bars = []
-    largest = (
-        max([sum(max(a, 0) for a in row["buckets"]) for row in totals["per_entity"]] or [0]) or 1
-    )
-    for row_index, row in enumerate(totals["per_entity"]):
-        x, segments = 0, []
+    for row_index, row in enumerate(rows):
+        right, left, segments = zero, zero, []
         for index, amount in enumerate(row["buckets"]):
-            width = int(
-                (max(amount, 0) * CHART_BAR_WIDTH / largest).to_integral_value(ROUND_HALF_UP)
-            )
+            w = width(amount, scale)
+            if amount < 0:
+                left -= w
             segments.append(
                 {
                     "label": labels[index],
                     "amount": amount,
-                    "x": x,
-                    "width": width,
+                    "x": left if amount < 0 else right,
+                    "width": w,
+                    "credit": amount < 0,
                     "colour": CHART_COLOURS[index % len(CHART_COLOURS)],
                 }
             )
-            x += width
+            if amount > 0:
+                right += w
         bars.append({**row, "segments": segments, "y": CHART_ROW_HEIGHT * row_index})
     legend = [
         {"label": label, "colour": CHART_COLOURS[i % len(CHART_COLOURS)]}
         for i, label in enumerate(labels)
     ]
-    return {"bars": bars, "legend": legend, "height": CHART_ROW_HEIGHT * len(bars) + 10}
+    return {
+        "bars": bars,
+        "legend": legend,
+        "zero": zero,
+        "credits": credits > 0,
+        "height": CHART_ROW_HEIGHT * len(bars) + 10,
+    }
 
 
 def _collections_rows(request):

@@ -144,9 +144,28 @@ def write_off_create_view(request, pk: int):
 def letter_send_view(request, pk: int):
     def act(customer, data):
         letter = letter_send(customer=customer, actor=request.user, email=data["email"] or None)
-        return f"Letter {letter.step.step} sent."
+        return _letter_outcome(letter)
 
     return _act(request, pk, "letter", LetterForm, act)
+
+
+def _letter_outcome(letter) -> str:
+    """What became of the letter: emailed (after its transaction committed), or not, and why."""
+    from .models import CollectionLetter
+
+    emailed_at = CollectionLetter.objects.filter(pk=letter.pk).values_list("emailed_at", flat=True)
+    step = letter.step.step
+    if not letter.emailed_to:
+        return (
+            f"Letter {step} created, not emailed: the customer has no contact email. Print it "
+            "from the customer page, or send it again with an address."
+        )
+    if emailed_at.first() is None:
+        return (
+            f"Letter {step} created, but emailing it to {letter.emailed_to} failed: print it "
+            "from the customer page."
+        )
+    return f"Letter {step} emailed to {letter.emailed_to}."
 
 
 @require_POST

@@ -62,7 +62,15 @@ def collections_lines(
     if criteria.get("min_balance") is not None:
         lines = lines.filter(balance__gte=Decimal(criteria["min_balance"]))
     if criteria.get("currency"):
-        lines = lines.filter(currency=criteria["currency"])
+        # Customers with open items in that currency: the lines' own amounts are in their
+        # entity's accounting currency.
+        lines = lines.filter(
+            Exists(
+                OpenTransaction.objects.filter(
+                    customer=OuterRef("customer_id"), currency=criteria["currency"]
+                ).exclude(open_amount=0)
+            )
+        )
     if criteria.get("agent"):
         lines = lines.filter(customer__collections__agent__username=criteria["agent"])
     if agent_id is not None:
@@ -159,7 +167,17 @@ def collections_party_rows(
     if criteria.get("min_balance") is not None:
         rows = rows.filter(balance__gte=Decimal(criteria["min_balance"]))
     if criteria.get("currency"):
-        rows = rows.filter(currency=criteria["currency"])
+        # Parties with open items in that currency, whatever their accounting currencies.
+        rows = rows.filter(
+            Exists(
+                in_granted_entities(
+                    OpenTransaction.objects.filter(
+                        party=OuterRef("party_id"), currency=criteria["currency"]
+                    ).exclude(open_amount=0),
+                    user,
+                )
+            )
+        )
     order = {"-balance": ["-balance", "party_number"], "customer": ["party_number"]}
     return rows.order_by(*order.get(ordering, ["-overdue", "party_number"]))
 

@@ -78,7 +78,7 @@ def test_collections_manager_works_a_customer(page, fabrikam):
     )
 
     page.get_by_role("button", name="Send next letter").click()
-    expect(page.locator(".messages")).to_contain_text("Letter 1 sent")
+    expect(page.locator(".messages")).to_contain_text("Letter 1 emailed to ap@northwind.example")
     expect(page.locator("#letters")).to_contain_text("emailed to ap@northwind.example")
     assert len(mail.outbox) == 1
 

@@ -95,3 +95,29 @@ def test_job_page_links_to_the_aging_it_made(client, book, admin_user):
     assert 'href="/collections/aging/?as_of=2026-06-30"' in page
     aging = client.get("/collections/aging/?as_of=2026-06-30").content.decode()
     assert f'href="/jobs/{job.pk}/"' in aging
+
+
+def test_the_chart_draws_credits_left_of_the_zero_line_in_colours_told_apart():
+    from decimal import Decimal as D
+
+    from collections_app.views import CHART_BAR_WIDTH, CHART_COLOURS, CHART_LABEL_WIDTH, _chart
+
+    totals = {
+        "per_entity": [
+            {"legal_entity__code": "FAB", "buckets": [D("300"), D("-100"), D("100")]},
+            {"legal_entity__code": "FABE", "buckets": [D("0"), D("0"), D("-100")]},
+        ]
+    }
+    chart = _chart(totals, ["Current", "1–30", "31–60"])
+    # 400 owed at most, 100 in credit at most: 880 units for 500, the zero line after 176.
+    assert chart["zero"] == CHART_LABEL_WIDTH + 176 and chart["credits"]
+    fab, fabe = chart["bars"]
+    assert [(s["x"], s["width"], s["credit"]) for s in fab["segments"]] == [
+        (256, 528, False),
+        (80, 176, True),
+        (784, 176, False),
+    ]
+    assert [(s["x"], s["width"], s["credit"]) for s in fabe["segments"]][2] == (80, 176, True)
+    assert max(s["x"] + s["width"] for s in fab["segments"]) <= CHART_LABEL_WIDTH + CHART_BAR_WIDTH
+    assert len(set(CHART_COLOURS)) == len(CHART_COLOURS)
+    assert "#f9a825" not in CHART_COLOURS  # amber beside orange was hard to tell apart

@@ -55,3 +55,51 @@ def test_customer_action_answers_only_its_actions_by_post(browser, fabrikam, met
     customer = fabrikam["customers"]["FAB"]
     url = f"/collections/customers/{customer.pk}/{verb}/"
     assert getattr(browser, method)(url).status_code == status
+
+
+def _letter_message(client, customer, email: str = "") -> str:
+    from datetime import date
+
+    from collections_app.services import aging_period_set_default_ensure
+    from collections_app.services.letters import letter_steps_default_ensure
+    from tests.factories.receivables import post_invoice
+
+    # A test that commits starts from a flushed database: the defaults come back first.
+    aging_period_set_default_ensure()
+    letter_steps_default_ensure()
+    post_invoice(customer, amounts=["100.00"], on=date(2026, 1, 5))
+    response = client.post(
+        f"/collections/customers/{customer.pk}/letter/", {"email": email}, follow=True
+    )
+    (message,) = [str(m) for m in response.context["messages"]]
+    return message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_letter_says_it_was_emailed_only_when_it_was(client, admin_user, fabrikam, mailoutbox):
+    client.force_login(admin_user)
+    customer = fabrikam["customers"]["FAB"]
+    assert _letter_message(client, customer, "ap@northwind.example") == (
+        "Letter 1 emailed to ap@northwind.example."
+    )
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_letter_without_an_address_says_it_was_not_emailed(client, admin_user, fabrikam):
+    client.force_login(admin_user)
+    message = _letter_message(client, fabrikam["customers"]["FAB"])
+    assert message.startswith("Letter 1 created, not emailed: the customer has no contact email")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_letter_whose_email_failed_says_so(client, admin_user, fabrikam, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, fail_silently=False):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    client.force_login(admin_user)
+    message = _letter_message(client, fabrikam["customers"]["FAB"], "ap@northwind.example")
+    assert message.startswith("Letter 1 created, but emailing it to ap@northwind.example failed")

@@ -208,6 +208,19 @@ def test_collections_page_per_party_and_by_currency(client, book, admin_user):
     empty = browser.get("/collections/?currency=EUR").content.decode()
     assert "No customers match." in empty
 
+    # The currency filter is the open items' currency, not the accounting currency the lines
+    # are aged in: a EUR invoice of the USD entity FABE brings its customer and party in.
+    from tests.factories.entities import ExchangeRateFactory
+
+    ExchangeRateFactory(rate=Decimal("1.10"), valid_from=book["today"] - timedelta(days=30))
+    post_invoice(book["fabe"], amounts=("50.00",), on=book["today"], currency="EUR")
+    euros = browser.get("/collections/?currency=EUR").content.decode()
+    assert f"/collections/customers/{book['fabe'].pk}/" in euros
+    assert f"/collections/customers/{book['fab'].pk}/" not in euros
+    by_party = browser.get("/collections/?view=party&currency=EUR").content.decode()
+    assert 'data-party="4050"' in by_party
+    assert "No customers match." in browser.get("/collections/?currency=GBP").content.decode()
+
 
 def test_a_clerk_may_not_write_off_from_the_page(fabrikam, book):
     from django.test import Client
