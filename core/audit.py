@@ -12,21 +12,22 @@ from django.db.models import Model
 
 from core import db
 from core.models import AuditEntry
+from core.money import format_amount
 
 Actor = AbstractBaseUser | None
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, currency: str | None = None) -> Any:
     if isinstance(value, Model):
         return str(value)
     if isinstance(value, Decimal):
-        return str(value)
+        return format_amount(value, currency) if currency else str(value)
     if value is None or isinstance(value, bool | int | str | float):
         return value
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, currency) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, currency) for k, v in value.items()}
     return str(value)
 
 
@@ -51,8 +52,12 @@ def audit_record(
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     legal_entity: Model | None = None,
     legal_entities: Iterable[Model | int] = (),
+    currency: str | None = None,
 ) -> AuditEntry:
     """Record a state change of ``obj`` (``changes``: field → (old, new)).
+
+    With ``currency``, the Decimals of ``changes`` are amounts in that currency and are written
+    as every amount is (``core.money.format_amount``); without it, as they are.
 
     ``legal_entities`` names every entity the change concerns besides ``legal_entity`` (a
     settlement: each entity of its transactions); a user sees the row only when granted all of
@@ -69,7 +74,8 @@ def audit_record(
         "object_repr": str(obj)[:200],
         "legal_entity": legal_entity,
         "changes": {
-            k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (changes or {}).items()
+            k: [_jsonable(old, currency), _jsonable(new, currency)]
+            for k, (old, new) in (changes or {}).items()
         },
     }
     # One plain INSERT: audit rows are written on every hot path (postings, settlements).
