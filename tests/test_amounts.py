@@ -314,8 +314,7 @@ def test_every_api_amount_has_its_currencys_minor_units_and_no_negative_zero(adm
     settled_lines = book["settled"]["lines"]
     assert sorted(line["cash_discount"] for line in settled_lines) == ["0.000", "0.000"]
     problems = _problems(found)
-    print("\n".join(problems))
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_collections_csv_exports_write_amounts_in_their_currencys_minor_units(

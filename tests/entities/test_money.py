@@ -111,6 +111,27 @@ def test_format_amount_always_has_exactly_the_minor_units_and_no_negative_zero(a
     assert not (text.startswith("-") and Decimal(text) == 0)
 
 
+def test_amount_filter_writes_amounts_as_pages_show_them():
+    from entities.templatetags.money import amount
+
+    assert amount(Decimal("1037.1100"), "USD") == "1,037.11"
+    assert amount("1037.5000", "JPY") == "1,038"
+    assert amount(Decimal("-0.0000"), "KWD") == "0.000"
+    assert amount(Decimal("-0.0000"), "") == "0.0000"  # no currency: as it is, unsigned
+    assert amount(None, "USD") == ""
+
+
+def test_audit_value_filter_shows_stored_amount_text_in_the_pages_currency():
+    from entities.templatetags.money import audit_value
+
+    assert audit_value("-626.2200", "EUR") == "-626.22"
+    assert audit_value("1037.1150", "KWD") == "1,037.115"
+    assert audit_value("-626.2200", "") == "-626.2200"  # the page names no currency
+    assert audit_value("posted", "EUR") == "posted"
+    assert audit_value(None, "EUR") is None
+    assert audit_value(7, "EUR") == 7
+
+
 def test_convert_a3_and_a4_amounts():
     assert convert(Decimal("600.00"), Decimal("1.2062"), "USD") == Decimal("723.72")
     assert convert(Decimal("600.00"), Decimal("1.2277"), "USD") == Decimal("736.62")
