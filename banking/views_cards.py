@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
+from core.money import format_amount
 from core.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for, in_granted_entities
 from receivables.models import OpenTransaction
@@ -182,7 +183,8 @@ def card_payment_refund_view(request, pk: int):
         except ApplicationError as error:
             _attach(form, error)
         else:
-            messages.success(request, f"Refunded {form.cleaned_data['amount']}.")
+            refunded = format_amount(form.cleaned_data["amount"], card_payment.currency)
+            messages.success(request, f"Refunded {refunded}.")
             return redirect("card-payment-detail", pk=pk)
     card_payment.refresh_from_db()
     return _detail(request, card_payment, refund=form, status=400)

@@ -22,7 +22,7 @@ from rest_framework.views import set_rollback
 
 from core.db import BIGINT_LIMIT
 from core.errors import ApplicationError
-from core.money import currency_is_known, format_amount, has_valid_precision
+from core.money import currency_is_known, format_amount, format_decimal, has_valid_precision
 
 MAX_ID = BIGINT_LIMIT - 1
 
@@ -203,7 +203,7 @@ class AmountField(serializers.Field):
             return None
         if isinstance(currency, str) and currency_is_known(currency):
             return format_amount(amount, currency)
-        return f"{Decimal(amount):f}"
+        return format_decimal(amount)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int | Decimal):

@@ -13,21 +13,22 @@ from django.db.models import Model
 
 from core import db
 from core.models import AuditEntry
+from core.money import format_amount
 
 Actor = AbstractBaseUser | None
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, currency: str | None = None) -> Any:
     if isinstance(value, Model):
         return str(value)
     if isinstance(value, Decimal):
-        return str(value)
+        return format_amount(value, currency) if currency else str(value)
     if value is None or isinstance(value, bool | int | str | float):
         return value
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, currency) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, currency) for k, v in value.items()}
     return str(value)
 
 
@@ -52,6 +53,7 @@ class AuditRecord:
     changes: Mapping[str, tuple[Any, Any]] | None = None
     legal_entity: Model | None = None
     legal_entities: Iterable[Model | int] = ()
+    currency: str | None = None  # of the amounts in ``changes`` (see ``audit_record``)
 
 
 def audit_record(
@@ -62,8 +64,12 @@ def audit_record(
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     legal_entity: Model | None = None,
     legal_entities: Iterable[Model | int] = (),
+    currency: str | None = None,
 ) -> AuditEntry:
     """Record a state change of ``obj`` (``changes``: field → (old, new)).
+
+    With ``currency``, the Decimals of ``changes`` are amounts in that currency and are written
+    as every amount is (``core.money.format_amount``); without it, as they are.
 
     ``legal_entities`` names every entity the change concerns besides ``legal_entity`` (a
     settlement: each entity of its transactions); a user sees the row only when granted all of
@@ -72,7 +78,7 @@ def audit_record(
     Inside ``core.db.all_or_nothing()`` the row is written with the block's other audit rows
     when the block ends, in its transaction (the entry returned has no id then)."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
-    record = AuditRecord(obj, changes, legal_entity, legal_entities)
+    record = AuditRecord(obj, changes, legal_entity, legal_entities, currency)
     who = actor if actor is not None and actor.is_authenticated else None
     created_at, created_at_db = db.now()
     row, values, entity_ids = _row(record, who, action, created_at_db)
@@ -149,7 +155,8 @@ def _row(record: AuditRecord, who, action: str, created_at_db) -> tuple[tuple, d
         "object_repr": str(obj)[:200],
         "legal_entity": legal_entity,
         "changes": {
-            k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (record.changes or {}).items()
+            k: [_jsonable(old, record.currency), _jsonable(new, record.currency)]
+            for k, (old, new) in (record.changes or {}).items()
         },
     }
     row = (

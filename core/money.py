@@ -43,8 +43,10 @@ def _exponent(currency: str) -> Decimal:
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    """Round half up to the currency's minor units."""
-    return Decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
+    """Round half up to the currency's minor units; a zero is always unsigned (-0.004 USD is
+    0.00, never -0.00)."""
+    rounded = Decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def has_valid_precision(amount: Decimal, currency: str) -> bool:
@@ -57,9 +59,20 @@ def convert(amount: Decimal, rate: Decimal, to_currency: str) -> Decimal:
     return quantize(Decimal(amount) * Decimal(rate), to_currency)
 
 
-def format_amount(amount: Decimal, currency: str) -> str:
-    """The amount as a string with exactly the currency's minor units ("600.00", "1000")."""
-    return f"{quantize(amount, currency):f}"
+def format_amount(amount: Decimal, currency: str, *, grouping: bool = False) -> str:
+    """The one way an amount is written, in the API, exports, pages and messages: exactly the
+    currency's minor units, rounded half up, a zero never signed ("600.00", "1000", "0.000",
+    "-626.22"); with ``grouping``, thousands separated by commas ("1,000.00"), as pages show
+    them."""
+    rounded = quantize(amount, currency)
+    return f"{rounded:,f}" if grouping else f"{rounded:f}"
+
+
+def format_decimal(amount: Decimal) -> str:
+    """An amount whose currency is not known, as it is but a zero never signed: for the few
+    places that must show something rather than fail (``format_amount`` otherwise)."""
+    value = Decimal(amount)
+    return f"{value.copy_abs() if value.is_zero() else value:f}"
 
 
 def split(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:

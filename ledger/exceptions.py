@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.errors import ApplicationError, Conflict
+from core.money import currency_is_known, format_amount
 
 
 class VoucherUnbalanced(ApplicationError):
@@ -11,11 +12,11 @@ class VoucherUnbalanced(ApplicationError):
 
     def __init__(self, *, currency: str, difference: Decimal, accounting: bool = False) -> None:
         what = "accounting amounts" if accounting else "amounts"
+        shown = format_amount(difference, currency) if currency_is_known(currency) else difference
         super().__init__(
-            f"The voucher does not balance: its {what} in {currency} sum to {difference}, "
-            "not zero.",
+            f"The voucher does not balance: its {what} in {currency} sum to {shown}, not zero.",
             field="lines",
-            extra={"currency": currency, "difference": str(difference), "accounting": accounting},
+            extra={"currency": currency, "difference": str(shown), "accounting": accounting},
         )
         self.currency = currency
         self.difference = difference

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.fields import amount_field, currency_field
+from core.money import format_amount
 from entities.models import Customer, LegalEntity
 
 
@@ -253,7 +254,8 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.voucher} {self.posting_type} {self.amount} {self.currency}"
+        amount = format_amount(self.amount, self.currency)
+        return f"{self.voucher} {self.posting_type} {amount} {self.currency}"
 
     @property
     def debit(self):

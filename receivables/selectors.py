@@ -253,16 +253,21 @@ def customers_for_user(
     ).order_by("party__name", "legal_entity__code", "account")
 
 
-def aging_summary(transactions, *, as_of: date) -> list[tuple[str, Decimal]]:
-    """Open amounts (accounting currency) per aging period, by days past the due date."""
-    totals = {label: Decimal(0) for label, _, _ in DEFAULT_AGING_PERIODS}
+def aging_summary(transactions, *, as_of: date) -> dict:
+    """Open accounting amounts per aging period, by days past the due date, per accounting
+    currency (the entities of a party may keep their books in different ones):
+    ``{"labels": [...], "rows": [{"currency", "amounts": [...]}]}``, currencies sorted."""
+    labels = [label for label, _, _ in DEFAULT_AGING_PERIODS]
+    totals: dict[str, list[Decimal]] = {}
     for t in transactions:
+        amounts = totals.setdefault(t.legal_entity.accounting_currency, [Decimal(0)] * len(labels))
         overdue = (as_of - t.due_date).days
-        for label, low, high in DEFAULT_AGING_PERIODS:
+        for index, (_, low, high) in enumerate(DEFAULT_AGING_PERIODS):
             if (low is None or overdue >= low) and (high is None or overdue <= high):
-                totals[label] += t.open_accounting_amount
+                amounts[index] += t.open_accounting_amount
                 break
-    return list(totals.items())
+    rows = [{"currency": c, "amounts": totals[c]} for c in sorted(totals)]
+    return {"labels": labels, "rows": rows}
 
 
 def home_summaries(user: User | None, *, as_of: date) -> list[dict]:

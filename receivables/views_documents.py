@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
+from core.money import currency_is_known, format_amount
 from core.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for
 
@@ -88,12 +89,19 @@ def _initial(document) -> tuple[dict, list[dict]]:
     }
     if isinstance(document, CreditNote):
         header["invoice"] = document.invoice_id
+
+    def money(amount):
+        # As the form shows it: the document currency's decimals, not the stored four.
+        if amount is None or not currency_is_known(document.currency):
+            return amount
+        return format_amount(amount, document.currency)
+
     lines = [
         {
             "description": x.description,
             "quantity": x.quantity,
-            "unit_price": x.unit_price,
-            "amount": None if x.unit_price is not None else x.amount,
+            "unit_price": money(x.unit_price),
+            "amount": None if x.unit_price is not None else money(x.amount),
             "sales_tax_code": x.sales_tax_code_id,
         }
         for x in document.lines.all()

@@ -120,6 +120,7 @@ class SettlementReverseSerializer(serializers.Serializer):
 class PreviewLineSerializer(serializers.Serializer):
     transaction = serializers.IntegerField(source="transaction.pk")
     document_number = serializers.CharField(source="transaction.document_number")
+    currency = serializers.CharField()
     settled_amount = AmountField()
     cash_discount = AmountField()
     payment_difference = AmountField()

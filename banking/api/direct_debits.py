@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from core.api import AmountField, IdFilter
 from core.errors import Conflict, InvalidInput
+from core.money import format_amount
 from entities.models import Customer, LegalEntity
 
 from ..models import BankAccount, DirectDebitCollection, DirectDebitMandate, DirectDebitPayment
@@ -282,8 +283,8 @@ class DirectDebitCollectionViewSet(
         return Response(
             {
                 "count": plan.count,
-                "total": f"{plan.total:.2f}",
-                "cash_discount": f"{plan.cash_discount:.2f}",
+                "total": format_amount(plan.total, currency),
+                "cash_discount": format_amount(plan.cash_discount, currency),
                 "debits": plan.debits,
                 "currency": currency,
                 "payments": [
@@ -292,8 +293,8 @@ class DirectDebitCollectionViewSet(
                         "mandate_reference": item.mandate.reference,
                         "customer": item.mandate.customer_id,
                         "sequence_type": item.sequence_type,
-                        "amount": f"{item.amount:.2f}",
-                        "cash_discount": f"{item.cash_discount:.2f}",
+                        "amount": format_amount(item.amount, currency),
+                        "cash_discount": format_amount(item.cash_discount, currency),
                         "transactions": [d.open_transaction.pk for d in item.debits],
                     }
                     for item in plan.items

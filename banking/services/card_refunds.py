@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.audit import Actor
 from core.errors import ApplicationError
+from core.money import format_amount
 from entities.services import ensure_can_act
 from receivables.models import OpenTransaction
 from receivables.services import refund_post
@@ -48,8 +49,8 @@ def _credit_check(card_payment: CardPayment, credit_id: int, amount: Decimal) ->
         )
     if credit.amount >= 0 or -credit.open_amount < amount:
         raise CardPaymentInvalid(
-            f"{credit.document_number} has no open credit of {amount} {credit.currency} to pay "
-            "back.",
+            f"{credit.document_number} has no open credit of "
+            f"{format_amount(amount, credit.currency)} {credit.currency} to pay back.",
             field="credit",
         )
     return credit
@@ -177,5 +178,11 @@ def _refund_record(
         action="refunded",
     )
     card_payment.save()
-    audit(card_payment, old, actor, refund=refund.number, amount=str(amount))
+    audit(
+        card_payment,
+        old,
+        actor,
+        refund=refund.number,
+        amount=format_amount(amount, card_payment.currency),
+    )
     return card_refund

@@ -141,7 +141,10 @@ def card_payment_authorize(
             actor=actor,
             action=f"card_payment.{card_payment.status}",
             obj=card_payment,
-            changes={"status": (None, card_payment.status), "amount": (None, str(amount))},
+            changes={
+                "status": (None, card_payment.status),
+                "amount": (None, format_amount(amount, card_payment.currency)),
+            },
             legal_entity=ot.legal_entity,
         )
     return card_payment

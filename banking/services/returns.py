@@ -114,7 +114,10 @@ def return_post(*, line: BankStatementLine, on: date, actor: Actor) -> Voucher |
         actor=actor,
         action="payment.returned",
         obj=payment,
-        changes={"return_reason": (None, line.return_reason), "fee": (None, str(fee))},
+        changes={
+            "return_reason": (None, line.return_reason),
+            "fee": (None, format_amount(fee, line.currency)),
+        },
         legal_entity=payment.legal_entity,
     )
     return voucher

@@ -58,7 +58,11 @@ class CollectionsRowSerializer(serializers.Serializer):
     not_due = AmountField()
     overdue = AmountField()
     buckets = serializers.SerializerMethodField()
-    credit_limit = AmountField(allow_null=True)
+    credit_limit = AmountField(
+        currency_source="customer_currency",
+        allow_null=True,
+        help_text="In the customer's currency.",
+    )
     on_hold = serializers.BooleanField()
     agent = serializers.CharField(source="agent_name", allow_null=True)
     last_activity = serializers.DateTimeField(allow_null=True)

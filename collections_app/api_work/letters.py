@@ -1,12 +1,24 @@
 """REST API of collection letters: the letters sent (the collections list sends the next
 one)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from core.api import AmountField
+from core.money import format_amount
 from entities.selectors import in_granted_entities
 
 from ..models import CollectionLetter
+
+
+class LetterTransactionSerializer(serializers.Serializer):
+    """A transaction as the letter listed it."""
+
+    open_transaction = serializers.IntegerField()
+    document_number = serializers.CharField()
+    due_date = serializers.DateField()
+    days_overdue = serializers.IntegerField()
+    open_amount = serializers.CharField(help_text="In the letter's currency's minor units.")
 
 
 class CollectionLetterSerializer(serializers.ModelSerializer):
@@ -15,6 +27,7 @@ class CollectionLetterSerializer(serializers.ModelSerializer):
     sequence = serializers.CharField(source="step.sequence")
     subject = serializers.CharField(source="step.subject")
     total = AmountField()
+    transactions = serializers.SerializerMethodField()
 
     class Meta:
         model = CollectionLetter
@@ -33,6 +46,14 @@ class CollectionLetterSerializer(serializers.ModelSerializer):
             "emailed_at",
             "html",
             "created_at",
+        ]
+
+    @extend_schema_field(LetterTransactionSerializer(many=True))
+    def get_transactions(self, letter) -> list[dict]:
+        # Letters kept their rows as written; older ones wrote amounts with four decimals.
+        return [
+            {**row, "open_amount": format_amount(row["open_amount"], letter.currency)}
+            for row in letter.transactions
         ]
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.fields import amount_field, code_validator, currency_field
+from core.money import format_amount
 from entities.models import Customer, LegalEntity, Party
 from ledger.models import Voucher
 from receivables.models import OpenTransaction
@@ -212,7 +213,10 @@ class WriteOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Write-off {self.amount} {self.currency} of {self.open_transaction}"
+        return (
+            f"Write-off {format_amount(self.amount, self.currency)} {self.currency} "
+            f"of {self.open_transaction}"
+        )
 
 
 class CustomerPool(models.Model):

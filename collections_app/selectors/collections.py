@@ -113,6 +113,7 @@ def collections_rows(
     activities = Activity.objects.filter(customer=OuterRef("customer_id"))
     rows = lines.values(*LINE_COLUMNS, **LINE_FIELDS).annotate(
         credit_limit=F("customer__credit_limit"),
+        customer_currency=F("customer__currency"),
         on_hold=F("customer__blocked"),
         agent_id=Subquery(agent.values("agent_id")[:1]),
         agent_name=Subquery(agent.values("agent__username")[:1]),

@@ -11,7 +11,6 @@ granted every legal entity the job concerns.
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from core.audit import Actor
 from core.exports import exports_dir, xlsx_write
 from core.jobs import JobProgress, job_start
 from core.models import Job
+from core.money import quantize
 from entities.models import LegalEntity
 from entities.selectors import User, jobs_for_user
 from entities.services import ensure_can_act
@@ -83,16 +83,20 @@ def _query_rows(user: User | None, query: CollectionsExportQuery):
 
 def collections_export_lines(rows: QuerySet, labels: list[str]) -> Iterator[list[Any]]:
     """The header, then one list per row, read through a server-side cursor ``CHUNK_SIZE``
-    rows at a time. Amounts are Decimals (numbers in a spreadsheet), names are text."""
+    rows at a time. Amounts are Decimals (numbers in a spreadsheet) rounded to their currency's
+    minor units (the credit limit to the customer's currency), names are text."""
     yield [
         "legal_entity", "customer", "name", "party", "currency", "balance", "overdue", *labels,
         "credit_limit", "on_hold", "agent", "last_activity", "promised_on", "as_of",
     ]  # fmt: skip
     for r in rows.iterator(chunk_size=CHUNK_SIZE):
+        currency = r["currency"]
+        limit = r["credit_limit"]
         yield [
             r["legal_entity_code"], r["customer_account"], r["customer_name"] or r["party_name"],
-            r["party_number"], r["currency"], r["balance"], r["overdue"],
-            *[Decimal(a) for a in r["buckets"]], r["credit_limit"],
+            r["party_number"], currency, quantize(r["balance"], currency),
+            quantize(r["overdue"], currency), *[quantize(a, currency) for a in r["buckets"]],
+            None if limit is None else quantize(limit, r["customer_currency"]),
             "yes" if r["on_hold"] else "no", r["agent_name"] or "",
             r["last_activity"].replace(tzinfo=None) if r["last_activity"] else None,
             r["promised_on"], r["as_of"],

@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 
 from core.audit import Actor, audit_record
 from core.errors import InvalidInput
-from core.money import ZERO
+from core.money import ZERO, format_amount
 from entities.models import Customer
 from entities.services import ensure_can_act
 from receivables.models import OpenTransaction
@@ -161,7 +161,7 @@ def _letter_rows(chosen: list[OpenTransaction], on: date) -> list[dict[str, Any]
             "document_number": t.document_number,
             "due_date": t.due_date.isoformat(),
             "days_overdue": (on - t.due_date).days,
-            "open_amount": str(t.open_amount),
+            "open_amount": format_amount(t.open_amount, t.currency),
         }
         for t in chosen
     ]
@@ -187,7 +187,7 @@ def _letter_html(
         "intro": step.body.format(
             customer=customer.display_name,
             legal_entity=customer.legal_entity.name,
-            total=f"{total} {currency}",
+            total=f"{format_amount(total, currency)} {currency}",
         ),
     }
     return render_to_string("collections_app/letter.html", context)

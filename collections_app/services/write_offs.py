@@ -83,7 +83,12 @@ def write_off_create(
         actor=actor,
         action="write_off.posted",
         obj=write_off,
-        changes={"open_amount": (str(ot.open_amount + sign * amount), str(ot.open_amount))},
+        changes={
+            "open_amount": (
+                format_amount(ot.open_amount + sign * amount, ot.currency),
+                format_amount(ot.open_amount, ot.currency),
+            )
+        },
         legal_entity=entity,
     )
     return write_off

@@ -113,6 +113,7 @@ def legal_entity_update(
         obj=legal_entity,
         changes=changes,
         legal_entity=legal_entity,
+        currency=legal_entity.accounting_currency,
     )
     return legal_entity
 
@@ -174,6 +175,7 @@ def customer_update(*, customer: Customer, data: Mapping[str, Any], actor: Actor
         obj=customer,
         changes=changes,
         legal_entity=customer.legal_entity,
+        currency=customer.currency,
     )
     return customer
 

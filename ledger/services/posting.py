@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from core import db
 from core.audit import Actor
-from core.money import ZERO, convert, currency_is_known, has_valid_precision
+from core.money import ZERO, convert, currency_is_known, format_amount, has_valid_precision
 from entities.models import Customer, LegalEntity
 from entities.selectors import RateBook
 from entities.services import ensure_can_act
@@ -183,7 +183,7 @@ def _line_prepare(
     if line.currency == entity.accounting_currency and accounting_amount != line.amount:
         raise InvalidPosting(
             f"{where}: in {entity.code}'s accounting currency the accounting amount must "
-            f"equal the amount ({line.amount}).",
+            f"equal the amount ({format_amount(line.amount, line.currency)}).",
             field="lines",
         )
     if line.amount == 0 and accounting_amount == 0:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import Actor, audit_record
-from core.money import ZERO, convert
+from core.money import ZERO, convert, format_amount
 from entities.selectors import RateBook
 from entities.services import ensure_can_act
 from ledger.models import PostingType, Voucher
@@ -179,7 +179,8 @@ def _check_credit_note_limit(credit_note: CreditNote) -> None:
     ) or ZERO
     if credit_note.total > invoice_open:
         raise InvalidDocument(
-            f"The credit note ({credit_note.total}) is larger than the open amount of the "
-            f"invoice it corrects ({invoice_open}).",
+            f"The credit note ({format_amount(credit_note.total, credit_note.currency)}) is "
+            f"larger than the open amount of the invoice it corrects "
+            f"({format_amount(invoice_open, credit_note.currency)}).",
             field="invoice",
         )

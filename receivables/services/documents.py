@@ -266,6 +266,7 @@ def document_update(*, document: SalesDocument, data: DocumentInput, actor: Acto
         obj=document,
         changes={k: (before[k], after[k]) for k in before if before[k] != after[k]},
         legal_entity=document.legal_entity,
+        currency=document.currency,
     )
     return document
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from core.money import ZERO, quantize
+from core.money import ZERO, format_amount, quantize
 from receivables.discounts import partial_discount
 
 from ..exceptions import SettlementInvalid, TransactionChanged
@@ -104,6 +104,10 @@ def _credit_order(item: Item):
 
 def _check_given(item: Item) -> None:
     where = f"transaction {item.number}"
+
+    def money(amount: Decimal) -> str:
+        return format_amount(amount, item.currency)
+
     if item.amount_given is not None and item.amount_given <= 0:
         raise SettlementInvalid(
             f"{where}: the amount to settle must be greater than zero.", field="lines"
@@ -119,16 +123,16 @@ def _check_given(item: Item) -> None:
             )
         if item.discount_given > item.discount_available:
             raise SettlementInvalid(
-                f"{where}: cash discount {item.discount_given} is more than the "
-                f"{item.discount_available} available on the settlement date.",
+                f"{where}: cash discount {money(item.discount_given)} is more than the "
+                f"{money(item.discount_available)} available on the settlement date.",
                 field="lines",
             )
     taken = (item.amount_given or ZERO) + (item.discount_given or ZERO)
     if item.open < taken <= item.amount:
         # Possible when the client read the transaction: it was settled since.
         raise TransactionChanged(
-            f"{where} was settled meanwhile: {taken} to settle is more than its open amount "
-            f"{item.open} now.",
+            f"{where} was settled meanwhile: {money(taken)} to settle is more than its open "
+            f"amount {money(item.open)} now.",
             transaction=item.key,
             document_number=item.number,
             open_amount=item.open if item.is_debit else -item.open,
@@ -136,7 +140,7 @@ def _check_given(item: Item) -> None:
         )
     if taken > item.open:
         raise SettlementInvalid(
-            f"{where}: {taken} to settle is more than its open amount {item.open}.",
+            f"{where}: {money(taken)} to settle is more than its open amount {money(item.open)}.",
             field="lines",
         )
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from core import db
 from core.audit import Actor, AuditRecord, audit_records
 from core.errors import ApplicationError
-from core.money import ZERO
+from core.money import ZERO, format_amount
 from entities.selectors import RateBook, user_can_act_in
 from ledger.services import vouchers_post
 from receivables.services import OpenAmountChange, open_transaction_reduce
@@ -150,13 +150,14 @@ def _settlements_write(
                 obj=settlement,
                 changes={
                     change.open_transaction.document_number: (
-                        str(before[change.open_transaction.pk]),
-                        str(change.open_transaction.open_amount),
+                        before[change.open_transaction.pk],
+                        change.open_transaction.open_amount,
                     )
                     for change in plan_changes
                 },
                 legal_entities={ot.legal_entity_id for ot in plan.transactions.values()}
                 | {v.legal_entity.pk for v in plan.vouchers},
+                currency=settlement.currency,
             )
             for settlement, plan, plan_changes, before in audits
         ],
@@ -277,7 +278,8 @@ def reimburse(
     amount = amount if amount is not None else -credit.open_amount
     if amount <= 0 or amount > -credit.open_amount:
         raise SettlementInvalid(
-            f"The refund must be above zero and at most the open credit {-credit.open_amount}.",
+            "The refund must be above zero and at most the open credit "
+            f"{format_amount(-credit.open_amount, credit.currency)} {credit.currency}.",
             field="amount",
         )
     refund = refund_post(

@@ -94,8 +94,8 @@ def test_collections_export_csv_streams_formula_names_as_text(book, admin_user):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r[0], r[2], r[5]) for r in rows[1:]] == [
-        ("FAB", "'" + HYPERLINK, "100.0000"),
-        ("FABE", "'" + COMMAND, "-50.0000"),
+        ("FAB", "'" + HYPERLINK, "100.00"),
+        ("FABE", "'" + COMMAND, "-50.00"),
     ]
 
 

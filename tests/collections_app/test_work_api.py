@@ -164,7 +164,7 @@ def test_exports_and_letter_pdf(client, book, admin_user, django_capture_on_comm
         "balance",
         "overdue",
     ]
-    assert [(r[0], r[5]) for r in rows[1:]] == [("FABE", "5000.0000"), ("FAB", "100.4000")]
+    assert [(r[0], r[5]) for r in rows[1:]] == [("FABE", "5000.00"), ("FAB", "100.40")]
     workbook = load_workbook(io.BytesIO(client.get("/collections/export.xlsx").content))
     sheet = workbook["Collections"]
     assert sheet.max_row == 3 and sheet.cell(2, 1).value == "FABE"

@@ -5,7 +5,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import UnknownCurrency
-from core.money import convert, format_amount, has_valid_precision, minor_units, quantize, split
+from core.money import (
+    convert,
+    format_amount,
+    format_decimal,
+    has_valid_precision,
+    minor_units,
+    quantize,
+    split,
+)
 
 
 @pytest.mark.parametrize(("currency", "units"), [("JPY", 0), ("USD", 2), ("EUR", 2), ("KWD", 3)])
@@ -31,6 +39,97 @@ def test_minor_units_unknown_currency_names_it():
 def test_quantize_rounds_half_up_to_minor_units(amount, currency, expected):
     assert quantize(Decimal(amount), currency) == Decimal(expected)
     assert format_amount(Decimal(amount), currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        # Stored amounts carry four decimals; they are written with the currency's own.
+        ("1037.1100", "USD", "1037.11"),
+        ("-626.2200", "EUR", "-626.22"),
+        ("330.1700", "KWD", "330.170"),
+        ("1037.0000", "JPY", "1037"),
+        # Half up, away from zero, in each currency's minor unit.
+        ("1037.5", "JPY", "1038"),
+        ("-1037.5", "JPY", "-1038"),
+        ("1037.4999", "JPY", "1037"),
+        ("10.125", "USD", "10.13"),
+        ("-10.125", "USD", "-10.13"),
+        ("10.1245", "USD", "10.12"),
+        ("1.0005", "KWD", "1.001"),
+        ("-1.0005", "KWD", "-1.001"),
+        # A zero is never signed, however it came about.
+        ("-0", "JPY", "0"),
+        ("-0.4", "JPY", "0"),
+        ("-0.0000", "USD", "0.00"),
+        ("-0.004", "USD", "0.00"),
+        ("-0.0004", "KWD", "0.000"),
+        ("0", "KWD", "0.000"),
+        ("1E+3", "USD", "1000.00"),
+    ],
+)
+def test_format_amount_minor_units_half_up_and_no_negative_zero(amount, currency, expected):
+    assert format_amount(Decimal(amount), currency) == expected
+
+
+def test_quantize_gives_an_unsigned_zero():
+    for amount, currency in (("-0.004", "USD"), ("-0.4", "JPY"), ("-0", "KWD")):
+        zero = quantize(Decimal(amount), currency)
+        assert zero == 0 and not zero.is_signed()
+    assert quantize(Decimal(-1) * Decimal("0.00"), "USD").is_signed() is False
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("1234567.895", "USD", "1,234,567.90"),
+        ("-1234567.5", "JPY", "-1,234,568"),
+        ("1000.0005", "KWD", "1,000.001"),
+        ("-0.001", "USD", "0.00"),
+        ("999.999", "USD", "1,000.00"),
+    ],
+)
+def test_format_amount_with_grouping_as_pages_show_it(amount, currency, expected):
+    assert format_amount(Decimal(amount), currency, grouping=True) == expected
+
+
+def test_format_decimal_without_a_currency_keeps_the_amount_but_not_a_negative_zero():
+    assert format_decimal(Decimal("-0.0000")) == "0.0000"
+    assert format_decimal(Decimal("-12.3400")) == "-12.3400"
+
+
+@given(
+    amount=st.decimals(min_value=-(10**12), max_value=10**12, places=4),
+    currency=st.sampled_from(["JPY", "USD", "EUR", "KWD", "BHD", "CLF"]),
+)
+def test_format_amount_always_has_exactly_the_minor_units_and_no_negative_zero(amount, currency):
+    text = format_amount(amount, currency)
+    whole, _, decimals = text.partition(".")
+    assert len(decimals) == minor_units(currency)
+    assert whole.lstrip("-").isdigit()
+    assert Decimal(text) == quantize(amount, currency)
+    assert not (text.startswith("-") and Decimal(text) == 0)
+
+
+def test_amount_filter_writes_amounts_as_pages_show_them():
+    from entities.templatetags.money import amount
+
+    assert amount(Decimal("1037.1100"), "USD") == "1,037.11"
+    assert amount("1037.5000", "JPY") == "1,038"
+    assert amount(Decimal("-0.0000"), "KWD") == "0.000"
+    assert amount(Decimal("-0.0000"), "") == "0.0000"  # no currency: as it is, unsigned
+    assert amount(None, "USD") == ""
+
+
+def test_audit_value_filter_shows_stored_amount_text_in_the_pages_currency():
+    from entities.templatetags.money import audit_value
+
+    assert audit_value("-626.2200", "EUR") == "-626.22"
+    assert audit_value("1037.1150", "KWD") == "1,037.115"
+    assert audit_value("-626.2200", "") == "-626.2200"  # the page names no currency
+    assert audit_value("posted", "EUR") == "posted"
+    assert audit_value(None, "EUR") is None
+    assert audit_value(7, "EUR") == 7
 
 
 def test_convert_a3_and_a4_amounts():

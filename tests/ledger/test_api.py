@@ -105,7 +105,7 @@ def test_legal_entity_parameter_change_is_audited(admin_client, fabrikam, admin_
     assert response.status_code == 200, response.json()
     entry = AuditEntry.objects.get(action="legal_entity.parameters_changed")
     assert entry.actor == admin_user
-    assert entry.changes == {"max_overpayment": ["0.0000", "1.25"]}
+    assert entry.changes == {"max_overpayment": ["0.00", "1.25"]}
     audit = admin_client.get(
         "/api/v1/audit-entries/",
         {"object_type": "entities.legalentity", "object_id": fabrikam["FABE"].pk},

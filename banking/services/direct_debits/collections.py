@@ -17,6 +17,7 @@ from core.audit import Actor, audit_record
 from core.bank_codes import creditor_identifier_normalize
 from core.jobs import JobProgress, job_start
 from core.models import Job
+from core.money import format_amount
 from entities.models import LegalEntity
 from entities.services import ensure_can_act
 
@@ -250,5 +251,5 @@ def collection_job_run(job: Job, progress: JobProgress) -> dict:
     return {
         "collection": collection.pk,
         "payments": collection.count,
-        "total": f"{collection.total} {collection.currency}",
+        "total": f"{format_amount(collection.total, collection.currency)} {collection.currency}",
     }

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.audit import Actor, audit_record, audit_record_rows
 from core.jobs import JobProgress
-from core.money import ZERO
+from core.money import ZERO, format_amount
 from entities.services import ensure_can_act
 from receivables.models import OpenTransaction, Payment
 from receivables.services import PaymentInput, payments_post
@@ -211,7 +211,7 @@ def collection_post(
         changes={
             "status": (old, collection.status),
             "count": (0, collection.count),
-            "total": (None, str(collection.total)),
+            "total": (None, format_amount(collection.total, collection.currency)),
         },
         legal_entity=entity,
     )
