@@ -490,7 +490,7 @@ def test_settlement_create_writes_its_links_lines_and_audit_row(fabrikam):
     )
     assert entry.target == stored
     assert entry.changes == {
-        ot(payment).document_number: ["-250.0000", "0.0000"],
-        ot(invoice).document_number: ["600.0000", "350.0000"],
+        ot(payment).document_number: ["-250.00", "0.00"],
+        ot(invoice).document_number: ["600.00", "350.00"],
     }
     assert_sound()
