@@ -1,6 +1,7 @@
 """The run's one transaction: mandates and debits locked without waiting, a chunk of
 mandates at a time; per chunk the payments posted together and settled against their
-mandates' debits with one call; the mandates advanced; at the end the pain.008 built and stored."""
+mandates' debits with one call, the mandates advanced and the chunk's transactions added to
+the pain.008; at the end the pain.008 built and stored."""
 
 from datetime import date
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from core.audit import Actor, audit_record, audit_record_rows
 from core.jobs import JobProgress
-from core.money import ZERO, format_amount
+from core.money import format_amount
 from entities.services import ensure_can_act
 from receivables.models import OpenTransaction, Payment
 from receivables.services import PaymentInput, payments_post
@@ -19,7 +20,7 @@ from ...exceptions import CollectionInvalid
 from ...models import DirectDebitCollection, DirectDebitMandate, DirectDebitPayment, SequenceType
 from .collections import _check_bank_account, creditor_identifier_of
 from .mandates import mandate_transition
-from .pain008 import Pain008Transaction, pain008_build
+from .pain008 import Pain008Builder, Pain008Transaction
 from .plan import CollectionItem, CollectionScope, items_of, mandate_chunks
 from .rules import sepa_text
 
@@ -102,9 +103,12 @@ def _mandates_advance(items: list[CollectionItem], on: date, actor: Actor) -> No
 
 
 def _chunk_post(
-    collection: DirectDebitCollection, items: list[CollectionItem], actor: Actor
-) -> list[Pain008Transaction]:
-    """Post and settle one chunk's items; their lines of the pain.008."""
+    collection: DirectDebitCollection,
+    items: list[CollectionItem],
+    actor: Actor,
+    pain008: Pain008Builder,
+) -> None:
+    """Post and settle one chunk's items; their transactions added to ``pain008``."""
     on = collection.collection_date
     payments = _payments_post(collection, items, actor)
     payment_ots = dict(
@@ -120,7 +124,7 @@ def _chunk_post(
         on=on,
         actor=actor,
     )
-    rows, lines = [], []
+    rows = []
     for item, payment in zip(items, payments, strict=True):
         mandate = item.mandate
         rows.append(
@@ -135,7 +139,7 @@ def _chunk_post(
                 debits=len(item.debits),
             )
         )
-        lines.append(
+        pain008.add(
             Pain008Transaction(
                 end_to_end_id=payment.end_to_end_id,
                 amount=item.amount,
@@ -151,7 +155,6 @@ def _chunk_post(
         )
     DirectDebitPayment.objects.bulk_create(rows)
     _mandates_advance(items, on, actor)
-    return lines
 
 
 @transaction.atomic
@@ -174,33 +177,34 @@ def collection_post(
     ensure_can_act(actor, entity)
     creditor_id = creditor_identifier_of(entity)
     _check_bank_account(entity, collection.bank_account)
-    lines: list[Pain008Transaction] = []
-    for chunk in mandate_chunks(scope, lock=True):
-        items = items_of(chunk, scope, lock=True)
-        if items:
-            lines.extend(_chunk_post(collection, items, actor))
-        if progress is not None:
-            progress.beat(len(chunk))
-    if not lines:
-        raise CollectionInvalid(
-            f"Nothing to collect: {entity.code} has no open {collection.currency} debits due by "
-            f"{collection.due_until} of customers with an active mandate.",
-            field="due_until",
-        )
     account = collection.bank_account
-    collection.message_id, collection.file = pain008_build(
+    # The pain.008 is fed chunk by chunk; it keeps each chunk's transactions serialized, on
+    # disk past a size, and their count and total.
+    with Pain008Builder(
         creditor_name=entity.name,
         creditor_id=creditor_id,
         iban=account.iban,
         bic=account.bic,
         currency=collection.currency,
         collection_date=collection.collection_date,
-        transactions=lines,
-    )
+    ) as pain008:
+        for chunk in mandate_chunks(scope, lock=True):
+            items = items_of(chunk, scope, lock=True)
+            if items:
+                _chunk_post(collection, items, actor, pain008)
+            if progress is not None:
+                progress.beat(len(chunk))
+        if not pain008.count:
+            raise CollectionInvalid(
+                f"Nothing to collect: {entity.code} has no open {collection.currency} debits "
+                f"due by {collection.due_until} of customers with an active mandate.",
+                field="due_until",
+            )
+        collection.message_id, collection.file = pain008.build()
     old = collection.status
     collection.status = Status.COLLECTED
-    collection.count = len(lines)
-    collection.total = sum((line.amount for line in lines), ZERO)
+    collection.count = pain008.count
+    collection.total = pain008.total
     collection.error = ""
     collection.collected_at = timezone.now()
     collection.save()
