@@ -194,6 +194,41 @@ def insert_rows(
     return result
 
 
+def update_rows(model: type[Model], fields: Sequence[str], instances: Sequence[Model]) -> None:
+    """Write ``fields`` of ``instances`` (saved rows of ``model``) with one plain statement,
+    where ``bulk_update`` compiles a CASE per field and row: on PostgreSQL ``UPDATE … FROM
+    UNNEST(…)``, one array per column; elsewhere one statement run for each row."""
+    if not instances:
+        return
+    conn = _connection()
+    qn = conn.ops.quote_name
+    meta = model._meta
+    chosen = [meta.get_field(name) for name in fields]
+    table, key = qn(meta.db_table), qn(meta.pk.column)
+    rows = [
+        (obj.pk, *(f.get_db_prep_save(getattr(obj, f.attname), conn) for f in chosen))
+        for obj in instances
+    ]
+    if conn.vendor == "postgresql":
+        columns = (meta.pk.column, *(f.column for f in chosen))
+        arrays = ", ".join(f"%s::{t}[]" for t in array_types(model, columns))
+        names = ", ".join(qn(c) for c in columns)
+        sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in chosen)
+        sql = (
+            f"UPDATE {table} SET {sets} FROM UNNEST({arrays}) AS v({names}) "  # noqa: S608
+            f"WHERE {table}.{key} = v.{key}"
+        )
+        with cursor() as db_cursor:
+            db_cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        return
+    sets = ", ".join(f"{qn(f.column)} = %s" for f in chosen)
+    with cursor() as db_cursor:
+        db_cursor.executemany(
+            f"UPDATE {table} SET {sets} WHERE {key} = %s",  # noqa: S608
+            [(*row[1:], row[0]) for row in rows],
+        )
+
+
 def insert_instances(instances: Sequence[Model]) -> None:
     """Insert new instances of one model with one plain statement (``insert_rows``) and set
     their primary keys, as ``bulk_create`` does without its insert compiler. For models whose

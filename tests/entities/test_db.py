@@ -143,3 +143,19 @@ def test_insert_instances_sets_keys_and_applies_pre_save(fabrikam):
     # auto_now_add is set as save() sets it, and the instances are saved ones.
     assert all(p.created_at is not None and not p._state.adding for p in parties)
     db.insert_instances([])
+
+
+@pytest.mark.parametrize("count", [1, db.UNNEST_FROM + 3])
+def test_update_rows_writes_the_fields_of_every_row_with_one_statement(count):
+    parties = [Party(number=f"U{i}", name=f"Before {i}") for i in range(count)]
+    db.insert_instances(parties)
+    for i, party in enumerate(parties):
+        party.name = f"After {i}"
+        party.number = f"CHANGED{i}"  # not among the fields written
+    with CaptureQueriesContext(connection) as queries:
+        db.update_rows(Party, ["name"], parties)
+    assert len(queries) == 1  # one statement (run for each row on SQLite: executemany)
+    stored = dict(Party.objects.filter(pk__in=[p.pk for p in parties]).values_list("pk", "name"))
+    assert [stored[p.pk] for p in parties] == [f"After {i}" for i in range(count)]
+    assert not Party.objects.filter(number__startswith="CHANGED").exists()
+    db.update_rows(Party, ["name"], [])

@@ -91,8 +91,8 @@ def _mandates_advance(items: list[CollectionItem], on: date, actor: Actor) -> No
             mandate_transition(mandate, DirectDebitMandate.Status.COMPLETED)
         else:
             mandate.next_sequence_type = SequenceType.RCUR
-    DirectDebitMandate.objects.bulk_update(
-        mandates, ["last_collection_date", "next_sequence_type", "status"]
+    db.update_rows(
+        DirectDebitMandate, ["last_collection_date", "next_sequence_type", "status"], mandates
     )
     code = items[0].mandate.legal_entity.code if items else ""
     audit_record_rows(
