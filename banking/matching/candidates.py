@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import utils
 
 from core.money import ZERO
 from entities.models import Customer, LegalEntity, Party, PartyBankAccount
@@ -26,7 +26,9 @@ from receivables.discounts import Periods, cash_discount_available
 from receivables.models import OpenTransaction, OpenTransactionDiscount
 from receivables.models.open_transactions import DOCUMENT_NUMBER_KEY
 
+from ..sql import among
 from .facts import NAME_SIMILARITY_MIN, Candidate, LineFacts, amount_fit
+from .names import NameIndex
 
 DEBIT_KINDS = (OpenTransaction.Kind.INVOICE, OpenTransaction.Kind.INTEREST_NOTE)
 NAME_MATCHES_KEPT = 10  # parties a name may point at
@@ -84,24 +86,26 @@ def open_debits(*, entity_ids: Collection[int] | None, currencies: Collection[st
 class PartyNames:
     """The names of the parties with open debits in the user's entities, read once and only
     when a line needs them, searched by name similarity (``engine.name_similarity``, with
-    every name processed once, in one list that rapidfuzz scans without a Python loop)."""
+    every name processed once, in a ``names.NameIndex`` that scores only the names that can
+    reach ``NAME_SIMILARITY_MIN``)."""
 
     def __init__(self, *, entity_ids: Collection[int] | None, currencies: Collection[str]):
         self._entity_ids = entity_ids
         self._currencies = currencies
-        self._parties: list[int] | None = None
-        self._names: list[str] = []
+        self._parties: list[int] = []
+        self._index: NameIndex | None = None
         self._found: dict[str, list[tuple[int, float]]] = {}
 
-    def _load(self) -> list[str]:
-        if self._parties is None:
+    def _load(self) -> NameIndex:
+        if self._index is None:
             debits = open_debits(entity_ids=self._entity_ids, currencies=self._currencies)
             rows = Party.objects.filter(Exists(debits.filter(party_id=OuterRef("pk"))))
-            self._parties = []
+            names = []
             for pk, name in rows.values_list("id", "name"):
                 self._parties.append(pk)
-                self._names.append(utils.default_process(name))
-        return self._names
+                names.append(utils.default_process(name))
+            self._index = NameIndex(names)
+        return self._index
 
     def found(self, name: str) -> list[tuple[int, float]]:
         """``search``, once per name."""
@@ -112,17 +116,11 @@ class PartyNames:
 
     def search(self, query: str) -> list[tuple[int, float]]:
         """(party, similarity) of the parties scoring at least ``NAME_SIMILARITY_MIN`` against
-        ``query`` (processed), best first, at most ``NAME_MATCHES_KEPT``."""
-        found = process.extract(
-            query,
-            self._load(),
-            scorer=fuzz.token_set_ratio,
-            processor=None,
-            score_cutoff=NAME_SIMILARITY_MIN,
-            limit=NAME_MATCHES_KEPT,
-        )
+        ``query`` (processed), best first, at most ``NAME_MATCHES_KEPT``: what
+        ``process.extract`` gives scoring every name."""
+        found = self._load().search(query, cutoff=NAME_SIMILARITY_MIN, limit=NAME_MATCHES_KEPT)
         parties = self._parties
-        return [(parties[index], score) for _, score, index in found]
+        return [(parties[index], score) for index, score in found]
 
 
 class StatementBook:
@@ -153,7 +151,7 @@ class StatementBook:
         self._customers: dict[int, int | None] = {}
         # The chunk's: a party's debits that may pay the amounts read for it; all its debits.
         self._paying: dict[int, dict[int, _Debit]] = {}
-        self._paying_amounts: dict[int, set[Decimal]] = {}
+        self._paying_amounts: dict[int, frozenset[Decimal]] = {}
         self._of_party: dict[int, list[_Debit]] = {}
         self._candidates: dict[tuple[int, date], Candidate] = {}
 
@@ -161,13 +159,13 @@ class StatementBook:
         """Read the parties of ``ibans`` (compact)."""
         accounts = PartyBankAccount.objects.values_list("iban", "party_id")
         for batch in _batches(sorted(ibans)):
-            self._iban_parties.update(accounts.filter(iban__in=batch))
+            self._iban_parties.update(accounts.filter(among("iban", batch)))
 
     def keys_read(self, keys: Collection[str]) -> None:
         """Read the open debits whose document number key is one of ``keys``."""
         found = self._debits.annotate(number_key=DOCUMENT_NUMBER_KEY)
         for batch in _batches(sorted(keys)):
-            for ot, key in self._read(found.filter(number_key__in=batch), "number_key"):
+            for ot, key in self._read(found.filter(among("number_key", batch)), "number_key"):
                 self._named[key].append(ot)
 
     def chunk_read(self, lines: Sequence[LineFacts]) -> None:
@@ -203,7 +201,7 @@ class StatementBook:
                 if party not in self._of_party:
                     amounts[party].add(line.amount)
         missing = {
-            party: wants - self._paying_amounts.get(party, set())
+            party: wants - self._paying_amounts.get(party, frozenset())
             for party, wants in amounts.items()
         }
         parties = sorted(party for party, wants in missing.items() if wants)
@@ -214,13 +212,15 @@ class StatementBook:
             )
             for batch in _batches(parties, every):
                 found = self._debits.filter(
-                    Q(open_amount__in=every) | discounted, party_id__in=batch
+                    among("party_id", batch), among("open_amount", every) | discounted
                 )
                 for ot, _ in self._read(found):
                     self._paying.setdefault(ot.party_id, {})[ot.id] = ot
+            covered = frozenset(every)  # shared by the parties read together
             for party in parties:
                 self._paying.setdefault(party, {})
-                self._paying_amounts.setdefault(party, set()).update(every)
+                before = self._paying_amounts.get(party)
+                self._paying_amounts[party] = covered if before is None else before | covered
         complete = set()
         for line, parties in wanted:
             if not any(self._agrees(party, line) for party in parties):
@@ -245,7 +245,7 @@ class StatementBook:
         """Read all the debits of ``parties`` (those not read yet)."""
         for batch in _batches(sorted(set(parties) - self._of_party.keys())):
             of_party: dict[int, list[_Debit]] = {party: [] for party in batch}
-            for ot, _ in self._read(self._debits.filter(party_id__in=batch)):
+            for ot, _ in self._read(self._debits.filter(among("party_id", batch))):
                 of_party[ot.party_id].append(ot)
             self._of_party.update(of_party)
 
