@@ -15,24 +15,26 @@ spaces: 100 when I is not empty and DA or DB is; otherwise the best of
 
 So a name reaching 90 is one of these, each found without scoring every name:
 
-- A ⊆ B: the names holding every token of A (the shortest list of names holding one of them);
-- B ⊆ A: the names whose token set is a subset of A (looked up per subset);
+- A ⊆ B: the names holding every token of A (looked for in the shortest list of the names
+  holding one of them; names are listed per token, by length);
+- B ⊆ A: for each subset I of A, the names holding I no longer than I;
 - r2 ≥ 90, i.e. 9 + 9 |DA| ≤ 2 |I|: depends on I alone; the names holding a subset I of A
   that satisfies it;
 - r3 ≥ 90, i.e. 9 + 9 |DB| ≤ 2 |I|, so |B| ≤ |I| + 1 + (2 |I| − 9) // 9: the names that short
-  holding I (names are listed per token by length);
-- r1 ≥ 90: d ≥ | |A| − |B| |, so |B| ≤ 11 |A| / 9; and d is at least the number of letters
-  that do not pair up between the multisets of A's and B's letters, which is the Indel
-  distance between the letters of each sorted (I's letters, on both sides, pair up): so that
-  distance is at most (|A| + |B|) / 10 ≤ 2 |A| / 9. One pass of rapidfuzz's Indel distance
-  over the sorted letters of the names of a length that can qualify finds them.
+  holding I;
+- r1 ≥ 90, i.e. 10 d ≤ |A| + |B|: d ≥ | |A| − |B| |, so 9 |A| / 11 ≤ |B| ≤ 11 |A| / 9; and d
+  is at least the number of letters that do not pair up between the multisets of A's and B's
+  letters (I's letters pair up on both sides), which is the Indel distance between the
+  letters of each, sorted: so that distance is at most (|A| + |B|) / 10. One pass of
+  rapidfuzz's Indel distance over the sorted letters of the names of those lengths finds them.
 
-All the names found are scored by ``token_set_ratio`` itself. The letters' pass goes first
-with a tighter bound (a distance of 1): a name it leaves out scores at most
-100 − 100 · 2 / (|A| + 11 |A| / 9) by r1, and when the limit's worth of names found score more,
-it cannot be among them; otherwise the pass is done again with the full bound. A query of
-many tokens, or one whose tokens are in very many names (the lists would be long), is scored
-against every name, as ``process.extract`` does."""
+(Each condition is the score's comparison with 90 in whole numbers: 100 − 100 · d / n ≥ 90 is
+10 d ≤ n.) All the names found are scored by ``token_set_ratio`` itself, those of the letters'
+pass closest first: a name k letters away scores at most 100 − 100 · k / (|A| + 11 |A| / 9),
+so once the limit's worth of names scored outscore that, the names further away cannot be
+among them. The pass keeps the ``CLOSEST`` names only, and is done again keeping all when the
+search goes further. A query of many tokens, or one whose tokens are in very many names (the
+lists would be long), is scored against every name, as ``process.extract`` does."""
 
 import heapq
 from bisect import bisect_right
@@ -52,30 +54,25 @@ class NameIndex:
 
     def __init__(self, names: Sequence[str]) -> None:
         self._names = list(names)
-        self._tokens: list[frozenset[str]] = []
-        self._by_tokens: dict[frozenset[str], list[int]] = {}
-        listed: dict[str, list[tuple[int, int]]] = {}
-        lengths = []
-        letters = []
+        lengths: list[int] = []
+        listed: dict[str, list[int]] = {}
+        alike: dict[tuple[int, str], list[int]] = {}
         for index, name in enumerate(self._names):
-            tokens = frozenset(name.split())
-            self._tokens.append(tokens)
-            self._by_tokens.setdefault(tokens, []).append(index)
+            tokens = set(name.split())
             length = _joined_length(tokens)
             lengths.append(length)
-            letters.append("".join(sorted("".join(tokens))))
+            alike.setdefault((length, "".join(sorted("".join(tokens)))), []).append(index)
             for token in tokens:
-                listed.setdefault(token, []).append((length, index))
-        # Per token, its names by length (then index), and those lengths for bisecting.
-        self._listed = {token: [i for _, i in sorted(rows)] for token, rows in listed.items()}
+                listed.setdefault(token, []).append(index)
+        # Per token, its names by length (then index), and their lengths for bisecting.
+        for indexes in listed.values():
+            indexes.sort(key=lengths.__getitem__)
+        self._listed = listed
         self._listed_lengths = {
-            token: sorted(length for length, _ in rows) for token, rows in listed.items()
+            token: [lengths[i] for i in indexes] for token, indexes in listed.items()
         }
-        # The names by length and sorted letters (names that share both are one entry), by
-        # length, for the pass over the letters.
-        alike: dict[tuple[int, str], list[int]] = {}
-        for index, key in enumerate(zip(lengths, letters, strict=True)):
-            alike.setdefault(key, []).append(index)
+        # The names by length and sorted letters (names alike in both are one entry), for the
+        # pass over the letters.
         keys = sorted(alike)
         self._alike = [alike[key] for key in keys]
         self._sorted_lengths = [length for length, _ in keys]
@@ -120,21 +117,19 @@ class NameIndex:
         """The names that may reach 90 by sharing tokens with the query (every route of the
         module's docstring but r1); None when a list would be too long."""
         found: set[int] = set()
-        sizes = {token: _joined_length([token]) for token in tokens}
+        sizes = {token: len(token) for token in tokens}
         whole = _joined_length(tokens)
         for count in range(1, len(tokens) + 1):
             for subset in combinations(sorted(tokens), count):
                 shared = frozenset(subset)
-                found.update(self._by_tokens.get(shared, ()))  # B ⊆ A
                 common = sum(sizes[t] for t in shared) + len(shared) - 1  # |I|
-                if count == len(tokens):
-                    holding = self._holding(shared, None)  # A ⊆ B
-                elif 9 + 9 * (whole - common - 1) <= 2 * common:  # r2
-                    holding = self._holding(shared, None)
-                elif common >= 9:  # r3: names no longer than this
-                    holding = self._holding(shared, common + 1 + (2 * common - 9) // 9)
+                if count == len(tokens) or 9 + 9 * (whole - common - 1) <= 2 * common:
+                    longest = None  # A ⊆ B, or r2
+                elif common >= 9:
+                    longest = common + 1 + (2 * common - 9) // 9  # r3 (B = I among them)
                 else:
-                    continue
+                    longest = common  # B ⊆ A: B is I
+                holding = self._holding(shared, longest)
                 if holding is None:
                     return None
                 found.update(holding)
@@ -155,7 +150,8 @@ class NameIndex:
         assert shortest is not None
         if len(shortest) > MAX_LISTED:
             return None
-        return [i for i in shortest if shared <= self._tokens[i]]
+        names = self._names
+        return [i for i in shortest if shared.issubset(names[i].split())]
 
     def _close_letters(
         self, letters: str, length: int, widest: int, closest: int | None
