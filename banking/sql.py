@@ -1,9 +1,10 @@
 """The plain SQL of the banking room, where the bench showed the ORM's cost (names from the
 models): writing matching's outcomes for many lines at once; a filter on many values as one
-array parameter."""
+array parameter; matching's reads planned without JIT compilation."""
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from django.db import connection
@@ -33,6 +34,30 @@ def among(field: str, values: Collection) -> Q | Lookup:
     if connection.vendor == "postgresql":
         return _AnyOf(F(field), list(values))
     return Q(**{f"{field}__in": list(values)})
+
+
+@contextmanager
+def jit_off() -> Iterator[None]:
+    """PostgreSQL's JIT compilation off while matching reads its candidates, then as it was.
+
+    PostgreSQL compiles a query whose estimated cost passes ``jit_above_cost``. The planner
+    misjudges matching's reads (no statistics on the document number key, filters on hundreds
+    of values) and compiled a chunk's read of debits for 30 ms to run it in 30: half of
+    matching's time in the database. Within a transaction only for it; otherwise for the
+    session, and set back."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    local = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', %s)", [local])
+        before = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        if not local:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('jit', %s, false)", [before])
 
 
 # The columns matching writes, in the order ``outcomes_update`` takes them.

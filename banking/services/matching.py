@@ -33,7 +33,7 @@ from ..matching.engine import (
 )
 from ..matching.facts import NAME_RULES_MAX
 from ..models import BankStatement, BankStatementLine
-from ..sql import outcomes_update
+from ..sql import jit_off, outcomes_update
 
 MATCH_CHUNK_LINES = 500
 
@@ -213,9 +213,10 @@ def statement_match(
     lines, keep = _lines_in_play(statement)
     if progress is not None:
         progress.set_total(len(lines))
-    outcomes = _proposals_compute(
-        statement=statement, lines=lines, taken=_taken_by(keep), actor=actor, progress=progress
-    )
+    with jit_off():
+        outcomes = _proposals_compute(
+            statement=statement, lines=lines, taken=_taken_by(keep), actor=actor, progress=progress
+        )
     with transaction.atomic():
         before = _status_counts(statement)
         _lines_write(statement, {line.pk: line.status for line in lines}, outcomes)

@@ -507,3 +507,34 @@ def test_statement_match_a_party_whose_agreeing_debit_is_taken_is_searched_for_c
         first.open_transaction.pk,
         second.open_transaction.pk,
     ]
+
+
+def _jit() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgresql("PostgreSQL's JIT setting")
+@pytest.mark.django_db(transaction=True)
+def test_jit_off_while_matching_reads_then_as_it_was():
+    """Outside a transaction (a matching job) for the session and set back, also when the
+    reads fail; inside one, for that transaction only."""
+    from django.db import transaction
+
+    from banking.sql import jit_off
+
+    before = _jit()
+    with jit_off():
+        assert _jit() == "off"
+    assert _jit() == before
+    with pytest.raises(ZeroDivisionError), jit_off():
+        1 / 0  # noqa: B018
+    assert _jit() == before
+    with transaction.atomic():
+        with jit_off():
+            assert _jit() == "off"
+        assert _jit() == "off"
+    assert _jit() == before
