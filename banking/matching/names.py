@@ -92,7 +92,7 @@ class NameIndex:
         found = self._found_by_tokens(tokens) if len(tokens) <= MAX_QUERY_TOKENS else None
         if found is None:
             return self._scored_all(query, cutoff, limit)
-        scored = self._scored(query, found, cutoff)
+        scored = self._scored(query, found, cutoff, limit)
         length = _joined_length(tokens)
         longest = 11 * length // 9  # the longest name that may reach 90 by r1
         widest = (length + longest) // 10  # the most letters it may differ by
@@ -104,7 +104,7 @@ class NameIndex:
                 close, complete = self._close_letters(letters, length, widest, None)
             names = [i for i in close[distance] if i not in found]
             found.update(names)
-            scored += self._scored(query, names, cutoff)
+            scored += self._scored(query, names, cutoff, limit)
             if distance < widest and len(scored) >= limit:
                 # The names left out differ by more letters: none scores above this.
                 bound = 100 - 100 * (distance + 1) / (length + longest)
@@ -178,22 +178,25 @@ class NameIndex:
             return by_distance, widest
         return by_distance, close[-1][1] - 1  # others as far as the last may be left out
 
-    def _scored(self, query: str, indexes: Iterable[int], cutoff: float) -> list[tuple[float, int]]:
-        """(−score, index) of the names of ``indexes`` scoring at least ``cutoff``: ordered
-        best first, then by index."""
-        names = self._names
-        choices = {index: names[index] for index in indexes}
-        if not choices:
+    def _scored(
+        self, query: str, indexes: Iterable[int], cutoff: float, limit: int
+    ) -> list[tuple[float, int]]:
+        """(−score, index) of the best ``limit`` names of ``indexes`` scoring at least
+        ``cutoff``, best first, then by index (``process.extract`` orders equal scores by
+        position: the names go in by index)."""
+        indexes = sorted(indexes)
+        if not indexes:
             return []
+        names = self._names
         scored = process.extract(
             query,
-            choices,
+            [names[index] for index in indexes],
             scorer=fuzz.token_set_ratio,
             processor=None,
             score_cutoff=cutoff,
-            limit=None,
+            limit=limit,
         )
-        return [(-score, index) for _, score, index in scored]
+        return [(-score, indexes[position]) for _, score, position in scored]
 
     def _scored_all(self, query: str, cutoff: float, limit: int) -> list[tuple[int, float]]:
         scored = process.extract(
