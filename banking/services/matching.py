@@ -35,7 +35,7 @@ from ..matching.facts import NAME_RULES_MAX
 from ..models import BankStatement, BankStatementLine
 from ..sql import jit_off, outcomes_update
 
-MATCH_CHUNK_LINES = 500
+MATCH_CHUNK_LINES = 1_000
 
 
 @dataclass(frozen=True)

@@ -538,3 +538,42 @@ def test_jit_off_while_matching_reads_then_as_it_was():
             assert _jit() == "off"
         assert _jit() == "off"
     assert _jit() == before
+
+
+def test_statement_match_in_chunks_as_in_one(fabrikam, monkeypatch):
+    """Lines matched a few at a time (each chunk reads its parties' debits and searches its
+    names) come out as when matched all at once, what a line took held for the chunks after."""
+    import banking.services.matching as matching
+
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["250.00"])
+    statement = _many_lines(fabrikam, 9)
+    last = statement.lines.order_by("-sequence").first().sequence
+    for offset, line in enumerate(
+        [
+            {"amount": "250.00", "remittance_info": invoice.number},
+            {"amount": "250.00", "remittance_info": f"again {invoice.number}"},  # next chunk
+            {"amount": "250.00", "counterparty_name": "Northwind Traders"},
+        ],
+        start=1,
+    ):
+        BankStatementLine.objects.create(
+            statement=statement,
+            bank_account=statement.bank_account,
+            sequence=last + offset,
+            line_key=f"X{offset}",
+            booking_date=ON,
+            value_date=ON,
+            currency="USD",
+            **{**line, "amount": Decimal(line["amount"])},
+        )
+    fields = ("sequence", "status", "proposals", "marked", "customer_id")
+
+    statement_match(statement=statement, actor=None)
+    at_once = list(statement.lines.order_by("sequence").values_list(*fields))
+    statement.lines.update(status="unmatched", proposals=[], marked=[], customer=None)
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 2)
+    statement_match(statement=statement, actor=None)
+
+    assert list(statement.lines.order_by("sequence").values_list(*fields)) == at_once
+    statuses = [status for _, status, *_ in at_once]
+    assert statuses[-3:] == ["matched", "unmatched", "unmatched"]
