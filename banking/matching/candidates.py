@@ -1,20 +1,24 @@
 """The database side of matching: the open debits a statement's lines may pay, read in bulk
-for a chunk of lines (a few queries per chunk, none per line), as a ``CandidateBook``.
+(a few queries per statement and per chunk of lines, none per line), as a ``CandidateBook``.
 
 Candidates are open debits (invoices and interest notes, open amount above zero) in the line's
 currency, in every legal entity the user may act in: named by a document number key (one
-query on the index of open items' number keys), or of the parties the lines' IBANs and names
-point at (one query). Each candidate's cash discount on the line's value date is asked of the
-receivables discount module."""
+query for the whole statement, on the index of open items' number keys), or of the parties the
+lines' IBANs and names point at (a chunk of lines at a time: first the debits that may pay the
+lines' amounts, then all the debits of the parties only for the lines none of those agrees
+with, as the rules take them). Each candidate's cash discount on the line's value date is
+asked of the receivables discount module; the discount schedules, and each party's customer in
+the entity of the payment, come with the debits in the same query."""
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from rapidfuzz import fuzz, process, utils
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from rapidfuzz import utils
 
 from core.money import ZERO
 from entities.models import Customer, LegalEntity, Party, PartyBankAccount
@@ -22,8 +26,9 @@ from receivables.discounts import Periods, cash_discount_available
 from receivables.models import OpenTransaction, OpenTransactionDiscount
 from receivables.models.open_transactions import DOCUMENT_NUMBER_KEY
 
-from .engine import LineFacts, line_reference_keys
-from .facts import NAME_SIMILARITY_MIN, Candidate
+from ..sql import among
+from .facts import NAME_SIMILARITY_MIN, Candidate, LineFacts, amount_fit
+from .names import NameIndex
 
 DEBIT_KINDS = (OpenTransaction.Kind.INVOICE, OpenTransaction.Kind.INTEREST_NOTE)
 NAME_MATCHES_KEPT = 10  # parties a name may point at
@@ -40,11 +45,14 @@ _FIELDS = (
     "amount_before_tax",
     "disputed",
 )
+# Then, per row: a discount period (a row per period; one without for most debits) and the
+# party's customer in the entity of the payment.
+_JOINED = ("cash_discounts__until", "cash_discounts__percent", "payment_customer")
 
 
 class _Debit(NamedTuple):
     """An open debit as matching reads it: a row, not a model instance (a chunk of lines may
-    read tens of thousands)."""
+    read tens of thousands), with its cash discount schedule: (last day, percent) per period."""
 
     id: int
     legal_entity_id: int
@@ -57,6 +65,7 @@ class _Debit(NamedTuple):
     open_amount: Decimal
     amount_before_tax: Decimal
     disputed: bool
+    periods: Periods
 
 
 def iban_compact(text: str) -> str:
@@ -77,73 +86,199 @@ def open_debits(*, entity_ids: Collection[int] | None, currencies: Collection[st
 class PartyNames:
     """The names of the parties with open debits in the user's entities, read once and only
     when a line needs them, searched by name similarity (``engine.name_similarity``, with
-    every name processed once, in one list that rapidfuzz scans without a Python loop)."""
+    every name processed once, in a ``names.NameIndex`` that scores only the names that can
+    reach ``NAME_SIMILARITY_MIN``)."""
 
     def __init__(self, *, entity_ids: Collection[int] | None, currencies: Collection[str]):
         self._entity_ids = entity_ids
         self._currencies = currencies
-        self._parties: list[int] | None = None
-        self._names: list[str] = []
+        self._parties: list[int] = []
+        self._index: NameIndex | None = None
         self._found: dict[str, list[tuple[int, float]]] = {}
 
-    def _load(self) -> list[str]:
-        if self._parties is None:
+    def _load(self) -> NameIndex:
+        if self._index is None:
             debits = open_debits(entity_ids=self._entity_ids, currencies=self._currencies)
             rows = Party.objects.filter(Exists(debits.filter(party_id=OuterRef("pk"))))
-            self._parties = []
+            names = []
             for pk, name in rows.values_list("id", "name"):
                 self._parties.append(pk)
-                self._names.append(utils.default_process(name))
-        return self._names
+                names.append(utils.default_process(name))
+            self._index = NameIndex(names)
+        return self._index
 
-    def search(self, name: str) -> list[tuple[int, float]]:
-        """(party, similarity) of the parties scoring at least ``NAME_SIMILARITY_MIN``."""
+    def found(self, name: str) -> list[tuple[int, float]]:
+        """``search``, once per name."""
         query = utils.default_process(name)
         if query not in self._found:
-            found = process.extract(
-                query,
-                self._load(),
-                scorer=fuzz.token_set_ratio,
-                processor=None,
-                score_cutoff=NAME_SIMILARITY_MIN,
-                limit=NAME_MATCHES_KEPT,
-            )
-            parties = self._parties
-            self._found[query] = [(parties[index], score) for _, score, index in found]
+            self._found[query] = self.search(query)
         return self._found[query]
+
+    def search(self, query: str) -> list[tuple[int, float]]:
+        """(party, similarity) of the parties scoring at least ``NAME_SIMILARITY_MIN`` against
+        ``query`` (processed), best first, at most ``NAME_MATCHES_KEPT``: what
+        ``process.extract`` gives scoring every name."""
+        found = self._load().search(query, cutoff=NAME_SIMILARITY_MIN, limit=NAME_MATCHES_KEPT)
+        parties = self._parties
+        return [(parties[index], score) for index, score in found]
 
 
 class StatementBook:
-    """The ``CandidateBook`` of a chunk of a statement's lines (see ``statement_book_load``)."""
+    """The ``CandidateBook`` of one statement's credit lines. ``statement_book_load`` reads, for
+    the whole statement, the debits the lines' references name and the parties their IBANs
+    give; ``chunk_read`` the debits of those parties for a chunk of lines, forgetting those of
+    the chunk before; ``names_search`` those of the parties some lines' names point at. A
+    party's debits are read as the rules take them: first those that may pay the lines' amounts
+    (``open_debits_paying``), all of them (``open_debits``) only for the lines none of those
+    agrees with. Asked for debits it has not read, the book reads them then (one query)."""
 
     def __init__(
         self,
         *,
-        named: dict[str, list[_Debit]],
-        of_party: dict[int, list[_Debit]],
-        periods: dict[int, Periods],
-        iban_parties: dict[str, int],
+        debits: QuerySet,
         names: PartyNames,
-        customers: dict[int, int],
         entities: dict[int, LegalEntity],
+        payment_entity_id: int,
     ) -> None:
-        self._named = named
-        self._of_party = of_party
-        self._periods = periods
-        self._iban_parties = iban_parties
+        customers = Customer.objects.filter(
+            legal_entity_id=payment_entity_id, party_id=OuterRef("party_id")
+        ).order_by("id")
+        self._debits = debits.annotate(payment_customer=Subquery(customers.values("id")[:1]))
         self._names = names
-        self._customers = customers
         self._entities = entities
+        self._iban_parties: dict[str, int] = {}
+        self._named: dict[str, list[_Debit]] = defaultdict(list)
+        self._customers: dict[int, int | None] = {}
+        # The chunk's: a party's debits that may pay the amounts read for it; all its debits.
+        self._paying: dict[int, dict[int, _Debit]] = {}
+        self._paying_amounts: dict[int, frozenset[Decimal]] = {}
+        self._of_party: dict[int, list[_Debit]] = {}
         self._candidates: dict[tuple[int, date], Candidate] = {}
+
+    def ibans_read(self, ibans: Collection[str]) -> None:
+        """Read the parties of ``ibans`` (compact)."""
+        accounts = PartyBankAccount.objects.values_list("iban", "party_id")
+        for batch in _batches(sorted(ibans)):
+            self._iban_parties.update(accounts.filter(among("iban", batch)))
+
+    def keys_read(self, keys: Collection[str]) -> None:
+        """Read the open debits whose document number key is one of ``keys``."""
+        found = self._debits.annotate(number_key=DOCUMENT_NUMBER_KEY)
+        for batch in _batches(sorted(keys)):
+            for ot, key in self._read(found.filter(among("number_key", batch)), "number_key"):
+                self._named[key].append(ot)
+
+    def chunk_read(self, lines: Sequence[LineFacts]) -> None:
+        """Forget the parties' debits read for the chunk before; read those of the parties the
+        IBANs of ``lines`` give."""
+        self._paying.clear()
+        self._paying_amounts.clear()
+        self._of_party.clear()
+        self._candidates.clear()
+        wanted = []
+        for line in lines:
+            party = self.party_of_iban(line.counterparty_iban)
+            if party is not None:
+                wanted.append((line, [party]))
+        self._parties_read(wanted)
+
+    def names_search(self, lines: Iterable[LineFacts]) -> None:
+        """Search the names of ``lines`` and read the debits of the parties found."""
+        wanted = []
+        for line in lines:
+            if line.counterparty_name.strip():
+                found = self.parties_by_name(line.counterparty_name)
+                wanted.append((line, [p for p, s in found if s >= NAME_SIMILARITY_MIN]))
+        self._parties_read(wanted)
+
+    def _parties_read(self, wanted: list[tuple[LineFacts, list[int]]]) -> None:
+        """Read, for each (line, its parties), the debits of the parties that may pay the line's
+        amount (one query); then all the debits of the parties of the lines none of those
+        agrees with (one query)."""
+        amounts: dict[int, set[Decimal]] = defaultdict(set)
+        for line, parties in wanted:
+            for party in parties:
+                if party not in self._of_party:
+                    amounts[party].add(line.amount)
+        missing = {
+            party: wants - self._paying_amounts.get(party, frozenset())
+            for party, wants in amounts.items()
+        }
+        parties = sorted(party for party, wants in missing.items() if wants)
+        if parties:
+            every = sorted({amount for party in parties for amount in missing[party]})
+            discounted = Exists(
+                OpenTransactionDiscount.objects.filter(open_transaction=OuterRef("pk"))
+            )
+            for batch in _batches(parties, every):
+                found = self._debits.filter(
+                    among("party_id", batch), among("open_amount", every) | discounted
+                )
+                for ot, _ in self._read(found):
+                    self._paying.setdefault(ot.party_id, {})[ot.id] = ot
+            covered = frozenset(every)  # shared by the parties read together
+            for party in parties:
+                self._paying.setdefault(party, {})
+                before = self._paying_amounts.get(party)
+                self._paying_amounts[party] = covered if before is None else before | covered
+        complete = set()
+        for line, parties in wanted:
+            if not any(self._agrees(party, line) for party in parties):
+                complete.update(parties)
+        self._complete_read(complete)
+
+    def _agrees(self, party: int, line: LineFacts) -> bool:
+        """Whether a debit read of the party, not in dispute, pays the line's amount."""
+        if party in self._of_party:
+            debits: Iterable[_Debit] = self._of_party[party]
+        else:
+            debits = self._paying[party].values()
+        on = line.value_date
+        return any(
+            not ot.disputed
+            and ot.currency == line.currency
+            and amount_fit(self._candidate(ot, on), line.amount, tolerance=False)
+            for ot in debits
+        )
+
+    def _complete_read(self, parties: Collection[int]) -> None:
+        """Read all the debits of ``parties`` (those not read yet)."""
+        for batch in _batches(sorted(set(parties) - self._of_party.keys())):
+            of_party: dict[int, list[_Debit]] = {party: [] for party in batch}
+            for ot, _ in self._read(self._debits.filter(among("party_id", batch))):
+                of_party[ot.party_id].append(ot)
+            self._of_party.update(of_party)
+
+    def _read(self, qs: QuerySet, extra: str | None = None) -> Iterator[tuple[_Debit, object]]:
+        """The debits of ``qs``, oldest first, each with the value of ``extra``, in one query
+        with their discount schedules and their parties' payment customers."""
+        rows = qs.order_by("due_date", "id", "cash_discounts__until").values_list(
+            *_FIELDS, *_JOINED, *([extra] if extra else [])
+        )
+        first, periods = None, []
+        for row in rows:
+            if first is not None and row[0] == first[0]:
+                periods.append((row[_UNTIL], row[_UNTIL + 1]))
+                continue
+            if first is not None:
+                yield self._debit(first, periods)
+            first = row
+            periods = [] if row[_UNTIL] is None else [(row[_UNTIL], row[_UNTIL + 1])]
+        if first is not None:
+            yield self._debit(first, periods)
+
+    def _debit(self, row: tuple, periods: list) -> tuple[_Debit, object]:
+        ot = _Debit(*row[:_UNTIL], periods=tuple(periods))
+        self._customers[ot.party_id] = row[_UNTIL + 2]
+        return ot, (row[_UNTIL + 3] if len(row) > _UNTIL + 3 else None)
 
     def _discount(self, ot: _Debit, entity: LegalEntity, on: date) -> Decimal:
         """The cash discount available on ``on`` (``receivables.discounts``); none without a
         schedule, as for most open items, without asking."""
-        periods = self._periods.get(ot.id)
-        if not periods:
+        if not ot.periods:
             return ZERO
         offer = cash_discount_available(
-            periods=periods,
+            periods=ot.periods,
             on=on,
             open_amount=ot.open_amount,
             amount=ot.amount,
@@ -188,29 +323,37 @@ class StatementBook:
         return self._iban_parties.get(iban_compact(iban))
 
     def open_debits(self, party: int, *, on: date) -> list[Candidate]:
-        return [self._candidate(ot, on) for ot in self._of_party.get(party, ())]
+        if party not in self._of_party:
+            self._complete_read([party])
+        return [self._candidate(ot, on) for ot in self._of_party[party]]
+
+    def open_debits_paying(self, party: int, amount: Decimal, *, on: date) -> list[Candidate]:
+        if party in self._of_party or amount not in self._paying_amounts.get(party, ()):
+            return self.open_debits(party, on=on)
+        debits = sorted(self._paying[party].values(), key=lambda ot: (ot.due_date, ot.id))
+        return [self._candidate(ot, on) for ot in debits]
 
     def parties_by_name(self, name: str) -> list[tuple[int, float]]:
-        return self._names.search(name)
+        return self._names.found(name)
 
     def payment_customer(self, party: int) -> int | None:
         return self._customers.get(party)
 
 
-def _read(qs: QuerySet, *extra: str) -> list[tuple]:
-    """The debits of ``qs`` as rows (the ``_FIELDS``, then ``extra``), oldest first."""
-    return list(qs.order_by("due_date", "id").values_list(*_FIELDS, *extra))
+_UNTIL = len(_FIELDS)  # where the joined columns start in a row
 
 
-def _periods_read(*querysets: QuerySet) -> dict[int, Periods]:
-    """The cash discount schedules of the debits ``querysets`` read, one query each: (last day,
-    percent) per period."""
-    periods: dict[int, list] = defaultdict(list)
-    for qs in querysets:
-        rows = OpenTransactionDiscount.objects.filter(open_transaction__in=qs.values("pk"))
-        for ot, until, percent in rows.values_list("open_transaction_id", "until", "percent"):
-            periods[ot].append((until, percent))
-    return periods
+def _batches(items: Sequence, *others: Collection) -> Iterator[Sequence]:
+    """``items`` in batches small enough for the backend's query parameters (all at once where
+    it has no limit), ``others`` being the other parameters of each query."""
+    limit = connection.features.max_query_params
+    if limit is None:
+        if items:
+            yield items
+        return
+    size = max(1, limit - sum(len(other) for other in others) - 50)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def statement_book_load(
@@ -221,59 +364,17 @@ def statement_book_load(
     payment_entity_id: int,
     names: PartyNames,
 ) -> StatementBook:
-    """The candidates of ``lines`` (a chunk of one statement's credit lines) in the entities
-    ``entity_ids`` (all for ``None``; ``entities`` holds each of them by id), in bulk."""
-    currencies = sorted({line.currency for line in lines})
-    keys = sorted({key for line in lines for key in line_reference_keys(line)})
-    ibans = sorted({iban_compact(x.counterparty_iban) for x in lines} - {""})
-    iban_parties = (
-        dict(PartyBankAccount.objects.filter(iban__in=ibans).values_list("iban", "party_id"))
-        if ibans
-        else {}
-    )
-    parties = set(iban_parties.values())
-    for line in lines:
-        if iban_compact(line.counterparty_iban) not in iban_parties and line.counterparty_name:
-            parties.update(party for party, _ in names.search(line.counterparty_name))
-    debits = open_debits(entity_ids=entity_ids, currencies=currencies)
-    read = []
-    named: dict[str, list[_Debit]] = defaultdict(list)
-    if keys:
-        found = debits.annotate(number_key=DOCUMENT_NUMBER_KEY).filter(number_key__in=keys)
-        read.append(found)
-        for *row, key in _read(found, "number_key"):
-            named[key].append(_Debit(*row))
-    of_party: dict[int, list[_Debit]] = defaultdict(list)
-    if parties:
-        found = debits.filter(party_id__in=sorted(parties))
-        read.append(found)
-        for row in _read(found):
-            ot = _Debit(*row)
-            of_party[ot.party_id].append(ot)
-    return StatementBook(
-        named=named,
-        of_party=of_party,
-        periods=_periods_read(*read),
-        iban_parties=iban_parties,
-        names=names,
-        customers=_payment_customers(
-            payment_entity_id, _parties_of(named.values(), of_party.values())
+    """The book of ``lines`` (one statement's credit lines) in the entities ``entity_ids`` (all
+    for ``None``; ``entities`` holds each of them by id), with the debits the lines' references
+    name and the parties of their IBANs read (see ``StatementBook``)."""
+    book = StatementBook(
+        debits=open_debits(
+            entity_ids=entity_ids, currencies=sorted({line.currency for line in lines})
         ),
+        names=names,
         entities=entities,
+        payment_entity_id=payment_entity_id,
     )
-
-
-def _parties_of(*groups: Iterable[list[_Debit]]) -> set[int]:
-    return {ot.party_id for group in groups for ots in group for ot in ots}
-
-
-def _payment_customers(entity_id: int, parties: set[int]) -> dict[int, int]:
-    """Each party's customer in the entity the payment is posted in (its first account)."""
-    if not parties:
-        return {}
-    rows = (
-        Customer.objects.filter(legal_entity_id=entity_id, party_id__in=sorted(parties))
-        .order_by("party_id", "-id")
-        .values_list("party_id", "id")
-    )
-    return dict(rows)  # the last of each party wins: its lowest id
+    book.ibans_read({iban_compact(line.counterparty_iban) for line in lines} - {""})
+    book.keys_read({key for line in lines for key in line.reference_keys})
+    return book

@@ -18,12 +18,19 @@ reaches its entity's threshold, 95 by default, is matched without review):
 Two candidates that fit equally are a tie: each is proposed with ``tie`` set and confidence 50,
 never matched. Open transactions in dispute are only taken when named (rule 1), and then at
 most 90, for review. A reference that names an open invoice but disagrees on the amount holds
-every other proposal of the line at 90 at most: the payer said which invoice."""
+every other proposal of the line at 90 at most: the payer said which invoice.
 
-from collections.abc import Sequence
-from dataclasses import replace
+Rules 3 and 4 search the names of every party with open debits. A line whose reference already
+settles it (its best proposal reaches the threshold, is no tie, and is above anything a name
+rule gives) is not searched: names could only add alternatives below it
+(``name_search_needed``). ``line_propose_known`` and ``line_propose_by_name`` are the two steps,
+for a caller that searches the names of many lines at once."""
+
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, replace
 
 from .facts import (
+    NAME_RULES_MAX,
     NAME_SIMILARITY_MIN,
     REFERENCE_PARTIAL,
     REVIEW_CAP,
@@ -33,15 +40,18 @@ from .facts import (
     Proposal,
     name_similarity,
 )
-from .references import reference_keys
-from .rules import party_rules, reference_rule
+from .rules import PartyDebits, party_rules, reference_rule
 
 __all__ = [
     "Candidate",
     "CandidateBook",
     "LineFacts",
+    "KnownProposals",
     "Proposal",
     "line_propose",
+    "line_propose_by_name",
+    "line_propose_known",
+    "name_search_needed",
     "proposal_accepted",
     "line_reference_keys",
     "name_similarity",
@@ -50,23 +60,61 @@ __all__ = [
 
 def line_reference_keys(line: LineFacts) -> list[str]:
     """The document number keys the line names (``references.reference_keys``)."""
-    return reference_keys(
-        remittance_info=line.remittance_info, structured_reference=line.structured_reference
-    )
+    return line.reference_keys
 
 
-def line_propose(line: LineFacts, book: CandidateBook, taken: set[int]) -> list[Proposal]:
-    """The proposals for a credit line, best first, never with a transaction in ``taken``."""
-    if line.amount <= 0:
-        return []
+@dataclass(frozen=True)
+class KnownProposals:
+    """A line's proposals from the rules that need no search of party names: its references
+    (rule 1) and, when its IBAN gives the party, rules 2 and 3. ``by_name``: the IBAN gives no
+    party and the line carries a name (rules 3 and 4 would look the party up by name)."""
+
+    proposals: list[Proposal]
+    disagreed: bool  # a named invoice disagrees on the amount: the others held below
+    by_name: bool
+
+    def ranked(self, more: Sequence[Proposal] = ()) -> list[Proposal]:
+        """These proposals with ``more`` (of the name rules), held below the threshold when a
+        named invoice disagrees, best first."""
+        proposals = [*self.proposals, *more]
+        if self.disagreed:
+            proposals = [
+                p if p.rule == "reference" else replace(p, confidence=min(p.confidence, REVIEW_CAP))
+                for p in proposals
+            ]
+        return _ranked(proposals)
+
+
+def _usable(line: LineFacts, candidates: Sequence[Candidate], taken: Container[int]):
+    return [c for c in candidates if c.currency == line.currency and c.transaction not in taken]
+
+
+def _party_debits(line: LineFacts, book: CandidateBook, taken: Container[int]) -> PartyDebits:
+    """A party's open debits as rules 2 to 4 take them: in the line's currency, not taken, not
+    in dispute; with ``paying``, at least those that may pay the line's amount."""
     on = line.value_date
 
-    def usable(candidates: Sequence[Candidate]) -> list[Candidate]:
-        return [c for c in candidates if c.currency == line.currency and c.transaction not in taken]
+    def debits(party: int, *, paying: bool) -> list[Candidate]:
+        found = (
+            book.open_debits_paying(party, line.amount, on=on)
+            if paying
+            else book.open_debits(party, on=on)
+        )
+        return [c for c in _usable(line, found, taken) if not c.disputed]
 
+    return debits
+
+
+def line_propose_known(
+    line: LineFacts, book: CandidateBook, taken: Container[int]
+) -> KnownProposals:
+    """Rules 1 to 3 as far as they need no search of names (see ``KnownProposals``), never with a
+    transaction in ``taken``."""
+    if line.amount <= 0:
+        return KnownProposals([], disagreed=False, by_name=False)
     proposals: list[Proposal] = []
-    keys = line_reference_keys(line)
-    named = usable(book.candidates_by_keys(keys, on=on)) if keys else []
+    keys = line.reference_keys
+    named = _usable(line, book.candidates_by_keys(keys, on=line.value_date), taken) if keys else []
     disagreed = False
     if named:
         found = reference_rule(line, named, book)
@@ -74,22 +122,51 @@ def line_propose(line: LineFacts, book: CandidateBook, taken: set[int]) -> list[
         proposals.extend(found)
     party = book.party_of_iban(line.counterparty_iban) if line.counterparty_iban else None
     if party is not None:
-        debits = [c for c in usable(book.open_debits(party, on=on)) if not c.disputed]
-        proposals.extend(party_rules(line, {party: debits}, book, by="iban"))
-    elif line.counterparty_name.strip():
-        parties = [
-            p for p, s in book.parties_by_name(line.counterparty_name) if s >= NAME_SIMILARITY_MIN
-        ]
-        debits_of = {
-            p: [c for c in usable(book.open_debits(p, on=on)) if not c.disputed] for p in parties
-        }
-        proposals.extend(party_rules(line, debits_of, book, by="name"))
-    if disagreed:
-        proposals = [
-            p if p.rule == "reference" else replace(p, confidence=min(p.confidence, REVIEW_CAP))
-            for p in proposals
-        ]
-    return _ranked(proposals)
+        debits = _party_debits(line, book, taken)
+        proposals.extend(party_rules(line, [party], debits, book, by="iban"))
+    by_name = party is None and bool(line.counterparty_name.strip())
+    return KnownProposals(proposals, disagreed=disagreed, by_name=by_name)
+
+
+def name_search_needed(known: KnownProposals, *, threshold: int) -> bool:
+    """Whether the line's party is to be searched by name: it may be (``by_name``) and its known
+    proposals do not settle it. They settle it when the best reaches the threshold, is no tie
+    and is above anything a name rule gives (``NAME_RULES_MAX``): the name rules could then only
+    add alternatives below it, never change the best, the status or what is marked."""
+    if not known.by_name:
+        return False
+    ranked = known.ranked()
+    if not ranked:
+        return True
+    best = ranked[0]
+    return best.tie or best.confidence < threshold or best.confidence <= NAME_RULES_MAX
+
+
+def line_propose_by_name(
+    line: LineFacts, book: CandidateBook, taken: Container[int], known: KnownProposals
+) -> list[Proposal]:
+    """The line's proposals, best first: ``known`` (``line_propose_known``) with those of
+    rules 3 and 4 for the parties whose names score at least ``NAME_SIMILARITY_MIN`` against
+    the line's, never with a transaction in ``taken``."""
+    parties = [
+        p for p, s in book.parties_by_name(line.counterparty_name) if s >= NAME_SIMILARITY_MIN
+    ]
+    debits = _party_debits(line, book, taken)
+    return known.ranked(party_rules(line, parties, debits, book, by="name"))
+
+
+def line_propose(
+    line: LineFacts, book: CandidateBook, taken: Container[int], *, threshold: int | None = None
+) -> list[Proposal]:
+    """The proposals for a credit line, best first, never with a transaction in ``taken``. With
+    ``threshold`` (the entity's auto-match threshold), the name rules are left out for a line
+    its reference or IBAN already settles (``name_search_needed``)."""
+    known = line_propose_known(line, book, taken)
+    if not known.by_name:
+        return known.ranked()
+    if threshold is not None and not name_search_needed(known, threshold=threshold):
+        return known.ranked()
+    return line_propose_by_name(line, book, taken, known)
 
 
 def proposal_accepted(proposals: Sequence[Proposal], *, threshold: int) -> Proposal | None:

@@ -5,11 +5,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple, Protocol
 
 from rapidfuzz import fuzz, utils
 
 from core.money import AMOUNT_DECIMAL_PLACES, ZERO, format_amount
+
+from .references import reference_keys
 
 REFERENCE_EXACT = 100
 REFERENCE_DISCOUNT = 99
@@ -21,6 +24,7 @@ COMBINATION_IBAN = 85
 COMBINATION_NAME = 80
 NAME_AMOUNT = 75
 TIE = 50
+NAME_RULES_MAX = max(COMBINATION_NAME, NAME_AMOUNT, TIE)  # the most a name rule gives
 REVIEW_CAP = 90  # disputed items, and other proposals when a named invoice disagrees
 
 NAME_SIMILARITY_MIN = 90
@@ -40,6 +44,14 @@ class LineFacts:
     structured_reference: str = ""
     counterparty_iban: str = ""
     counterparty_name: str = ""
+
+    @cached_property
+    def reference_keys(self) -> list[str]:
+        """The document number keys the line names (``references.reference_keys``), computed
+        once."""
+        return reference_keys(
+            remittance_info=self.remittance_info, structured_reference=self.structured_reference
+        )
 
 
 class Candidate(NamedTuple):
@@ -105,6 +117,11 @@ class CandidateBook(Protocol):
 
     def open_debits(self, party: int, *, on: date) -> list[Candidate]:
         """The party's open debits, oldest (due date) first."""
+
+    def open_debits_paying(self, party: int, amount: Decimal, *, on: date) -> list[Candidate]:
+        """The party's open debits that may pay ``amount`` on ``on`` (their open amount, or it
+        less their cash discount), oldest first: at least those, perhaps others (a book that
+        holds them all may give them all)."""
 
     def parties_by_name(self, name: str) -> list[tuple[int, float]]:
         """(party, name similarity) of the parties whose name scores at least

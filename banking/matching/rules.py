@@ -4,6 +4,7 @@ Pure functions, no database."""
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Protocol
 
 from core.money import ZERO
 
@@ -37,6 +38,10 @@ from .facts import (
 )
 
 Pick = tuple[Candidate, Decimal, Decimal]  # a candidate, the cash applied, the discount taken
+
+
+class PartyDebits(Protocol):
+    def __call__(self, party: int, *, paying: bool) -> list[Candidate]: ...
 
 
 def _proposal(
@@ -226,13 +231,15 @@ def _reference_partial(line: LineFacts, named: Sequence[Candidate], book) -> Pro
 
 
 def party_rules(
-    line: LineFacts, debits_of: dict[int, list[Candidate]], book, *, by: str
+    line: LineFacts, parties: Sequence[int], debits: PartyDebits, book, *, by: str
 ) -> list[Proposal]:
     """Rules 2 to 4 for the parties the line's IBAN (``by`` "iban") or name (``by`` "name")
-    points at, with their open debits (in its currency, not taken, not in dispute)."""
+    points at. ``debits(party, paying=…)``: the party's open debits in the line's currency, not
+    taken, not in dispute; with ``paying`` at least those that may pay the line's amount (the
+    combinations, searched only when no single debit agrees, need them all)."""
     paid = money(line.amount, line.currency)
     who = "The IBAN belongs to the party" if by == "iban" else "The name matches the party"
-    every = [c for debits in debits_of.values() for c in debits]
+    every = [c for party in parties for c in debits(party, paying=True)]
     best = _best_fits(every, line.amount, tolerance=False)
     rule, confidence = ("iban", IBAN_AMOUNT) if by == "iban" else ("name", NAME_AMOUNT)
     if len(best) == 1:
@@ -243,8 +250,8 @@ def party_rules(
         alternatives = [[(c, f.amount, f.discount)] for c, f in best]
         return _tie(rule, f"{who}; {paid} agrees with several open debits", alternatives, book)
     found = []
-    for debits in debits_of.values():
-        oldest = sorted(debits, key=lambda c: (c.due_date, c.transaction))
+    for party in parties:
+        oldest = sorted(debits(party, paying=False), key=lambda c: (c.due_date, c.transaction))
         found.extend(combinations_of(oldest[:COMBINATION_MAX_DEBITS], line.amount))
     if not found:
         return []

@@ -9,7 +9,8 @@ any line the clerk posted, ignored or changed meanwhile. Debit lines are not mat
 returned direct debit is matched by its end-to-end id) and are left as they are."""
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Count
@@ -22,11 +23,19 @@ from entities.models import LegalEntity
 from entities.selectors import granted_entity_ids
 
 from ..matching.candidates import PartyNames, statement_book_load
-from ..matching.engine import LineFacts, Proposal, line_propose, proposal_accepted
+from ..matching.engine import (
+    LineFacts,
+    Proposal,
+    line_propose_by_name,
+    line_propose_known,
+    name_search_needed,
+    proposal_accepted,
+)
+from ..matching.facts import NAME_RULES_MAX
 from ..models import BankStatement, BankStatementLine
-from ..sql import outcomes_update
+from ..sql import jit_off, outcomes_update
 
-MATCH_CHUNK_LINES = 500
+MATCH_CHUNK_LINES = 1_000
 
 
 @dataclass(frozen=True)
@@ -37,19 +46,20 @@ class _Outcome:
     customer_id: int | None
 
 
-def _facts(line: BankStatementLine) -> LineFacts:
-    return LineFacts(
-        amount=line.amount,
-        currency=line.currency,
-        value_date=line.value_date,
-        remittance_info=line.remittance_info,
-        structured_reference=line.structured_reference,
-        counterparty_iban=line.counterparty_iban,
-        counterparty_name=line.counterparty_name,
-    )
+class _Line(NamedTuple):
+    """A statement line as matching reads it (not a model instance: no proposals read)."""
+
+    pk: int
+    status: str
+    marked_by_user: bool
+    marked: list[dict]
+    facts: LineFacts
 
 
-def _taken_by(lines: Sequence[BankStatementLine]) -> set[int]:
+_LINE_FIELDS = ("id", "status", "marked_by_user", "marked", *(f.name for f in fields(LineFacts)))
+
+
+def _taken_by(lines: Sequence[_Line]) -> set[int]:
     return {int(m["transaction"]) for line in lines for m in line.marked if "transaction" in m}
 
 
@@ -69,60 +79,124 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-def _lines_in_play(statement: BankStatement):
+def _lines_in_play(statement: BankStatement) -> tuple[list[_Line], list[_Line]]:
     """(lines to match, lines whose marked transactions are taken): credit lines neither
     posted, ignored nor changed by the clerk, in sequence order; and the lines that keep what
     they hold (posted, or changed by the clerk)."""
-    lines = list(
-        statement.lines.exclude(status=BankStatementLine.Status.IGNORED).order_by("sequence")
+    rows = (
+        statement.lines.exclude(status=BankStatementLine.Status.IGNORED)
+        .order_by("sequence")
+        .values_list(*_LINE_FIELDS)
     )
-    keep = [
-        line
-        for line in lines
-        if line.status == BankStatementLine.Status.POSTED or line.marked_by_user
-    ]
-    kept = {line.pk for line in keep}
-    return [line for line in lines if line.pk not in kept and line.amount > 0], keep
+    play, keep = [], []
+    for pk, status, by_user, marked, *facts in rows:
+        line = _Line(pk, status, by_user, marked, LineFacts(*facts))
+        if status == BankStatementLine.Status.POSTED or by_user:
+            keep.append(line)
+        elif line.facts.amount > 0:
+            play.append(line)
+    return play, keep
+
+
+class _TakenBefore:
+    """The transactions taken before a position in the sequence of lines (``taken_at``: the
+    position of the line that took each; -1 for those the kept lines hold)."""
+
+    __slots__ = ("_taken_at", "_position")
+
+    def __init__(self, taken_at: dict[int, int], position: int) -> None:
+        self._taken_at = taken_at
+        self._position = position
+
+    def __contains__(self, transaction_id: object) -> bool:
+        return self._taken_at.get(transaction_id, self._position) < self._position
 
 
 def _proposals_compute(
     *,
     statement: BankStatement,
-    lines: Sequence[BankStatementLine],
+    lines: Sequence[_Line],
     taken: set[int],
     actor: Actor,
     progress: JobProgress | None,
 ) -> dict[int, _Outcome]:
-    """Each line's outcome, in sequence order, ``taken`` growing as lines are matched."""
+    """Each line's outcome, in sequence order: a line never takes what a line before it took
+    (or what ``taken`` holds).
+
+    Per chunk of lines, the rules that need no search of names first, line by line; then the
+    names of the lines those rules do not settle (``name_search_needed``) are searched
+    together, and those lines finished. When the threshold is above what a name rule gives,
+    such a line is never matched (it takes nothing), so finishing it later changes nothing for
+    the lines after it; it still sees only what the lines before it took. With a threshold at
+    or below that, a name may match a line: the names are searched first, and each line
+    finished in its turn."""
     account = statement.bank_account
     threshold = account.legal_entity.auto_match_threshold
+    later = threshold > NAME_RULES_MAX
     entity_ids = granted_entity_ids(actor)
     entities = (
         LegalEntity.objects.all()
         if entity_ids is None
         else LegalEntity.objects.filter(pk__in=entity_ids)
     )
-    entities_by_id = {e.pk: e for e in entities}
-    currencies = sorted({line.currency for line in lines})
-    names = PartyNames(entity_ids=entity_ids, currencies=currencies)
+    currencies = sorted({line.facts.currency for line in lines})
+    book = statement_book_load(
+        lines=[line.facts for line in lines],
+        entity_ids=entity_ids,
+        entities={e.pk: e for e in entities},
+        payment_entity_id=account.legal_entity_id,
+        names=PartyNames(entity_ids=entity_ids, currencies=currencies),
+    )
+    taken_at = dict.fromkeys(taken, -1)
     outcomes: dict[int, _Outcome] = {}
+    position = 0
     for chunk in _chunks(lines, MATCH_CHUNK_LINES):
-        facts = [_facts(line) for line in chunk]
-        book = statement_book_load(
-            lines=facts,
-            entity_ids=entity_ids,
-            entities=entities_by_id,
-            payment_entity_id=account.legal_entity_id,
-            names=names,
-        )
-        for line, fact in zip(chunk, facts, strict=True):
-            proposals = line_propose(fact, book, taken)
-            outcome = _outcome(proposals, threshold=threshold, currency=line.currency)
-            taken.update(int(m["transaction"]) for m in outcome.marked)
-            outcomes[line.pk] = outcome
+        book.chunk_read([line.facts for line in chunk])
+        if not later:
+            book.names_search(
+                line.facts
+                for line in chunk
+                if book.party_of_iban(line.facts.counterparty_iban) is None
+            )
+        waiting = []
+        for line in chunk:
+            before = _TakenBefore(taken_at, position)
+            known = line_propose_known(line.facts, book, before)
+            if not name_search_needed(known, threshold=threshold):
+                proposals = known.ranked()
+            elif later:
+                waiting.append((line, known, position))
+                position += 1
+                continue
+            else:
+                proposals = line_propose_by_name(line.facts, book, before, known)
+            outcomes[line.pk] = _outcome_taking(proposals, line, threshold, taken_at, position)
+            position += 1
+        if waiting:
+            book.names_search(line.facts for line, _, _ in waiting)
+            for line, known, at in waiting:
+                before = _TakenBefore(taken_at, at)
+                proposals = line_propose_by_name(line.facts, book, before, known)
+                outcome = _outcome_taking(proposals, line, threshold, taken_at, at)
+                assert not outcome.marked, "a line the names finish is never matched"
+                outcomes[line.pk] = outcome
         if progress is not None:
             progress.advance(len(chunk))
     return outcomes
+
+
+def _outcome_taking(
+    proposals: list[Proposal],
+    line: _Line,
+    threshold: int,
+    taken_at: dict[int, int],
+    position: int,
+) -> _Outcome:
+    """The line's outcome; what it marks is taken at its position."""
+    outcome = _outcome(proposals, threshold=threshold, currency=line.facts.currency)
+    for m in outcome.marked:
+        taken_at[int(m["transaction"])] = position
+    return outcome
 
 
 def statement_match(
@@ -139,12 +213,13 @@ def statement_match(
     lines, keep = _lines_in_play(statement)
     if progress is not None:
         progress.set_total(len(lines))
-    outcomes = _proposals_compute(
-        statement=statement, lines=lines, taken=_taken_by(keep), actor=actor, progress=progress
-    )
+    with jit_off():
+        outcomes = _proposals_compute(
+            statement=statement, lines=lines, taken=_taken_by(keep), actor=actor, progress=progress
+        )
     with transaction.atomic():
         before = _status_counts(statement)
-        _lines_write(statement, {line.pk: line for line in lines}, outcomes)
+        _lines_write(statement, {line.pk: line.status for line in lines}, outcomes)
         statement.matched_at = timezone.now()
         statement.save(update_fields=["matched_at"])
         after = _status_counts(statement)
@@ -173,7 +248,7 @@ def _status_counts(statement: BankStatement) -> dict[str, int]:
 
 
 def _lines_write(
-    statement: BankStatement, read: dict[int, BankStatementLine], outcomes: dict[int, _Outcome]
+    statement: BankStatement, read: dict[int, str], outcomes: dict[int, _Outcome]
 ) -> None:
     """Write the outcomes to the lines, every line of the statement locked, except to those
     posted, ignored or changed by the clerk since they were read; an outcome that would mark a
@@ -186,22 +261,19 @@ def _lines_write(
     )
     now, held = [], set()
     for pk, status, by_user, marked in locked:
-        line = read.get(pk)
         decided = by_user or status in BankStatementLine.DONE
-        if pk in outcomes and line is not None and status == line.status and not decided:
-            now.append(line)
+        if pk in outcomes and read.get(pk) == status and not decided:
+            now.append(pk)
         elif decided and status != BankStatementLine.Status.IGNORED:
             held |= {int(m["transaction"]) for m in marked if m.get("transaction")}
     changed = []
-    for line in now:
-        outcome = outcomes[line.pk]
+    for pk in now:
+        outcome = outcomes[pk]
         taken = {int(m["transaction"]) for m in outcome.marked} & held
         if taken:
-            changed.append(
-                (line.pk, BankStatementLine.Status.SUGGESTED, outcome.proposals, [], None)
-            )
+            changed.append((pk, BankStatementLine.Status.SUGGESTED, outcome.proposals, [], None))
         else:
             changed.append(
-                (line.pk, outcome.status, outcome.proposals, outcome.marked, outcome.customer_id)
+                (pk, outcome.status, outcome.proposals, outcome.marked, outcome.customer_id)
             )
     outcomes_update(changed)

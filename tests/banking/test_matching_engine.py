@@ -50,6 +50,10 @@ class MemoryBook:
     def open_debits(self, party, *, on):
         return sorted((c for c in self.candidates if c.party == party), key=lambda c: c.due_date)
 
+    def open_debits_paying(self, party, amount, *, on):
+        """Only those that pay ``amount`` (the least a book may give)."""
+        return [c for c in self.open_debits(party, on=on) if amount in (c.open_amount, c.due)]
+
     def parties_by_name(self, name):
         scores = [(p, name_similarity(name, n)) for p, n in self.names.items()]
         return sorted(((p, s) for p, s in scores if s >= 90), key=lambda x: -x[1])
@@ -311,6 +315,44 @@ def test_line_propose_reasons():
         "The IBAN belongs to the party; 300.00 adds up from several sets of open debits: tie "
         "between INV-1 + INV-2 and INV-3 + INV-4."
     )
+
+
+class CountingBook(MemoryBook):
+    """A book that counts the searches of names."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.searched = []
+
+    def parties_by_name(self, name):
+        self.searched.append(name)
+        return super().parties_by_name(name)
+
+
+def test_line_propose_searches_no_name_when_the_reference_settles_the_line():
+    """A reference at the threshold leaves out the name rules (they could only add
+    alternatives below it); below the threshold, or without a threshold, names are searched."""
+    debits = [INV14, cand(2, "INV-2", "100.00"), cand(3, "INV-3", "60.00")]
+    names = {1: "Northwind Traders"}
+    paid = line("100.00", text="FABE-INV-000014", name="NORTHWIND TRADERS")
+    book = CountingBook(debits, names=names)
+
+    assert summary(line_propose(paid, book, set(), threshold=95)) == [
+        ("reference", 100, False, ((1, "100.00", "0"),))
+    ]
+    assert book.searched == []
+    assert summary(line_propose(paid, book, set())) == [
+        ("reference", 100, False, ((1, "100.00", "0"),)),
+        ("name", 50, True, ((2, "100.00", "0"),)),
+    ]
+    assert book.searched == ["NORTHWIND TRADERS"]
+
+    partial = line("60.00", text="FABE-INV-000014", name="Northwind Traders")
+    assert summary(line_propose(partial, book, set(), threshold=95)) == [
+        ("name", 75, False, ((3, "60.00", "0"),)),
+        ("reference", 60, False, ((1, "60.00", "0"),)),
+    ]
+    assert book.searched == ["NORTHWIND TRADERS", "Northwind Traders"]
 
 
 def test_line_propose_never_takes_what_another_line_took():

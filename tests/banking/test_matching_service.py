@@ -380,3 +380,200 @@ def test_statement_match_matches_lines_only_to_what_they_pay(fabrikam):
 
     run()
     assert seen["matched"] > 0
+
+
+def _name_searches(monkeypatch) -> list[str]:
+    """The names searched among the parties' names (``PartyNames.search``, processed), in
+    order."""
+    from banking.matching.candidates import PartyNames
+
+    searched: list[str] = []
+    search = PartyNames.search
+
+    def counted(self, query):
+        searched.append(query)
+        return search(self, query)
+
+    monkeypatch.setattr(PartyNames, "search", counted)
+    return searched
+
+
+def test_statement_match_searches_no_name_for_a_line_its_reference_matches(fabrikam, monkeypatch):
+    """A line whose reference gives a proposal at the threshold is not searched by name (its
+    names could only add alternatives below it); a line without one still is, and gets its
+    name's proposal; a reference below the threshold (a partial settlement) is searched too."""
+    fab = fabrikam["customers"]["FAB"]
+    named = post_invoice(fab, amounts=["100.00"])
+    by_name = post_invoice(fab, amounts=["250.00"])
+    partial = post_invoice(fab, amounts=["80.00"])
+    searched = _name_searches(monkeypatch)
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [
+            {
+                "amount": "100.00",
+                "remittance_info": f"Invoice {named.number}",
+                "counterparty_name": "Northwind Traders",
+            },
+            {"amount": "250.00", "counterparty_name": "NORTHWIND TRADERS LTD"},
+            {
+                "amount": "50.00",
+                "remittance_info": partial.number,
+                "counterparty_name": "Northwind Traders GmbH",
+            },
+        ],
+    )
+
+    statement_match(statement=statement, actor=None)
+
+    assert searched == ["northwind traders ltd", "northwind traders gmbh"]
+    first, second, third = lines_of(statement)
+    assert (first.status, [p["rule"] for p in first.proposals]) == ("matched", ["reference"])
+    assert second.status == "suggested"
+    assert [(p["rule"], p["confidence"]) for p in second.proposals] == [("name", 75)]
+    assert second.proposals[0]["transactions"][0]["transaction"] == by_name.open_transaction.pk
+    assert [(p["rule"], p["confidence"]) for p in third.proposals] == [("reference", 60)]
+
+
+def test_statement_match_a_line_finished_by_name_sees_only_what_lines_before_it_took(fabrikam):
+    """The name of the first line points at an invoice the second line's reference takes: the
+    first line, finished after the second, still proposes it (in sequence, it came first)."""
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["250.00"])
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [
+            {"amount": "250.00", "counterparty_name": "Northwind Traders"},
+            {"amount": "250.00", "remittance_info": invoice.number},
+        ],
+    )
+
+    statement_match(statement=statement, actor=None)
+
+    first, second = lines_of(statement)
+    ot = invoice.open_transaction.pk
+    assert (first.status, first.proposals[0]["rule"]) == ("suggested", "name")
+    assert first.proposals[0]["transactions"][0]["transaction"] == ot
+    assert (second.status, [m["transaction"] for m in second.marked]) == ("matched", [ot])
+
+
+def test_statement_match_a_name_matches_at_a_threshold_a_name_rule_reaches(fabrikam):
+    """With the threshold at or below what a name rule gives, a name may match a line: each
+    line then takes what it matched before the next is matched."""
+    fabrikam["FAB"].auto_match_threshold = 75
+    fabrikam["FAB"].save()
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["250.00"])
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [
+            {"amount": "250.00", "counterparty_name": "Northwind Traders"},
+            {"amount": "250.00", "remittance_info": invoice.number},
+        ],
+    )
+
+    statement_match(statement=statement, actor=None)
+
+    first, second = lines_of(statement)
+    ot = invoice.open_transaction.pk
+    assert (first.status, [m["transaction"] for m in first.marked]) == ("matched", [ot])
+    assert (second.status, second.proposals) == ("unmatched", [])
+
+
+def test_statement_match_a_party_whose_agreeing_debit_is_taken_is_searched_for_combinations(
+    fabrikam,
+):
+    """The debits of an IBAN's party are read as the rules take them (first those of the
+    line's amount): when the one agreeing was taken by a line before, all of them are read and
+    two others adding up to the amount are proposed."""
+    fab = fabrikam["customers"]["FAB"]
+    invoice = post_invoice(fab, amounts=["100.00"])
+    first = post_invoice(fab, amounts=["60.00"])
+    second = post_invoice(fab, amounts=["40.00"])
+    PartyBankAccount.objects.create(party=fabrikam["party"], iban=PAYER_IBAN)
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [
+            {"amount": "100.00", "remittance_info": invoice.number},
+            {"amount": "100.00", "counterparty_iban": PAYER_IBAN},
+        ],
+    )
+
+    statement_match(statement=statement, actor=None)
+
+    named, by_iban = lines_of(statement)
+    assert named.status == "matched"
+    assert by_iban.status == "suggested"
+    assert [(p["rule"], p["confidence"]) for p in by_iban.proposals] == [("combination", 85)]
+    assert [t["transaction"] for t in by_iban.proposals[0]["transactions"]] == [
+        first.open_transaction.pk,
+        second.open_transaction.pk,
+    ]
+
+
+def _jit() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgresql("PostgreSQL's JIT setting")
+@pytest.mark.django_db(transaction=True)
+def test_jit_off_while_matching_reads_then_as_it_was():
+    """Outside a transaction (a matching job) for the session and set back, also when the
+    reads fail; inside one, for that transaction only."""
+    from django.db import transaction
+
+    from banking.sql import jit_off
+
+    before = _jit()
+    with jit_off():
+        assert _jit() == "off"
+    assert _jit() == before
+    with pytest.raises(ZeroDivisionError), jit_off():
+        1 / 0  # noqa: B018
+    assert _jit() == before
+    with transaction.atomic():
+        with jit_off():
+            assert _jit() == "off"
+        assert _jit() == "off"
+    assert _jit() == before
+
+
+def test_statement_match_in_chunks_as_in_one(fabrikam, monkeypatch):
+    """Lines matched a few at a time (each chunk reads its parties' debits and searches its
+    names) come out as when matched all at once, what a line took held for the chunks after."""
+    import banking.services.matching as matching
+
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["250.00"])
+    statement = _many_lines(fabrikam, 9)
+    last = statement.lines.order_by("-sequence").first().sequence
+    for offset, line in enumerate(
+        [
+            {"amount": "250.00", "remittance_info": invoice.number},
+            {"amount": "250.00", "remittance_info": f"again {invoice.number}"},  # next chunk
+            {"amount": "250.00", "counterparty_name": "Northwind Traders"},
+        ],
+        start=1,
+    ):
+        BankStatementLine.objects.create(
+            statement=statement,
+            bank_account=statement.bank_account,
+            sequence=last + offset,
+            line_key=f"X{offset}",
+            booking_date=ON,
+            value_date=ON,
+            currency="USD",
+            **{**line, "amount": Decimal(line["amount"])},
+        )
+    fields = ("sequence", "status", "proposals", "marked", "customer_id")
+
+    statement_match(statement=statement, actor=None)
+    at_once = list(statement.lines.order_by("sequence").values_list(*fields))
+    statement.lines.update(status="unmatched", proposals=[], marked=[], customer=None)
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 2)
+    statement_match(statement=statement, actor=None)
+
+    assert list(statement.lines.order_by("sequence").values_list(*fields)) == at_once
+    statuses = [status for _, status, *_ in at_once]
+    assert statuses[-3:] == ["matched", "unmatched", "unmatched"]

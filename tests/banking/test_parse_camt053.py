@@ -544,3 +544,46 @@ def test_camt053_parse_refuses_an_external_entity_without_reading_it(tmp_path, m
     assert "declares a document type or entities" in raised.value.message
     assert "TOP-SECRET-CONTENT" not in raised.value.message
     assert str(secret) not in opened
+
+
+# Paths followed a tag at a time ------------------------------------------------------------
+
+
+def _trees():
+    from hypothesis import strategies as st
+
+    tags = st.sampled_from(["A", "B", "C"])
+    return st.recursive(
+        tags.map(lambda tag: (tag, [])),
+        lambda children: st.tuples(tags, st.lists(children, max_size=3)),
+        max_leaves=12,
+    )
+
+
+def _element(tree):
+    from xml.etree.ElementTree import Element  # noqa: S405 (builds, never parses)
+
+    tag, children = tree
+    element = Element(tag)
+    element.extend(_element(child) for child in children)
+    return element
+
+
+def test_camt053_paths_find_what_elementtree_finds():
+    """The parser follows paths a tag at a time: the same elements as ``find`` and
+    ``findall``, in the same order, also where a step matches several elements."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from banking.parsers.camt053 import _find, _findall
+
+    path = st.lists(st.sampled_from(["A", "B", "C"]), min_size=1, max_size=3).map("/".join)
+
+    @settings(max_examples=300, deadline=None)
+    @given(_trees(), path)
+    def check(tree, path):
+        root = _element(tree)
+        assert _find(root, path) is root.find(path)
+        assert _findall(root, path) == root.findall(path)
+
+    check()
