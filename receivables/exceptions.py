@@ -27,6 +27,12 @@ class DocumentSettled(Conflict):
     code = "document_settled"
 
 
+class InvoiceAlreadyCorrected(Conflict):
+    """Correcting an invoice a second time: its credit note and correcting invoice exist."""
+
+    code = "invoice_already_corrected"
+
+
 class InterestChargedAgain(Conflict):
     """Reinstating a waived interest note whose days a later note has charged again."""
 

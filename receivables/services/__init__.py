@@ -8,6 +8,7 @@ from .codes import (
     cash_discount_save,
     interest_code_save,
 )
+from .corrections import invoice_correct_guard_register, invoice_correction_create
 from .document_posting import credit_note_post, invoice_post
 from .documents import (
     DocumentInput,
@@ -79,6 +80,8 @@ __all__ = [
     "document_save",
     "document_update",
     "invoice_create",
+    "invoice_correct_guard_register",
+    "invoice_correction_create",
     "invoice_post",
     "payment_create",
     "payment_journal_post",
