@@ -1,5 +1,6 @@
 """The REST API v1: one router for every app's resources."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from banking import api as banking_api
@@ -83,4 +84,12 @@ router.register(
 )
 router.register("customer-pools", collections_work_api.CustomerPoolViewSet, basename="pool")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Operations on a resource that another room's view answers.
+    path(
+        "invoices/<int:pk>/correct/",
+        settlement_api.InvoiceCorrectApi.as_view(),
+        name="invoice-correct",
+    ),
+    *router.urls,
+]
