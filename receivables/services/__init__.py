@@ -1,6 +1,7 @@
 """Writes of the receivables room: the codes (cash discounts, interest codes), documents
 (invoices, credit notes), payments and the open transactions their posting creates."""
 
+from .ar_close import ar_close
 from .codes import (
     CashDiscountPeriodInput,
     InterestCurrencyInput,
@@ -48,6 +49,7 @@ from .recurring import TemplateLineInput, recurring_assignment_save, recurring_t
 from .recurring_generate import recurring_invoices_generate
 
 __all__ = [
+    "ar_close",
     "CashDiscountPeriodInput",
     "cash_discount_save",
     "InterestCurrencyInput",
