@@ -9,6 +9,7 @@ from collections_app import api_work as collections_work_api
 from entities import api as entities_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
+from receivables import api_ar_close
 from receivables import api_codes as codes_api
 from receivables import api_scheduled as scheduled_api
 from settlement import api as settlement_api
@@ -91,5 +92,6 @@ urlpatterns = [
         settlement_api.InvoiceCorrectApi.as_view(),
         name="invoice-correct",
     ),
+    path("ar-close/", api_ar_close.ArCloseApi.as_view(), name="api-ar-close"),
     *router.urls,
 ]

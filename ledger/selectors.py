@@ -12,7 +12,7 @@ from core.money import ZERO
 from entities.models import LegalEntity
 from entities.selectors import User, granted_entity_ids
 
-from .models import LedgerEntry, MainAccount, PostingSetup, Voucher
+from .models import FiscalPeriod, LedgerEntry, MainAccount, PostingSetup, Voucher
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,15 @@ def posting_account(*, legal_entity: LegalEntity | int, posting_type: str) -> Ma
         .first()
     )
     return setup.account if setup is not None else None
+
+
+def fiscal_period_containing(*, legal_entity: LegalEntity, on: date) -> FiscalPeriod | None:
+    """The entity's fiscal period that contains ``on``, if any."""
+    return (
+        FiscalPeriod.objects.filter(legal_entity=legal_entity, start__lte=on, end__gte=on)
+        .select_related("legal_entity")
+        .first()
+    )
 
 
 def vouchers_for_user(user: User | None) -> QuerySet[Voucher]:
