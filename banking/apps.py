@@ -30,12 +30,17 @@ class BankingConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import job_kind_register
         from core.roles import AR_CLERK, INTEGRATOR, role_models_register
-        from receivables.services import payment_reverse_guard_register
+        from receivables.ar_close import ar_close_blocker_register
+        from receivables.services import (
+            invoice_correct_guard_register,
+            payment_reverse_guard_register,
+        )
         from settlement.services import settlement_reverse_guard_register
 
+        from .ar_close import bank_statements_blocking
         from .services.direct_debits import COLLECTION_JOB, collection_job_run
         from .services.direct_debits.mandates import EXPIRY_JOB, mandates_expire_job_run
-        from .services.guards import payment_owner, settlement_owner
+        from .services.guards import invoice_card_hold, payment_owner, settlement_owner
         from .services.matching_jobs import MATCH_JOB, statements_match_job_run
 
         # Clerks import, match and post statements; the bank accounts themselves and their
@@ -59,8 +64,11 @@ class BankingConfig(AppConfig):
             roles=[AR_CLERK, INTEGRATOR], app_label="banking", models=["billofexchange"]
         )
         # What a bill, a card or a direct debit posted is reversed by it, not by hand.
+        # Statements not reconciled stand in the way of closing accounts receivable.
+        ar_close_blocker_register(bank_statements_blocking)
         payment_reverse_guard_register(payment_owner)
         settlement_reverse_guard_register(settlement_owner)
+        invoice_correct_guard_register(invoice_card_hold)
         job_kind_register(
             kind=MATCH_JOB,
             label="Bank statement matching",

@@ -37,7 +37,9 @@ class CollectionsAppConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import job_kind_register
         from core.roles import COLLECTIONS_MANAGER, role_models_register
+        from receivables.ar_close import open_items_taken_register
 
+        from .selectors.write_offs import written_off_accounting_as_of
         from .services import aging_snapshot_job_run
         from .services.exports import EXPORT_XLSX, collections_export_job_run
 
@@ -46,6 +48,8 @@ class CollectionsAppConfig(AppConfig):
             app_label="collections_app",
             models=["activity", "dispute", "collectionletter", "writeoff", "customerpool"],
         )
+        # The AR close computes the open items as of a period's end.
+        open_items_taken_register(written_off_accounting_as_of)
         post_migrate.connect(_default_aging_periods, sender=self, dispatch_uid="aging_periods")
         job_kind_register(
             kind="aging_snapshot",

@@ -1,5 +1,6 @@
 """The REST API v1: one router for every app's resources."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from banking import api as banking_api
@@ -8,6 +9,7 @@ from collections_app import api_work as collections_work_api
 from entities import api as entities_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
+from receivables import api_ar_close
 from receivables import api_codes as codes_api
 from receivables import api_scheduled as scheduled_api
 from settlement import api as settlement_api
@@ -83,4 +85,13 @@ router.register(
 )
 router.register("customer-pools", collections_work_api.CustomerPoolViewSet, basename="pool")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Operations on a resource that another room's view answers.
+    path(
+        "invoices/<int:pk>/correct/",
+        settlement_api.InvoiceCorrectApi.as_view(),
+        name="invoice-correct",
+    ),
+    path("ar-close/", api_ar_close.ArCloseApi.as_view(), name="api-ar-close"),
+    *router.urls,
+]

@@ -12,7 +12,7 @@ from core.money import ZERO
 from entities.models import LegalEntity
 from entities.selectors import User, granted_entity_ids
 
-from .models import LedgerEntry, MainAccount, Voucher
+from .models import FiscalPeriod, LedgerEntry, MainAccount, PostingSetup, Voucher
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,28 @@ def trial_balance(
     )
     rows = [TrialBalanceRow(account=a, debit=a.debit, credit=a.credit) for a in accounts]
     return TrialBalance(legal_entity=legal_entity, date_from=date_from, date_to=date_to, rows=rows)
+
+
+def posting_account(*, legal_entity: LegalEntity | int, posting_type: str) -> MainAccount | None:
+    """The main account a posting type goes to in an entity (its posting setup's default, not
+    an intercompany counterparty's), or None when the setup names none."""
+    setup = (
+        PostingSetup.objects.filter(
+            legal_entity=legal_entity, posting_type=posting_type, counterparty__isnull=True
+        )
+        .select_related("account")
+        .first()
+    )
+    return setup.account if setup is not None else None
+
+
+def fiscal_period_containing(*, legal_entity: LegalEntity, on: date) -> FiscalPeriod | None:
+    """The entity's fiscal period that contains ``on``, if any."""
+    return (
+        FiscalPeriod.objects.filter(legal_entity=legal_entity, start__lte=on, end__gte=on)
+        .select_related("legal_entity")
+        .first()
+    )
 
 
 def vouchers_for_user(user: User | None) -> QuerySet[Voucher]:

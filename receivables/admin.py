@@ -1,6 +1,6 @@
 """Admin of the receivables room's setup: terms of payment, cash discounts, sales tax codes,
 interest codes (saved through their service, which refuses overlapping ranges), recurring
-templates, and read-only interest notes."""
+templates, and read-only interest notes and invoice corrections."""
 
 from django import forms
 from django.contrib import admin
@@ -16,6 +16,7 @@ from .models import (
     InterestCurrency,
     InterestNote,
     InterestRange,
+    InvoiceCorrection,
     PaymentTerms,
     RecurringInvoiceTemplate,
     RecurringInvoiceTemplateLine,
@@ -151,3 +152,20 @@ class RecurringInvoiceTemplateAdmin(ReadOnlyInGrantedEntities):
 class InterestNoteAdmin(ReadOnlyInGrantedEntities):
     list_display = ["legal_entity", "number", "customer", "date", "total", "currency", "status"]
     list_filter = ["legal_entity", "status"]
+
+
+@admin.register(InvoiceCorrection)
+class InvoiceCorrectionAdmin(ReadOnlyInGrantedEntities):
+    list_display = ["original", "credit_note", "correcting_invoice", "date", "created_by"]
+    list_filter = ["original__legal_entity"]
+    list_select_related = [
+        "original__legal_entity",
+        "credit_note__legal_entity",
+        "correcting_invoice__legal_entity",
+        "created_by",
+    ]
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        ids = granted_entity_ids(request.user)
+        return qs if ids is None else qs.filter(original__legal_entity_id__in=ids)

@@ -179,17 +179,73 @@ class DocumentSerializer(WithOpenTransaction, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _correction_of(document, role: str):
+    """The ``InvoiceCorrection`` a document plays ``role`` in (``correction``: the corrected
+    invoice or the credit note; ``corrects``: the correcting invoice), else None."""
+    # A missing reverse one-to-one raises a subclass of AttributeError.
+    return getattr(document, role, None)
+
+
 class InvoiceSerializer(DocumentSerializer):
-    pass
+    corrected_by_credit_note = serializers.SerializerMethodField(
+        help_text="The credit note that corrected this invoice (POST …/correct/), else null"
+    )
+    correcting_invoice = serializers.SerializerMethodField(
+        help_text="The invoice made to replace this one when it was corrected, else null"
+    )
+    corrects_invoice = serializers.SerializerMethodField(
+        help_text="The invoice this one replaces (made by its correction), else null"
+    )
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [
+            *DocumentSerializer.Meta.fields,
+            "corrected_by_credit_note",
+            "correcting_invoice",
+            "corrects_invoice",
+        ]
+        read_only_fields = fields
+
+    def get_corrected_by_credit_note(self, obj) -> int | None:
+        correction = _correction_of(obj, "correction")
+        return correction.credit_note_id if correction is not None else None
+
+    def get_correcting_invoice(self, obj) -> int | None:
+        correction = _correction_of(obj, "correction")
+        return correction.correcting_invoice_id if correction is not None else None
+
+    def get_corrects_invoice(self, obj) -> int | None:
+        correction = _correction_of(obj, "corrects")
+        return correction.original_id if correction is not None else None
 
 
 class CreditNoteSerializer(DocumentSerializer):
     invoice = serializers.IntegerField(source="invoice_id", allow_null=True)
+    corrected_invoice = serializers.SerializerMethodField(
+        help_text="The invoice this credit note corrected in whole (POST /invoices/{id}/correct/), "
+        "else null"
+    )
+    correcting_invoice = serializers.SerializerMethodField(
+        help_text="The invoice made with this credit note to replace the corrected one, else null"
+    )
 
     class Meta(DocumentSerializer.Meta):
         model = CreditNote
-        fields = [*DocumentSerializer.Meta.fields, "invoice"]
+        fields = [
+            *DocumentSerializer.Meta.fields,
+            "invoice",
+            "corrected_invoice",
+            "correcting_invoice",
+        ]
         read_only_fields = fields
+
+    def get_corrected_invoice(self, obj) -> int | None:
+        correction = _correction_of(obj, "correction")
+        return correction.original_id if correction is not None else None
+
+    def get_correcting_invoice(self, obj) -> int | None:
+        correction = _correction_of(obj, "correction")
+        return correction.correcting_invoice_id if correction is not None else None
 
 
 class DocumentFilter(filters.FilterSet):

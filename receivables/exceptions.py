@@ -27,6 +27,12 @@ class DocumentSettled(Conflict):
     code = "document_settled"
 
 
+class InvoiceAlreadyCorrected(Conflict):
+    """Correcting an invoice a second time: its credit note and correcting invoice exist."""
+
+    code = "invoice_already_corrected"
+
+
 class InterestChargedAgain(Conflict):
     """Reinstating a waived interest note whose days a later note has charged again."""
 
@@ -45,3 +51,30 @@ class OpenAmountExceeded(ApplicationError):
             extra={"transaction": open_transaction.pk},
         )
         self.open_transaction = open_transaction
+
+
+class ArCloseBlocked(Conflict):
+    """The period has blockers: clear them first (or an administrator overrides them)."""
+
+    code = "ar_close_blocked"
+
+    def __init__(self, period, blockers: list) -> None:
+        count = len(blockers)
+        super().__init__(
+            f"Accounts receivable of {period.legal_entity.code} for {period.name} cannot be "
+            f"closed: {count} thing{'s' if count != 1 else ''} to clear first. "
+            + " ".join(b.message for b in blockers[:3])
+            + (" …" if count > 3 else ""),
+            field="period",
+            extra={
+                "blockers": [
+                    {"kind": b.kind, "message": b.message, "url": b.url, "object_id": b.object_id}
+                    for b in blockers
+                ]
+            },
+        )
+        self.blockers = blockers
+
+
+class PeriodAlreadyClosed(Conflict):
+    code = "period_already_closed"

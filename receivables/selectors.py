@@ -39,6 +39,8 @@ def invoices_for_user(user: User | None) -> QuerySet[Invoice]:
             "payment_terms",
             "cash_discount",
             "open_transaction",
+            "correction",
+            "corrects",
         ).prefetch_related("lines__sales_tax_code", "lines__account"),
         user,
     )
@@ -53,6 +55,7 @@ def credit_notes_for_user(user: User | None) -> QuerySet[CreditNote]:
             "cash_discount",
             "invoice",
             "open_transaction",
+            "correction",
         ).prefetch_related("lines__sales_tax_code", "lines__account"),
         user,
     )
@@ -168,9 +171,21 @@ def document_for_user(
 ) -> Invoice | CreditNote | None:
     """An invoice or credit note (``model``) with what its pages show of it, when ``user`` may
     act in its legal entity."""
+    # The documents of a correction (original → credit note → correcting invoice) link to
+    # each other on their pages.
+    links = (
+        [
+            "correction__credit_note",
+            "correction__correcting_invoice",
+            "corrects__original",
+            "corrects__credit_note",
+        ]
+        if model is Invoice
+        else ["invoice", "correction__correcting_invoice"]
+    )
     document = (
         model.objects.select_related(
-            "legal_entity", "customer__party", "payment_terms", "cash_discount", "voucher"
+            "legal_entity", "customer__party", "payment_terms", "cash_discount", "voucher", *links
         )
         .filter(pk=pk)
         .first()

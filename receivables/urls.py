@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import views, views_customers, views_documents, views_payments, views_scheduled
+from . import (
+    views,
+    views_ar_close,
+    views_customers,
+    views_documents,
+    views_payments,
+    views_scheduled,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -69,6 +76,7 @@ urlpatterns = [
         name="credit_notes-post",
     ),
     path("payments/", views_payments.payment_list, name="payment-list"),
+    path("ar-close/", views_ar_close.ar_close_page, name="ar-close"),
     path("payments/journal/", views_payments.payment_journal, name="payment-journal"),
     path("recurring/", views_scheduled.recurring_list, name="recurring-list"),
     path("recurring/new/", views_scheduled.recurring_template_new, name="recurring-new"),

@@ -1,18 +1,23 @@
 """REST API of the settlement room: settle, preview, list, reverse."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api import IDEMPOTENCY_KEY_PARAMETER, AmountField
 from core.idempotency import idempotent
 from receivables.models import Payment
+from receivables.selectors import invoices_for_user
 
 from .models import Settlement, SettlementLine
 from .selectors import settlements_for_user
 from .services import (
     SettlementLineInput,
+    invoice_correct,
     reimburse,
     settlement_create,
     settlement_reverse,
@@ -236,5 +241,74 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 settlement=settlement, actor=request.user, on=data.validated_data.get("date")
             )
             return Response(SettlementSerializer(self.get_queryset().get(pk=settlement.pk)).data)
+
+        return idempotent(request, run)
+
+
+# --- correcting an invoice ----------------------------------------------------------------------
+
+# Correcting posts a credit note, settles it and creates an invoice: the role needs all three.
+CORRECT_PERMISSIONS = (
+    "receivables.add_creditnote",
+    "receivables.add_invoice",
+    "settlement.add_settlement",
+)
+
+
+class MayCorrectInvoices(BasePermission):
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perms(CORRECT_PERMISSIONS))
+
+
+class InvoiceCorrectSerializer(serializers.Serializer):
+    date = serializers.DateField(
+        help_text="The correction date: the credit note's and the settlement's, in an open "
+        "period, not before the invoice"
+    )
+
+
+class InvoiceCorrectedSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(source="invoice.pk", help_text="The corrected invoice")
+    invoice_number = serializers.CharField(source="invoice.number")
+    credit_note = serializers.IntegerField(
+        source="credit_note.pk", help_text="Posted, settled against the invoice"
+    )
+    credit_note_number = serializers.CharField(source="credit_note.number")
+    correcting_invoice = serializers.IntegerField(
+        source="correcting_invoice.pk", help_text="The draft copy to change and post"
+    )
+    settlement = serializers.IntegerField(source="settlement.pk")
+    date = serializers.DateField(source="correction.date")
+
+
+class InvoiceCorrectApi(APIView):
+    """Correct a posted invoice (Dynamics 365 "Correct"): a credit note of all of it, dated
+    ``date`` and settled against it (both closed), and a new draft invoice copying it to change
+    and post; the three are linked (``corrected_by_credit_note``, ``correcting_invoice``,
+    ``corrects_invoice`` on invoices). Refused: a draft (400), an invoice settled in whole or in
+    part (409, naming the settlements), one reversed (400) or already corrected (409)."""
+
+    permission_classes = [MayCorrectInvoices]
+
+    @extend_schema(
+        operation_id="invoices_correct_create",
+        request=InvoiceCorrectSerializer,
+        responses={201: InvoiceCorrectedSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        tags=["invoices"],
+    )
+    def post(self, request, pk: int):
+        invoice = invoices_for_user(request.user).filter(pk=pk).first()
+        if invoice is None:
+            raise Http404("No such invoice.")
+        data = InvoiceCorrectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def run():
+            done = invoice_correct(
+                invoice=invoice, on=data.validated_data["date"], actor=request.user
+            )
+            return Response(InvoiceCorrectedSerializer(done).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, run)

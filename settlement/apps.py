@@ -7,9 +7,21 @@ class SettlementConfig(AppConfig):
 
     def ready(self) -> None:
         from core.roles import AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR, role_models_register
+        from receivables.ar_close import open_items_taken_register
+        from receivables.services import invoice_correct_guard_register
+
+        from .selectors import settled_accounting_as_of
+        from .services import settlement_reverse_guard_register
+        from .services.correction import correction_settlement_guard, invoice_settled_by
 
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
             app_label="settlement",
             models=["settlement"],
         )
+        # A settled invoice is not corrected (its settlements are named); the settlement of a
+        # correction is not reversed on its own.
+        invoice_correct_guard_register(invoice_settled_by)
+        settlement_reverse_guard_register(correction_settlement_guard)
+        # The AR close computes the open items as of a period's end.
+        open_items_taken_register(settled_accounting_as_of)

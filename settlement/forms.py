@@ -62,3 +62,19 @@ class SettleForm(forms.Form):
             for ot in self.transactions
             if data.get(f"mark_{ot.pk}")
         ]
+
+
+class InvoiceCorrectForm(forms.Form):
+    date = forms.DateField(
+        label="Correction date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The credit note's date: in an open period, not before the invoice.",
+    )
+    confirm = forms.BooleanField(
+        label="Post the credit note and make the new draft",
+        help_text="The invoice is closed by a credit note of all of it; this cannot be undone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -1,7 +1,12 @@
 """Reads of the settlement room."""
 
+from datetime import date
+from decimal import Decimal
+
 from django.db.models import Prefetch, QuerySet
 
+from core.aggregates import DecimalSum
+from core.money import ZERO
 from entities.models import LegalEntity, Party
 from entities.selectors import User, granted_entity_ids
 from ledger.models import LedgerEntry
@@ -79,3 +84,18 @@ def open_transactions_for_settlement(
     else:
         transactions = open_transactions_in_bulk(ids)
     return transactions, {pk: ot.discount_schedule for pk, ot in transactions.items()}
+
+
+def settled_accounting_as_of(legal_entity: LegalEntity, on: date) -> Decimal:
+    """What settlements had taken off the entity's open transactions dated on or before ``on``
+    at the end of ``on`` (accounting amounts, signed like the transactions): the lines of
+    settlements dated on or before it, less those of settlements reversed on or before it (a
+    reversal gives back exactly what each line took). Registered with the AR close."""
+    lines = SettlementLine.objects.filter(
+        open_transaction__legal_entity=legal_entity, open_transaction__date__lte=on
+    )
+    taken = lines.filter(settlement__date__lte=on).aggregate(t=DecimalSum("accounting_amount"))
+    given = lines.filter(
+        settlement__status=Settlement.Status.REVERSED, settlement__reversed_on__lte=on
+    ).aggregate(t=DecimalSum("accounting_amount"))
+    return (taken["t"] or ZERO) - (given["t"] or ZERO)

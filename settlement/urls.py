@@ -8,4 +8,5 @@ urlpatterns = [
     path("settlements/", views.settlement_list, name="settlement-list"),
     path("settlements/<int:pk>/", views.settlement_detail, name="settlement-detail"),
     path("settlements/<int:pk>/reverse/", views.settlement_reverse_view, name="settlement-reverse"),
+    path("invoices/<int:pk>/correct/", views.invoice_correct_view, name="invoices-correct"),
 ]

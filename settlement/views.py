@@ -13,12 +13,14 @@ from entities.models import Party
 from entities.selectors import audit_entries_for, user_can_act_in
 from receivables.discounts import open_transaction_discount_amount
 from receivables.models import OpenTransaction
+from receivables.selectors import document_for_user
 
-from .forms import SettleForm
+from .forms import InvoiceCorrectForm, SettleForm
 from .models import Settlement
 from .selectors import settlement_open_items, settlement_vouchers, settlements_for_user
 from .services import (
     SettlementLineInput,
+    invoice_correct,
     settlement_create,
     settlement_reverse,
 )
@@ -158,6 +160,39 @@ def settlement_reverse_view(request, pk: int):
 def settlement_list(request):
     settlements = settlements_for_user(request.user).order_by("-created_at", "-id")[:100]
     return render(request, "settlement/list.html", {"settlements": settlements})
+
+
+@role_required_for_writes("receivables.add_creditnote")
+@role_required_for_writes("receivables.add_invoice")
+@role_required_for_writes("settlement.add_settlement")
+def invoice_correct_view(request, pk: int):
+    """Correct a posted invoice: what will happen, the date, a confirmation; then the new
+    draft's page, to change it and post it."""
+    from receivables.models import Invoice
+
+    invoice = document_for_user(request.user, Invoice, pk)
+    if invoice is None:
+        raise Http404("No such invoice.")
+    if request.method == "POST":
+        form = InvoiceCorrectForm(request.POST)
+        if form.is_valid():
+            try:
+                done = invoice_correct(
+                    invoice=invoice, on=form.cleaned_data["date"], actor=request.user
+                )
+            except ApplicationError as error:
+                form.add_error("date" if error.field == "date" else None, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"Invoice {invoice.number} corrected: credit note {done.credit_note.number} "
+                    f"posted and settled against it (settlement {done.settlement.pk}). Change "
+                    "the new draft below and post it.",
+                )
+                return redirect("invoices-detail", pk=done.correcting_invoice.pk)
+    else:
+        form = InvoiceCorrectForm(initial={"date": max(timezone.localdate(), invoice.date)})
+    return render(request, "settlement/invoice_correct.html", {"invoice": invoice, "form": form})
 
 
 __all__ = ["Settlement"]

@@ -1,10 +1,14 @@
 """What the instruments own: a payment a bill of exchange, a card or a direct debit collection
 posted, and the settlements they made, are reversed by that instrument (a bill's reversal, a
 card refund, a returned debit on a bank statement), never on the payments or settlements pages,
-where the money the bank or the gateway moved would be forgotten. Registered with receivables
-and settlement when the app is ready."""
+where the money the bank or the gateway moved would be forgotten. And an invoice a card
+payment holds (authorized, or captured by the gateway but not posted yet) is not corrected:
+its capture could no longer post. Registered with receivables and settlement when the app is
+ready."""
 
-from receivables.models import Payment
+from django.db.models import Q
+
+from receivables.models import Invoice, OpenTransaction, Payment
 from settlement.models import Settlement
 
 from ..models import BillOfExchange, CardPayment, CardRefund, DirectDebitPayment
@@ -57,3 +61,19 @@ def settlement_owner(settlement: Settlement) -> str | None:
             "the bank returns the debit."
         )
     return None
+
+
+def invoice_card_hold(invoice: Invoice, open_transaction: OpenTransaction) -> str | None:
+    """An invoice a card payment holds money for is not corrected: capture or void it first."""
+    held = (
+        CardPayment.objects.filter(open_transaction=open_transaction, payment__isnull=True)
+        .filter(Q(status=CardPayment.Status.AUTHORIZED) | ~Q(capture_reference=""))
+        .order_by("pk")
+        .first()
+    )
+    if held is None:
+        return None
+    return (
+        f"Invoice {invoice.number} is held by card payment {held.pk} "
+        f"({held.get_status_display().lower()}): capture or void it first."
+    )

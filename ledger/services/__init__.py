@@ -6,6 +6,7 @@ from .numbers import VOUCHER_SEQUENCE, numbers_take
 from .periods import (
     FISCAL_YEARS,
     PERIOD_TRANSITIONS,
+    ensure_may_manage_periods,
     fiscal_period_set_status,
     fiscal_year_create,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "VOUCHER_SEQUENCE",
     "VoucherInput",
     "VoucherLineInput",
+    "ensure_may_manage_periods",
     "fiscal_period_set_status",
     "fiscal_year_create",
     "journal_voucher_post",

@@ -26,7 +26,7 @@ PERIOD_TRANSITIONS = {
 FISCAL_YEARS = range(1900, 3000)
 
 
-def _ensure_may_manage_periods(actor: Actor) -> None:
+def ensure_may_manage_periods(actor: Actor) -> None:
     """Opening a year or changing a period's status is a controller's job: superusers and users
     whose role may change fiscal periods (``None`` is the system)."""
     if actor is None or actor.is_superuser or actor.has_perm("ledger.change_fiscalperiod"):
@@ -70,7 +70,7 @@ def fiscal_year_create(*, legal_entity: LegalEntity, year: int, actor: Actor) ->
     """Open a fiscal year: its twelve monthly periods, open. A year in which the entity has any
     period already is a conflict."""
     ensure_can_act(actor, legal_entity, field="code")
-    _ensure_may_manage_periods(actor)
+    ensure_may_manage_periods(actor)
     if not isinstance(year, int) or year not in FISCAL_YEARS:
         raise InvalidInput(
             f"The year must lie between {FISCAL_YEARS.start} and {FISCAL_YEARS.stop - 1}.",
@@ -102,7 +102,7 @@ def fiscal_year_create(*, legal_entity: LegalEntity, year: int, actor: Actor) ->
 def fiscal_period_set_status(*, period: FiscalPeriod, status: str, actor: Actor) -> FiscalPeriod:
     """Put a period on hold, reopen it or close it, along ``PERIOD_TRANSITIONS``."""
     ensure_can_act(actor, period.legal_entity)
-    _ensure_may_manage_periods(actor)
+    ensure_may_manage_periods(actor)
     if status not in FiscalPeriod.Status.values:
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
     period = FiscalPeriod.objects.select_for_update().get(pk=period.pk)

@@ -151,6 +151,38 @@ class CreditNoteLine(DocumentLine):
         ]
 
 
+class InvoiceCorrection(models.Model):
+    """A posted invoice corrected (Dynamics 365 "Correct"): a credit note of all of it, dated
+    the correction date and settled against it, so both are closed, and a new draft invoice
+    copying it for the clerk to change and post. The chain reads original → credit note →
+    correcting invoice; deleting the correcting draft leaves the correction itself standing."""
+
+    original = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="correction")
+    credit_note = models.OneToOneField(
+        CreditNote, on_delete=models.PROTECT, related_name="correction"
+    )
+    correcting_invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="corrects"
+    )
+    date = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(correcting_invoice=F("original")),
+                name="invoice_correction_not_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Correction of {self.original} by {self.credit_note}"
+
+
 class PaymentJournal(models.Model):
     """Several payment lines entered on one page and posted together."""
 

@@ -1,6 +1,7 @@
 """Writes of the receivables room: the codes (cash discounts, interest codes), documents
 (invoices, credit notes), payments and the open transactions their posting creates."""
 
+from .ar_close import ar_close
 from .codes import (
     CashDiscountPeriodInput,
     InterestCurrencyInput,
@@ -8,6 +9,7 @@ from .codes import (
     cash_discount_save,
     interest_code_save,
 )
+from .corrections import invoice_correct_guard_register, invoice_correction_create
 from .document_posting import credit_note_post, invoice_post
 from .documents import (
     DocumentInput,
@@ -47,6 +49,7 @@ from .recurring import TemplateLineInput, recurring_assignment_save, recurring_t
 from .recurring_generate import recurring_invoices_generate
 
 __all__ = [
+    "ar_close",
     "CashDiscountPeriodInput",
     "cash_discount_save",
     "InterestCurrencyInput",
@@ -79,6 +82,8 @@ __all__ = [
     "document_save",
     "document_update",
     "invoice_create",
+    "invoice_correct_guard_register",
+    "invoice_correction_create",
     "invoice_post",
     "payment_create",
     "payment_journal_post",

@@ -52,3 +52,24 @@ def test_a_direct_debit_collection_is_not_reversed_by_hand(
     collected = collection.payments.get()
     settlement = Settlement.objects.get(lines__open_transaction__payment=collected.payment)
     assert_guarded(collected.payment, settlement, admin_user, "direct debit")
+
+
+def test_an_invoice_a_card_payment_holds_is_not_corrected(bank, admin_user):
+    from datetime import date
+
+    from banking.services.cards import card_payment_void
+    from receivables.exceptions import DocumentSettled
+    from receivables.models import CreditNote
+    from settlement.services import invoice_correct
+
+    invoice, card_payment = authorize(bank)
+    with pytest.raises(
+        DocumentSettled,
+        match=rf"Invoice {invoice.number} is held by card payment {card_payment.pk} "
+        r"\(authorized\): capture or void it first.",
+    ):
+        invoice_correct(invoice=invoice, on=date(2026, 3, 20), actor=admin_user)
+    assert not CreditNote.objects.exists()
+    card_payment_void(card_payment=card_payment, actor=admin_user)
+    done = invoice_correct(invoice=invoice, on=date(2026, 3, 20), actor=admin_user)
+    assert done.credit_note.total == invoice.total

@@ -28,6 +28,7 @@ def reader(fabrikam):
         "/settle/",
         "/recurring/new/",
         "/jobs/",
+        "/ar-close/",
     ],
 )
 def test_a_user_without_a_role_reads_but_may_not_write(reader, url):
