@@ -19,6 +19,7 @@ from settlement.services import SettlementLineInput, SettlementRequest, settleme
 
 from ...exceptions import CollectionInvalid
 from ...models import DirectDebitCollection, DirectDebitMandate, DirectDebitPayment, SequenceType
+from ...sql import collection_file_store
 from .collections import _check_bank_account, creditor_identifier_of
 from .mandates import mandate_transition
 from .pain008 import Pain008Builder, Pain008Transaction
@@ -158,20 +159,6 @@ def _chunk_post(
     _mandates_advance(items, on, actor)
 
 
-def _file_store(collection: DirectDebitCollection) -> None:
-    """The pain.008 text with a plain statement whose parameter is bound on the server: Django's
-    own cursor composes the whole statement on the client, the file's megabytes copied into it
-    (about three times the file in memory)."""
-    meta = DirectDebitCollection._meta
-    qn = connection.ops.quote_name
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(meta.db_table)} SET {qn(meta.get_field('file').column)} = %s "  # noqa: S608
-            f"WHERE {qn(meta.pk.column)} = %s",
-            [collection.file, collection.pk],
-        )
-
-
 @transaction.atomic
 def collection_post(
     *,
@@ -225,7 +212,7 @@ def collection_post(
     collection.save(
         update_fields=["message_id", "status", "count", "total", "error", "collected_at"]
     )
-    _file_store(collection)
+    collection_file_store(collection)
     audit_record(
         actor=actor,
         action="direct_debit_collection.collected",
