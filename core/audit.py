@@ -18,6 +18,11 @@ from core.money import format_amount
 Actor = AbstractBaseUser | None
 
 
+def acting_user(actor: Actor):
+    """The user to record as author of a change: none for the system or an anonymous actor."""
+    return actor if actor is not None and actor.is_authenticated else None
+
+
 def _jsonable(value: Any, currency: str | None = None) -> Any:
     if isinstance(value, Model):
         return str(value)
@@ -79,7 +84,7 @@ def audit_record(
     when the block ends, in its transaction (the entry returned has no id then)."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
     record = AuditRecord(obj, changes, legal_entity, legal_entities, currency)
-    who = actor if actor is not None and actor.is_authenticated else None
+    who = acting_user(actor)
     created_at, created_at_db = db.now()
     row, values, entity_ids = _row(record, who, action, created_at_db)
     pk = None if _held([(row, entity_ids)]) else _write([(row, entity_ids)])[0]
@@ -89,7 +94,7 @@ def audit_record(
 def audit_records(*, actor: Actor, action: str, records: Sequence[AuditRecord]) -> None:
     """``audit_record`` for many changes of one action, written together."""
     assert connection.in_atomic_block, "audit rows are written in the change's transaction"
-    who = actor if actor is not None and actor.is_authenticated else None
+    who = acting_user(actor)
     _, created_at_db = db.now()
     built = []
     for record in records:

@@ -4,7 +4,7 @@ its record, the locked read, the amount checks, and the account card money moves
 from datetime import date
 from decimal import Decimal
 
-from core.audit import Actor, audit_record
+from core.audit import Actor, acting_user, audit_record
 from core.money import format_amount, has_valid_precision
 from receivables.models import Payment
 from receivables.services import PaymentInput
@@ -77,8 +77,7 @@ def event(
     )
 
 
-def user(actor: Actor):
-    return actor if actor is not None and actor.is_authenticated else None
+user = acting_user  # the author recorded on a card payment or refund
 
 
 def locked(pk: int) -> CardPayment:

@@ -3,7 +3,7 @@ the customer's timeline, and the locked open transaction a dispute or write-off 
 
 from typing import Any
 
-from core.audit import Actor
+from core.audit import Actor, acting_user
 from entities.models import Customer
 from receivables.models import OpenTransaction
 from receivables.selectors import open_transactions_for_update
@@ -11,11 +11,6 @@ from receivables.selectors import open_transactions_for_update
 from ..models import Activity
 
 DEBIT_KINDS = (OpenTransaction.Kind.INVOICE, OpenTransaction.Kind.INTEREST_NOTE)
-
-
-def acting_user(actor: Actor):
-    """The user to record as author: none for the system or an anonymous actor."""
-    return actor if actor is not None and actor.is_authenticated else None
 
 
 def timeline_activity_add(

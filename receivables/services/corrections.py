@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db import connection
 
-from core.audit import Actor, audit_record
+from core.audit import Actor, acting_user, audit_record
 from core.errors import InvalidInput
 from core.money import format_amount
 from entities.services import ensure_can_act
@@ -115,7 +115,7 @@ def invoice_correction_create(*, invoice: Invoice, on: date, actor: Actor) -> In
         credit_note=credit_note,
         correcting_invoice=correcting,
         date=on,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=acting_user(actor),
     )
     audit_record(
         actor=actor,
@@ -148,7 +148,7 @@ def _credit_note_of(invoice: Invoice, *, on: date, actor: Actor) -> CreditNote:
         total=invoice.total,
         tax_amount=invoice.tax_amount,
         invoice=invoice,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=acting_user(actor),
     )
     CreditNoteLine.objects.bulk_create(
         CreditNoteLine(
