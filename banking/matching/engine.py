@@ -23,13 +23,16 @@ every other proposal of the line at 90 at most: the payer said which invoice.
 Rules 3 and 4 search the names of every party with open debits. A line whose reference already
 settles it (its best proposal reaches the threshold, is no tie, and is above anything a name
 rule gives) is not searched: names could only add alternatives below it
-(``name_search_needed``). ``line_propose_known`` and ``line_propose_by_name`` are the two steps,
-for a caller that searches the names of many lines at once."""
+(``name_search_needed``). In the same way, with a threshold, the IBAN rules are left out for a
+line its reference settles above anything they give (``reference_settles``).
+``line_propose_reference``, ``line_propose_known`` and ``line_propose_by_name`` are the steps,
+for a caller that reads the parties of many lines at once and searches their names together."""
 
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 
 from .facts import (
+    IBAN_RULES_MAX,
     NAME_RULES_MAX,
     NAME_SIMILARITY_MIN,
     REFERENCE_PARTIAL,
@@ -48,11 +51,14 @@ __all__ = [
     "LineFacts",
     "KnownProposals",
     "Proposal",
+    "ReferenceProposals",
     "line_propose",
     "line_propose_by_name",
     "line_propose_known",
+    "line_propose_reference",
     "name_search_needed",
     "proposal_accepted",
+    "reference_settles",
     "line_reference_keys",
     "name_similarity",
 ]
@@ -105,27 +111,66 @@ def _party_debits(line: LineFacts, book: CandidateBook, taken: Container[int]) -
     return debits
 
 
-def line_propose_known(
+@dataclass(frozen=True)
+class ReferenceProposals:
+    """A line's proposals of rule 1 (its references), and the transactions its references name
+    (taken or not): they are the same for the line as long as none of those is taken."""
+
+    proposals: list[Proposal]
+    disagreed: bool  # a named invoice disagrees on the amount: the others held below
+    named: frozenset[int]
+
+
+def line_propose_reference(
     line: LineFacts, book: CandidateBook, taken: Container[int]
+) -> ReferenceProposals:
+    """Rule 1 for the line, never with a transaction in ``taken``."""
+    keys = line.reference_keys
+    if line.amount <= 0 or not keys:
+        return ReferenceProposals([], disagreed=False, named=frozenset())
+    named = book.candidates_by_keys(keys, on=line.value_date)
+    usable = _usable(line, named, taken)
+    found = reference_rule(line, usable, book) if usable else []
+    disagreed = bool(found) and found[0].confidence == REFERENCE_PARTIAL
+    return ReferenceProposals(found, disagreed, frozenset(c.transaction for c in named))
+
+
+def reference_settles(reference: ReferenceProposals, *, threshold: int) -> bool:
+    """Whether the line's reference settles it whatever the IBAN rules give: its best proposal
+    reaches the threshold, is no tie and is above anything those rules give
+    (``IBAN_RULES_MAX``, itself above what a name rule gives). They could then only add
+    alternatives below it, never change the best, the status or what is marked."""
+    ranked = _ranked(list(reference.proposals))
+    if not ranked:
+        return False
+    best = ranked[0]
+    return not best.tie and best.confidence >= threshold and best.confidence > IBAN_RULES_MAX
+
+
+def line_propose_known(
+    line: LineFacts,
+    book: CandidateBook,
+    taken: Container[int],
+    *,
+    threshold: int | None = None,
+    reference: ReferenceProposals | None = None,
 ) -> KnownProposals:
     """Rules 1 to 3 as far as they need no search of names (see ``KnownProposals``), never with a
-    transaction in ``taken``."""
+    transaction in ``taken``. ``reference``: rule 1's proposals when the caller has them
+    (``line_propose_reference`` with the same ``taken``). With ``threshold``, rules 2 and 3 are
+    left out when the reference settles the line (``reference_settles``)."""
     if line.amount <= 0:
         return KnownProposals([], disagreed=False, by_name=False)
-    proposals: list[Proposal] = []
-    keys = line.reference_keys
-    named = _usable(line, book.candidates_by_keys(keys, on=line.value_date), taken) if keys else []
-    disagreed = False
-    if named:
-        found = reference_rule(line, named, book)
-        disagreed = bool(found) and found[0].confidence == REFERENCE_PARTIAL
-        proposals.extend(found)
+    if reference is None:
+        reference = line_propose_reference(line, book, taken)
+    proposals: list[Proposal] = list(reference.proposals)
     party = book.party_of_iban(line.counterparty_iban) if line.counterparty_iban else None
-    if party is not None:
+    settled = threshold is not None and reference_settles(reference, threshold=threshold)
+    if party is not None and not settled:
         debits = _party_debits(line, book, taken)
         proposals.extend(party_rules(line, [party], debits, book, by="iban"))
     by_name = party is None and bool(line.counterparty_name.strip())
-    return KnownProposals(proposals, disagreed=disagreed, by_name=by_name)
+    return KnownProposals(proposals, disagreed=reference.disagreed, by_name=by_name)
 
 
 def name_search_needed(known: KnownProposals, *, threshold: int) -> bool:
@@ -159,9 +204,10 @@ def line_propose(
     line: LineFacts, book: CandidateBook, taken: Container[int], *, threshold: int | None = None
 ) -> list[Proposal]:
     """The proposals for a credit line, best first, never with a transaction in ``taken``. With
-    ``threshold`` (the entity's auto-match threshold), the name rules are left out for a line
-    its reference or IBAN already settles (``name_search_needed``)."""
-    known = line_propose_known(line, book, taken)
+    ``threshold`` (the entity's auto-match threshold), the IBAN rules are left out for a line
+    its reference settles (``reference_settles``), and the name rules for a line its reference
+    or IBAN settles (``name_search_needed``)."""
+    known = line_propose_known(line, book, taken, threshold=threshold)
     if not known.by_name:
         return known.ranked()
     if threshold is not None and not name_search_needed(known, threshold=threshold):

@@ -25,6 +25,7 @@ COMBINATION_NAME = 80
 NAME_AMOUNT = 75
 TIE = 50
 NAME_RULES_MAX = max(COMBINATION_NAME, NAME_AMOUNT, TIE)  # the most a name rule gives
+IBAN_RULES_MAX = max(IBAN_AMOUNT, COMBINATION_IBAN, TIE)  # the most an IBAN rule gives
 REVIEW_CAP = 90  # disputed items, and other proposals when a named invoice disagrees
 
 NAME_SIMILARITY_MIN = 90

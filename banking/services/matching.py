@@ -26,10 +26,13 @@ from ..matching.candidates import PartyNames, statement_book_load
 from ..matching.engine import (
     LineFacts,
     Proposal,
+    ReferenceProposals,
     line_propose_by_name,
     line_propose_known,
+    line_propose_reference,
     name_search_needed,
     proposal_accepted,
+    reference_settles,
 )
 from ..matching.facts import NAME_RULES_MAX
 from ..models import BankStatement, BankStatementLine
@@ -123,13 +126,16 @@ def _proposals_compute(
     """Each line's outcome, in sequence order: a line never takes what a line before it took
     (or what ``taken`` holds).
 
-    Per chunk of lines, the rules that need no search of names first, line by line; then the
-    names of the lines those rules do not settle (``name_search_needed``) are searched
-    together, and those lines finished. When the threshold is above what a name rule gives,
-    such a line is never matched (it takes nothing), so finishing it later changes nothing for
-    the lines after it; it still sees only what the lines before it took. With a threshold at
-    or below that, a name may match a line: the names are searched first, and each line
-    finished in its turn."""
+    Per chunk of lines, the references of every line first, with what the lines before the
+    chunk took: the parties of the lines' IBANs are read for the lines their references do not
+    settle (``reference_settles``), in one go. Then the rules that need no search of names,
+    line by line (a line's reference proposals are taken again only when a line of the chunk
+    before it took a transaction it names); then the names of the lines those rules do not
+    settle (``name_search_needed``) are searched together, and those lines finished. When the
+    threshold is above what a name rule gives, such a line is never matched (it takes
+    nothing), so finishing it later changes nothing for the lines after it; it still sees only
+    what the lines before it took. With a threshold at or below that, a name may match a line:
+    the names are searched first, and each line finished in its turn."""
     account = statement.bank_account
     threshold = account.legal_entity.auto_match_threshold
     later = threshold > NAME_RULES_MAX
@@ -151,7 +157,15 @@ def _proposals_compute(
     outcomes: dict[int, _Outcome] = {}
     position = 0
     for chunk in _chunks(lines, MATCH_CHUNK_LINES):
-        book.chunk_read([line.facts for line in chunk])
+        start = position
+        references = _references(chunk, book, _TakenBefore(taken_at, start))
+        book.chunk_read(
+            [
+                line.facts
+                for line in chunk
+                if not reference_settles(references[line.pk], threshold=threshold)
+            ]
+        )
         if not later:
             book.names_search(
                 line.facts
@@ -161,7 +175,12 @@ def _proposals_compute(
         waiting = []
         for line in chunk:
             before = _TakenBefore(taken_at, position)
-            known = line_propose_known(line.facts, book, before)
+            reference = references[line.pk]
+            if any(start <= taken_at.get(t, position) < position for t in reference.named):
+                reference = None  # a line of the chunk before it took one it names
+            known = line_propose_known(
+                line.facts, book, before, threshold=threshold, reference=reference
+            )
             if not name_search_needed(known, threshold=threshold):
                 proposals = known.ranked()
             elif later:
@@ -183,6 +202,10 @@ def _proposals_compute(
         if progress is not None:
             progress.advance(len(chunk))
     return outcomes
+
+
+def _references(chunk: Sequence[_Line], book, taken: _TakenBefore) -> dict[int, ReferenceProposals]:
+    return {line.pk: line_propose_reference(line.facts, book, taken) for line in chunk}
 
 
 def _outcome_taking(

@@ -355,6 +355,49 @@ def test_line_propose_searches_no_name_when_the_reference_settles_the_line():
     assert book.searched == ["NORTHWIND TRADERS", "Northwind Traders"]
 
 
+class PartyReadingBook(MemoryBook):
+    """A book that counts the parties whose debits the rules read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read = []
+
+    def open_debits(self, party, *, on):
+        self.read.append(party)
+        return super().open_debits(party, on=on)
+
+    def open_debits_paying(self, party, amount, *, on):
+        self.read.append(party)
+        return super().open_debits_paying(party, amount, on=on)
+
+
+def test_line_propose_leaves_the_iban_rules_out_when_the_reference_settles_the_line():
+    """A reference above anything the IBAN rules give, at the threshold, leaves them out: they
+    could only add alternatives below it. Below the threshold, at or below what they give, or
+    without a threshold, they run."""
+    debits = [INV14, cand(2, "INV-2", "100.00"), cand(3, "INV-3", "60.00")]
+    paid = line("100.00", text="FABE-INV-000014", iban=IBAN)
+    book = PartyReadingBook(debits, ibans={IBAN: 1})
+
+    assert summary(line_propose(paid, book, set(), threshold=95)) == [
+        ("reference", 100, False, ((1, "100.00", "0"),))
+    ]
+    assert book.read == []
+    assert summary(line_propose(paid, book, set())) == [
+        ("reference", 100, False, ((1, "100.00", "0"),)),
+        ("iban", 50, True, ((2, "100.00", "0"),)),  # INV-2 and the named one agree: a tie
+    ]
+    assert set(book.read) == {1}
+    # Above the reference's confidence, the threshold keeps the IBAN rules in.
+    assert summary(line_propose(paid, book, set(), threshold=101))[1][0] == "iban"
+    # A partial reference settles nothing: the IBAN rules run and their proposal leads.
+    partial = line("60.00", text="FABE-INV-000014", iban=IBAN)
+    assert summary(line_propose(partial, book, set(), threshold=95)) == [
+        ("iban", 90, False, ((3, "60.00", "0"),)),
+        ("reference", 60, False, ((1, "60.00", "0"),)),
+    ]
+
+
 def test_line_propose_never_takes_what_another_line_took():
     book = MemoryBook([INV14])
     taken: set[int] = set()

@@ -250,6 +250,36 @@ def test_statement_match_two_lines_naming_one_invoice(fabrikam):
     ]
 
 
+def test_statement_match_a_named_invoice_taken_earlier_leaves_the_line_to_its_iban(fabrikam):
+    """The first line's reference settles it, so its party's debits are not read for it; the
+    second names the same invoice, taken by then, and is matched by its IBAN to the party's
+    other invoice of the amount, read when asked."""
+    PartyBankAccount.objects.create(party=fabrikam["party"], iban=PAYER_IBAN)
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["100.00"])
+    other = post_invoice(fabrikam["customers"]["FAB"], amounts=["100.00"])
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [
+            {
+                "amount": "100.00",
+                "remittance_info": invoice.number,
+                "counterparty_iban": PAYER_IBAN,
+            },
+            {
+                "amount": "100.00",
+                "remittance_info": invoice.number,
+                "counterparty_iban": PAYER_IBAN,
+            },
+        ],
+    )
+    statement_match(statement=statement, actor=None)
+    first, second = lines_of(statement)
+    assert (first.status, [p["rule"] for p in first.proposals]) == ("matched", ["reference"])
+    assert [m["transaction"] for m in first.marked] == [invoice.open_transaction.pk]
+    assert (second.status, second.proposals[0]["rule"]) == ("matched", "iban")
+    assert [m["transaction"] for m in second.marked] == [other.open_transaction.pk]
+
+
 def _many_lines(fabrikam, count, *, first=0, iban="DE89370400440532013000"):
     """``count`` lines for as many parties: by reference, by IBAN, by name, by a reference
     that disagrees."""
