@@ -92,25 +92,31 @@ class NameIndex:
         found = self._found_by_tokens(tokens) if len(tokens) <= MAX_QUERY_TOKENS else None
         if found is None:
             return self._scored_all(query, cutoff, limit)
-        scored = self._scored(query, found, cutoff, limit)
         length = _joined_length(tokens)
         longest = 11 * length // 9  # the longest name that may reach 90 by r1
         widest = (length + longest) // 10  # the most letters it may differ by
         letters = "".join(sorted("".join(tokens)))
         close, complete = self._close_letters(letters, length, widest, CLOSEST)
+        # Names found and not scored yet: scored together, when the bound below may need their
+        # scores, or at the end (one call to rapidfuzz rather than one per distance).
+        pending, scored = list(found), []
         distance = 0
         while distance <= widest:
             if distance > complete:
                 close, complete = self._close_letters(letters, length, widest, None)
             names = [i for i in close[distance] if i not in found]
             found.update(names)
-            scored += self._scored(query, names, cutoff, limit)
-            if distance < widest and len(scored) >= limit:
-                # The names left out differ by more letters: none scores above this.
-                bound = 100 - 100 * (distance + 1) / (length + longest)
-                if -heapq.nsmallest(limit, scored)[-1][0] > bound + 1e-9:
-                    break
+            pending += names
+            if distance < widest and len(scored) + len(pending) >= limit:
+                scored += self._scored(query, pending, cutoff, limit)
+                pending = []
+                if len(scored) >= limit:
+                    # The names left out differ by more letters: none scores above this.
+                    bound = 100 - 100 * (distance + 1) / (length + longest)
+                    if -heapq.nsmallest(limit, scored)[-1][0] > bound + 1e-9:
+                        break
             distance += 1
+        scored += self._scored(query, pending, cutoff, limit)
         return [(index, -score) for score, index in heapq.nsmallest(limit, scored)]
 
     def _found_by_tokens(self, tokens: frozenset[str]) -> set[int] | None:
@@ -212,4 +218,4 @@ class NameIndex:
 
 def _joined_length(tokens) -> int:
     """The length of the tokens joined by spaces."""
-    return sum(len(t) for t in tokens) + max(len(tokens) - 1, 0)
+    return len(" ".join(tokens))
