@@ -46,19 +46,31 @@ class _Declared(Exception):
     pass
 
 
+class _Started(Exception):
+    pass
+
+
 def _declarations_refuse(data: bytes) -> None:
     """Refuse a document that declares a document type (the only place entities are declared):
     expat reads it with no handler but these, in C, and stops at the declaration. A document
-    that is not well-formed is left to the parser, which says where."""
+    type is declared only before the root element (XML 1.0, production 22), so expat stops at
+    the root element's start too. A document that is not well-formed is left to the parser,
+    which says where."""
     parser = expat.ParserCreate()
 
     def declared(*_args) -> None:
         raise _Declared
 
+    def started(*_args) -> None:
+        raise _Started
+
     parser.StartDoctypeDeclHandler = declared
     parser.EntityDeclHandler = declared
+    parser.StartElementHandler = started
     try:
         parser.Parse(data, True)
+    except _Started:
+        return
     except _Declared:
         raise StatementFileInvalid(
             "The XML file declares a document type or entities, which statement files never "
@@ -357,8 +369,15 @@ def _steps(path: str) -> tuple[str, ...]:
 
 
 def _find(element: Element, path: str) -> Element | None:
-    """``element.find(path)`` for a path of plain tags."""
-    return _first(element, _steps(path), 0)
+    """``element.find(path)`` for a path of plain tags. The first child of each step, when they
+    all exist, is the first match in document order; else every branch is searched."""
+    steps = _steps(path)
+    found: Element | None = element
+    for tag in steps:
+        found = found.find(tag)
+        if found is None:
+            return _first(element, steps, 0) if len(steps) > 1 else None
+    return found
 
 
 def _first(element: Element, steps: tuple[str, ...], at: int) -> Element | None:
