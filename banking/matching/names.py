@@ -55,22 +55,23 @@ class NameIndex:
     def __init__(self, names: Sequence[str]) -> None:
         self._names = list(names)
         lengths: list[int] = []
+        token_sets: list[frozenset[str]] = []
         listed: dict[str, list[int]] = {}
         alike: dict[tuple[int, str], list[int]] = {}
         for index, name in enumerate(self._names):
-            tokens = set(name.split())
+            tokens = frozenset(name.split())
+            token_sets.append(tokens)
             length = _joined_length(tokens)
             lengths.append(length)
             alike.setdefault((length, "".join(sorted("".join(tokens)))), []).append(index)
             for token in tokens:
                 listed.setdefault(token, []).append(index)
-        # Per token, its names by length (then index), and their lengths for bisecting.
-        for indexes in listed.values():
-            indexes.sort(key=lengths.__getitem__)
+        self._lengths = lengths
+        self._token_sets = token_sets
+        # Per token, its names (by index; by length, then index, once a search asks for the
+        # token: ``_listed_by_length``).
         self._listed = listed
-        self._listed_lengths = {
-            token: [lengths[i] for i in indexes] for token, indexes in listed.items()
-        }
+        self._listed_lengths: dict[str, list[int]] = {}
         # The names by length and sorted letters (names alike in both are one entry), for the
         # pass over the letters.
         keys = sorted(alike)
@@ -146,7 +147,7 @@ class NameIndex:
         when the shortest list to look through is too long."""
         shortest: list[int] | None = None
         for token in shared:
-            names = self._listed.get(token)
+            names = self._listed_by_length(token)
             if names is None:
                 return []
             if longest is not None:
@@ -156,8 +157,19 @@ class NameIndex:
         assert shortest is not None
         if len(shortest) > MAX_LISTED:
             return None
-        names = self._names
-        return [i for i in shortest if shared.issubset(names[i].split())]
+        token_sets = self._token_sets
+        return [i for i in shortest if shared <= token_sets[i]]
+
+    def _listed_by_length(self, token: str) -> list[int] | None:
+        """The names holding ``token``, by length (then index), their lengths kept for
+        bisecting; sorted the first time a search asks (most tokens are asked for never)."""
+        names = self._listed.get(token)
+        if names is None or token in self._listed_lengths:
+            return names
+        lengths = self._lengths
+        names.sort(key=lengths.__getitem__)
+        self._listed_lengths[token] = [lengths[i] for i in names]
+        return names
 
     def _close_letters(
         self, letters: str, length: int, widest: int, closest: int | None
