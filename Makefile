@@ -46,6 +46,7 @@ demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_aging
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_admin
+	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_collections
 	DEBUG=$${DEBUG:-true} $(PY) manage.py demo_statement --out var/demo-statement.xml
 
 # Serves http://127.0.0.1:8000 with a Celery worker (and its beat) beside it. Without

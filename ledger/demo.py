@@ -6,11 +6,15 @@ JPY rates; a few cash sales vouchers; the fiscal years those dates fall in, open
 Every object is looked up by its natural key first, so loading twice creates nothing new.
 """
 
+import os
+import secrets
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from entities.models import Customer, ExchangeRate, LegalEntity, Party
@@ -163,3 +167,16 @@ def _demo_cash_sales(entities: dict[str, LegalEntity]) -> list[str]:
         )
         created.append(f"cash sales voucher {code}")
     return created
+
+
+def demo_password() -> str:
+    """The demo users' password: kept in ``VAR_DIR/demo-sign-in.txt`` (owner only) once chosen,
+    from ``DEMO_PASSWORD`` or at random."""
+    secrets_file = Path(settings.VAR_DIR) / "demo-sign-in.txt"
+    if secrets_file.exists():
+        return secrets_file.read_text().strip()
+    password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    secrets_file.parent.mkdir(parents=True, exist_ok=True)
+    secrets_file.write_text(password + "\n")
+    secrets_file.chmod(0o600)
+    return password

@@ -45,6 +45,52 @@ def test_load_demo_twice_duplicates_nothing(capsys):
     assert sorted(northwind) == [("FAB", "4000"), ("FABE", "4000"), ("FABW", "10000")]
 
 
+@pytest.mark.django_db
+def test_demo_collections_gives_each_agent_their_customers_and_a_pool(settings, tmp_path):
+    """Each collections agent works the customers of their legal entities, has a pool of
+    them that the collections page applies, and signs in with the demo password; once."""
+    from django.contrib.auth import get_user_model
+
+    from collections_app.models import CollectionsProfile, CustomerPool
+    from collections_app.selectors.collections import collections_lines
+    from collections_app.services.periods import aging_period_set_default_ensure
+    from entities.models import Customer
+
+    settings.VAR_DIR = str(tmp_path)
+    (tmp_path / "demo-sign-in.txt").write_text("demo-pass-456\n")
+    call_command("load_demo")
+    call_command("demo_aging")
+    call_command("demo_collections")
+    pools = {p.code: p.criteria for p in CustomerPool.objects.all()}
+    assert pools == {
+        "AGENT-EAST": {"agent": "collector-east", "legal_entities": ["FABE"]},
+        "AGENT-WEST": {"agent": "collector-west", "legal_entities": ["FAB", "FABW"]},
+    }
+    agents = set(
+        CollectionsProfile.objects.values_list("customer__legal_entity__code", "agent__username")
+    )
+    assert agents == {
+        ("FAB", "collector-west"),
+        ("FABE", "collector-east"),
+        ("FABW", "collector-west"),
+    }
+    assert CollectionsProfile.objects.count() == Customer.objects.count()
+    west = get_user_model().objects.get(username="collector-west")
+    assert west.check_password("demo-pass-456")
+    lines = collections_lines(
+        west,
+        period_set=aging_period_set_default_ensure(),
+        criteria=pools["AGENT-WEST"],
+        agent_id=west.pk,
+    )
+    codes = set(lines.values_list("snapshot__legal_entity__code", flat=True))
+    assert lines.exists() and codes <= {"FAB", "FABW"}
+    before = CollectionsProfile.objects.count()
+    call_command("demo_collections")
+    assert CollectionsProfile.objects.count() == before
+    assert CustomerPool.objects.count() == 2
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -88,6 +134,8 @@ def test_make_run_steps_on_sqlite_and_embedded_broker(tmp_path):
     assert "Aging snapshot job" in aged and ": done," in aged, aged
     assert "exist already" in manage("demo_aging")
     assert "password: demo-pass-123" in manage("demo_admin")
+    assert "pool AGENT-WEST" in manage("demo_collections")
+    assert "already loaded" in manage("demo_collections")
     statement = tmp_path / "demo-statement.xml"
     assert "import it for bank account DEMO-USD" in manage(
         "demo_statement", "--out", str(statement)

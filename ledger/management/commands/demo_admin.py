@@ -1,10 +1,5 @@
 """Create the demo administrator (and a demo AR clerk) and print how to sign in."""
 
-import os
-import secrets
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -13,20 +8,14 @@ from django.db import transaction
 from core.roles import AR_CLERK, roles_sync
 from entities.models import LegalEntity
 from entities.services import entity_grant_create
+from ledger.demo import demo_password
 
 
 class Command(BaseCommand):
     help = "Create the demo admin and clerk once; print their sign-in."
 
     def handle(self, *args, **options):
-        secrets_file = Path(settings.VAR_DIR) / "demo-sign-in.txt"
-        if secrets_file.exists():
-            password = secrets_file.read_text().strip()
-        else:
-            password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
-            secrets_file.parent.mkdir(parents=True, exist_ok=True)
-            secrets_file.write_text(password + "\n")
-            secrets_file.chmod(0o600)
+        password = demo_password()
         User = get_user_model()
         with transaction.atomic():
             roles_sync()
