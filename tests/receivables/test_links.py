@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from core.jobs import job_start
+from core.jobs import job_run, job_start
 from core.models import Job
-from receivables.models import InterestNote
+from receivables.models import InterestNote, Invoice
 from receivables.services import (
     InterestRangeInput,
     interest_code_save,
@@ -188,3 +188,39 @@ def test_interest_job_page_lists_the_notes_it_made(client, admin_user, interest)
         f'<li>Interest note <a href="/interest-notes/{note.pk}/">{note.number}</a> · '
         "FAB 4000 · 30.00 USD</li>"
     ) in html
+
+
+def test_recurring_job_page_links_to_the_invoices_it_made(client, admin_user, fabrikam):
+    from receivables.services import (
+        TemplateLineInput,
+        recurring_assignment_save,
+        recurring_template_save,
+    )
+
+    entity, customer = fabrikam["FAB"], fabrikam["customers"]["FAB"]
+    template = recurring_template_save(
+        legal_entity=entity,
+        code="RENT",
+        description="Office rent",
+        lines=[TemplateLineInput(description="Rent", amount=Decimal("1000.00"))],
+        actor=None,
+    )
+    recurring_assignment_save(
+        template=template, customer=customer, actor=None, start_date=date(2026, 1, 31)
+    )
+    job = job_start(
+        actor=admin_user,
+        kind="recurring_invoices",
+        legal_entities=[entity],
+        as_of=date(2026, 2, 28),
+        enqueue=False,
+    )
+    job_run(job_id=job.pk)
+    january, february = Invoice.objects.filter(customer=customer).order_by("date")
+    client.force_login(admin_user)
+    html = _page(client, f"/jobs/{job.pk}/")
+    assert (
+        f'<li>Invoice <a href="/invoices/{january.pk}/">draft {january.pk}</a> · '
+        "4000 · period 2026-01-31</li>"
+    ) in html
+    assert f'<a href="/invoices/{february.pk}/">draft {february.pk}</a>' in html
