@@ -29,25 +29,34 @@ def _bank_line(rest: str, voucher: Voucher, user) -> Link | None:
     return _statement_link(statement) if statement is not None else None
 
 
-def _bill(rest: str, voucher: Voucher, user) -> Link | None:
-    """ "bill:<number>:<step>:<n>": the bill of exchange."""
-    number = rest.partition(":")[0]
-    bill = (
-        bills_for_user(user)
-        .prefetch_related(None)
-        .filter(legal_entity_id=voucher.legal_entity_id, number=number)
-        .first()
-    )
-    if bill is None:
-        return None
-    return Link(
-        kind="Bill of exchange",
-        label=bill.number,
-        url=reverse("bill-of-exchange-detail", args=[bill.pk]),
-    )
+def _bill(kind: str):
+    """A resolver of "bill:<number>:<step>:<n>" and "bill-reversal:<number>:<step pk>"."""
+
+    def resolve(rest: str, voucher: Voucher, user) -> Link | None:
+        number = rest.partition(":")[0]
+        bill = (
+            bills_for_user(user)
+            .prefetch_related(None)
+            .filter(legal_entity_id=voucher.legal_entity_id, number=number)
+            .first()
+        )
+        if bill is None:
+            return None
+        return Link(
+            kind=kind,
+            label=bill.number,
+            url=reverse("bill-of-exchange-detail", args=[bill.pk]),
+        )
+
+    return resolve
 
 
-VOUCHER_SOURCES = {"bank-line": _bank_line, "bank-line-fee": _bank_line, "bill": _bill}
+VOUCHER_SOURCES = {
+    "bank-line": _bank_line,
+    "bank-line-fee": _bank_line,
+    "bill": _bill("Bill of exchange"),
+    "bill-reversal": _bill("Reversal of a step of bill of exchange"),
+}
 
 
 def statements_matched(job, user) -> list[Link]:
