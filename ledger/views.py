@@ -70,6 +70,8 @@ def ledger_entries(request, code: str):
     if not errors and start and end and start > end:
         errors["date_to"] = "The end of the range is before its start."
     context = {"entity": entity, "accounts": accounts, "form": form, "errors": errors}
+    if not request.GET:
+        return render(request, "ledger/ledger_entries.html", {**context, "errors": {}})
     if errors:
         return render(request, "ledger/ledger_entries.html", context, status=400)
     found = account_entries(account=account, **dates)

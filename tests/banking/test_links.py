@@ -76,3 +76,21 @@ def test_matching_job_page_links_to_the_statements_it_matched(client, bank, admi
             f'<li>Bank statement <a href="/bank/statements/{statement.pk}/">'
             f"{statement.statement_id}</a> · FAB · 2026-03-10 to 2026-03-10</li>"
         ) in html
+
+
+def test_collection_job_page_links_to_the_collection_it_ran(
+    client, dd, admin_user, django_capture_on_commit_callbacks
+):
+    from .dd_helpers import collect_on, invoice_for, mandate_for
+    from .test_direct_debits import run
+
+    mandate_for(dd, 0)
+    invoice_for(dd, 0, "1000.00")
+    collection = run(dd, admin_user, django_capture_on_commit_callbacks)
+    client.force_login(admin_user)
+    html = _page(client, f"/jobs/{collection.job_id}/")
+    assert (
+        f'<li>Direct debit collection <a href="/direct-debits/collections/{collection.pk}/">'
+        f"{collection.pk}</a> · SEPA · collected on {collect_on().isoformat()} · "
+        f"{collection.get_status_display().lower()}</li>"
+    ) in html

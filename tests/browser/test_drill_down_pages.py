@@ -63,9 +63,11 @@ def test_trial_balance_line_to_entries_to_voucher_to_document(page, fabrikam):
 def test_ledger_entries_page_says_what_is_wrong_beside_the_field(page, fabrikam):
     make_clerk("clerk", fabrikam["FAB"])
     sign_in(page, "clerk")
-    response = page.goto("/ledger/FAB/entries/")
-    assert response.status == 400
+    page.goto("/ledger/FAB/entries/")
+    page.get_by_label("From").fill("2026-03-01")
+    page.get_by_role("button", name="Show").click()
     expect(page.locator("#entries-account-error")).to_have_text("Choose an account.")
+    expect(page.get_by_label("Account")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Account").select_option("110100")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ledger entries · FAB · 110100 Bank")

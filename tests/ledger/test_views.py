@@ -125,7 +125,7 @@ def test_ledger_entries_of_an_entity_not_granted_are_not_found(client, fabrikam,
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("", "entries-account-error", "Choose an account."),
+        ("date_from=2026-03-01", "entries-account-error", "Choose an account."),
         ("account=999999", "entries-account-error", "FAB has no account 999999."),
         (
             "account=110100&date_from=2026-02-30",
@@ -146,6 +146,16 @@ def test_ledger_entries_refuse_bad_input_beside_the_field(
     response = client.get(f"/ledger/FAB/entries/?{query}")
     assert response.status_code == 400
     assert f'<span class="error" id="{field}">{message}</span>' in response.content.decode()
+
+
+def test_ledger_entries_page_opened_without_a_filter_shows_the_form(client, admin_user, fabrikam):
+    client.force_login(admin_user)
+    response = client.get("/ledger/FAB/entries/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<option value="110100" >110100 Bank</option>' in html
+    assert 'class="error"' not in html
+    assert 'id="ledger-entries"' not in html
 
 
 def test_voucher_lines_link_to_the_entries_of_their_account(client, admin_user, bank_postings):
