@@ -224,3 +224,27 @@ def test_recurring_job_page_links_to_the_invoices_it_made(client, admin_user, fa
         "4000 · period 2026-01-31</li>"
     ) in html
     assert f'<a href="/invoices/{february.pk}/">draft {february.pk}</a>' in html
+
+
+def test_refund_voucher_links_to_the_customer_paid_back(client, admin_user, fabrikam):
+    from receivables.services import PaymentInput, refund_post
+
+    customer = fabrikam["customers"]["FAB"]
+    refund = refund_post(
+        data=PaymentInput(
+            legal_entity=customer.legal_entity,
+            customer=customer,
+            date=date(2026, 3, 9),
+            amount=Decimal("40.00"),
+        ),
+        actor=None,
+    )
+    client.force_login(admin_user)
+    html = _page(client, f"/ledger/vouchers/{refund.voucher_id}/")
+    assert _source(html) == (
+        f'<dd id="voucher-source">Refund <a href="/customers/{customer.pk}/">{refund.number}</a>'
+        " · to 4000 · 40.00 USD</dd>"
+    )
+    # The customer page's open item of the refund links to that voucher.
+    html = _page(client, f"/customers/{customer.pk}/")
+    assert f'<td><a href="/ledger/vouchers/{refund.voucher_id}/">{refund.number}</a></td>' in html
