@@ -53,6 +53,8 @@ def test_voucher_links_to_the_document_that_posted_it(client, admin_user, docume
         f'<dd id="voucher-source">Invoice <a href="/invoices/{invoice.pk}/">{invoice.number}</a>'
         "</dd>"
     )
+    # Its customer balance line links to the customer.
+    assert f'<td><a href="/customers/{invoice.customer_id}/">4000</a></td>' in html
     html = _page(client, f"/ledger/vouchers/{credit_note.voucher_id}/")
     assert _source(html) == (
         f'<dd id="voucher-source">Credit note <a href="/credit-notes/{credit_note.pk}/">'
