@@ -30,6 +30,7 @@ class BankingConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import job_kind_register
         from core.roles import AR_CLERK, INTEGRATOR, role_models_register
+        from ledger.sources import voucher_source_register
         from receivables.ar_close import ar_close_blocker_register
         from receivables.services import (
             invoice_correct_guard_register,
@@ -38,6 +39,7 @@ class BankingConfig(AppConfig):
         from settlement.services import settlement_reverse_guard_register
 
         from .ar_close import bank_statements_blocking
+        from .links import VOUCHER_SOURCES, collection_made, statements_matched
         from .services.direct_debits import COLLECTION_JOB, collection_job_run
         from .services.direct_debits.mandates import EXPIRY_JOB, mandates_expire_job_run
         from .services.guards import invoice_card_hold, payment_owner, settlement_owner
@@ -74,12 +76,14 @@ class BankingConfig(AppConfig):
             label="Bank statement matching",
             run=statements_match_job_run,
             results_url=_match_results_url,
+            outputs=statements_matched,
         )
         job_kind_register(
             kind=COLLECTION_JOB,
             label="Direct debit collection",
             run=collection_job_run,
             results_url=_collection_results_url,
+            outputs=collection_made,
         )
         job_kind_register(
             kind=EXPIRY_JOB,
@@ -87,3 +91,6 @@ class BankingConfig(AppConfig):
             run=mandates_expire_job_run,
             results_url=_mandates_results_url,
         )
+        # The page of a voucher posted from a statement line or a bill links to it.
+        for prefix, resolve in VOUCHER_SOURCES.items():
+            voucher_source_register(prefix=prefix, resolve=resolve)

@@ -39,6 +39,7 @@ class CollectionsAppConfig(AppConfig):
         from core.roles import COLLECTIONS_MANAGER, role_models_register
         from receivables.ar_close import open_items_taken_register
 
+        from .links import aging_snapshots_made
         from .selectors.write_offs import written_off_accounting_as_of
         from .services import aging_snapshot_job_run
         from .services.exports import EXPORT_XLSX, collections_export_job_run
@@ -56,6 +57,7 @@ class CollectionsAppConfig(AppConfig):
             label="Aging snapshot",
             run=aging_snapshot_job_run,
             results_url=_aging_results_url,
+            outputs=aging_snapshots_made,
         )
         job_kind_register(
             kind=EXPORT_XLSX,

@@ -154,6 +154,12 @@ def job_detail(request, pk: int):
             "poll": part == "bar",
             "kind": kind,
             "results_url": kind.results_url(job) if kind and kind.results_url else None,
+            # What it made, once it has ended: links registered by the app that runs the kind.
+            "outputs": (
+                kind.outputs(job, request.user)
+                if kind and kind.outputs and not job.is_active
+                else []
+            ),
         },
     )
 

@@ -80,6 +80,74 @@ def trial_balance(
     return TrialBalance(legal_entity=legal_entity, date_from=date_from, date_to=date_to, rows=rows)
 
 
+@dataclass(frozen=True)
+class AccountEntries:
+    """The ledger entries behind one line of the trial balance, with the line's totals."""
+
+    account: MainAccount
+    date_from: date | None
+    date_to: date | None
+    entries: QuerySet[LedgerEntry]
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.debit - self.credit
+
+
+def account_entries(
+    *, account: MainAccount, date_from: date | None = None, date_to: date | None = None
+) -> AccountEntries:
+    """The entries posted to ``account`` (in its own legal entity) dated within the range, by
+    date and voucher, and their debit and credit totals summed by the database the way the
+    trial balance sums them."""
+    entries = LedgerEntry.objects.filter(legal_entity_id=account.legal_entity_id, account=account)
+    if date_from:
+        entries = entries.filter(date__gte=date_from)
+    if date_to:
+        entries = entries.filter(date__lte=date_to)
+    totals = entries.aggregate(
+        debit=Coalesce(
+            DecimalSum(
+                Case(
+                    When(accounting_amount__gt=0, then=F("accounting_amount")),
+                    default=Value(ZERO),
+                    output_field=_money,
+                )
+            ),
+            Value(ZERO),
+            output_field=_money,
+        ),
+        credit=Coalesce(
+            DecimalSum(
+                Case(
+                    When(accounting_amount__lt=0, then=-F("accounting_amount")),
+                    default=Value(ZERO),
+                    output_field=_money,
+                )
+            ),
+            Value(ZERO),
+            output_field=_money,
+        ),
+    )
+    return AccountEntries(
+        account=account,
+        date_from=date_from,
+        date_to=date_to,
+        entries=entries.select_related("voucher", "counterparty", "customer").order_by(
+            "date", "voucher_id", "id"
+        ),
+        debit=totals["debit"],
+        credit=totals["credit"],
+    )
+
+
+def main_accounts(*, legal_entity: LegalEntity) -> QuerySet[MainAccount]:
+    """An entity's chart of accounts, by number."""
+    return MainAccount.objects.filter(legal_entity=legal_entity).order_by("number")
+
+
 def posting_account(*, legal_entity: LegalEntity | int, posting_type: str) -> MainAccount | None:
     """The main account a posting type goes to in an entity (its posting setup's default, not
     an intercompany counterparty's), or None when the setup names none."""

@@ -1,6 +1,8 @@
-"""Browser pages of the ledger room: home, trial balance, vouchers."""
+"""Browser pages of the ledger room: trial balance, the ledger entries behind one of its lines,
+vouchers."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
@@ -12,7 +14,10 @@ from entities.models import LegalEntity
 from entities.selectors import audit_entries_for, user_can_act_in
 
 from .models import LedgerEntry
-from .selectors import trial_balance, vouchers_for_user
+from .selectors import account_entries, main_accounts, trial_balance, vouchers_for_user
+from .sources import voucher_source
+
+ENTRIES_PER_PAGE = 50
 
 
 def _entity_or_404(request, code: str | None) -> LegalEntity:
@@ -42,6 +47,40 @@ def trial_balance_view(request, code: str | None = None):
     return render(request, "ledger/trial_balance.html", {"entity": entity, "tb": tb})
 
 
+def ledger_entries(request, code: str):
+    """The entries behind one trial balance line: one account of one entity, within a date
+    range, a page at a time, each entry linking to its voucher."""
+    entity = _entity_or_404(request, code)
+    accounts = main_accounts(legal_entity=entity)
+    form = {key: request.GET.get(key, "").strip() for key in ("account", "date_from", "date_to")}
+    errors: dict[str, str] = {}
+    account = None
+    if not form["account"]:
+        errors["account"] = "Choose an account."
+    else:
+        account = accounts.filter(number=form["account"]).first()
+        if account is None:
+            errors["account"] = f"{entity.code} has no account {form['account']}."
+    dates = {}
+    for key in ("date_from", "date_to"):
+        dates[key] = _parse_date(form[key])
+        if form[key] and dates[key] is None:
+            errors[key] = f"{form[key]!r} is not a date (YYYY-MM-DD)."
+    start, end = dates["date_from"], dates["date_to"]
+    if not errors and start and end and start > end:
+        errors["date_to"] = "The end of the range is before its start."
+    context = {"entity": entity, "accounts": accounts, "form": form, "errors": errors}
+    if not request.GET:
+        return render(request, "ledger/ledger_entries.html", {**context, "errors": {}})
+    if errors:
+        return render(request, "ledger/ledger_entries.html", context, status=400)
+    found = account_entries(account=account, **dates)
+    query = urlencode({key: value for key, value in form.items() if value})
+    page = Paginator(found.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    context.update(found=found, page=page, query=query)
+    return render(request, "ledger/ledger_entries.html", context)
+
+
 def voucher_list(request, code: str | None = None):
     entity = _entity_or_404(request, code)
     vouchers = (
@@ -69,6 +108,7 @@ def voucher_detail(request, pk: int):
         {
             "voucher": voucher,
             "reversal": reversal,
+            "source": voucher_source(voucher, user=request.user),
             "audit_entries": audit_entries_for(voucher, user=request.user)[:50],
         },
     )

@@ -44,6 +44,9 @@ class ReceivablesConfig(AppConfig):
     def ready(self) -> None:
         from core.jobs import job_kind_register
         from core.roles import AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR, role_models_register
+        from ledger.sources import voucher_source_register
+
+        from .links import VOUCHER_SOURCES, interest_notes_made, recurring_invoices_made
 
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
@@ -63,6 +66,7 @@ class ReceivablesConfig(AppConfig):
             label="Recurring invoices",
             run=_recurring_run,
             results_url=_recurring_results,
+            outputs=recurring_invoices_made,
             days_ahead=366,  # invoices may be generated ahead, up to a year
         )
         job_kind_register(
@@ -70,4 +74,8 @@ class ReceivablesConfig(AppConfig):
             label="Interest notes",
             run=_interest_run,
             results_url=_interest_results,
+            outputs=interest_notes_made,
         )
+        # The voucher page links to the document that posted it.
+        for prefix, resolve in VOUCHER_SOURCES.items():
+            voucher_source_register(prefix=prefix, resolve=resolve)

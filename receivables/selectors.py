@@ -380,7 +380,7 @@ def interest_notes_for_user(user: User | None) -> QuerySet:
         ).prefetch_related(
             Prefetch(
                 "lines",
-                queryset=InterestNoteLine.objects.order_by(
+                queryset=InterestNoteLine.objects.select_related("open_transaction").order_by(
                     "due_date", "document_number", "period_start"
                 ),
             )

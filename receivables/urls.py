@@ -5,6 +5,7 @@ from . import (
     views_ar_close,
     views_customers,
     views_documents,
+    views_payment_detail,
     views_payments,
     views_scheduled,
 )
@@ -76,6 +77,7 @@ urlpatterns = [
         name="credit_notes-post",
     ),
     path("payments/", views_payments.payment_list, name="payment-list"),
+    path("payments/<int:pk>/", views_payment_detail.payment_detail, name="payment-detail"),
     path("ar-close/", views_ar_close.ar_close_page, name="ar-close"),
     path("payments/journal/", views_payments.payment_journal, name="payment-journal"),
     path("recurring/", views_scheduled.recurring_list, name="recurring-list"),

@@ -35,6 +35,23 @@ def settlements_for_user(user: User | None) -> QuerySet[Settlement]:
     return qs.exclude(lines__open_transaction__legal_entity__in=_not_granted(ids)).distinct()
 
 
+def settlement_lines_of(
+    open_transaction: OpenTransaction, user: User | None
+) -> QuerySet[SettlementLine]:
+    """The lines of the settlements that touched ``open_transaction`` (reversed ones too), with
+    their settlement, oldest first, of the settlements ``user`` may see."""
+    lines = SettlementLine.objects.filter(open_transaction=open_transaction).select_related(
+        "settlement"
+    )
+    ids = granted_entity_ids(user)
+    if ids is not None:
+        hidden = Settlement.objects.filter(
+            lines__open_transaction__legal_entity__in=_not_granted(ids)
+        )
+        lines = lines.exclude(settlement__in=hidden)
+    return lines.order_by("settlement__date", "settlement_id")
+
+
 def settlement_open_items(user: User | None, party: Party) -> QuerySet[OpenTransaction]:
     """The Settle transactions page's rows: the party's transactions still open in the entities
     granted to ``user``, by currency and due date, with their cash discount periods."""

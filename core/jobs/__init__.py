@@ -33,7 +33,7 @@ a running attempt writes, fenced), ``kinds`` (the registry), ``lifecycle`` (star
 again), ``runner`` (take an attempt, run it, record its end) and ``reaper``.
 """
 
-from .kinds import _KINDS, JobKind, job_kind_register, job_kinds
+from .kinds import _KINDS, JOB_OUTPUTS_SHOWN, JobKind, job_kind_register, job_kinds
 from .lifecycle import JobAlreadyRunning, job_retry, job_start
 from .progress import JobProgress, JobSuperseded, job_chunk
 from .reaper import jobs_reap
@@ -43,6 +43,7 @@ from .states import ACTIVE, HISTORY_KEPT, TRANSITIONS
 __all__ = [
     "ACTIVE",
     "HISTORY_KEPT",
+    "JOB_OUTPUTS_SHOWN",
     "TRANSITIONS",
     "_KINDS",
     "JobAlreadyRunning",
