@@ -17,7 +17,7 @@ TEST_SQLITE_URL ?= sqlite:///$(CURDIR)/var/test.sqlite3
 SQLITE_PASS_ARGS ?= -m "not postgresql" -k "not for_a_clerk_of_one_entity" \
 	--deselect=tests/test_demo.py::test_make_run_steps_on_sqlite_and_embedded_broker
 
-.PHONY: install run test lint format bench fuzz chromium migrate demo worker clean
+.PHONY: install run test lint format messages bench fuzz chromium migrate demo worker clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,14 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The French and Norwegian translations: the texts marked in code and templates gathered into
+# locale/*/LC_MESSAGES/django.po, then compiled to the .mo files that are committed (running the
+# app needs no gettext tools; editing translations does).
+messages: install
+	$(PY) manage.py makemessages -l fr -l nb --ignore=var --ignore=bench --ignore=tests \
+	  --ignore=docker --add-location=file
+	$(PY) manage.py compilemessages -l fr -l nb --ignore=.venv --ignore=var
 
 bench: install
 	@export DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)}; \

@@ -1,13 +1,15 @@
 """Browser forms of the collections room: one per action of a customer's collections view. They
-read the posted text as the page sends it (ISO dates, plain decimals, a checkbox "on") and leave
+read the posted text as the page sends it (ISO dates, decimals, a checkbox "on") and leave
 every rule to the services."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.formats import sanitize_separators
+from django.utils.translation import gettext_lazy as _
 
-DATE_INVALID = "Enter a date as YYYY-MM-DD."
+DATE_INVALID = _("Enter a date as YYYY-MM-DD.")
 
 
 class IsoDateField(forms.Field):
@@ -26,14 +28,15 @@ class IsoDateField(forms.Field):
 
 
 class DecimalTextField(forms.Field):
-    """A decimal as typed; empty is none. Its range and places are the service's to judge."""
+    """A decimal as typed, with a point or the page language's decimal separator (120,50 on a
+    French page); empty is none. Its range and places are the service's to judge."""
 
     def to_python(self, value):
         text = value or ""
         if not text.strip():
             return None
         try:
-            return Decimal(text)
+            return Decimal(sanitize_separators(text.strip()))
         except InvalidOperation:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
@@ -50,7 +53,7 @@ class ActivityForm(forms.Form):
     follow_up_on = IsoDateField(required=False)
     promised_on = IsoDateField(required=False)
     promised_amount = DecimalTextField(
-        required=False, error_messages={"invalid": "Enter an amount such as 120.00."}
+        required=False, error_messages={"invalid": _("Enter an amount such as 120.00.")}
     )
 
 
@@ -67,7 +70,7 @@ class ResolveForm(forms.Form):
 class WriteOffForm(forms.Form):
     transaction = _text()
     amount = DecimalTextField(
-        required=False, error_messages={"invalid": "Enter an amount such as 0.40."}
+        required=False, error_messages={"invalid": _("Enter an amount such as 0.40.")}
     )
     reason = _text()
 

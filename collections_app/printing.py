@@ -1,39 +1,52 @@
 """Documents the collections room prints: a collection letter as PDF (reportlab). The
 collections list's CSV and XLSX exports are in ``services.exports``."""
 
+from datetime import date
+from decimal import Decimal
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from core.money import format_amount
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from core.money import format_amount_localized
 
 
 def letter_pdf(letter) -> bytes:
-    """The letter as it was sent: who, the intro, the transactions listed and the total."""
+    """The letter as it was sent, in its language: who, the intro, the transactions listed and
+    the total."""
+    with translation.override(letter.language):
+        return _letter_pdf(letter)
+
+
+def _letter_pdf(letter) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    from .services.letters import letter_intro
+
     styles = getSampleStyleSheet()
     customer, step = letter.customer, letter.step
-    intro = step.body.format(
-        customer=customer.display_name,
-        legal_entity=letter.legal_entity.name,
-        total=f"{format_amount(letter.total, letter.currency)} {letter.currency}",
-    )
-    rows = [["Document", "Due", "Days overdue", "Open"]] + [
-        [
-            r["document_number"],
-            r["due_date"],
-            str(r["days_overdue"]),
-            format_amount(r["open_amount"], letter.currency),
-        ]
-        for r in letter.transactions
+    intro = letter_intro(step, customer=customer, total=letter.total, currency=letter.currency)
+    rows = [
+        [_("Document"), pgettext("due date", "Due"), _("Days overdue"), _("Open")],
+        *(
+            [
+                r["document_number"],
+                date_format(date.fromisoformat(r["due_date"]), "SHORT_DATE_FORMAT"),
+                str(r["days_overdue"]),
+                format_amount_localized(Decimal(r["open_amount"]), letter.currency),
+            ]
+            for r in letter.transactions
+        ),
     ]
-    rows.append(
-        ["Total due", "", "", f"{format_amount(letter.total, letter.currency)} {letter.currency}"]
-    )
+    total = f"{format_amount_localized(letter.total, letter.currency)} {letter.currency}"
+    rows.append([_("Total due"), "", "", total])
     table = Table(rows, colWidths=[60 * mm, 35 * mm, 30 * mm, 40 * mm])
     table.setStyle(
         TableStyle(
@@ -47,29 +60,29 @@ def letter_pdf(letter) -> bytes:
         )
     )
     buffer = BytesIO()
+    subject = step.display_subject
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, title=step.subject, author=letter.legal_entity.name
+        buffer, pagesize=A4, title=subject, author=letter.legal_entity.name
     )
+    customer_line = _("Customer %(account)s") % {"account": customer.account}
+    closing = _(
+        "Letter %(step)s of our reminders. If you have already paid, please disregard this letter."
+    ) % {"step": step.step}
     document.build(
         [
             Paragraph(f"<b>{escape(letter.legal_entity.name)}</b>", styles["Normal"]),
             Spacer(1, 6 * mm),
             Paragraph(
-                f"{escape(customer.display_name)}<br/>Customer {escape(customer.account)}",
-                styles["Normal"],
+                f"{escape(customer.display_name)}<br/>{escape(customer_line)}", styles["Normal"]
             ),
-            Paragraph(letter.date.isoformat(), styles["Normal"]),
+            Paragraph(date_format(letter.date, "SHORT_DATE_FORMAT"), styles["Normal"]),
             Spacer(1, 8 * mm),
-            Paragraph(escape(step.subject), styles["Heading1"]),
+            Paragraph(escape(subject), styles["Heading1"]),
             Paragraph(escape(intro), styles["Normal"]),
             Spacer(1, 6 * mm),
             table,
             Spacer(1, 6 * mm),
-            Paragraph(
-                f"Letter {step.step} of our reminders. If you have already paid, please "
-                "disregard this letter.",
-                styles["Normal"],
-            ),
+            Paragraph(escape(closing), styles["Normal"]),
         ]
     )
     return buffer.getvalue()

@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError
@@ -29,10 +31,10 @@ from .services.activities import MANUAL_KINDS
 from .services.exports import CollectionsExportQuery
 
 SORTS = {
-    "customer": "Account",
-    "party": "Party",
-    "-balance": "Largest balance",
-    "-overdue": "Most overdue",
+    "customer": gettext_lazy("Account"),
+    "party": gettext_lazy("Party"),
+    "-balance": gettext_lazy("Largest balance"),
+    "-overdue": gettext_lazy("Most overdue"),
 }
 
 
@@ -47,7 +49,7 @@ def aging(request):
         try:
             as_of = date.fromisoformat(as_of_text)
         except ValueError:
-            errors["as_of"] = "Enter a date as YYYY-MM-DD, or leave it empty for the latest."
+            errors["as_of"] = _("Enter a date as YYYY-MM-DD, or leave it empty for the latest.")
     ordering = request.GET.get("ordering", "customer")
     if ordering not in SORTS:
         ordering = "customer"
@@ -99,11 +101,11 @@ def aging(request):
 # --- the collections page ---------------------------------------------------------------------
 
 COLLECTIONS_SORTS = {
-    "-overdue": "Most overdue",
-    "-balance": "Largest balance",
-    "promised_on": "Next promise",
-    "last_activity": "Latest activity",
-    "customer": "Account",
+    "-overdue": gettext_lazy("Most overdue"),
+    "-balance": gettext_lazy("Largest balance"),
+    "promised_on": gettext_lazy("Next promise"),
+    "last_activity": gettext_lazy("Latest activity"),
+    "customer": gettext_lazy("Account"),
 }
 # Okabe and Ito's palette, told apart with the common colour-vision deficiencies too: current
 # bluish green, then sky blue, orange, vermilion, reddish purple, blue, black.
@@ -322,7 +324,7 @@ def collections_export(request, fmt: str):
         response["Content-Disposition"] = 'attachment; filename="collections.xlsx"'
         return response
     messages.info(
-        request, "The export is written in the background: download it here when it is done."
+        request, _("The export is written in the background: download it here when it is done.")
     )
     return redirect("job-detail", pk=result.pk)
 

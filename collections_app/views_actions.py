@@ -7,10 +7,11 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
-from core.money import format_amount
+from core.money import format_amount_localized
 
 from .forms import (
     ActivityForm,
@@ -67,7 +68,7 @@ def _act(request, pk: int, verb: str, form_class, act: Callable) -> object:
     if customer is None:
         raise Http404("No such customer.")
     if not request.user.has_perm(ACTION_PERMISSIONS[verb]):
-        messages.error(request, "Your role may not do this.")
+        messages.error(request, _("Your role may not do this."))
         return _back(request, pk)
     typed = {k: request.POST.get(k, "") for k in request.POST if k != "csrfmiddlewaretoken"}
     prefix = verb.replace("-", "_")
@@ -95,7 +96,7 @@ def _transaction_or_404(user, pk: object):
 def activity_log_view(request, pk: int):
     def act(customer, data):
         activity_log(customer=customer, data=ActivityInput(**data), actor=request.user)
-        return "Activity logged."
+        return _("Activity logged.")
 
     return _act(request, pk, "activity", ActivityForm, act)
 
@@ -108,7 +109,7 @@ def dispute_open_view(request, pk: int):
             reason=data["reason"],
             actor=request.user,
         )
-        return "Transaction put in dispute."
+        return _("Transaction put in dispute.")
 
     return _act(request, pk, "dispute", DisputeForm, act)
 
@@ -120,7 +121,7 @@ def dispute_resolve_view(request, pk: int):
         if dispute is None:
             raise Http404("No such dispute.")
         dispute_resolve(dispute=dispute, resolution=data["resolution"], actor=request.user)
-        return "Dispute resolved."
+        return _("Dispute resolved.")
 
     return _act(request, pk, "resolve", ResolveForm, act)
 
@@ -134,8 +135,10 @@ def write_off_create_view(request, pk: int):
             reason=data["reason"],
             actor=request.user,
         )
-        amount_text = format_amount(write_off.amount, write_off.currency)
-        return f"{amount_text} {write_off.currency} written off."
+        return _("%(amount)s %(currency)s written off.") % {
+            "amount": format_amount_localized(write_off.amount, write_off.currency),
+            "currency": write_off.currency,
+        }
 
     return _act(request, pk, "write-off", WriteOffForm, act)
 
@@ -154,18 +157,24 @@ def _letter_outcome(letter) -> str:
     from .models import CollectionLetter
 
     emailed_at = CollectionLetter.objects.filter(pk=letter.pk).values_list("emailed_at", flat=True)
-    step = letter.step.step
+    values = {"step": letter.step.step, "email": letter.emailed_to}
     if not letter.emailed_to:
         return (
-            f"Letter {step} created, not emailed: the customer has no contact email. Print it "
-            "from the customer page, or send it again with an address."
+            _(
+                "Letter %(step)s created, not emailed: the customer has no contact email. Print "
+                "it from the customer page, or send it again with an address."
+            )
+            % values
         )
     if emailed_at.first() is None:
         return (
-            f"Letter {step} created, but emailing it to {letter.emailed_to} failed: print it "
-            "from the customer page."
+            _(
+                "Letter %(step)s created, but emailing it to %(email)s failed: print it from "
+                "the customer page."
+            )
+            % values
         )
-    return f"Letter {step} emailed to {letter.emailed_to}."
+    return _("Letter %(step)s emailed to %(email)s.") % values
 
 
 @require_POST
@@ -174,7 +183,7 @@ def credit_hold_set_view(request, pk: int):
         customer = credit_hold_set(
             customer=customer, hold=data["hold"], reason=data["reason"], actor=request.user
         )
-        return "Credit hold placed." if customer.blocked else "Credit hold released."
+        return _("Credit hold placed.") if customer.blocked else _("Credit hold released.")
 
     return _act(request, pk, "credit-hold", CreditHoldForm, act)
 
@@ -184,7 +193,7 @@ def agent_assign_view(request, pk: int):
     def act(customer, data):
         agent = collections_agent_by_username(data["agent"])
         collections_agent_assign(customer=customer, agent=agent, actor=request.user)
-        return "Agent assigned." if agent else "Agent removed."
+        return _("Agent assigned.") if agent else _("Agent removed.")
 
     return _act(request, pk, "agent", AgentForm, act)
 

@@ -26,3 +26,15 @@ def amount_field(**kwargs) -> models.DecimalField:
 
 def currency_field(**kwargs) -> models.CharField:
     return models.CharField(max_length=3, validators=[currency_validator], **kwargs)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages pages and letters are written in (``settings.LANGUAGES``), read when asked
+    so that no model reads settings at import."""
+    from django.conf import settings
+
+    return list(settings.LANGUAGES)
+
+
+def language_field(**kwargs) -> models.CharField:
+    return models.CharField(max_length=10, choices=language_choices, **kwargs)

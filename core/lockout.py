@@ -4,6 +4,7 @@ page, or the API's error shape when the client asks for JSON; status 429 either 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 
 def _minutes() -> int:
@@ -12,10 +13,14 @@ def _minutes() -> int:
 
 def sign_in_locked_out(request: HttpRequest, original_response=None, credentials=None):
     minutes = _minutes()
-    message = (
-        f"Too many failed sign-ins: signing in from this address is locked for {minutes} "
-        "minutes. Try again later, or ask an administrator to unlock it."
-    )
+    # In the page's language; the API's requests are always English (core.middleware).
+    message = ngettext(
+        "Too many failed sign-ins: signing in from this address is locked for %(minutes)d "
+        "minute. Try again later, or ask an administrator to unlock it.",
+        "Too many failed sign-ins: signing in from this address is locked for %(minutes)d "
+        "minutes. Try again later, or ask an administrator to unlock it.",
+        minutes,
+    ) % {"minutes": minutes}
     wants_json = request.path.startswith("/api/") or (
         request.headers.get("x-requested-with") == "XMLHttpRequest"
         or "application/json" in request.headers.get("accept", "")

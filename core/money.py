@@ -68,6 +68,29 @@ def format_amount(amount: Decimal, currency: str, *, grouping: bool = False) -> 
     return f"{rounded:,f}" if grouping else f"{rounded:f}"
 
 
+def format_amount_localized(amount: Decimal, currency: str) -> str:
+    """``format_amount`` with grouping, written with the active language's separators, as pages
+    and letters show it: "1,234.56" in English, "1 234,56" in French and Norwegian (a no-break
+    space). The digits, and so the rounding, are ``format_amount``'s."""
+    return _localized_separators(format_amount(amount, currency, grouping=True))
+
+
+def format_decimal_localized(amount: Decimal) -> str:
+    """``format_decimal`` with the active language's decimal separator."""
+    return _localized_separators(format_decimal(amount))
+
+
+def _localized_separators(text: str) -> str:
+    from django.utils import formats
+
+    return text.translate(
+        {
+            ord(","): formats.get_format("THOUSAND_SEPARATOR"),
+            ord("."): formats.get_format("DECIMAL_SEPARATOR"),
+        }
+    )
+
+
 def format_decimal(amount: Decimal) -> str:
     """An amount whose currency is not known, as it is but a zero never signed: for the few
     places that must show something rather than fail (``format_amount`` otherwise)."""

@@ -49,6 +49,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "customer_group",
             "credit_limit",
             "blocked",
+            "language",
         ]
         validators = []  # uniqueness is the service's to say, with the field named
 

@@ -6,6 +6,8 @@ class EntitiesConfig(AppConfig):
     name = "entities"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from core.access import access_check_register
         from core.roles import (
             AR_CLERK,
@@ -18,8 +20,10 @@ class EntitiesConfig(AppConfig):
 
         from .selectors import GROUP_DATA_PERMISSION
         from .services import ensure_can_act
+        from .views import user_language_to_session
 
         access_check_register(ensure_can_act)
+        user_logged_in.connect(user_language_to_session, dispatch_uid="entities.user_language")
 
         party = ["party", "partyaddress", "partycontact", "partybankaccount"]
         role_models_register(roles=[AR_CLERK, INTEGRATOR], app_label="entities", models=party)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from core.models import AuditEntry, Job
 
 from .exceptions import ExchangeRateMissing
-from .models import ExchangeRate, LegalEntity
+from .models import ExchangeRate, LegalEntity, UserPreference
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -149,3 +149,9 @@ def jobs_for_user(user: User | None) -> QuerySet[Job]:
     if ids is None:
         return qs
     return qs.exclude(legal_entities__in=LegalEntity.objects.exclude(pk__in=ids))
+
+
+def user_language(user) -> str:
+    """The language ``user`` chose for their pages, or "" when they left it to the browser."""
+    chosen = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    return chosen or ""

@@ -1,21 +1,32 @@
 """Browser pages of the entities room: the entity switcher, a legal entity's page, and the jobs
 page with live progress bars."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 from core.errors import ApplicationError
 from core.jobs import job_kinds, job_retry, job_start
+from core.middleware import LANGUAGE_SESSION_KEY
 from core.permissions import role_required_for_writes
 
 from .context_processors import SESSION_KEY
 from .models import LegalEntity
-from .selectors import audit_entries_for, jobs_for_user, legal_entities_for_user, user_can_act_in
+from .selectors import (
+    audit_entries_for,
+    jobs_for_user,
+    legal_entities_for_user,
+    user_can_act_in,
+    user_language,
+)
+from .services.preferences import user_language_set
 
 
 @require_POST
@@ -26,10 +37,57 @@ def legal_entity_switch(request):
         messages.error(request, f"You may not act in legal entity {code}.")
     else:
         request.session[SESSION_KEY] = entity.code
+    return redirect(_next_page(request))
+
+
+def _next_page(request) -> str:
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"
-    return redirect(target)
+    return target
+
+
+@require_POST
+def language_set(request):
+    """The language switcher: the user's choice is kept (their preference, this session and the
+    language cookie, so that the sign-in page keeps it after signing out)."""
+    language = request.POST.get("language", "")
+    try:
+        user_language_set(user=request.user, language=language)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(_next_page(request))
+    response = redirect(_next_page(request))
+    if not language:
+        # Left to the browser again: its Accept-Language from the next page on.
+        request.session.pop(LANGUAGE_SESSION_KEY, None)
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+        return response
+    request.session[LANGUAGE_SESSION_KEY] = language
+    translation.activate(language)
+    messages.success(
+        request,
+        _("Pages are now shown in %(language)s.")
+        % {"language": translation.get_language_info(language)["name_local"]},
+    )
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def user_language_to_session(sender, request, user, **kwargs) -> None:
+    """On sign-in (``user_logged_in``): the language the user chose, for every page after."""
+    language = user_language(user)
+    if language:
+        request.session[LANGUAGE_SESSION_KEY] = language
 
 
 def legal_entity_detail(request, code: str):

@@ -23,6 +23,7 @@ def test_every_admin_changelist_and_add_page_loads(client, admin_user, fabrikam)
 
 
 def test_admin_creates_legal_entity_with_its_ledger_setup(client, admin_user, fabrikam):
+    from entities.models import LegalEntity
     from ledger.models import PostingSetup
 
     client.force_login(admin_user)
@@ -38,9 +39,11 @@ def test_admin_creates_legal_entity_with_its_ledger_setup(client, admin_user, fa
             "cash_discount_posted_in": "invoice",
             "fx_posted_in": "payment",
             "auto_match_threshold": "95",
+            "language": "fr",
         },
     )
     assert response.status_code == 302
+    assert LegalEntity.objects.get(code="FABN").language == "fr"
     setup = PostingSetup.objects.filter(legal_entity__code="FABN")
     assert setup.filter(posting_type="intercompany_due_to", counterparty__code="FAB").exists()
     assert PostingSetup.objects.filter(

@@ -6,8 +6,9 @@ criteria that make the lists of the collections page)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 
-from core.fields import amount_field, code_validator, currency_field
+from core.fields import amount_field, code_validator, currency_field, language_field
 from core.money import format_amount
 from entities.models import Customer, LegalEntity, Party
 from ledger.models import Voucher
@@ -33,15 +34,15 @@ class CollectionsProfile(models.Model):
 
 class Activity(models.Model):
     class Kind(models.TextChoices):
-        CALL = "call", "Call"
-        EMAIL = "email", "Email"
-        MEETING = "meeting", "Meeting"
-        NOTE = "note", "Note"
-        PROMISE = "promise_to_pay", "Promise to pay"
-        LETTER = "letter", "Collection letter"
-        DISPUTE = "dispute", "Dispute"
-        WRITE_OFF = "write_off", "Write-off"
-        CREDIT_HOLD = "credit_hold", "Credit hold"
+        CALL = "call", pgettext_lazy("activity", "Call")
+        EMAIL = "email", pgettext_lazy("activity", "Email")
+        MEETING = "meeting", pgettext_lazy("activity", "Meeting")
+        NOTE = "note", pgettext_lazy("activity", "Note")
+        PROMISE = "promise_to_pay", pgettext_lazy("activity", "Promise to pay")
+        LETTER = "letter", pgettext_lazy("activity", "Collection letter")
+        DISPUTE = "dispute", pgettext_lazy("activity", "Dispute")
+        WRITE_OFF = "write_off", pgettext_lazy("activity", "Write-off")
+        CREDIT_HOLD = "credit_hold", pgettext_lazy("activity", "Credit hold")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
@@ -154,6 +155,16 @@ class LetterStep(models.Model):
     def __str__(self) -> str:
         return f"{self.sequence} letter {self.step} ({self.days_overdue} days)"
 
+    # The standard steps' texts are in the translations; a text written in the admin is not,
+    # and comes out as written.
+    @property
+    def display_subject(self) -> str:
+        return gettext(self.subject) if self.subject else ""
+
+    @property
+    def display_body(self) -> str:
+        return gettext(self.body) if self.body else ""
+
 
 class CollectionLetter(models.Model):
     """A letter sent to a customer: what it listed, as it was, and to whom it went."""
@@ -167,6 +178,8 @@ class CollectionLetter(models.Model):
     # [{"open_transaction", "document_number", "due_date", "days_overdue", "open_amount"}, ...]
     transactions = models.JSONField(default=list)
     html = models.TextField()
+    # The customer's language when it was sent: its PDF and email are written in it too.
+    language = language_field(default="en")
     emailed_to = models.CharField(max_length=254, blank=True)
     emailed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the email went out (empty: not sent)"

@@ -1,5 +1,9 @@
 """Writes of collection letters: the next letter of a sequence that is due, kept as HTML and
-emailed after commit, and the standard sequence of letter steps."""
+emailed after commit, and the standard sequence of letter steps.
+
+A letter is written in the customer's language (``Customer.document_language``): its words,
+dates and amounts. The standard steps' texts are translated; a text changed in the admin is
+sent as written."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,12 +12,13 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_noop
 
 from core.audit import Actor, audit_record
 from core.errors import InvalidInput
-from core.money import ZERO, format_amount
+from core.money import ZERO, format_amount, format_amount_localized
 from entities.models import Customer
 from entities.services import ensure_can_act
 from receivables.models import OpenTransaction
@@ -53,7 +58,10 @@ def letter_send(
     currency = currencies.pop()
     total = sum((t.open_amount for t in chosen), ZERO)
     rows = _letter_rows(chosen, on)
-    html = _letter_html(customer, step, on=on, rows=rows, total=total, currency=currency)
+    language = customer.document_language
+    html = _letter_html(
+        customer, step, on=on, rows=rows, total=total, currency=currency, language=language
+    )
     recipient = email or _contact_email(customer)
     letter = CollectionLetter.objects.create(
         customer=customer,
@@ -64,6 +72,7 @@ def letter_send(
         total=total,
         transactions=rows,
         html=html,
+        language=language,
         emailed_to=recipient or "",
         created_by=acting_user(actor),
     )
@@ -175,34 +184,44 @@ def _letter_html(
     rows: list[dict[str, Any]],
     total: Decimal,
     currency: str,
+    language: str,
 ) -> str:
-    context = {
-        "customer": customer,
-        "entity": customer.legal_entity,
-        "step": step,
-        "on": on,
-        "rows": rows,
-        "total": total,
-        "currency": currency,
-        "intro": step.body.format(
-            customer=customer.display_name,
-            legal_entity=customer.legal_entity.name,
-            total=f"{format_amount(total, currency)} {currency}",
-        ),
-    }
-    return render_to_string("collections_app/letter.html", context)
+    with translation.override(language):
+        context = {
+            "customer": customer,
+            "entity": customer.legal_entity,
+            "step": step,
+            "subject": step.display_subject,
+            "on": on,
+            "rows": [{**r, "due_date": date.fromisoformat(r["due_date"])} for r in rows],
+            "total": total,
+            "currency": currency,
+            "language": language,
+            "intro": letter_intro(step, customer=customer, total=total, currency=currency),
+        }
+        return render_to_string("collections_app/letter.html", context)
 
 
+def letter_intro(step: LetterStep, *, customer: Customer, total: Decimal, currency: str) -> str:
+    """The step's text before the list, in the active language, its placeholders filled."""
+    return step.display_body.format(
+        customer=customer.display_name,
+        legal_entity=customer.legal_entity.name,
+        total=f"{format_amount_localized(total, currency)} {currency}",
+    )
+
+
+# Stored in English, as the data migration wrote them; translated when a letter is written.
 DEFAULT_LETTER_STEPS = [
-    (1, 15, "Payment reminder",
-     "Dear {customer}, our records show the following amounts to {legal_entity} are past due, "
-     "{total} in all. We would be grateful for your payment."),
-    (2, 30, "Second reminder",
-     "Dear {customer}, despite our reminder the following amounts, {total} in all, are still "
-     "unpaid. Please pay them within 8 days or contact us."),
-    (3, 60, "Final notice",
-     "Dear {customer}, the following amounts, {total} in all, remain unpaid. Without payment "
-     "within 8 days we will place your account on credit hold."),
+    (1, 15, gettext_noop("Payment reminder"),
+     gettext_noop("Dear {customer}, our records show the following amounts to {legal_entity} "
+                  "are past due, {total} in all. We would be grateful for your payment.")),
+    (2, 30, gettext_noop("Second reminder"),
+     gettext_noop("Dear {customer}, despite our reminder the following amounts, {total} in all, "
+                  "are still unpaid. Please pay them within 8 days or contact us.")),
+    (3, 60, gettext_noop("Final notice"),
+     gettext_noop("Dear {customer}, the following amounts, {total} in all, remain unpaid. "
+                  "Without payment within 8 days we will place your account on credit hold.")),
 ]  # fmt: skip
 
 
@@ -245,7 +264,8 @@ def _email(letter_id: int) -> None:
     letter = CollectionLetter.objects.select_related("legal_entity", "customer__party", "step").get(
         pk=letter_id
     )
-    subject = f"{letter.legal_entity.name}: {letter.step.subject}"
+    with translation.override(letter.language):
+        subject = f"{letter.legal_entity.name}: {letter.step.display_subject}"
     message = EmailMultiAlternatives(subject, strip_tags(letter.html), to=[letter.emailed_to])
     message.attach_alternative(letter.html, "text/html")
     message.attach(f"letter-{letter.pk}.pdf", letter_pdf(letter), "application/pdf")

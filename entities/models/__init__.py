@@ -8,7 +8,7 @@ this app imports nothing above it.
 from core.fields import amount_field, code_validator, currency_field, currency_validator
 
 from .customers import Customer, CustomerGroup
-from .legal_entities import EntityGrant, LegalEntity
+from .legal_entities import EntityGrant, LegalEntity, UserPreference
 from .parties import Party, PartyAddress, PartyBankAccount, PartyContact
 from .rates import ExchangeRate
 
@@ -22,6 +22,7 @@ __all__ = [
     "PartyAddress",
     "PartyBankAccount",
     "PartyContact",
+    "UserPreference",
     "amount_field",
     "code_validator",
     "currency_field",

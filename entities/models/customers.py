@@ -6,7 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from core.fields import amount_field, code_validator, currency_field
+from core.fields import amount_field, code_validator, currency_field, language_field
 
 from .legal_entities import LegalEntity
 from .parties import Party
@@ -59,6 +59,11 @@ class Customer(models.Model):
     )
     credit_limit = amount_field(null=True, blank=True, validators=[MinValueValidator(0)])
     blocked = models.BooleanField(default=False)
+    language = language_field(
+        blank=True,
+        help_text="The language letters and statements to this customer are written in "
+        "(empty: the legal entity's).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -80,3 +85,8 @@ class Customer(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.party.name
+
+    @property
+    def document_language(self) -> str:
+        """The language its letters and statements are written in."""
+        return self.language or self.legal_entity.language

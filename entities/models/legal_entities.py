@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.bank_codes import creditor_identifier_validator
-from core.fields import amount_field, code_validator, currency_field
+from core.fields import amount_field, code_validator, currency_field, language_field
 
 
 class LegalEntity(models.Model):
@@ -53,6 +53,11 @@ class LegalEntity(models.Model):
         help_text="A bank statement line whose best proposal reaches this confidence (0-100) is "
         "matched without review.",
     )
+    language = language_field(
+        default="en",
+        help_text="The language its letters and statements are written in, unless a customer "
+        "account names its own.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Fields whose changes the audit trail records as "parameter change".
@@ -68,6 +73,7 @@ class LegalEntity(models.Model):
         "credit_note_limited_to_invoice_open",
         "auto_match_threshold",
         "sepa_creditor_identifier",
+        "language",
     )
 
     class Meta:
@@ -107,3 +113,16 @@ class EntityGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.legal_entity.code}"
+
+
+class UserPreference(models.Model):
+    """What a user chose for themselves: the language their pages are written in (empty: the
+    browser's)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = language_field(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.language}"

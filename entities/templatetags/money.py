@@ -1,7 +1,8 @@
 """Amounts as pages show them, by ``core.money``'s one rule (the currency's minor units, half up,
-a zero never signed) with thousands separators.
+a zero never signed) with thousands separators, in the active language's way of writing numbers.
 
-``{{ value|amount:currency }}``: 1,000.00; JPY 1,000; KWD 1.000.
+``{{ value|amount:currency }}``: 1,000.00; JPY 1,000; KWD 1.000 in English; 1 000,00 in French
+and Norwegian (a no-break space).
 ``{{ value|audit_value:currency }}``: a value of the audit trail (old → new), where amounts are
 text; those written with the stored four decimals ("-626.2200") are shown as amounts.
 """
@@ -11,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from core.money import currency_is_known, format_amount, format_decimal
+from core.money import currency_is_known, format_amount_localized, format_decimal_localized
 
 register = template.Library()
 
@@ -28,8 +29,8 @@ def amount(value, currency: str) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     if currency_is_known(currency):
-        return format_amount(value, currency, grouping=True)
-    return format_decimal(value)
+        return format_amount_localized(value, currency)
+    return format_decimal_localized(value)
 
 
 @register.filter
@@ -37,5 +38,5 @@ def audit_value(value, currency: str):
     """An old or new value of an audit row: amount text shown in ``currency`` when the page
     names one; anything else (and ``None``, for ``default_if_none``) as it is."""
     if isinstance(value, str) and currency_is_known(currency) and _AMOUNT_TEXT.fullmatch(value):
-        return format_amount(Decimal(value), currency, grouping=True)
+        return format_amount_localized(Decimal(value), currency)
     return value

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -8,7 +9,9 @@ from core.errors import UnknownCurrency
 from core.money import (
     convert,
     format_amount,
+    format_amount_localized,
     format_decimal,
+    format_decimal_localized,
     has_valid_precision,
     minor_units,
     quantize,
@@ -91,6 +94,31 @@ def test_quantize_gives_an_unsigned_zero():
 )
 def test_format_amount_with_grouping_as_pages_show_it(amount, currency, expected):
     assert format_amount(Decimal(amount), currency, grouping=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "expected"),
+    [
+        ("en", "1234.555", "EUR", "1,234.56"),
+        ("fr", "1234.555", "EUR", "1\xa0234,56"),
+        ("nb", "1234.555", "EUR", "1\xa0234,56"),
+        ("fr", "-1234567.5", "JPY", "-1\xa0234\xa0568"),
+        ("nb", "1000.0005", "KWD", "1\xa0000,001"),
+        ("fr", "-0.001", "USD", "0,00"),
+        ("nb", "999.999", "USD", "1\xa0000,00"),
+    ],
+)
+def test_format_amount_localized_writes_the_one_rounding_in_the_active_language(
+    language, amount, currency, expected
+):
+    with translation.override(language):
+        assert format_amount_localized(Decimal(amount), currency) == expected
+
+
+def test_format_decimal_localized_uses_the_language_decimal_separator():
+    with translation.override("fr"):
+        assert format_decimal_localized(Decimal("-0.0000")) == "0,0000"
+        assert format_decimal_localized(Decimal("-12.3400")) == "-12,3400"
 
 
 def test_format_decimal_without_a_currency_keeps_the_amount_but_not_a_negative_zero():
