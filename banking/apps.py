@@ -87,3 +87,10 @@ class BankingConfig(AppConfig):
             run=mandates_expire_job_run,
             results_url=_mandates_results_url,
         )
+
+        # The list whose filters a user may save, with the query parameters that filter it.
+        from core.lists import filtered_list_register
+
+        filtered_list_register(
+            key="bank_statements", label="Bank statements", parameters=("bank_account", "status")
+        )

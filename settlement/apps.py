@@ -25,3 +25,8 @@ class SettlementConfig(AppConfig):
         settlement_reverse_guard_register(correction_settlement_guard)
         # The AR close computes the open items as of a period's end.
         open_items_taken_register(settled_accounting_as_of)
+
+        # The list whose filters a user may save (it has no filter parameters yet).
+        from core.lists import filtered_list_register
+
+        filtered_list_register(key="settlements", label="Settlements", parameters=())
