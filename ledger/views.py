@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from entities.context_processors import current_legal_entity
 from entities.models import LegalEntity
 from entities.selectors import audit_entries_for, user_can_act_in
+from entities.views_saved_filters import saved_filters_apply
 
 from .models import LedgerEntry
 from .selectors import trial_balance, vouchers_for_user
@@ -42,6 +43,7 @@ def trial_balance_view(request, code: str | None = None):
     return render(request, "ledger/trial_balance.html", {"entity": entity, "tb": tb})
 
 
+@saved_filters_apply("vouchers")
 def voucher_list(request, code: str | None = None):
     entity = _entity_or_404(request, code)
     vouchers = (
