@@ -21,7 +21,7 @@ from .services.saved_filters import (
 
 class SavedFilterSerializer(serializers.ModelSerializer):
     list_label = serializers.CharField(read_only=True)
-    parameters = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    parameters = serializers.DictField(child=serializers.CharField(), read_only=True)
     legal_entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     is_default = serializers.BooleanField(read_only=True)

@@ -239,3 +239,22 @@ def test_a_list_without_filter_parameters_shows_no_menu(book, url):
     response = _client(book["alice"]).get(url)
     assert response.status_code == 200
     assert 'id="saved-filters"' not in response.content.decode()
+
+
+def test_a_refused_rename_is_shown_beside_that_filters_field(book):
+    saved = _save(book)
+    _save(book, name="Drafts", status="draft")
+    response = _client(book["alice"]).post(
+        f"/saved-filters/{saved.pk}/",
+        {"name": "Drafts", "next": "/invoices/?status=posted"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        f'<span class="error" id="saved-filter-error-{saved.pk}">You already have a filter '
+        "named &#x27;Drafts&#x27; on this list.</span>"
+    ) in page
+    assert '<strong id="current-saved-filter">Posted</strong>' in page
+    saved.refresh_from_db()
+    assert saved.name == "Posted"
