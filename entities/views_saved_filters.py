@@ -65,8 +65,7 @@ def _filters_resolved(user, filtered: FilteredList, query: QueryDict):
         resolved.pop(name, None)
     for name, value in (saved.parameters if saved else {}).items():
         resolved[name] = value
-    resolved._mutable = False
-    return resolved, saved
+    return QueryDict(resolved.urlencode()), saved  # immutable, as a request's query is
 
 
 def saved_filters_apply(list_key: str | Callable[[dict[str, Any]], str]):
