@@ -94,3 +94,10 @@ class BankingConfig(AppConfig):
         # The page of a voucher posted from a statement line or a bill links to it.
         for prefix, resolve in VOUCHER_SOURCES.items():
             voucher_source_register(prefix=prefix, resolve=resolve)
+
+        # The list whose filters a user may save, with the query parameters that filter it.
+        from core.lists import filtered_list_register
+
+        filtered_list_register(
+            key="bank_statements", label="Bank statements", parameters=("bank_account", "status")
+        )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
+from entities.views_saved_filters import saved_filters_apply
 
 from .forms import StatementFilterForm, StatementImportForm
 from .models import BankStatement, BankStatementLine
@@ -72,6 +73,7 @@ def bank_account_reconciliation_view(request, pk: int):
     )
 
 
+@saved_filters_apply("bank_statements")
 def bank_statement_list(request):
     form = StatementFilterForm(request.GET or None, user=request.user)
     statements = bank_statements_for_user(request.user).order_by("-to_date", "-id")

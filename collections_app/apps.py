@@ -65,3 +65,12 @@ class CollectionsAppConfig(AppConfig):
             run=collections_export_job_run,
             results_url=_export_results_url,
         )
+
+        # The list whose filters a user may save, with the query parameters that filter it.
+        from core.lists import filtered_list_register
+
+        filtered_list_register(
+            key="collections",
+            label="Collections",
+            parameters=("pool", "legal_entity", "view", "currency", "agent", "ordering"),
+        )

@@ -19,6 +19,7 @@ from core.errors import ApplicationError
 from core.money import ZERO
 from entities.context_processors import current_legal_entity
 from entities.selectors import legal_entities_for_user, user_can_act_in
+from entities.views_saved_filters import saved_filters_apply
 
 from .selectors import (
     aging_period_set_get,
@@ -241,6 +242,7 @@ def _is_agent(user) -> bool:
     return user.is_authenticated and user.collections_customers.exists()
 
 
+@saved_filters_apply("collections")
 def collections(request):
     """The collections manager's workspace: customers with their aged balance across legal
     entities (from the latest aging snapshots), a stacked bar chart of the same numbers,

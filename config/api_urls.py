@@ -7,6 +7,7 @@ from banking import api as banking_api
 from collections_app import api as collections_api
 from collections_app import api_work as collections_work_api
 from entities import api as entities_api
+from entities import api_saved_filters as saved_filters_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
 from receivables import api_ar_close
@@ -26,6 +27,7 @@ router.register("interest-codes", codes_api.InterestCodeViewSet, basename="inter
 router.register("customer-groups", entities_api.CustomerGroupViewSet, basename="customer-group")
 router.register("audit-entries", entities_api.AuditEntryViewSet, basename="audit-entry")
 router.register("jobs", entities_api.JobViewSet, basename="job")
+router.register("saved-filters", saved_filters_api.SavedFilterViewSet, basename="saved-filter")
 router.register("main-accounts", ledger_api.MainAccountViewSet, basename="main-account")
 router.register("fiscal-periods", ledger_api.FiscalPeriodViewSet, basename="fiscal-period")
 router.register("vouchers", ledger_api.VoucherViewSet, basename="voucher")

@@ -32,3 +32,14 @@ class GroupDataDenied(ApplicationError):
 
     code = "group_data_not_granted"
     http_status = 403
+
+
+class SavedFilterNotFound(ApplicationError):
+    """A saved filter that does not exist or that the user does not see (another user's private
+    filter, or one of a legal entity they are not granted): the same answer for both."""
+
+    code = "not_found"
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__("No such saved filter.")

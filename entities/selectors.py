@@ -155,3 +155,28 @@ def user_language(user) -> str:
     """The language ``user`` chose for their pages, or "" when they left it to the browser."""
     chosen = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
     return chosen or ""
+
+
+def saved_filters_for_user(user: User | None, *, list_key: str | None = None) -> QuerySet:
+    """The saved filters ``user`` sees: their own and those shared with them, of the legal
+    entities they may act in; each with ``is_default`` (the one their list opens with)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from .models import SavedFilter, SavedFilterDefault
+
+    if user is None or not user.is_authenticated:
+        return SavedFilter.objects.none()
+    qs = in_granted_entities(SavedFilter.objects.filter(Q(owner=user) | Q(shared=True)), user)
+    if list_key is not None:
+        qs = qs.filter(list_key=list_key)
+    defaults = SavedFilterDefault.objects.filter(user=user, saved_filter=OuterRef("pk"))
+    return (
+        qs.annotate(is_default=Exists(defaults))
+        .select_related("owner", "legal_entity")
+        .order_by("list_key", "name", "id")
+    )
+
+
+def saved_filter_default_for(user: User | None, list_key: str):
+    """The saved filter ``user``'s list ``list_key`` opens with, if they still see it."""
+    return saved_filters_for_user(user, list_key=list_key).filter(is_default=True).first()

@@ -23,3 +23,8 @@ class LedgerConfig(AppConfig):
         role_models_register(
             roles=[INTEGRATOR], app_label="ledger", models=["voucher", "fiscalperiod"]
         )
+
+        # The list whose filters a user may save (it has no filter parameters yet).
+        from core.lists import filtered_list_register
+
+        filtered_list_register(key="vouchers", label="Vouchers", parameters=())

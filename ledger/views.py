@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from entities.context_processors import current_legal_entity
 from entities.models import LegalEntity
 from entities.selectors import audit_entries_for, user_can_act_in
+from entities.views_saved_filters import saved_filters_apply
 
 from .models import LedgerEntry
 from .selectors import account_entries, main_accounts, trial_balance, vouchers_for_user
@@ -81,6 +82,7 @@ def ledger_entries(request, code: str):
     return render(request, "ledger/ledger_entries.html", context)
 
 
+@saved_filters_apply("vouchers")
 def voucher_list(request, code: str | None = None):
     entity = _entity_or_404(request, code)
     vouchers = (

@@ -79,3 +79,14 @@ class ReceivablesConfig(AppConfig):
         # The voucher page links to the document that posted it.
         for prefix, resolve in VOUCHER_SOURCES.items():
             voucher_source_register(prefix=prefix, resolve=resolve)
+
+        # The lists whose filters a user may save, with the query parameters that filter them.
+        from core.lists import filtered_list_register
+
+        filtered_list_register(key="customers", label="Customers", parameters=("q", "entity"))
+        filtered_list_register(key="invoices", label="Invoices", parameters=("status",))
+        filtered_list_register(key="credit_notes", label="Credit notes", parameters=("status",))
+        filtered_list_register(key="payments", label="Payments", parameters=())
+        filtered_list_register(
+            key="interest_notes", label="Interest notes", parameters=("status", "job")
+        )

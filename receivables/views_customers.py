@@ -8,10 +8,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from entities.views_saved_filters import saved_filters_apply
+
 from .selectors import customer_for_user, customer_overview, customers_for_user
 from .views import _today
 
 
+@saved_filters_apply("customers")
 def customer_list(request):
     entity_code = request.GET.get("entity", "")
     query = request.GET.get("q", "").strip()

@@ -13,6 +13,7 @@ from core.errors import ApplicationError
 from core.money import currency_is_known, format_amount
 from core.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for
+from entities.views_saved_filters import saved_filters_apply
 
 from .forms import CreditNoteForm, DocumentForm, DocumentLineFormSet
 from .models import CreditNote, Invoice
@@ -234,6 +235,7 @@ def document_post(request, kind: str, pk: int):
     return redirect(f"{KINDS[kind]['url'].replace('-', '_')}-detail", pk=pk)
 
 
+@saved_filters_apply(lambda kwargs: f"{kwargs['kind']}s")
 def document_list(request, kind: str):
     entity = _entity(request)
     spec = KINDS[kind]

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
+from entities.views_saved_filters import saved_filters_apply
 
 from .forms import PaymentLineFormSet
 from .selectors import payments_for_entity
@@ -76,6 +77,7 @@ def _attach_payment_errors(error: ApplicationError, formset, line_index: list[in
                 form.add_error(field if field in form.fields else None, problem)
 
 
+@saved_filters_apply("payments")
 def payment_list(request):
     entity = _entity(request)
     page = Paginator(payments_for_entity(request.user, entity), 50).get_page(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
 from entities.selectors import audit_entries_for
+from entities.views_saved_filters import saved_filters_apply
 
 from .forms import DocumentLineFormSet, RecurringAssignmentForm, RecurringTemplateForm
 from .models import InterestNote
@@ -198,6 +199,7 @@ def recurring_assignment_toggle(request, pk: int):
 # --- interest notes ---------------------------------------------------------------------------
 
 
+@saved_filters_apply("interest_notes")
 def interest_note_list(request):
     notes = interest_notes_for_user(request.user).order_by("-date", "-id")
     status = request.GET.get("status", "")

@@ -35,3 +35,8 @@ class SettlementConfig(AppConfig):
         )
         for prefix, resolve in VOUCHER_SOURCES.items():
             voucher_source_register(prefix=prefix, resolve=resolve)
+
+        # The list whose filters a user may save (it has no filter parameters yet).
+        from core.lists import filtered_list_register
+
+        filtered_list_register(key="settlements", label="Settlements", parameters=())

@@ -11,6 +11,7 @@ from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
 from entities.models import Party
 from entities.selectors import audit_entries_for, user_can_act_in
+from entities.views_saved_filters import saved_filters_apply
 from receivables.discounts import open_transaction_discount_amount
 from receivables.models import OpenTransaction
 from receivables.selectors import document_for_user
@@ -157,6 +158,7 @@ def settlement_reverse_view(request, pk: int):
     return redirect("settlement-detail", pk=pk)
 
 
+@saved_filters_apply("settlements")
 def settlement_list(request):
     settlements = settlements_for_user(request.user).order_by("-created_at", "-id")[:100]
     return render(request, "settlement/list.html", {"settlements": settlements})

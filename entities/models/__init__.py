@@ -11,6 +11,7 @@ from .customers import Customer, CustomerGroup
 from .legal_entities import EntityGrant, LegalEntity, UserPreference
 from .parties import Party, PartyAddress, PartyBankAccount, PartyContact
 from .rates import ExchangeRate
+from .saved_filters import SavedFilter, SavedFilterDefault
 
 __all__ = [
     "Customer",
@@ -22,6 +23,8 @@ __all__ = [
     "PartyAddress",
     "PartyBankAccount",
     "PartyContact",
+    "SavedFilter",
+    "SavedFilterDefault",
     "UserPreference",
     "amount_field",
     "code_validator",
