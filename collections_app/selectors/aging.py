@@ -201,7 +201,8 @@ def aging_party_lines_for_user(
     if as_of is None:
         as_of = visible.filter(legal_entity__isnull=False).aggregate(d=Max("as_of"))["d"]
     if as_of is None:
-        return AgingSnapshotLine.objects.none().values()
+        # No snapshot yet: no row, with the row's columns, so that callers may filter and order.
+        return AgingSnapshotLine.objects.none().values(*LINE_COLUMNS, **LINE_FIELDS)
     stored = visible.filter(legal_entity__isnull=True, as_of=as_of).first()
     if stored is not None and legal_entity_ids is None:
         return (

@@ -121,3 +121,13 @@ def test_the_chart_draws_credits_left_of_the_zero_line_in_colours_told_apart():
     assert max(s["x"] + s["width"] for s in fab["segments"]) <= CHART_LABEL_WIDTH + CHART_BAR_WIDTH
     assert len(set(CHART_COLOURS)) == len(CHART_COLOURS)
     assert "#f9a825" not in CHART_COLOURS  # amber beside orange was hard to tell apart
+
+
+@pytest.mark.parametrize("ordering", ["", "-balance", "customer"])
+def test_collections_page_by_party_before_any_aging_snapshot(client, admin_user, ordering):
+    """Before the first aging job the party view lists no party, whatever the order or the
+    currency asked; it never fails."""
+    client.force_login(admin_user)
+    response = client.get(f"/collections/?view=party&ordering={ordering}&currency=EUR")
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 0
