@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from banking import api as banking_api
 from collections_app import api as collections_api
+from collections_app import api_statements
 from collections_app import api_work as collections_work_api
 from entities import api as entities_api
 from ledger import api as ledger_api
@@ -84,6 +85,9 @@ router.register(
     "collection-letters", collections_work_api.CollectionLetterViewSet, basename="letter"
 )
 router.register("customer-pools", collections_work_api.CustomerPoolViewSet, basename="pool")
+router.register(
+    "customer-statements", api_statements.CustomerStatementViewSet, basename="customer-statement"
+)
 
 urlpatterns = [
     # Operations on a resource that another room's view answers.
