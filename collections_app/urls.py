@@ -40,7 +40,7 @@ urlpatterns = [
         name="collection-letter-pdf",
     ),
     path(
-        "collections/customers/<int:pk>/statement/",
+        "collections/statements/customer/<int:pk>/",
         views_statements.statement_generate,
         name="customer-statement-generate",
     ),

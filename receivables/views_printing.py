@@ -23,9 +23,7 @@ def document_print(request, kind: str, pk: int, fmt: str = "html"):
     document = _document_or_404(request, kind, pk)
     try:
         if fmt == "pdf":
-            return pdf_response(
-                document_pdf(document), document_pdf_filename(document), inline=True
-            )
+            return pdf_response(document_pdf(document), document_pdf_filename(document))
         return HttpResponse(document_print_html(document))
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -341,3 +341,62 @@ class _NoProgress:
 
     def fence(self):
         pass
+
+
+def test_statement_aging_sums_to_the_closing_balance_on_every_date(fabrikam, admin_user):
+    """Cash discount, a partial settlement reversed, a payment reversed, a write-off and an
+    intercompany settlement: on every date the aging of what was open then sums to the closing
+    balance of the ledger, per customer and per party."""
+    from collections_app.services import write_off_create
+    from receivables.services.payments import payment_reverse
+    from settlement.services import settlement_reverse
+    from tests.factories.entities import CashDiscountFactory
+
+    fab, fabe = fabrikam["customers"]["FAB"], fabrikam["customers"]["FABE"]
+    fabrikam["FAB"].max_write_off = Decimal("10.00")
+    fabrikam["FAB"].save()
+    terms = PaymentTermsFactory()
+    i1 = post_invoice(
+        fab,
+        amounts=["100.00"],
+        on=date(2026, 1, 5),
+        terms=terms,
+        cash_discount=CashDiscountFactory(),
+    )
+    settle(date(2026, 1, 12), i1, post_payment(fab, amount="98.00", on=date(2026, 1, 12)))
+    i2 = post_invoice(fab, amounts=["200.00"], on=date(2026, 1, 20), terms=terms)
+    p2 = post_payment(fab, amount="150.00", on=date(2026, 2, 3))
+    s2 = settle(date(2026, 2, 3), i2, p2)
+    settlement_reverse(settlement=s2, actor=None, on=date(2026, 2, 20))
+    payment_reverse(payment=p2, actor=None, on=date(2026, 2, 25))
+    i3 = post_invoice(fab, amounts=["5.00"], on=date(2026, 2, 1), terms=terms)
+    write_off_create(
+        open_transaction=i3.open_transaction, reason="small", actor=None, on=date(2026, 3, 3)
+    )
+    ic = post_invoice(fabe, amounts=["300.00"], on=date(2026, 2, 10), terms=terms)
+    settle(date(2026, 3, 10), ic, post_payment(fab, amount="300.00", on=date(2026, 3, 10)))
+
+    closings = {}
+    for day in [(1, 10), (1, 31), (2, 15), (2, 22), (2, 28), (3, 5), (3, 31)]:
+        on = date(2026, *day)
+        for who in ({"customer": fab}, {"customer": fabe}, {"party": fabrikam["party"]}):
+            statement = customer_statement_create(
+                actor=admin_user, date_from=date(2026, 1, 1), date_to=on, **who
+            )
+            for section in statement.sections:
+                aged = sum((Decimal(a["amount"]) for a in section["aging"]), Decimal(0))
+                assert aged == Decimal(section["closing_balance"]), (on, who, section)
+            closings[(on, next(iter(who.values())).pk, "party" in who)] = [
+                s["closing_balance"] for s in statement.sections
+            ]
+    party = fabrikam["party"].pk
+    # By hand. Feb 15: I2 200.00 less 150.00 settled, the payment used up; I3 5.00; FABE 300.00.
+    assert closings[(date(2026, 2, 15), party, True)] == ["355.00"]
+    # Feb 22: the settlement reversed: I2 200.00 open, the payment -150.00 open again.
+    assert closings[(date(2026, 2, 22), fab.pk, False)] == ["55.00"]
+    # Feb 28: the payment reversed. Mar 5: I3 written off. Mar 31: FABE's invoice paid in FAB.
+    assert closings[(date(2026, 2, 28), fab.pk, False)] == ["205.00"]
+    assert closings[(date(2026, 3, 5), fab.pk, False)] == ["200.00"]
+    assert closings[(date(2026, 3, 31), fab.pk, False)] == ["200.00"]
+    assert closings[(date(2026, 3, 31), fabe.pk, False)] == ["0.00"]
+    assert closings[(date(2026, 3, 31), party, True)] == ["200.00"]
