@@ -8,6 +8,7 @@ A statement has one section per transaction currency (``sections``). The top-lev
 section when it has one currency (the usual case); with several they are null (lines and aging
 empty) and ``sections`` carries each."""
 
+from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -132,6 +133,16 @@ class PoolStatementsSerializer(serializers.Serializer):
     date_to = serializers.DateField()
 
 
+class CustomerStatementFilter(filters.FilterSet):
+    customer = filters.NumberFilter(field_name="customer_id", help_text="A customer account's id")
+    party = filters.CharFilter(field_name="party__number", help_text="A party's number")
+    job = filters.NumberFilter(field_name="job_id", help_text="The pool job that made them")
+
+    class Meta:
+        model = CustomerStatement
+        fields = ["customer", "party", "job"]
+
+
 class CustomerStatementViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -140,6 +151,7 @@ class CustomerStatementViewSet(
 ):
     serializer_class = CustomerStatementSerializer
     queryset = CustomerStatement.objects.none()
+    filterset_class = CustomerStatementFilter
 
     def get_queryset(self):
         return customer_statements_for_user(self.request.user).prefetch_related("legal_entities")

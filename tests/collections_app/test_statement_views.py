@@ -120,3 +120,11 @@ def test_pool_form_errors_beside_their_fields(client, book):
     assert '<span class="error">Choose a customer pool.</span>' in page
     assert '<span class="error">Enter a date as YYYY-MM-DD.</span>' in page
     assert 'value="2026-03-01"' in page
+
+
+def test_the_customer_page_links_to_the_statement_form(client, book):
+    clerk = make_clerk("clerk", book["FAB"])
+    client.force_login(clerk)
+    fab = book["customers"]["FAB"]
+    page = client.get(f"/customers/{fab.pk}/").content.decode()
+    assert f'href="/collections/customers/{fab.pk}/#statement-form"' in page

@@ -167,7 +167,7 @@ def test_customer_statement_create_refuses_bad_input(book, admin_user):
     assert not CustomerStatement.objects.exists()
 
 
-def test_statement_api_figures_list_and_scoping(api_client, book):
+def test_statement_api_figures_list_and_scoping(api_client, book, django_assert_max_num_queries):
     clerk = make_clerk("clerk", book["FAB"])
     api_client.force_authenticate(clerk)
     response = api_client.post(
@@ -194,8 +194,17 @@ def test_statement_api_figures_list_and_scoping(api_client, book):
         zip(BUCKETS, ["80.00", "250.00", "-30.00", "0.00", "0.00"], strict=True)
     )
     assert body["legal_entities"] == ["FAB"] and body["party"] == "4050"
-    listed = api_client.get("/api/v1/customer-statements/").json()
-    assert [s["id"] for s in listed["results"]] == [body["id"]]
+    for _ in range(3):
+        customer_statement_create(actor=clerk, party=book["party"], date_from=FEB1, date_to=MAR31)
+    with django_assert_max_num_queries(6):
+        listed = api_client.get("/api/v1/customer-statements/").json()
+    assert len(listed["results"]) == 4
+    filtered = api_client.get(
+        f"/api/v1/customer-statements/?customer={book['customers']['FAB'].pk}"
+    ).json()
+    assert [s["id"] for s in filtered["results"]] == [body["id"]]
+    misspelled = api_client.get("/api/v1/customer-statements/?custmer=1")
+    assert misspelled.status_code == 400
     pdf = api_client.get(f"/api/v1/customer-statements/{body['id']}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content[:5] == b"%PDF-"
