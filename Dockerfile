@@ -11,6 +11,14 @@ ENV PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
     VAR_DIR=/app/var
 
+# WeasyPrint renders the printable documents (invoices, statements, letters) with Pango, which
+# it loads at run time: Pango and its FreeType backend, HarfBuzz's subsetter (fonts embedded in
+# the PDFs are subset), fontconfig and a font family to lay the text out with.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 

@@ -23,6 +23,12 @@ def _aging_results_url(job) -> str:
     return f"{reverse('aging')}?as_of={job.as_of.isoformat()}"
 
 
+def _statements_results_url(job) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('customer-statements')}?job={job.pk}"
+
+
 def _export_results_url(job) -> str:
     from django.urls import reverse
 
@@ -36,18 +42,30 @@ class CollectionsAppConfig(AppConfig):
 
     def ready(self) -> None:
         from core.jobs import job_kind_register
-        from core.roles import COLLECTIONS_MANAGER, role_models_register
+        from core.roles import AR_CLERK, COLLECTIONS_MANAGER, role_models_register
         from receivables.ar_close import open_items_taken_register
 
         from .links import aging_snapshots_made
         from .selectors.write_offs import written_off_accounting_as_of
         from .services import aging_snapshot_job_run
         from .services.exports import EXPORT_XLSX, collections_export_job_run
+        from .services.statements import STATEMENTS_JOB, pool_statements_job_run
 
         role_models_register(
             roles=[COLLECTIONS_MANAGER],
             app_label="collections_app",
-            models=["activity", "dispute", "collectionletter", "writeoff", "customerpool"],
+            models=[
+                "activity",
+                "dispute",
+                "collectionletter",
+                "writeoff",
+                "customerpool",
+                "customerstatement",
+            ],
+        )
+        # Clerks send statements too (with invoices, on request).
+        role_models_register(
+            roles=[AR_CLERK], app_label="collections_app", models=["customerstatement"]
         )
         # The AR close computes the open items as of a period's end.
         open_items_taken_register(written_off_accounting_as_of)
@@ -64,6 +82,12 @@ class CollectionsAppConfig(AppConfig):
             label="Collections export (XLSX)",
             run=collections_export_job_run,
             results_url=_export_results_url,
+        )
+        job_kind_register(
+            kind=STATEMENTS_JOB,
+            label="Customer statements (pool)",
+            run=pool_statements_job_run,
+            results_url=_statements_results_url,
         )
 
         # The list whose filters a user may save, with the query parameters that filter it.

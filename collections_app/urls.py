@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_actions
+from . import views, views_actions, views_statements
 
 urlpatterns = [
     path("collections/aging/", views.aging, name="aging"),
@@ -38,5 +38,37 @@ urlpatterns = [
         views.letter_view,
         {"fmt": "pdf"},
         name="collection-letter-pdf",
+    ),
+    path(
+        "collections/statements/customer/<int:pk>/",
+        views_statements.statement_generate,
+        name="customer-statement-generate",
+    ),
+    path("collections/statements/", views_statements.statement_list, name="customer-statements"),
+    path(
+        "collections/statements/pool/",
+        views_statements.statement_pool_start,
+        name="customer-statements-pool",
+    ),
+    path(
+        "collections/statements/<int:pk>/",
+        views_statements.statement_detail,
+        name="customer-statement",
+    ),
+    path(
+        "collections/statements/<int:pk>/print/",
+        views_statements.statement_print,
+        name="customer-statement-print",
+    ),
+    path(
+        "collections/statements/<int:pk>/pdf/",
+        views_statements.statement_print,
+        {"fmt": "pdf"},
+        name="customer-statement-pdf",
+    ),
+    path(
+        "collections/statements/<int:pk>/email/",
+        views_statements.statement_email,
+        name="customer-statement-email",
     ),
 ]

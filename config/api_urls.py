@@ -5,12 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from banking import api as banking_api
 from collections_app import api as collections_api
+from collections_app import api_statements
 from collections_app import api_work as collections_work_api
 from entities import api as entities_api
 from entities import api_saved_filters as saved_filters_api
 from ledger import api as ledger_api
 from receivables import api as receivables_api
-from receivables import api_ar_close
+from receivables import api_ar_close, api_printing
 from receivables import api_codes as codes_api
 from receivables import api_scheduled as scheduled_api
 from settlement import api as settlement_api
@@ -86,6 +87,9 @@ router.register(
     "collection-letters", collections_work_api.CollectionLetterViewSet, basename="letter"
 )
 router.register("customer-pools", collections_work_api.CustomerPoolViewSet, basename="pool")
+router.register(
+    "customer-statements", api_statements.CustomerStatementViewSet, basename="customer-statement"
+)
 
 urlpatterns = [
     # Operations on a resource that another room's view answers.
@@ -95,5 +99,17 @@ urlpatterns = [
         name="invoice-correct",
     ),
     path("ar-close/", api_ar_close.ArCloseApi.as_view(), name="api-ar-close"),
+    path("invoices/<int:pk>/pdf/", api_printing.InvoicePdfApi.as_view(), name="invoice-pdf"),
+    path("invoices/<int:pk>/email/", api_printing.InvoiceEmailApi.as_view(), name="invoice-email"),
+    path(
+        "credit-notes/<int:pk>/pdf/",
+        api_printing.CreditNotePdfApi.as_view(),
+        name="credit-note-pdf",
+    ),
+    path(
+        "credit-notes/<int:pk>/email/",
+        api_printing.CreditNoteEmailApi.as_view(),
+        name="credit-note-email",
+    ),
     *router.urls,
 ]

@@ -53,6 +53,29 @@ def rf_reference_make(payload: str) -> str:
     return f"RF{check:02d}{body}"
 
 
+# A document number an RF reference can carry whole: letters, digits and dashes, whose key
+# (upper case, dashes dropped) is how bank statement matching looks document numbers up.
+_DOCUMENT_NUMBER = re.compile(r"[0-9A-Za-z]+(?:-+[0-9A-Za-z]+)*")
+
+
+def rf_reference_for_document(number: str) -> str | None:
+    """The RF creditor reference printed on a document for paying it: the document number
+    without its dashes, upper case, behind RF and two check digits (``FABE-INV-000012`` →
+    ``RF34FABEINV000012``). None when the number holds other characters or more than 21
+    letters and digits: bank statement matching could not read the number back from it."""
+    if not _DOCUMENT_NUMBER.fullmatch(number or ""):
+        return None
+    payload = number.replace("-", "").upper()
+    return rf_reference_make(payload) if len(payload) <= 21 else None
+
+
+def rf_reference_print(reference: str) -> str:
+    """An RF reference in its print format: groups of four characters
+    (``RF18 5390 0754 7034``)."""
+    compact = reference.replace(" ", "")
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
 def rf_reference_payload(text: str) -> str | None:
     """The payload of a valid RF reference (spaces allowed), or None: wrong check digits are no
     reference."""

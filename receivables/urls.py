@@ -7,6 +7,7 @@ from . import (
     views_documents,
     views_payment_detail,
     views_payments,
+    views_printing,
     views_scheduled,
 )
 
@@ -76,6 +77,15 @@ urlpatterns = [
         {"kind": "credit_note"},
         name="credit_notes-post",
     ),
+    *[
+        path(f"{segment}/<int:pk>/{view_path}", view, {"kind": kind, **extra}, name=name)
+        for segment, kind in (("invoices", "invoice"), ("credit-notes", "credit_note"))
+        for view_path, view, extra, name in (
+            ("print/", views_printing.document_print, {}, f"{kind}s-print"),
+            ("pdf/", views_printing.document_print, {"fmt": "pdf"}, f"{kind}s-pdf"),
+            ("email/", views_printing.document_email_send, {}, f"{kind}s-email"),
+        )
+    ],
     path("payments/", views_payments.payment_list, name="payment-list"),
     path("payments/<int:pk>/", views_payment_detail.payment_detail, name="payment-detail"),
     path("ar-close/", views_ar_close.ar_close_page, name="ar-close"),

@@ -191,6 +191,7 @@ class AgingSnapshotLine(models.Model):
         return f"{self.snapshot_id} {self.customer_id or self.party_id} {self.balance}"
 
 
+from .statements import CustomerStatement  # noqa: E402
 from .work import (  # noqa: E402
     Activity,
     CollectionLetter,
@@ -210,6 +211,7 @@ __all__ = [
     "CollectionLetter",
     "CollectionsProfile",
     "CustomerPool",
+    "CustomerStatement",
     "Dispute",
     "LetterStep",
     "WriteOff",
