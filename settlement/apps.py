@@ -8,11 +8,12 @@ class SettlementConfig(AppConfig):
     def ready(self) -> None:
         from core.roles import AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR, role_models_register
         from receivables.ar_close import open_items_taken_register
-        from receivables.services import invoice_correct_guard_register
+        from receivables.services import invoice_correct_guard_register, journal_settler_register
 
         from .selectors import settled_accounting_as_of
         from .services import settlement_reverse_guard_register
         from .services.correction import correction_settlement_guard, invoice_settled_by
+        from .services.journals import payment_journal_settle
 
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
@@ -25,3 +26,5 @@ class SettlementConfig(AppConfig):
         settlement_reverse_guard_register(correction_settlement_guard)
         # The AR close computes the open items as of a period's end.
         open_items_taken_register(settled_accounting_as_of)
+        # What a payment journal's lines mark is settled with the journal.
+        journal_settler_register(payment_journal_settle)
