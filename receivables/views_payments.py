@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from core.errors import ApplicationError
-from core.money import currency_is_known, format_amount, minor_units
+from core.money import currency_is_known, format_amount, has_valid_precision, minor_units
 from core.permissions import role_required_for_writes
 
 from .forms import JournalLineFormSet
@@ -137,7 +137,7 @@ def _initial_lines(journal) -> list[dict]:
             {
                 "customer": line.customer_id,
                 "date": line.date,
-                "amount": line.amount,
+                "amount": _amount_text(line),
                 "currency": line.currency,
                 "method": line.method,
                 "reference": line.reference,
@@ -152,6 +152,16 @@ def _initial_lines(journal) -> list[dict]:
         }
     )
     return rows
+
+
+def _amount_text(line) -> str | None:
+    """A saved amount as typed: in its currency's minor units (100.00, not 100.0000)."""
+    if line.amount is None:
+        return None
+    currency = line.currency or (line.customer.currency if line.customer else "")
+    if currency_is_known(currency) and has_valid_precision(line.amount, currency):
+        return format_amount(line.amount, currency)
+    return format(line.amount.normalize(), "f")
 
 
 def _mark_text(mark) -> str:

@@ -537,7 +537,7 @@ def _check_marks(
                     f"{format_amount(mark.amount, ot.currency)} is marked on {name} but only "
                     f"{format_amount(ot.open_amount, ot.currency)} {ot.currency} is open.",
                 )
-    if line.amount is not None and marked_total > line.amount and currency:
+    if line.amount is not None and 0 < line.amount < marked_total and currency:
         check.add(
             p,
             "settle",

@@ -61,7 +61,8 @@
   function toMinor(text, digits) {
     const match = /^\s*(\d{1,16})(?:[.,](\d+))?\s*$/.exec(text);
     if (!match) return null;
-    const fraction = match[2] || "";
+    // Zeros past the currency's decimals change nothing (100.0000 is 100.00).
+    const fraction = (match[2] || "").replace(/0+$/, "");
     if (fraction.length > digits) return null;
     return BigInt(match[1] + fraction.padEnd(digits, "0"));
   }

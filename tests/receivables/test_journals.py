@@ -71,6 +71,7 @@ def test_journal_validate_reports_every_problem_of_every_line_at_once(fabrikam):
             line(None, "-5.00", on=None),
             line(blocked, "10.005", currency="GBP"),
             line(customer, None, on=date(2031, 1, 5)),
+            line(customer, "-1.00"),
         ],
     )
     check = journal_validate(journal=journal, actor=None)
@@ -92,10 +93,11 @@ def test_journal_validate_reports_every_problem_of_every_line_at_once(fabrikam):
             ],
             "amount": ["Enter the amount received."],
         },
+        5: {"amount": ["The amount must be greater than zero."]},
     }
-    assert check.count == 8
+    assert check.count == 9
     with pytest.raises(
-        ApplicationError, match=r"^Line 2: Choose a customer\. \(7 more problems\)$"
+        ApplicationError, match=r"^Line 2: Choose a customer\. \(8 more problems\)$"
     ):
         journal_post(journal=journal, actor=None)
     assert not Payment.objects.exists()
