@@ -324,8 +324,9 @@ class PaymentJournalViewSet(
     @extend_schema(
         request=None, responses={200: JournalSerializer}, parameters=[IDEMPOTENCY_KEY_PARAMETER]
     )
-    @action(detail=True, methods=["post"])
-    def post(self, request, pk=None):
+    # Not named ``post``: the view of every route of this viewset would answer a POST with it.
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
+    def post_journal(self, request, pk=None):
         """Post every line as a payment (and settle what they mark), all or nothing; a posted
         journal is returned as it is."""
         journal = self.get_object()

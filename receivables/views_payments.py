@@ -35,6 +35,7 @@ from .views import _entity, _today, one_more_form
 
 JOURNAL_PREFIX = "lines"
 ACTIONS = ("save", "validate", "post", "add_line")
+MAX_FORMS = 1000
 
 
 def payment_journal_list(request):
@@ -71,6 +72,7 @@ def payment_journal(request, pk: int | None = None):
     focus = data.get("focus", "")
     if action == "add_line":
         data[f"{JOURNAL_PREFIX}-TOTAL_FORMS"] = one_more_form(data, JOURNAL_PREFIX)
+        _new_line_defaults(data)
         formset = JournalLineFormSet(data, **kwargs)
         formset.is_valid()
         count = formset.total_form_count()
@@ -126,6 +128,18 @@ def payment_journal(request, pk: int | None = None):
         f"{', '.join(p.number for p in payments)}.",
     )
     return redirect("payment-journal-detail", journal.pk)
+
+
+def _new_line_defaults(data) -> None:
+    """The line "Add a line" made takes the previous line's date and method (today's date and
+    an electronic payment for the first)."""
+    count = data.get(f"{JOURNAL_PREFIX}-TOTAL_FORMS", "")
+    if not count.isdigit() or int(count) > MAX_FORMS:
+        return
+    new = int(count) - 1
+    for name, default in (("date", _today().isoformat()), ("method", Payment.Method.ELECTRONIC)):
+        previous = data.get(f"{JOURNAL_PREFIX}-{new - 1}-{name}", "") if new else ""
+        data[f"{JOURNAL_PREFIX}-{new}-{name}"] = previous or default
 
 
 def _initial_lines(journal) -> list[dict]:

@@ -116,6 +116,8 @@ def test_lines_patched_added_and_deleted_then_posted_once(client, fabrikam):
     assert (added["position"], added["method"]) == (2, "cash")
     client.post(f"{URL}{journal['id']}/lines/", {"amount": "9.00"}, format="json")
     third = client.get(f"{URL}{journal['id']}/").json()["lines"][2]["id"]
+    # A line's route answers PATCH and DELETE only, never a POST meant for the journal.
+    assert client.post(f"{URL}{journal['id']}/lines/{third}/").status_code == 405
     response = client.delete(f"{URL}{journal['id']}/lines/{third}/")
     assert response.status_code == 200 and response.json()["line_count"] == 2
     response = client.post(f"{URL}{journal['id']}/post/", HTTP_IDEMPOTENCY_KEY="journal-1")
