@@ -37,6 +37,9 @@ router.register("invoices", receivables_api.InvoiceViewSet, basename="invoice")
 router.register("credit-notes", receivables_api.CreditNoteViewSet, basename="credit-note")
 router.register("payments", receivables_api.PaymentViewSet, basename="payment")
 router.register(
+    "payment-journals", receivables_api.PaymentJournalViewSet, basename="payment-journal"
+)
+router.register(
     "open-transactions", receivables_api.OpenTransactionViewSet, basename="open-transaction"
 )
 router.register("interest-notes", scheduled_api.InterestNoteViewSet, basename="interest-note")

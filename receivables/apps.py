@@ -48,6 +48,9 @@ class ReceivablesConfig(AppConfig):
 
         from .links import VOUCHER_SOURCES, interest_notes_made, recurring_invoices_made
 
+        from .ar_close import ar_close_blocker_register
+        from .journal_selectors import payment_journals_blocking
+
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
             app_label="receivables",
@@ -55,12 +58,15 @@ class ReceivablesConfig(AppConfig):
                 "invoice",
                 "creditnote",
                 "payment",
+                "paymentjournal",
                 "recurringinvoicetemplate",
                 "recurringinvoiceassignment",
                 "interestnote",
             ],
         )
 
+        # Payment journals not posted stand in the way of closing accounts receivable.
+        ar_close_blocker_register(payment_journals_blocking)
         job_kind_register(
             kind="recurring_invoices",
             label="Recurring invoices",

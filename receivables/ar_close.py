@@ -1,12 +1,13 @@
 """What stands in the way of closing accounts receivable for a fiscal period of a legal entity
 (Dynamics 365's period close checklist for AR), read without writing anything:
 
-- drafts dated in the period: invoices, credit notes, payments, interest notes, and payment
-  journals not posted (each would post into the period, which a closed period refuses);
+- drafts dated in the period: invoices, credit notes, payments, interest notes (each would
+  post into the period, which a closed period refuses);
 - the customer-balance account's ledger balance at the period end not equal to the open
   items' accounting amounts at the period end;
-- what the rooms above register (``ar_close_blocker_register``): the banking room's bank
-  statements with lines dated in the period that are not reconciled.
+- what is registered (``ar_close_blocker_register``): this room's payment journals not posted
+  with lines dated in the period (``journal_selectors.payment_journals_blocking``), the banking
+  room's bank statements with lines dated in the period that are not reconciled.
 
 The open items at the period end are computed as of that date, not as they stand today: each
 open transaction dated on or before it, less what was taken off it by a movement dated on or
@@ -33,7 +34,7 @@ from entities.models import LegalEntity
 from ledger.models import FiscalPeriod, LedgerEntry, PostingType
 from ledger.selectors import posting_account
 
-from .models import CreditNote, InterestNote, Invoice, OpenTransaction, Payment, PaymentJournal
+from .models import CreditNote, InterestNote, Invoice, OpenTransaction, Payment
 
 
 @dataclass(frozen=True)
@@ -113,23 +114,6 @@ def _drafts(entity: LegalEntity, period: FiscalPeriod) -> list[ArCloseBlocker]:
                 f"{payment.currency}) is not posted.",
                 url=reverse("payment-list"),
                 object_id=payment.pk,
-            )
-        )
-    journals = PaymentJournal.objects.filter(
-        legal_entity=entity,
-        status="draft",
-        payments__date__gte=period.start,
-        payments__date__lte=period.end,
-    ).distinct()
-    for journal in journals.order_by("pk"):
-        blockers.append(
-            ArCloseBlocker(
-                kind="payment_journal",
-                message=f"Payment journal {journal.pk}"
-                + (f" ({journal.description})" if journal.description else "")
-                + " has lines dated in the period and is not posted.",
-                url=reverse("payment-list"),
-                object_id=journal.pk,
             )
         )
     for note in (

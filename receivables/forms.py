@@ -178,3 +178,101 @@ class RecurringAssignmentForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = _customers(legal_entity)
+
+
+class CustomerSelect(forms.Select):
+    """A customer's options carry its currency, for the journal's running totals."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-currency"] = instance.currency
+        return option
+
+
+class JournalLineForm(LabelledCellsMixin, forms.Form):
+    """A payment journal line as typed: nothing is required here (a blank line is dropped, an
+    incomplete one is kept in the draft); the journal's validation says what is missing. The
+    method and the currency rarely change from line to line: they stay out of the Tab order
+    (Alt+M, Alt+U reach them)."""
+
+    customer = CustomerChoiceField(
+        queryset=Customer.objects.none(), required=False, widget=CustomerSelect
+    )
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(
+        required=False,
+        max_digits=20,
+        decimal_places=4,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+        error_messages={
+            "invalid": "Enter an amount such as 600.00.",
+            "max_decimal_places": "Give at most 4 decimals.",
+            "max_digits": "The amount is too large.",
+            "max_whole_digits": "The amount is too large.",
+        },
+    )
+    currency = forms.CharField(
+        required=False,
+        max_length=3,
+        widget=forms.TextInput(attrs={"size": 4, "tabindex": "-1", "placeholder": "auto"}),
+    )
+    method = forms.ChoiceField(
+        choices=Payment.Method.choices,
+        initial=Payment.Method.ELECTRONIC,
+        widget=forms.Select(attrs={"tabindex": "-1"}),
+    )
+    reference = forms.CharField(required=False, max_length=60)
+    settle = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Settle",
+        help_text="Document numbers of the invoices this payment settles, e.g. FAB-INV00000012 "
+        "or FAB-INV00000012:150.00 for part of it.",
+    )
+
+    def __init__(self, *args, legal_entity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = _customers(legal_entity)
+        self.fields["date"].error_messages["invalid"] = "Enter a date such as 2026-03-09."
+
+    def clean_currency(self) -> str:
+        value = self.cleaned_data["currency"].strip().upper()
+        if value and not currency_is_known(value):
+            raise forms.ValidationError(f"Unknown currency {value!r}: use an ISO code like EUR.")
+        return value
+
+    def clean_settle(self) -> list[tuple[str, object]]:
+        """``NUMBER`` or ``NUMBER:AMOUNT``, separated by commas or spaces."""
+        from decimal import Decimal, InvalidOperation
+
+        marks = []
+        for token in self.cleaned_data["settle"].replace(",", " ").split():
+            number, _, amount = token.partition(":")
+            if not amount:
+                marks.append((number, None))
+                continue
+            try:
+                value = Decimal(amount)
+            except InvalidOperation:
+                value = None
+            if value is None or not value.is_finite() or value <= 0:
+                raise forms.ValidationError(
+                    f"{amount!r} after {number} is not an amount: write {number}:150.00."
+                )
+            marks.append((number, value))
+        return marks
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not (
+            data.get("customer")
+            or data.get("amount") is not None
+            or data.get("currency")
+            or data.get("reference")
+            or data.get("settle")
+        )
+
+
+JournalLineFormSet = formset_factory(JournalLineForm, extra=0)

@@ -90,6 +90,12 @@ urlpatterns = [
     path("payments/<int:pk>/", views_payment_detail.payment_detail, name="payment-detail"),
     path("ar-close/", views_ar_close.ar_close_page, name="ar-close"),
     path("payments/journal/", views_payments.payment_journal, name="payment-journal"),
+    path("payments/journals/", views_payments.payment_journal_list, name="payment-journal-list"),
+    path(
+        "payments/journals/<int:pk>/",
+        views_payments.payment_journal,
+        name="payment-journal-detail",
+    ),
     path("recurring/", views_scheduled.recurring_list, name="recurring-list"),
     path("recurring/new/", views_scheduled.recurring_template_new, name="recurring-new"),
     path("recurring/<int:pk>/", views_scheduled.recurring_detail, name="recurring-detail"),

@@ -14,6 +14,7 @@ from core.errors import ApplicationError
 from entities.context_processors import current_legal_entity
 from entities.models import LegalEntity
 
+from .journal_selectors import unposted_journals_for_user
 from .selectors import home_summaries
 
 LINE_ERROR = re.compile(r"^lines\[(\d+)\]: (.*)$")
@@ -38,11 +39,16 @@ def _today() -> date:
 
 
 def home(request):
-    """Open invoices, what is overdue and unposted documents, per legal entity."""
+    """Open invoices, what is overdue and unposted documents, per legal entity, and the
+    payment journals not posted yet."""
     return render(
         request,
         "home.html",
-        {"rows": home_summaries(request.user, as_of=_today()), "today": _today()},
+        {
+            "rows": home_summaries(request.user, as_of=_today()),
+            "today": _today(),
+            "unposted_journals": unposted_journals_for_user(request.user),
+        },
     )
 
 

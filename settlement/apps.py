@@ -10,12 +10,13 @@ class SettlementConfig(AppConfig):
         from core.roles import AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR, role_models_register
         from ledger.sources import voucher_source_register
         from receivables.ar_close import open_items_taken_register
-        from receivables.services import invoice_correct_guard_register
+        from receivables.services import invoice_correct_guard_register, journal_settler_register
 
         from .links import VOUCHER_SOURCES, settlements_of_open_transaction
         from .selectors import settled_accounting_as_of
         from .services import settlement_reverse_guard_register
         from .services.correction import correction_settlement_guard, invoice_settled_by
+        from .services.journals import payment_journal_settle
 
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
@@ -40,3 +41,6 @@ class SettlementConfig(AppConfig):
         from core.lists import filtered_list_register
 
         filtered_list_register(key="settlements", label="Settlements", parameters=())
+
+        # What a payment journal's lines mark is settled with the journal.
+        journal_settler_register(payment_journal_settle)

@@ -30,6 +30,7 @@ from .documents import (
     SalesDocument,
 )
 from .interest import InterestNote, InterestNoteLine
+from .journals import PaymentJournalLine, PaymentJournalMark
 from .open_transactions import OpenTransaction, OpenTransactionDiscount
 from .recurring import (
     RecurringInvoiceAssignment,
@@ -57,6 +58,8 @@ __all__ = [
     "OpenTransactionDiscount",
     "Payment",
     "PaymentJournal",
+    "PaymentJournalLine",
+    "PaymentJournalMark",
     "PaymentTerms",
     "RecurringInvoiceAssignment",
     "RecurringInvoiceOccurrence",

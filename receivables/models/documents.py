@@ -184,7 +184,8 @@ class InvoiceCorrection(models.Model):
 
 
 class PaymentJournal(models.Model):
-    """Several payment lines entered on one page and posted together."""
+    """Several payment lines entered on one page, kept as a draft until posted together (its
+    lines are ``PaymentJournalLine``; the payments it posted point back at it)."""
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=200, blank=True)
@@ -195,10 +196,15 @@ class PaymentJournal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     posted_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["legal_entity", "status"])]
 
     def __str__(self) -> str:
         return f"{self.legal_entity.code} journal {self.pk}"

@@ -29,6 +29,21 @@ from .interest import (
     interest_note_waive,
 )
 from .interest_run import interest_notes_create
+from .journals import (
+    JournalCheck,
+    JournalLineInput,
+    JournalMarkInput,
+    MarkedLine,
+    journal_create,
+    journal_line_add,
+    journal_line_delete,
+    journal_line_update,
+    journal_post,
+    journal_settler_register,
+    journal_update,
+    journal_validate,
+    settle_error_on_line,
+)
 from .open_debits import open_debit_create, open_debit_reverse
 from .open_transactions import (
     OpenAmountChange,
@@ -87,6 +102,19 @@ __all__ = [
     "invoice_post",
     "payment_create",
     "payment_journal_post",
+    "JournalCheck",
+    "JournalLineInput",
+    "JournalMarkInput",
+    "MarkedLine",
+    "journal_create",
+    "journal_line_add",
+    "journal_line_delete",
+    "journal_line_update",
+    "journal_post",
+    "journal_settler_register",
+    "journal_update",
+    "journal_validate",
+    "settle_error_on_line",
     "payment_reverse",
     "payment_reverse_guard_register",
     "payments_post",

@@ -22,15 +22,17 @@ from receivables.ar_close import (
     open_items_accounting_as_of,
 )
 from receivables.exceptions import ArCloseBlocked, PeriodAlreadyClosed
-from receivables.models import InterestCode, InterestNote, Payment, PaymentJournal
+from receivables.models import InterestCode, InterestNote
 from receivables.services import (
     DocumentInput,
     DocumentLineInput,
+    JournalLineInput,
     PaymentInput,
     ar_close,
     credit_note_create,
     invoice_create,
     invoice_post,
+    journal_create,
     payment_create,
     payment_reverse,
 )
@@ -163,14 +165,11 @@ def test_drafts_dated_in_the_period_block(fab, customer):
         ),
         actor=None,
     )
-    journal = PaymentJournal.objects.create(legal_entity=fab, description="Lockbox 12")
-    Payment.objects.create(
+    journal = journal_create(
         legal_entity=fab,
-        customer=customer,
-        date=date(2026, 3, 16),
-        amount=D("3.00"),
-        currency="USD",
-        journal=journal,
+        actor=None,
+        description="Lockbox 12",
+        lines=[JournalLineInput(customer=customer, date=date(2026, 3, 16), amount=D("3.00"))],
     )
     code = InterestCode.objects.create(code="IC1")
     note = InterestNote.objects.create(
@@ -181,13 +180,14 @@ def test_drafts_dated_in_the_period_block(fab, customer):
         ("draft_invoice", invoice.pk, f"/invoices/{invoice.pk}/"),
         ("draft_credit_note", credit_note.pk, f"/credit-notes/{credit_note.pk}/"),
         ("draft_payment", payment.pk, "/payments/"),
-        ("payment_journal", journal.pk, "/payments/"),
         ("draft_interest_note", note.pk, f"/interest-notes/{note.pk}/"),
+        # Registered by the room's journals, after the drafts.
+        ("payment_journal", journal.pk, f"/payments/journals/{journal.pk}/"),
     ]
     assert blockers[0].message == (
         f"Invoice draft {invoice.pk} of 2026-03-31 (customer 4000, 40.00 USD) is not posted."
     )
-    assert blockers[3].message == (
+    assert blockers[4].message == (
         f"Payment journal {journal.pk} (Lockbox 12) has lines dated in the period and is not "
         "posted."
     )
