@@ -46,10 +46,9 @@ class ReceivablesConfig(AppConfig):
         from core.roles import AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR, role_models_register
         from ledger.sources import voucher_source_register
 
-        from .links import VOUCHER_SOURCES, interest_notes_made, recurring_invoices_made
-
         from .ar_close import ar_close_blocker_register
         from .journal_selectors import payment_journals_blocking
+        from .links import VOUCHER_SOURCES, interest_notes_made, recurring_invoices_made
 
         role_models_register(
             roles=[AR_CLERK, COLLECTIONS_MANAGER, INTEGRATOR],
