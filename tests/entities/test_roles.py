@@ -18,6 +18,7 @@ _DOCUMENTS = [
         "invoice",
         "creditnote",
         "payment",
+        "paymentjournal",
         "recurringinvoicetemplate",
         "recurringinvoiceassignment",
         "interestnote",
@@ -47,7 +48,7 @@ EXPECTED = {
             ("entities", m)
             for m in ("customer", "party", "partyaddress", "partycontact", "partybankaccount")
         ]
-        + [("core", "job")]
+        + [("core", "job"), ("collections_app", "customerstatement")]
         + [("banking", m) for m in _BANKING_WORK]
     ),
     COLLECTIONS_MANAGER: _crud(
@@ -55,7 +56,14 @@ EXPECTED = {
         + [("entities", "customer"), ("core", "job")]
         + [
             ("collections_app", m)
-            for m in ("activity", "dispute", "collectionletter", "writeoff", "customerpool")
+            for m in (
+                "activity",
+                "dispute",
+                "collectionletter",
+                "writeoff",
+                "customerpool",
+                "customerstatement",
+            )
         ]
     ),
     INTEGRATOR: _crud(
