@@ -39,9 +39,7 @@ def test_settlement_detail_links_documents_and_vouchers(client, admin_user, sett
     client.force_login(admin_user)
     html = client.get(f"/settlements/{settlement.pk}/").content.decode()
     assert f'<a href="/invoices/{invoice.pk}/">{invoice.number}</a>' in html
-    # A payment has no page of its own: its voucher's.
-    payment_voucher = payment.open_transaction.voucher
-    assert f'<a href="/ledger/vouchers/{payment_voucher.pk}/">{payment.number}</a>' in html
+    assert f'<a href="/payments/{payment.pk}/">{payment.number}</a>' in html
     for voucher in settlement.vouchers.all():
         assert f'<a href="/ledger/vouchers/{voucher.pk}/">Voucher {voucher.number}</a>' in html
     assert sorted(re.findall(r'<td class="account">([^<]*)</td>', html)) == [
