@@ -119,7 +119,11 @@ class SettlementSerializer(serializers.ModelSerializer):
 
 
 class SettlementReverseSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = serializers.DateField(
+        required=False,
+        help_text="The reversal vouchers' date (default: the settlement's): not before the "
+        "settlement's date, in an open period of every entity it posted in",
+    )
 
 
 class PreviewLineSerializer(serializers.Serializer):
@@ -135,6 +139,10 @@ class PreviewLineSerializer(serializers.Serializer):
 class PreviewPostingSerializer(serializers.Serializer):
     legal_entity = serializers.CharField(source="legal_entity.code")
     posting_type = serializers.CharField()
+    account = serializers.CharField(
+        source="account.number", allow_null=True, help_text="Main account number"
+    )
+    account_name = serializers.CharField(source="account.name", allow_null=True)
     counterparty = serializers.CharField(source="counterparty.code", allow_null=True)
     currency = serializers.CharField()
     amount = AmountField()

@@ -78,3 +78,15 @@ class InvoiceCorrectForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class SettlementReverseForm(forms.Form):
+    date = forms.DateField(
+        label="Reversal date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The reversing vouchers' date: in an open period, not before the settlement.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -9,7 +9,8 @@ from core.aggregates import DecimalSum
 from core.money import ZERO
 from entities.models import LegalEntity, Party
 from entities.selectors import User, granted_entity_ids
-from ledger.models import LedgerEntry
+from ledger.models import INTERCOMPANY_TYPES, LedgerEntry, MainAccount, PostingSetup
+from ledger.services import VoucherLineInput
 from receivables.models import OpenTransaction, OpenTransactionDiscount
 from receivables.selectors import open_transactions_for_update, open_transactions_in_bulk
 from receivables.sql import Schedule
@@ -19,7 +20,7 @@ from .models import Settlement, SettlementLine
 
 def settlements_for_user(user: User | None) -> QuerySet[Settlement]:
     """Settlements whose every transaction is in an entity the user may act in."""
-    qs = Settlement.objects.select_related("party", "created_by").prefetch_related(
+    qs = Settlement.objects.select_related("party", "created_by", "reversed_by").prefetch_related(
         Prefetch(
             "lines",
             queryset=SettlementLine.objects.select_related(
@@ -68,19 +69,45 @@ def settlement_open_items(user: User | None, party: Party) -> QuerySet[OpenTrans
     return qs if ids is None else qs.filter(legal_entity_id__in=ids)
 
 
-def settlement_vouchers(settlement: Settlement) -> list[dict]:
-    """A settlement's vouchers by legal entity, each with its ledger entries in posting order."""
-    return [
-        {
-            "voucher": voucher,
-            "lines": LedgerEntry.objects.filter(voucher=voucher)
-            .select_related("account", "counterparty")
-            .order_by("id"),
-        }
-        for voucher in settlement.vouchers.select_related("legal_entity").order_by(
-            "legal_entity__code"
-        )
-    ]
+def settlement_vouchers(settlement: Settlement, *, reversals: bool = False) -> list[dict]:
+    """A settlement's vouchers (with ``reversals``, those that reversed them) by legal entity,
+    each with its ledger entries in posting order, read with two statements."""
+    vouchers = settlement.reversal_vouchers if reversals else settlement.vouchers
+    vouchers = list(
+        vouchers.select_related("legal_entity", "reverses").order_by("legal_entity__code", "pk")
+    )
+    entries: dict[int, list[LedgerEntry]] = {v.pk: [] for v in vouchers}
+    for entry in (
+        LedgerEntry.objects.filter(voucher__in=vouchers)
+        .select_related("account", "counterparty")
+        .order_by("id")
+    ):
+        entries[entry.voucher_id].append(entry)
+    return [{"voucher": v, "lines": entries[v.pk]} for v in vouchers]
+
+
+# (legal entity id, posting type, counterparty entity id or None) as the posting setup keys it.
+AccountKey = tuple[int, str, int | None]
+
+
+def posting_accounts(entity_ids: set[int]) -> dict[AccountKey, MainAccount]:
+    """The posting setup of the entities with its accounts, read with one statement."""
+    setup = PostingSetup.objects.filter(legal_entity_id__in=entity_ids).select_related("account")
+    return {(s.legal_entity_id, s.posting_type, s.counterparty_id): s.account for s in setup}
+
+
+def posting_account_of(
+    accounts: dict[AccountKey, MainAccount], legal_entity: LegalEntity, line: VoucherLineInput
+) -> MainAccount | None:
+    """The account a voucher line will post to, found as the posting service finds it: the
+    line's own, else the setup for its type and counterparty, else the type's default."""
+    if line.account is not None:
+        return line.account
+    intercompany = line.posting_type in INTERCOMPANY_TYPES and line.counterparty is not None
+    counterparty = line.counterparty.pk if intercompany else None
+    return accounts.get((legal_entity.pk, line.posting_type, counterparty)) or accounts.get(
+        (legal_entity.pk, line.posting_type, None)
+    )
 
 
 def _not_granted(ids):

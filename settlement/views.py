@@ -1,13 +1,15 @@
-"""Browser pages of the settlement room: Settle transactions (mark, amounts, live totals, post)
-and a settlement's page (vouchers per entity, reverse)."""
+"""Browser pages of the settlement room: Settle transactions (mark, amounts filled as marked,
+live totals, post), a settlement's page (its documents, vouchers and reversal vouchers) and its
+reversal (what it undoes, the date, a confirmation)."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
+from core.money import format_amount
 from core.permissions import role_required_for_writes
 from entities.models import Party
 from entities.selectors import audit_entries_for, user_can_act_in
@@ -16,7 +18,7 @@ from receivables.discounts import open_transaction_discount_amount
 from receivables.models import OpenTransaction
 from receivables.selectors import document_for_user
 
-from .forms import InvoiceCorrectForm, SettleForm
+from .forms import InvoiceCorrectForm, SettleForm, SettlementReverseForm
 from .models import Settlement
 from .selectors import settlement_open_items, settlement_vouchers, settlements_for_user
 from .services import (
@@ -25,6 +27,7 @@ from .services import (
     settlement_create,
     settlement_reverse,
 )
+from .services.marking import MarkedLine, settlement_lines_fill
 from .services.preview import settlement_preview_data
 
 
@@ -84,7 +87,11 @@ def settle(request):
         for name, value in probe.cleaned_data.items():
             if name in request.GET and value not in (None, ""):
                 initial[name] = value
+        filled = _fill_initial(initial, items)
         form = SettleForm(initial=initial, transactions=items)
+        for name in filled:
+            # The page's script fills these again when the date changes, as it does its own.
+            form.fields[name].widget.attrs["data-filled"] = initial[name]
     if form.is_bound:
         on = form.cleaned_data.get("date") if form.is_valid() else None
     else:
@@ -100,6 +107,72 @@ def settle(request):
             "form": form,
             "items": items,
         },
+    )
+
+
+def _marked_lines(values: dict, items) -> list[MarkedLine]:
+    return [
+        MarkedLine(
+            ot,
+            values.get(f"amount_{ot.pk}") or None,
+            values.get(f"discount_{ot.pk}"),
+        )
+        for ot in items
+        if values.get(f"mark_{ot.pk}")
+    ]
+
+
+def _fill_initial(initial: dict, items) -> list[str]:
+    """The marked rows of a page just opened get their amounts filled, as marking them does;
+    returns the names of the fields filled."""
+    marked = _marked_lines(initial, items)
+    empty = [line.transaction for line in marked if line.amount is None]
+    filled = []
+    for fill in settlement_lines_fill(transactions=empty, on=initial["date"], marked=marked):
+        pk = fill.transaction.pk
+        initial[f"amount_{pk}"] = _field_amount(fill.amount, fill.transaction)
+        filled.append(f"amount_{pk}")
+        if fill.cash_discount is not None and f"discount_{pk}" not in initial:
+            initial[f"discount_{pk}"] = _field_amount(fill.cash_discount, fill.transaction)
+            filled.append(f"discount_{pk}")
+    return filled
+
+
+def _field_amount(value, ot) -> str:
+    """An amount as a field holds it: the currency's minor units, no grouping."""
+    return format_amount(value, ot.currency)
+
+
+@require_POST
+def settle_fill(request):
+    """What marking fills in (htmx-free JSON for the page's script): for each transaction
+    ``fill``, its amount to settle and the cash discount to take on the settlement date, given
+    the other marked rows. 400 naming the field when the date is not a date."""
+    party, _ = _party_and_start(request)
+    items = list(settlement_open_items(request.user, party))
+    form = SettleForm(request.POST, transactions=items)
+    form.is_valid()
+    values = form.cleaned_data
+    on = values.get("date")
+    if on is None:
+        return JsonResponse(
+            {"fields": {"date": "Enter the settlement date to fill the amounts."}}, status=400
+        )
+    by_pk = {str(ot.pk): ot for ot in items}
+    wanted = [by_pk[pk] for pk in dict.fromkeys(request.POST.getlist("fill")) if pk in by_pk]
+    fills = settlement_lines_fill(transactions=wanted, on=on, marked=_marked_lines(values, items))
+    return JsonResponse(
+        {
+            "lines": {
+                str(fill.transaction.pk): {
+                    "amount": _field_amount(fill.amount, fill.transaction),
+                    "cash_discount": None
+                    if fill.cash_discount is None
+                    else _field_amount(fill.cash_discount, fill.transaction),
+                }
+                for fill in fills
+            }
+        }
     )
 
 
@@ -134,28 +207,62 @@ def settle_preview(request):
 
 def settlement_detail(request, pk: int):
     settlement = get_object_or_404(settlements_for_user(request.user), pk=pk)
+    vouchers = settlement_vouchers(settlement)
+    reversals = settlement_vouchers(settlement, reversals=True)
+    reversal_of = {r["voucher"].reverses_id: r["voucher"] for r in reversals}
+    for v in vouchers:
+        v["reversal"] = reversal_of.get(v["voucher"].pk)
     return render(
         request,
         "settlement/detail.html",
         {
             "settlement": settlement,
-            "vouchers": settlement_vouchers(settlement),
+            "vouchers": vouchers,
+            "reversals": reversals,
             "audit_entries": audit_entries_for(settlement, user=request.user)[:20],
         },
     )
 
 
-@require_POST
 @role_required_for_writes("settlement.change_settlement")
 def settlement_reverse_view(request, pk: int):
+    """Reverse a settlement: what it undoes (each transaction's open amount now and after, the
+    vouchers to mirror), the reversal date (today by default), then a confirmation."""
     settlement = get_object_or_404(settlements_for_user(request.user), pk=pk)
-    try:
-        settlement_reverse(settlement=settlement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
+    if settlement.status != Settlement.Status.POSTED:
+        messages.error(request, f"Settlement {settlement.pk} is already reversed.")
+        return redirect("settlement-detail", pk=pk)
+    if request.method == "POST":
+        form = SettlementReverseForm(request.POST)
+        if form.is_valid():
+            try:
+                settlement_reverse(
+                    settlement=settlement, actor=request.user, on=form.cleaned_data["date"]
+                )
+            except ApplicationError as error:
+                form.add_error("date" if error.field == "date" else None, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"Settlement {settlement.pk} reversed on {form.cleaned_data['date']:%Y-%m-%d}.",
+                )
+                return redirect("settlement-detail", pk=pk)
     else:
-        messages.success(request, f"Settlement {settlement.pk} reversed.")
-    return redirect("settlement-detail", pk=pk)
+        form = SettlementReverseForm(initial={"date": timezone.localdate()})
+    lines = [
+        {"line": line, "open_after": line.open_transaction.open_amount + line.amount}
+        for line in settlement.lines.all()
+    ]
+    return render(
+        request,
+        "settlement/reverse.html",
+        {
+            "settlement": settlement,
+            "form": form,
+            "lines": lines,
+            "vouchers": settlement_vouchers(settlement),
+        },
+    )
 
 
 @saved_filters_apply("settlements")

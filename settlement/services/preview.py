@@ -1,6 +1,7 @@
 """What a settlement would do, as plain data for the Settle transactions page and the API alike:
 each marked transaction with its amounts signed as the transaction is (debit positive), the
-vouchers per legal entity, and the totals of the marked side."""
+vouchers per legal entity with the main account each line goes to, and the totals of the marked
+side."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -9,8 +10,10 @@ from decimal import Decimal
 from core.audit import Actor
 from core.money import ZERO
 from entities.models import LegalEntity
+from ledger.models import MainAccount, PostingType
 from receivables.models import OpenTransaction
 
+from ..selectors import AccountKey, posting_account_of, posting_accounts
 from . import SettlementLineInput, SettlementPlan, settlement_preview
 
 
@@ -36,6 +39,12 @@ class PreviewPosting:
     amount: Decimal
     accounting_amount: Decimal
     accounting_currency: str
+    # The entity's posting setup for the type (and counterparty); None when it names none.
+    account: MainAccount | None = None
+
+    @property
+    def posting_type_label(self) -> str:
+        return PostingType(self.posting_type).label
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,11 @@ class SettlementPreview:
         return [posting for voucher in self.vouchers for posting in voucher.lines]
 
 
-def preview_from_plan(plan: SettlementPlan) -> SettlementPreview:
-    """The preview of a computed plan; reads nothing more from the database."""
+def preview_from_plan(
+    plan: SettlementPlan, accounts: dict[AccountKey, MainAccount] | None = None
+) -> SettlementPreview:
+    """The preview of a computed plan, each posting with its account from ``accounts`` (the
+    posting setup read by ``posting_accounts``); reads nothing more from the database."""
     lines = []
     for item in plan.items:
         ot = plan.transactions[item.key]
@@ -95,6 +107,9 @@ def preview_from_plan(plan: SettlementPlan) -> SettlementPreview:
                     amount=line.amount,
                     accounting_amount=line.accounting_amount,
                     accounting_currency=voucher.legal_entity.accounting_currency,
+                    account=posting_account_of(accounts, voucher.legal_entity, line)
+                    if accounts
+                    else None,
                 )
                 for line in voucher.lines
             ],
@@ -124,4 +139,6 @@ def settlement_preview_data(
     *, lines: list[SettlementLineInput], on: date, primary: int | None, actor: Actor
 ) -> SettlementPreview:
     """What settling would do, for a reader: nothing is locked or written."""
-    return preview_from_plan(settlement_preview(lines=lines, on=on, primary=primary, actor=actor))
+    plan = settlement_preview(lines=lines, on=on, primary=primary, actor=actor)
+    accounts = posting_accounts({voucher.legal_entity.pk for voucher in plan.vouchers})
+    return preview_from_plan(plan, accounts)

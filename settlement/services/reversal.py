@@ -29,12 +29,20 @@ def settlement_reverse_guard_register(guard) -> None:
 def settlement_reverse(
     *, settlement: Settlement, actor: Actor, on: date | None = None, guarded: bool = True
 ):
-    """Post reversing vouchers and restore every open amount exactly. A settlement an
-    instrument owns is reversed by that instrument (``guarded=False`` is its call)."""
+    """Post reversing vouchers dated ``on`` (default: the settlement's date) and restore every
+    open amount exactly. The date may not precede the settlement's, and must fall in an open
+    period of every entity the settlement posted in. A settlement an instrument owns is
+    reversed by that instrument (``guarded=False`` is its call)."""
     settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
     if settlement.status != Settlement.Status.POSTED:
         raise SettlementAlreadyReversed(
             f"Settlement {settlement.pk} is already reversed.", field="settlement"
+        )
+    reversal_date = on or settlement.date
+    if reversal_date < settlement.date:
+        raise SettlementInvalid(
+            f"The reversal date {reversal_date} is before the settlement's date {settlement.date}.",
+            field="date",
         )
     lines = list(settlement.lines.all())
     transactions, _ = transactions_read([line.open_transaction_id for line in lines], lock=True)
@@ -44,7 +52,6 @@ def settlement_reverse(
         reason = guard(settlement)
         if reason:
             raise SettlementConflict(reason, field="settlement")
-    reversal_date = on or settlement.date
     reversals = [
         voucher_reverse(
             voucher=voucher,

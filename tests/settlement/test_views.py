@@ -71,3 +71,37 @@ def test_settle_preview_page_shows_the_api_preview(client, admin_user, api_clien
     assert 'id="stays-open">debits 350.00 · credits 0.00</dd>' in html
     entities = re.findall(r'<table class="data postings" data-entity="(\w+)">', html)
     assert entities == sorted({p["legal_entity"] for p in api["postings"]})
+
+
+def test_preview_names_the_accounts_of_the_posting_setup(client, admin_user, api_client, fabrikam):
+    invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"]).open_transaction
+    payment = post_payment(fabrikam["customers"]["FAB"], amount="600.00").open_transaction
+    api_client.force_authenticate(admin_user)
+    body = {"date": MAR9, "lines": [{"transaction": payment.pk}, {"transaction": invoice.pk}]}
+    api = api_client.post("/api/v1/settlements/preview/", body, format="json").json()
+    assert {
+        (p["legal_entity"], p["account"], p["account_name"], p["amount"]) for p in api["postings"]
+    } == {
+        ("FAB", "130100", "Accounts receivable", "600.00"),
+        ("FAB", "245000-FABE", "Due to Fabrikam East", "-600.00"),
+        ("FABE", "145000-FAB", "Due from Fabrikam", "600.00"),
+        ("FABE", "130100", "Accounts receivable", "-600.00"),
+    }
+    client.force_login(admin_user)
+    html = client.post(
+        "/settle/preview/",
+        {
+            "payment": payment.pk,
+            "date": MAR9,
+            f"mark_{invoice.pk}": "on",
+            f"mark_{payment.pk}": "on",
+        },
+    ).content.decode()
+    accounts = re.findall(r'<td class="account">([^<]*)</td>', html)
+    assert sorted(accounts) == [
+        "130100 Accounts receivable",
+        "130100 Accounts receivable",
+        "145000-FAB Due from Fabrikam",
+        "245000-FABE Due to Fabrikam East",
+    ]
+    assert "customer_balance</td>" not in html and "-0.00" not in html
