@@ -3,11 +3,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from banking.parsers import StatementFileInvalid, statements_parse
-from banking.parsers.camt053 import _find, _findall, camt053_parse
+from banking.parsers.camt053 import camt053_parse
 
 FILES = Path(__file__).parent / "files"
 
@@ -589,34 +587,3 @@ def test_camt053_paths_find_what_elementtree_finds():
         assert _findall(root, path) == root.findall(path)
 
     check()
-
-
-_TAGS = st.sampled_from(["A", "B", "C"])
-_TREES = st.recursive(
-    st.builds(lambda tag: (tag, []), _TAGS),
-    lambda children: st.builds(
-        lambda tag, kids: (tag, kids), _TAGS, st.lists(children, max_size=4)
-    ),
-    max_leaves=25,
-)
-
-
-def _element(tree, counter):
-    from xml.etree.ElementTree import Element
-
-    tag, kids = tree
-    element = Element(tag)
-    element.text = str(next(counter))
-    element.extend(_element(kid, counter) for kid in kids)
-    return element
-
-
-@given(tree=_TREES, path=st.lists(_TAGS, min_size=1, max_size=4).map("/".join))
-def test_find_and_findall_give_what_elementtree_gives(tree, path):
-    """The parser's own ``_find`` and ``_findall`` (a tag at a time, first children first) are
-    ElementTree's ``find`` and ``findall`` of a path of plain tags."""
-    from itertools import count
-
-    root = _element(tree, count())
-    assert _find(root, path) is root.find(path)
-    assert _findall(root, path) == root.findall(path)
