@@ -108,9 +108,9 @@ def _parties_and_customers_insert(
     # Customer j: party ((j-1) mod P) + 1, legal entity ((j-1) div P) mod 3.
     cursor.execute(
         "INSERT INTO entities_customer (legal_entity_id, account, party_id, name, "
-        "currency, credit_limit, blocked, created_at) "
+        "currency, credit_limit, blocked, language, created_at) "
         "SELECT (%s::bigint[])[((j - 1) / %s) %% 3 + 1], 'C' || lpad(j::text, 7, '0'), "
-        "p.id, '', 'USD', CASE WHEN j %% 4 = 0 THEN 25000 END, false, now() "
+        "p.id, '', 'USD', CASE WHEN j %% 4 = 0 THEN 25000 END, false, '', now() "
         "FROM generate_series(1, %s) j JOIN gen_party p ON p.rn = ((j - 1) %% %s) + 1",
         [entity_ids, parties, customers, parties],
     )
