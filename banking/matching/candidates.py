@@ -12,21 +12,24 @@ the entity of the payment, come with the debits in the same query."""
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from rapidfuzz import utils
 
+from core.aside import aside, aside_possible
 from core.money import ZERO
 from entities.models import Customer, LegalEntity, Party, PartyBankAccount
 from receivables.discounts import Periods, cash_discount_available
 from receivables.models import OpenTransaction, OpenTransactionDiscount
 from receivables.models.open_transactions import DOCUMENT_NUMBER_KEY
 
-from ..sql import among
+from ..sql import among, jit_off
 from .facts import NAME_SIMILARITY_MIN, Candidate, LineFacts, amount_fit
 from .names import NameIndex
 
@@ -94,17 +97,32 @@ class PartyNames:
         self._currencies = currencies
         self._parties: list[int] = []
         self._index: NameIndex | None = None
+        self._reading: Future[tuple[list[int], NameIndex]] | None = None
         self._found: dict[str, list[tuple[int, float]]] = {}
+
+    def read_aside(self) -> None:
+        """Start reading and indexing the names on a second connection, where that is possible
+        (``core.aside``): the caller reads its debits meanwhile, and a search waits for them."""
+        if self._index is None and self._reading is None and aside_possible():
+            self._reading = aside(self._read, name="party-names")
+
+    def _read(self) -> tuple[list[int], NameIndex]:
+        debits = open_debits(entity_ids=self._entity_ids, currencies=self._currencies)
+        rows = Party.objects.filter(Exists(debits.filter(party_id=OuterRef("pk"))))
+        parties, names = [], []
+        with jit_off():
+            for pk, name in rows.values_list("id", "name"):
+                parties.append(pk)
+                names.append(utils.default_process(name))
+        return parties, NameIndex(names)
 
     def _load(self) -> NameIndex:
         if self._index is None:
-            debits = open_debits(entity_ids=self._entity_ids, currencies=self._currencies)
-            rows = Party.objects.filter(Exists(debits.filter(party_id=OuterRef("pk"))))
-            names = []
-            for pk, name in rows.values_list("id", "name"):
-                self._parties.append(pk)
-                names.append(utils.default_process(name))
-            self._index = NameIndex(names)
+            if self._reading is not None:
+                self._parties, self._index = self._reading.result()
+                self._reading = None
+            else:
+                self._parties, self._index = self._read()
         return self._index
 
     def found(self, name: str) -> list[tuple[int, float]]:
@@ -163,10 +181,23 @@ class StatementBook:
 
     def keys_read(self, keys: Collection[str]) -> None:
         """Read the open debits whose document number key is one of ``keys``."""
+        self.keys_keep(self.keys_found(keys))
+
+    def keys_found(self, keys: Collection[str]) -> list[tuple[_Debit, str, int | None]]:
+        """(debit, its key, its party's payment customer) of the open debits whose document
+        number key is one of ``keys``; the book unchanged (another thread may read them)."""
         found = self._debits.annotate(number_key=DOCUMENT_NUMBER_KEY)
-        for batch in _batches(sorted(keys)):
-            for ot, key in self._read(found.filter(among("number_key", batch)), "number_key"):
-                self._named[key].append(ot)
+        return [
+            row
+            for batch in _batches(sorted(keys))
+            for row in _debits_of(found.filter(among("number_key", batch)), "number_key")
+        ]
+
+    def keys_keep(self, found: Iterable[tuple[_Debit, str, int | None]]) -> None:
+        """Keep what ``keys_found`` read."""
+        for ot, key, customer in found:
+            self._customers[ot.party_id] = customer
+            self._named[key].append(ot)
 
     def chunk_read(self, lines: Sequence[LineFacts]) -> None:
         """Forget the parties' debits read for the chunk before; read those of the parties the
@@ -250,27 +281,11 @@ class StatementBook:
             self._of_party.update(of_party)
 
     def _read(self, qs: QuerySet, extra: str | None = None) -> Iterator[tuple[_Debit, object]]:
-        """The debits of ``qs``, oldest first, each with the value of ``extra``, in one query
-        with their discount schedules and their parties' payment customers."""
-        rows = qs.order_by("due_date", "id", "cash_discounts__until").values_list(
-            *_FIELDS, *_JOINED, *([extra] if extra else [])
-        )
-        first, periods = None, []
-        for row in rows:
-            if first is not None and row[0] == first[0]:
-                periods.append((row[_UNTIL], row[_UNTIL + 1]))
-                continue
-            if first is not None:
-                yield self._debit(first, periods)
-            first = row
-            periods = [] if row[_UNTIL] is None else [(row[_UNTIL], row[_UNTIL + 1])]
-        if first is not None:
-            yield self._debit(first, periods)
-
-    def _debit(self, row: tuple, periods: list) -> tuple[_Debit, object]:
-        ot = _Debit(*row[:_UNTIL], periods=tuple(periods))
-        self._customers[ot.party_id] = row[_UNTIL + 2]
-        return ot, (row[_UNTIL + 3] if len(row) > _UNTIL + 3 else None)
+        """The debits of ``qs`` (``_debits_of``), each with the value of ``extra``; their
+        parties' payment customers kept."""
+        for ot, value, customer in _debits_of(qs, extra):
+            self._customers[ot.party_id] = customer
+            yield ot, value
 
     def _discount(self, ot: _Debit, entity: LegalEntity, on: date) -> Decimal:
         """The cash discount available on ``on`` (``receivables.discounts``); none without a
@@ -343,6 +358,32 @@ class StatementBook:
 _UNTIL = len(_FIELDS)  # where the joined columns start in a row
 
 
+def _debits_of(
+    qs: QuerySet, extra: str | None = None
+) -> Iterator[tuple[_Debit, object, int | None]]:
+    """The debits of ``qs`` (a ``StatementBook``'s), oldest first, each with the value of
+    ``extra`` and its party's payment customer, in one query with their discount schedules."""
+    rows = qs.order_by("due_date", "id", "cash_discounts__until").values_list(
+        *_FIELDS, *_JOINED, *([extra] if extra else [])
+    )
+    first, periods = None, []
+    for row in rows:
+        if first is not None and row[0] == first[0]:
+            periods.append((row[_UNTIL], row[_UNTIL + 1]))
+            continue
+        if first is not None:
+            yield _debit(first, periods)
+        first = row
+        periods = [] if row[_UNTIL] is None else [(row[_UNTIL], row[_UNTIL + 1])]
+    if first is not None:
+        yield _debit(first, periods)
+
+
+def _debit(row: tuple, periods: list) -> tuple[_Debit, object, int | None]:
+    ot = _Debit(*row[:_UNTIL], periods=tuple(periods))
+    return ot, (row[_UNTIL + 3] if len(row) > _UNTIL + 3 else None), row[_UNTIL + 2]
+
+
 def _batches(items: Sequence, *others: Collection) -> Iterator[Sequence]:
     """``items`` in batches small enough for the backend's query parameters (all at once where
     it has no limit), ``others`` being the other parameters of each query."""
@@ -366,7 +407,13 @@ def statement_book_load(
 ) -> StatementBook:
     """The book of ``lines`` (one statement's credit lines) in the entities ``entity_ids`` (all
     for ``None``; ``entities`` holds each of them by id), with the debits the lines' references
-    name and the parties of their IBANs read (see ``StatementBook``)."""
+    name and the parties of their IBANs read (see ``StatementBook``).
+
+    Where work may go aside (``core.aside``), the debits the references name are read on a
+    second connection; meanwhile the party names are read on a third, when a line carries a
+    name and no known IBAN (``PartyNames.read_aside``), and the names of the lines that are
+    searched whatever the references give (a name, no reference, no known IBAN) are searched
+    here."""
     book = StatementBook(
         debits=open_debits(
             entity_ids=entity_ids, currencies=sorted({line.currency for line in lines})
@@ -376,5 +423,28 @@ def statement_book_load(
         payment_entity_id=payment_entity_id,
     )
     book.ibans_read({iban_compact(line.counterparty_iban) for line in lines} - {""})
-    book.keys_read({key for line in lines for key in line.reference_keys})
+    keys = {key for line in lines for key in line.reference_keys}
+    unknown = [
+        line
+        for line in lines
+        if line.counterparty_name.strip() and book.party_of_iban(line.counterparty_iban) is None
+    ]
+    if not aside_possible():
+        book.keys_read(keys)
+        return book
+    if unknown:
+        names.read_aside()
+    reading = aside(partial(_keys_found, book, keys), name="statement-keys")
+    try:
+        for line in unknown:
+            if line.amount > 0 and not line.reference_keys:
+                names.found(line.counterparty_name)  # searched whatever the keys give
+    finally:
+        found = reading.result()
+    book.keys_keep(found)
     return book
+
+
+def _keys_found(book: StatementBook, keys: Collection[str]) -> list:
+    with jit_off():
+        return book.keys_found(keys)

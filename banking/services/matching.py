@@ -3,13 +3,20 @@
 account's entity's auto-match threshold and is no tie; its transactions are marked),
 ``suggested`` (proposals below it) or ``unmatched`` (none).
 
-Proposals are computed first, in chunks of lines and outside any transaction (a job reports
-progress as it goes); the lines are then written in one transaction, under lock, leaving alone
-any line the clerk posted, ignored or changed meanwhile. Debit lines are not matched here (a
-returned direct debit is matched by its end-to-end id) and are left as they are."""
+Proposals are computed in chunks of lines, outside any transaction (a job reports progress as
+it goes). The lines are written in one transaction: every line of the statement locked, any
+line the clerk posted, ignored or changed since it was read left alone, then each chunk's
+outcomes, then the statement stamped and audited. Outside a transaction on PostgreSQL that
+transaction runs on a second connection (``core.aside``) from the start, and a chunk is written
+while the next is computed; otherwise it runs on the caller's connection once all are computed.
+Debit lines are not matched here (a returned direct debit is matched by its end-to-end id) and
+are left as they are."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, fields
+from functools import partial
+from queue import SimpleQueue
 from typing import NamedTuple
 
 from django.db import transaction
@@ -17,6 +24,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core.access import ensure_can_act
+from core.aside import aside, aside_possible
 from core.audit import Actor, audit_record
 from core.jobs import JobProgress
 from entities.models import LegalEntity
@@ -122,9 +130,9 @@ def _proposals_compute(
     taken: set[int],
     actor: Actor,
     progress: JobProgress | None,
-) -> dict[int, _Outcome]:
-    """Each line's outcome, in sequence order: a line never takes what a line before it took
-    (or what ``taken`` holds).
+) -> Iterator[dict[int, _Outcome]]:
+    """Each line's outcome, a chunk of lines at a time, in sequence order: a line never takes
+    what a line before it took (or what ``taken`` holds).
 
     Per chunk of lines, the references of every line first, with what the lines before the
     chunk took: the parties of the lines' IBANs are read for the lines their references do not
@@ -154,9 +162,9 @@ def _proposals_compute(
         names=PartyNames(entity_ids=entity_ids, currencies=currencies),
     )
     taken_at = dict.fromkeys(taken, -1)
-    outcomes: dict[int, _Outcome] = {}
     position = 0
     for chunk in _chunks(lines, MATCH_CHUNK_LINES):
+        outcomes: dict[int, _Outcome] = {}
         start = position
         references = _references(chunk, book, _TakenBefore(taken_at, start))
         book.chunk_read(
@@ -201,7 +209,7 @@ def _proposals_compute(
                 outcomes[line.pk] = outcome
         if progress is not None:
             progress.advance(len(chunk))
-    return outcomes
+        yield outcomes
 
 
 def _references(chunk: Sequence[_Line], book, taken: _TakenBefore) -> dict[int, ReferenceProposals]:
@@ -231,31 +239,66 @@ def statement_match(
     statement = BankStatement.objects.select_related("bank_account__legal_entity").get(
         pk=statement.pk
     )
-    entity = statement.bank_account.legal_entity
-    ensure_can_act(actor, entity, field="statement")
+    ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
     lines, keep = _lines_in_play(statement)
     if progress is not None:
         progress.set_total(len(lines))
+    read = {line.pk: line.status for line in lines}
+    write = partial(_match_write, statement, read, actor=actor, progress=progress)
+    if aside_possible():
+        _match_aside(statement, lines, keep, actor, progress, write)
+        return statement
     with jit_off():
-        outcomes = _proposals_compute(
-            statement=statement, lines=lines, taken=_taken_by(keep), actor=actor, progress=progress
+        outcomes = list(
+            _proposals_compute(
+                statement=statement,
+                lines=lines,
+                taken=_taken_by(keep),
+                actor=actor,
+                progress=progress,
+            )
         )
-    with transaction.atomic():
-        before = _status_counts(statement)
-        _lines_write(statement, {line.pk: line.status for line in lines}, outcomes)
-        statement.matched_at = timezone.now()
-        statement.save(update_fields=["matched_at"])
-        after = _status_counts(statement)
-        audit_record(
-            actor=actor,
-            action="bank_statement.matched",
-            obj=statement,
-            changes={status: (before.get(status, 0), after.get(status, 0)) for status in _COUNTED},
-            legal_entity=entity,
-        )
-        if progress is not None:
-            progress.fence()
+    write(outcomes)
     return statement
+
+
+class _Stop(Exception):
+    """Matching failed: the outcomes written so far are rolled back."""
+
+
+_END = object()
+
+
+def _match_aside(statement, lines, keep, actor, progress, write) -> None:
+    """Compute the chunks here and write them on a second connection as they come."""
+    queue: SimpleQueue = SimpleQueue()
+
+    def queued() -> Iterator[dict[int, _Outcome]]:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, _Stop):
+                raise item
+            yield item
+
+    writing = aside(lambda: write(queued()), name="statement-match-write")
+    try:
+        with jit_off():
+            for outcomes in _proposals_compute(
+                statement=statement,
+                lines=lines,
+                taken=_taken_by(keep),
+                actor=actor,
+                progress=progress,
+            ):
+                if writing.done():
+                    break  # the writing failed: its error is raised below
+                queue.put(outcomes)
+    except BaseException:
+        queue.put(_Stop())
+        with suppress(_Stop):
+            writing.result()
+        raise
+    queue.put(_END)
+    writing.result()
 
 
 _COUNTED = [
@@ -270,30 +313,68 @@ def _status_counts(statement: BankStatement) -> dict[str, int]:
     return dict(rows)
 
 
-def _lines_write(
-    statement: BankStatement, read: dict[int, str], outcomes: dict[int, _Outcome]
+def _match_write(
+    statement: BankStatement,
+    read: dict[int, str],
+    chunks: Iterable[dict[int, _Outcome]],
+    *,
+    actor: Actor,
+    progress: JobProgress | None,
 ) -> None:
-    """Write the outcomes to the lines, every line of the statement locked, except to those
-    posted, ignored or changed by the clerk since they were read; an outcome that would mark a
-    transaction such a line holds now is written as a suggestion."""
+    """In one transaction: every line of the statement locked; the outcomes of ``chunks``
+    written (``_outcomes_write``); the statement's ``matched_at`` set and the match audited
+    with the lines counted per status before and after."""
+    with transaction.atomic():
+        locked = _lines_lock(statement)
+        before = _status_counts(statement)
+        for outcomes in chunks:
+            _outcomes_write(locked, read, outcomes)
+        statement.matched_at = timezone.now()
+        statement.save(update_fields=["matched_at"])
+        after = _status_counts(statement)
+        audit_record(
+            actor=actor,
+            action="bank_statement.matched",
+            obj=statement,
+            changes={status: (before.get(status, 0), after.get(status, 0)) for status in _COUNTED},
+            legal_entity=statement.bank_account.legal_entity,
+        )
+        if progress is not None:
+            progress.fence()
+
+
+class _Locked(NamedTuple):
+    undecided: dict[int, str]  # the status of each line neither posted, ignored nor changed
+    held: set[int]  # the transactions the posted and the changed lines hold
+
+
+def _lines_lock(statement: BankStatement) -> _Locked:
+    """Lock every line of the statement; what the lines the clerk decided hold, and the status
+    of the others."""
     locked = (
         BankStatementLine.objects.select_for_update()
         .filter(statement=statement)
         .order_by("pk")
         .values_list("id", "status", "marked_by_user", "marked")
     )
-    now, held = [], set()
+    undecided, held = {}, set()
     for pk, status, by_user, marked in locked:
-        decided = by_user or status in BankStatementLine.DONE
-        if pk in outcomes and read.get(pk) == status and not decided:
-            now.append(pk)
-        elif decided and status != BankStatementLine.Status.IGNORED:
+        if not (by_user or status in BankStatementLine.DONE):
+            undecided[pk] = status
+        elif status != BankStatementLine.Status.IGNORED:
             held |= {int(m["transaction"]) for m in marked if m.get("transaction")}
+    return _Locked(undecided, held)
+
+
+def _outcomes_write(locked: _Locked, read: dict[int, str], outcomes: dict[int, _Outcome]) -> None:
+    """Write the outcomes to their lines, except to those posted, ignored or changed by the
+    clerk since they were read; an outcome that would mark a transaction such a line holds is
+    written as a suggestion."""
     changed = []
-    for pk in now:
-        outcome = outcomes[pk]
-        taken = {int(m["transaction"]) for m in outcome.marked} & held
-        if taken:
+    for pk, outcome in outcomes.items():
+        if locked.undecided.get(pk) != read.get(pk):
+            continue
+        if {int(m["transaction"]) for m in outcome.marked} & locked.held:
             changed.append((pk, BankStatementLine.Status.SUGGESTED, outcome.proposals, [], None))
         else:
             changed.append(

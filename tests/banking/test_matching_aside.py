@@ -1,0 +1,170 @@
+"""Matching outside a transaction on PostgreSQL (a matching job, a clerk's request): the party
+names are read and the outcomes written on second connections (``core.aside``) while the lines
+are matched. The outcomes are those of matching on one connection; the lines the clerk decided
+are left alone; a failure on either side leaves nothing written; no thread outlives a match."""
+
+import threading
+
+import pytest
+from django.db import transaction
+
+import banking.matching.candidates as candidates
+import banking.services.matching as matching
+from banking.models import BankStatementLine
+from banking.services.matching import statement_match
+from core import aside as aside_module
+from core.models import AuditEntry, Job
+from tests.conftest import make_clerk
+
+from .test_matching_service import _many_lines, lines_of
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgresql("a second connection sees what the first committed"),
+]
+FIELDS = ("sequence", "status", "proposals", "marked", "customer_id")
+
+
+@pytest.fixture
+def asides(monkeypatch) -> list[str]:
+    """The names of the work started aside, in order."""
+    started: list[str] = []
+
+    def spy(work, *, name):
+        started.append(name)
+        return aside_module.aside(work, name=name)
+
+    monkeypatch.setattr(matching, "aside", spy)
+    monkeypatch.setattr(candidates, "aside", spy)
+    return started
+
+
+def _outcomes(statement):
+    return list(statement.lines.order_by("sequence").values_list(*FIELDS))
+
+
+def _unmatch(statement):
+    statement.lines.update(status="unmatched", proposals=[], marked=[], customer=None)
+    statement.matched_at = None
+    statement.save(update_fields=["matched_at"])
+
+
+def _match_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name in ("statement-match-write", "party-names", "statement-keys")]
+
+
+def test_matching_aside_gives_the_outcomes_of_one_connection(fabrikam, monkeypatch, asides):
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 3)  # several chunks written while computed
+    statement = _many_lines(fabrikam, 12)
+    clerk = make_clerk("clerk", fabrikam["FAB"], fabrikam["FABE"])
+    with transaction.atomic():
+        statement_match(statement=statement, actor=clerk)
+    assert asides == []
+    on_one = _outcomes(statement)
+    assert {status for _, status, *_ in on_one} == {"matched", "suggested"}
+    _unmatch(statement)
+
+    matched = statement_match(statement=statement, actor=clerk)
+
+    assert asides == ["statement-match-write", "party-names", "statement-keys"]
+    assert _outcomes(statement) == on_one
+    assert matched.matched_at is not None
+    statement.refresh_from_db()
+    assert statement.matched_at == matched.matched_at
+    audit = AuditEntry.objects.filter(action="bank_statement.matched").order_by("-pk").first()
+    assert audit.changes["matched"] == [0, sum(s == "matched" for _, s, *_ in on_one)]
+    assert not _match_threads()
+
+
+def test_matching_aside_leaves_alone_a_line_the_clerk_ignored_after_it_was_read(
+    fabrikam, monkeypatch, asides
+):
+    statement = _many_lines(fabrikam, 4)
+    read = matching._lines_in_play
+
+    def read_then_ignored(statement):
+        lines = read(statement)
+        statement.lines.filter(sequence=1).update(status="ignored")  # committed: autocommit
+        return lines
+
+    monkeypatch.setattr(matching, "_lines_in_play", read_then_ignored)
+
+    statement_match(statement=statement, actor=None)
+
+    assert "statement-match-write" in asides
+    lines = lines_of(statement)
+    assert (lines[0].status, lines[0].proposals) == ("ignored", [])
+    assert lines[1].status == "matched"
+
+
+def test_matching_aside_a_failed_write_leaves_nothing_written(fabrikam, monkeypatch, asides):
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 1)
+    statement = _many_lines(fabrikam, 4)
+    write = matching.outcomes_update
+    calls = []
+
+    def second_fails(rows):
+        calls.append(rows)
+        if len(calls) == 2:
+            raise RuntimeError("the disk is full")
+        write(rows)
+
+    monkeypatch.setattr(matching, "outcomes_update", second_fails)
+
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        statement_match(statement=statement, actor=None)
+
+    assert "statement-match-write" in asides
+    assert {line.status for line in lines_of(statement)} == {"unmatched"}
+    statement.refresh_from_db()
+    assert statement.matched_at is None
+    assert not AuditEntry.objects.filter(action="bank_statement.matched").exists()
+    assert not _match_threads()
+
+
+def test_matching_aside_a_failed_computation_rolls_back_the_chunks_written(
+    fabrikam, monkeypatch, asides
+):
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 1)
+    statement = _many_lines(fabrikam, 4)
+    outcome = matching._outcome_taking
+    written = []
+    write = matching.outcomes_update
+    monkeypatch.setattr(
+        matching, "outcomes_update", lambda rows: (written.append(rows), write(rows))
+    )
+
+    def third_fails(*args):
+        if len(written) >= 2:
+            raise ValueError("a rule failed")
+        return outcome(*args)
+
+    monkeypatch.setattr(matching, "_outcome_taking", third_fails)
+
+    with pytest.raises(ValueError, match="a rule failed"):
+        statement_match(statement=statement, actor=None)
+
+    assert len(written) >= 2, "chunks were written before the failure"
+    assert {line.status for line in lines_of(statement)} == {"unmatched"}
+    assert not _match_threads()
+
+
+def test_matching_job_aside_fences_on_the_writing_connection(fabrikam, asides):
+    from banking.services.matching_jobs import statements_match_start
+    from core.jobs import job_run
+
+    statement = _many_lines(fabrikam, 4)
+    clerk = make_clerk("clerk", fabrikam["FAB"], fabrikam["FABE"])
+    job = statements_match_start(statements=[statement], actor=clerk, enqueue=False)
+
+    job = job_run(job_id=job.pk)
+
+    assert "statement-match-write" in asides
+    assert (job.state, job.total, job.done) == (Job.State.DONE, 4, 4)
+    assert [line.status for line in lines_of(statement)] == [
+        "matched",
+        "matched",
+        "suggested",
+        "suggested",  # its reference disagrees on the amount
+    ]
+    assert BankStatementLine.objects.filter(statement=statement, proposals=[]).count() == 0
