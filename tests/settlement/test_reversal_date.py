@@ -13,27 +13,17 @@ from ledger.services import fiscal_period_set_status
 from receivables.models import OpenTransaction
 from settlement.exceptions import SettlementInvalid
 from settlement.models import Settlement
-from settlement.services import SettlementLineInput, settlement_create, settlement_reverse
-from tests.factories.receivables import post_invoice, post_payment
+from settlement.services import settlement_reverse
+
+from .conftest import MAR9
 
 pytestmark = pytest.mark.django_db
-MAR9 = date(2026, 3, 9)
 
 
 @pytest.fixture
-def settled(fabrikam):
-    """Invoice FABE 600.00 settled on 2026-03-09 by payment FAB 600.00 (A1)."""
-    invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"])
-    payment = post_payment(fabrikam["customers"]["FAB"], amount="600.00")
-    settlement = settlement_create(
-        lines=[
-            SettlementLineInput(transaction=payment.open_transaction.pk),
-            SettlementLineInput(transaction=invoice.open_transaction.pk),
-        ],
-        on=MAR9,
-        primary=None,
-        actor=None,
-    )
+def settled_items(settled):
+    """``settled`` with the open transactions of its invoice and payment."""
+    fabrikam, settlement, invoice, payment = settled
     return fabrikam, settlement, invoice.open_transaction, payment.open_transaction
 
 
@@ -50,8 +40,8 @@ def _close(entity, start: date) -> None:
     fiscal_period_set_status(period=period, status="closed", actor=None)
 
 
-def test_settlement_reverse_posts_on_the_date_given(settled):
-    fabrikam, settlement, invoice, payment = settled
+def test_settlement_reverse_posts_on_the_date_given(settled_items):
+    fabrikam, settlement, invoice, payment = settled_items
     reversed_ = settlement_reverse(settlement=settlement, actor=None, on=date(2026, 4, 2))
     assert (reversed_.status, reversed_.reversed_on) == ("reversed", date(2026, 4, 2))
     apr2 = date(2026, 4, 2)
@@ -69,15 +59,15 @@ def test_settlement_reverse_posts_on_the_date_given(settled):
     assert (invoice.open_amount, payment.open_amount) == (D("600.00"), D("-600.00"))
 
 
-def test_settlement_reverse_defaults_to_the_settlement_date(settled):
-    _, settlement, _, _ = settled
+def test_settlement_reverse_defaults_to_the_settlement_date(settled_items):
+    _, settlement, _, _ = settled_items
     reversed_ = settlement_reverse(settlement=settlement, actor=None)
     assert reversed_.reversed_on == MAR9
     assert set(reversed_.reversal_vouchers.values_list("date", flat=True)) == {MAR9}
 
 
-def test_settlement_reverse_refuses_a_date_before_the_settlement(settled):
-    _, settlement, invoice, _ = settled
+def test_settlement_reverse_refuses_a_date_before_the_settlement(settled_items):
+    _, settlement, invoice, _ = settled_items
     vouchers = Voucher.objects.count()
     with pytest.raises(SettlementInvalid) as caught:
         settlement_reverse(settlement=settlement, actor=None, on=date(2026, 3, 8))
@@ -90,8 +80,8 @@ def test_settlement_reverse_refuses_a_date_before_the_settlement(settled):
     assert OpenTransaction.objects.get(pk=invoice.pk).open_amount == 0
 
 
-def test_settlement_reverse_refuses_a_closed_period_of_any_entity(settled):
-    fabrikam, settlement, invoice, payment = settled
+def test_settlement_reverse_refuses_a_closed_period_of_any_entity(settled_items):
+    fabrikam, settlement, invoice, payment = settled_items
     _close(fabrikam["FABE"], date(2026, 4, 1))
     vouchers = Voucher.objects.count()
     with pytest.raises(PeriodClosed, match="The fiscal period of FABE containing 2026-04-10 is"):
@@ -111,8 +101,8 @@ def api(api_client, admin_user):
     return api_client
 
 
-def test_reverse_api_takes_a_date(api, settled):
-    _, settlement, _, _ = settled
+def test_reverse_api_takes_a_date(api, settled_items):
+    _, settlement, _, _ = settled_items
     answer = api.post(
         f"/api/v1/settlements/{settlement.pk}/reverse/", {"date": "2026-03-31"}, format="json"
     )
@@ -136,8 +126,8 @@ def test_reverse_api_takes_a_date(api, settled):
         ),
     ],
 )
-def test_reverse_api_refuses_a_bad_date_naming_the_field(api, settled, value, message):
-    fabrikam, settlement, _, _ = settled
+def test_reverse_api_refuses_a_bad_date_naming_the_field(api, settled_items, value, message):
+    fabrikam, settlement, _, _ = settled_items
     _close(fabrikam["FAB"], date(2026, 4, 1))
     answer = api.post(
         f"/api/v1/settlements/{settlement.pk}/reverse/", {"date": value}, format="json"

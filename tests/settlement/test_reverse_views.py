@@ -9,29 +9,9 @@ from django.utils import timezone
 
 from ledger.models import FiscalPeriod
 from settlement.models import Settlement
-from settlement.services import SettlementLineInput, settlement_create
 from tests.conftest import make_clerk
-from tests.factories.receivables import post_invoice, post_payment
 
 pytestmark = pytest.mark.django_db
-MAR9 = date(2026, 3, 9)
-
-
-@pytest.fixture
-def settled(fabrikam):
-    """Invoice FABE 600.00 settled on 2026-03-09 by payment FAB 600.00 (A1)."""
-    invoice = post_invoice(fabrikam["customers"]["FABE"], amounts=["600.00"])
-    payment = post_payment(fabrikam["customers"]["FAB"], amount="600.00")
-    settlement = settlement_create(
-        lines=[
-            SettlementLineInput(transaction=payment.open_transaction.pk),
-            SettlementLineInput(transaction=invoice.open_transaction.pk),
-        ],
-        on=MAR9,
-        primary=None,
-        actor=None,
-    )
-    return fabrikam, settlement, invoice, payment
 
 
 def test_settlement_detail_links_documents_and_vouchers(client, admin_user, settled):
