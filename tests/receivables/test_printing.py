@@ -16,6 +16,7 @@ from core.bank_codes import (
 )
 from core.models import AuditEntry
 from entities.models import PartyAddress, PartyContact
+from entities.services import legal_entity_update
 from receivables.models import Invoice
 from receivables.printing import document_print_html
 from receivables.services import DocumentInput, DocumentLineInput, invoice_create
@@ -237,3 +238,27 @@ def test_document_page_emails_and_links_the_pdf(
     (message,) = mail.outbox
     assert message.to == ["buyer@example.com"]
     assert Invoice.objects.get(pk=invoice.pk).status == "posted"
+
+
+def test_letterhead_prints_the_entity_address_and_vat_number(fabrikam, invoice):
+    (page,) = laid_out_pages(document_print_html(invoice))
+    assert "VAT number" not in page  # none given: no empty label
+    legal_entity_update(
+        legal_entity=fabrikam["FABE"],
+        data={
+            "address_lines": "1 Microsoft Way\nBuilding 92",
+            "postal_code": "98052",
+            "city": "Redmond",
+            "country": "US",
+            "vat_number": "US-91-1144442",
+        },
+        actor=None,
+    )
+    invoice.refresh_from_db()
+    (page,) = laid_out_pages(document_print_html(invoice))
+    assert page.startswith(
+        "Fabrikam East 1 Microsoft Way Building 92 98052 Redmond United States "
+        "VAT number US-91-1144442 Legal entity FABE"
+    ), page
+    # The customer's address, its country by name too.
+    assert "Northwind Traders 12 Harbour Road 98052 Redmond United States" in page
