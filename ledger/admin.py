@@ -48,11 +48,13 @@ class LegalEntityAdmin(admin.ModelAdmin):
             legal_entity_update(legal_entity=fresh, data=data, actor=request.user)
             return
         parameters = {f: form.cleaned_data[f] for f in LegalEntity.PARAMETER_FIELDS}
+        letterhead = {f: form.cleaned_data[f] for f in LegalEntity.LETTERHEAD_FIELDS}
         created = legal_entity_create(
             code=obj.code,
             name=obj.name,
             accounting_currency=obj.accounting_currency,
             parameters=parameters,
+            letterhead=letterhead,
             actor=request.user,
         )
         obj.pk = created.pk

@@ -1,18 +1,22 @@
 """Printable invoices and credit notes: the page the browser shows (``documents/
-sales_document.html``, with its print stylesheet) and the same page as PDF. Reads only: what
-the document holds, its open transaction's cash discounts as ``discounts`` computes them, and
-the RF creditor reference ``core.bank_codes`` derives from its number."""
+sales_document.html``, with its print stylesheet) and the same page as PDF, written in the
+customer's language (``Customer.document_language``: its words, dates, amounts and country
+names), whoever prints it. Reads only: what the document holds, its open transaction's cash
+discounts as ``discounts`` computes them, and the RF creditor reference ``core.bank_codes``
+derives from its number."""
 
 from collections import OrderedDict
 from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from core.bank_codes import rf_reference_for_document, rf_reference_print
+from core.countries import country_name
 from core.errors import Conflict
-from core.money import ZERO
+from core.money import ZERO, format_decimal_localized
 from core.pdf import html_to_pdf
 from entities.models import Party
 
@@ -21,11 +25,13 @@ from .models import CreditNote, DocumentStatus, Invoice, OpenTransaction
 
 
 def percent_text(percent: Decimal) -> str:
-    """A percent as printed: its significant decimals only (6.37, 2, 0.125)."""
-    return f"{Decimal(percent).normalize():f}"
+    """A percent as printed: its significant decimals only (6.37, 2, 0.125), written with the
+    active language's decimal separator (6,37 in French)."""
+    return format_decimal_localized(Decimal(percent).normalize())
 
 
-TITLES = {"invoice": "Invoice", "credit_note": "Credit note"}
+# English in messages and the API; translated where a document is printed.
+TITLES = {"invoice": gettext_noop("Invoice"), "credit_note": gettext_noop("Credit note")}
 
 
 class DocumentNotPrintable(Conflict):
@@ -37,7 +43,8 @@ def document_kind(document: Invoice | CreditNote) -> str:
 
 
 def party_address_lines(party: Party) -> list[str]:
-    """The party's invoice address (else its primary or first one) as printed lines."""
+    """The party's invoice address (else its primary or first one) as printed lines, the
+    country by its name in the active language."""
     addresses = list(party.addresses.all())
     address = next((a for a in addresses if a.purpose == "invoice"), None) or next(
         iter(addresses), None
@@ -45,7 +52,8 @@ def party_address_lines(party: Party) -> list[str]:
     if address is None:
         return []
     city = " ".join(p for p in (address.postal_code, address.city) if p)
-    return [p for p in (address.street, city, address.country) if p]
+    country = country_name(address.country) if address.country else ""
+    return [p for p in (address.street, city, country) if p]
 
 
 def _taxes(lines) -> list[dict[str, Any]]:
@@ -81,7 +89,8 @@ def document_printable_check(document: Invoice | CreditNote) -> None:
 
 
 def document_print_context(document: Invoice | CreditNote) -> dict[str, Any]:
-    """What the printed document shows (``document_printable_check`` first)."""
+    """What the printed document shows (``document_printable_check`` first), in the active
+    language (``document_print_html`` makes it the customer's)."""
     kind = document_kind(document)
     document_printable_check(document)
     lines = list(document.lines.select_related("sales_tax_code").order_by("id"))
@@ -108,7 +117,7 @@ def document_print_context(document: Invoice | CreditNote) -> dict[str, Any]:
     return {
         "document": document,
         "kind": kind,
-        "title": TITLES[kind],
+        "title": gettext(TITLES[kind]),
         "entity": document.legal_entity,
         "customer": document.customer,
         "address_lines": party_address_lines(document.customer.party),
@@ -122,8 +131,14 @@ def document_print_context(document: Invoice | CreditNote) -> dict[str, Any]:
     }
 
 
+def document_language(document: Invoice | CreditNote) -> str:
+    """The language the document is printed and emailed in: its customer's."""
+    return document.customer.document_language
+
+
 def document_print_html(document: Invoice | CreditNote) -> str:
-    return render_to_string("documents/sales_document.html", document_print_context(document))
+    with translation.override(document_language(document)):
+        return render_to_string("documents/sales_document.html", document_print_context(document))
 
 
 def document_pdf(document: Invoice | CreditNote) -> bytes:

@@ -40,15 +40,43 @@ def test_admin_creates_legal_entity_with_its_ledger_setup(client, admin_user, fa
             "fx_posted_in": "payment",
             "auto_match_threshold": "95",
             "language": "fr",
+            "address_lines": "1 rue de la Paix",
+            "postal_code": "75002",
+            "city": "Paris",
+            "country": "fr",
+            "vat_number": "FR40303265045",
         },
     )
     assert response.status_code == 302
-    assert LegalEntity.objects.get(code="FABN").language == "fr"
+    created = LegalEntity.objects.get(code="FABN")
+    assert created.language == "fr"
+    assert created.postal_address == ["1 rue de la Paix", "75002 Paris", "France"]
+    assert (created.country, created.vat_number) == ("FR", "FR40303265045")
     setup = PostingSetup.objects.filter(legal_entity__code="FABN")
     assert setup.filter(posting_type="intercompany_due_to", counterparty__code="FAB").exists()
     assert PostingSetup.objects.filter(
         legal_entity__code="FAB", posting_type="intercompany_due_from", counterparty__code="FABN"
     ).exists()
+
+
+def test_admin_changes_the_letterhead_and_refuses_an_unknown_country(client, admin_user, fabrikam):
+    from core.models import AuditEntry
+
+    client.force_login(admin_user)
+    url = reverse("admin:entities_legalentity_change", args=[fabrikam["FABE"].pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    refused = client.post(url, {**data, "country": "XX"})
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["country"] == [
+        "Unknown country 'XX': use an ISO 3166 alpha-2 code such as FR or NO."
+    ]
+    changed = client.post(url, {**data, "country": "no", "vat_number": "NO923609016MVA"})
+    assert changed.status_code == 302
+    fabrikam["FABE"].refresh_from_db()
+    assert (fabrikam["FABE"].country, fabrikam["FABE"].vat_number) == ("NO", "NO923609016MVA")
+    entry = AuditEntry.objects.get(action="legal_entity.parameters_changed")
+    assert entry.changes == {"country": ["", "NO"], "vat_number": ["", "NO923609016MVA"]}
 
 
 def test_api_docs_are_served_offline(client, admin_user):

@@ -29,7 +29,8 @@ from typing import Any
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from core.audit import Actor, acting_user, audit_record
 from core.errors import InvalidInput
@@ -310,17 +311,24 @@ def customer_statement_email(*, statement: CustomerStatement, actor: Actor, emai
 
 
 def _send(statement_id: int, recipient: str) -> None:
-    from ..statement_printing import statement_pdf
+    from ..statement_printing import statement_language, statement_pdf
 
-    statement = CustomerStatement.objects.select_related("party", "customer").get(pk=statement_id)
-    entities = ", ".join(e.name for e in statement.legal_entities.order_by("code"))
-    message = EmailMessage(
-        f"{entities}: account statement {statement.date_from:%Y-%m-%d} to "
-        f"{statement.date_to:%Y-%m-%d}",
-        f"Dear {statement.party.name},\n\nplease find attached your account statement for "
-        f"{statement.date_from:%Y-%m-%d} to {statement.date_to:%Y-%m-%d}.\n\n{entities}",
-        to=[recipient],
+    statement = CustomerStatement.objects.select_related("party", "customer__legal_entity").get(
+        pk=statement_id
     )
+    with translation.override(statement_language(statement)):
+        values = {
+            "legal_entities": ", ".join(e.name for e in statement.legal_entities.order_by("code")),
+            "party": statement.party.name,
+            "date_from": formats.date_format(statement.date_from, "SHORT_DATE_FORMAT"),
+            "date_to": formats.date_format(statement.date_to, "SHORT_DATE_FORMAT"),
+        }
+        subject = gettext("%(legal_entities)s: account statement %(date_from)s to %(date_to)s")
+        body = gettext(
+            "Dear %(party)s,\n\nplease find attached your account statement for %(date_from)s "
+            "to %(date_to)s.\n\n%(legal_entities)s"
+        )
+    message = EmailMessage(subject % values, body % values, to=[recipient])
     message.attach(f"statement-{statement.pk}.pdf", statement_pdf(statement), "application/pdf")
     message.send()
     CustomerStatement.objects.filter(pk=statement.pk).update(emailed_at=timezone.now())

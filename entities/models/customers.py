@@ -61,8 +61,8 @@ class Customer(models.Model):
     blocked = models.BooleanField(default=False)
     language = language_field(
         blank=True,
-        help_text="The language letters and statements to this customer are written in "
-        "(empty: the legal entity's).",
+        help_text="The language letters, statements, invoices and credit notes to this customer "
+        "are written in (empty: the legal entity's).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -88,5 +88,5 @@ class Customer(models.Model):
 
     @property
     def document_language(self) -> str:
-        """The language its letters and statements are written in."""
+        """The language its letters, statements, invoices and credit notes are written in."""
         return self.language or self.legal_entity.language

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.bank_codes import creditor_identifier_validator
+from core.countries import country_name, country_validator
 from core.fields import amount_field, code_validator, currency_field, language_field
 
 
@@ -55,8 +56,26 @@ class LegalEntity(models.Model):
     )
     language = language_field(
         default="en",
-        help_text="The language its letters and statements are written in, unless a customer "
-        "account names its own.",
+        help_text="The language its letters, statements, invoices and credit notes are written "
+        "in, unless a customer account names its own.",
+    )
+    # What its printed documents' letterhead shows, as a serious invoice must: where the
+    # company is and its VAT registration.
+    address_lines = models.TextField(
+        blank=True, help_text="Street, building, P.O. box: one printed line each."
+    )
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[country_validator],
+        help_text="ISO 3166 alpha-2 code, such as FR or NO.",
+    )
+    vat_number = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="The VAT registration number its invoices print, such as FR40303265045.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -75,6 +94,8 @@ class LegalEntity(models.Model):
         "sepa_creditor_identifier",
         "language",
     )
+    # Fields of the letterhead (audited as changes too, but not AR parameters).
+    LETTERHEAD_FIELDS = ("address_lines", "postal_code", "city", "country", "vat_number")
 
     class Meta:
         ordering = ["code"]
@@ -94,6 +115,14 @@ class LegalEntity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def postal_address(self) -> list[str]:
+        """The address as printed, one line each: the address lines, postal code and city, and
+        the country's name in the active language."""
+        city = " ".join(p for p in (self.postal_code, self.city) if p)
+        country = country_name(self.country) if self.country else ""
+        return [*self.address_lines.splitlines(), *(p for p in (city, country) if p)]
 
 
 class EntityGrant(models.Model):

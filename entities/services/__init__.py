@@ -11,6 +11,7 @@ from django.db.models import Model
 
 from core.audit import Actor, audit_record
 from core.bank_codes import creditor_identifier_normalize
+from core.countries import country_is_known, country_unknown_message
 from core.errors import ApplicationError, InvalidInput
 from core.money import currency_is_known
 from entities.exceptions import EntityAccessDenied, GroupDataDenied
@@ -44,10 +45,12 @@ def legal_entity_create(
     name: str,
     accounting_currency: str,
     parameters: Mapping[str, Any] | None = None,
+    letterhead: Mapping[str, Any] | None = None,
     actor: Actor,
 ) -> LegalEntity:
-    """A new legal entity; its creator, unless a superuser, is granted it. The ledger opens its
-    books (``ledger.services.legal_entity_create``)."""
+    """A new legal entity with its AR ``parameters`` and its ``letterhead`` (address, VAT
+    number; ``LegalEntity.LETTERHEAD_FIELDS``); its creator, unless a superuser, is granted it.
+    The ledger opens its books (``ledger.services.legal_entity_create``)."""
     if (
         actor is not None
         and not actor.is_superuser
@@ -68,7 +71,14 @@ def legal_entity_create(
     if unknown:
         raise InvalidInput(f"Unknown parameter {min(unknown)}.", field="parameters")
     params = _parameters_normalized(params)
-    entity = LegalEntity(code=code, name=name, accounting_currency=accounting_currency, **params)
+    address = dict(letterhead or {})
+    unknown = set(address) - set(LegalEntity.LETTERHEAD_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown letterhead field {min(unknown)}.", field=min(unknown))
+    address = _letterhead_normalized(address)
+    entity = LegalEntity(
+        code=code, name=name, accounting_currency=accounting_currency, **params, **address
+    )
     entity.full_clean(validate_unique=False)
     entity.save()
     if actor is not None and not actor.is_superuser:
@@ -90,17 +100,34 @@ def _parameters_normalized(params: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
+def _letterhead_normalized(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The letterhead fields as stored: trimmed, the address without blank lines, the country
+    code upper case and known (refused naming the field otherwise)."""
+    data = {k: "" if v is None else str(v).strip() for k, v in data.items()}
+    if "address_lines" in data:
+        data["address_lines"] = "\n".join(
+            line.strip() for line in data["address_lines"].splitlines() if line.strip()
+        )
+    if data.get("country"):
+        data["country"] = data["country"].upper()
+        if not country_is_known(data["country"]):
+            raise InvalidInput(country_unknown_message(data["country"]), field="country")
+    return data
+
+
 @transaction.atomic
 def legal_entity_update(
     *, legal_entity: LegalEntity, data: Mapping[str, Any], actor: Actor
 ) -> LegalEntity:
-    """Change a legal entity's name or AR parameters; each change is audited."""
+    """Change a legal entity's name, AR parameters or letterhead; each change is audited."""
     ensure_can_act(actor, legal_entity, field="code")
-    allowed = {"name", *LegalEntity.PARAMETER_FIELDS}
+    allowed = {"name", *LegalEntity.PARAMETER_FIELDS, *LegalEntity.LETTERHEAD_FIELDS}
     unknown = set(data) - allowed
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))}.", field=min(unknown))
-    changes = _diff(legal_entity, _parameters_normalized(data))
+    letterhead = {k: v for k, v in data.items() if k in LegalEntity.LETTERHEAD_FIELDS}
+    data = {**_parameters_normalized(data), **_letterhead_normalized(letterhead)}
+    changes = _diff(legal_entity, data)
     if not changes:
         return legal_entity
     for key, (_old, new) in changes.items():

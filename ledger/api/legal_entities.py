@@ -54,10 +54,24 @@ class LegalEntityParametersSerializer(serializers.Serializer):
 class LegalEntitySerializer(serializers.ModelSerializer):
     accounting_currency = CurrencyField()
     parameters = LegalEntityParametersSerializer(source="*", required=False)
+    # Checked by the service (upper-cased, then ISO 3166), so "fr" is taken and "FRA" gets a
+    # message that says what is wanted.
+    country = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10,
+        help_text="ISO 3166 alpha-2 code, such as FR or NO",
+    )
 
     class Meta:
         model = LegalEntity
-        fields = ["code", "name", "accounting_currency", "parameters"]
+        fields = [
+            "code",
+            "name",
+            "accounting_currency",
+            "parameters",
+            *LegalEntity.LETTERHEAD_FIELDS,
+        ]
         extra_kwargs = {"code": {"validators": []}}
 
     def create(self, validated_data):
@@ -66,11 +80,17 @@ class LegalEntitySerializer(serializers.ModelSerializer):
             for k in list(validated_data)
             if k in LegalEntity.PARAMETER_FIELDS
         }
+        letterhead = {
+            k: validated_data.pop(k)
+            for k in list(validated_data)
+            if k in LegalEntity.LETTERHEAD_FIELDS
+        }
         return legal_entity_create(
             code=validated_data["code"],
             name=validated_data["name"],
             accounting_currency=validated_data["accounting_currency"],
             parameters=parameters,
+            letterhead=letterhead,
             actor=self.context["request"].user,
         )
 

@@ -102,6 +102,7 @@ def legal_entity_create(
     name: str,
     accounting_currency: str,
     parameters: Mapping[str, Any] | None = None,
+    letterhead: Mapping[str, Any] | None = None,
     actor: Actor,
 ) -> LegalEntity:
     """A new legal entity (created by the entities room) with its books: the default chart of
@@ -111,6 +112,7 @@ def legal_entity_create(
         name=name,
         accounting_currency=accounting_currency,
         parameters=parameters,
+        letterhead=letterhead,
         actor=actor,
     )
     legal_entity_setup_defaults(legal_entity=entity)

@@ -1,6 +1,7 @@
-"""Emailing a posted invoice or credit note to the customer, its PDF attached: the recipient
-is the address given or the party's contact email; the audit row is written in the request's
-transaction and the mail leaves after commit (never for a rolled-back request)."""
+"""Emailing a posted invoice or credit note to the customer, its PDF attached, both written in
+the customer's language: the recipient is the address given or the party's contact email; the
+audit row is written in the request's transaction and the mail leaves after commit (never for a
+rolled-back request)."""
 
 import logging
 
@@ -8,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext, gettext_noop
 
 from core.audit import Actor, audit_record
 from core.errors import InvalidInput
@@ -17,6 +20,7 @@ from ..models import CreditNote, Invoice
 from ..printing import (
     TITLES,
     document_kind,
+    document_language,
     document_pdf,
     document_pdf_filename,
     document_printable_check,
@@ -24,6 +28,21 @@ from ..printing import (
 )
 
 logger = logging.getLogger(__name__)
+
+_SUBJECTS = {
+    "invoice": gettext_noop("%(legal_entity)s: invoice %(number)s"),
+    "credit_note": gettext_noop("%(legal_entity)s: credit note %(number)s"),
+}
+_BODIES = {
+    "invoice": gettext_noop(
+        "Dear %(customer)s,\n\nplease find attached invoice %(number)s of %(date)s.\n\n"
+        "%(legal_entity)s"
+    ),
+    "credit_note": gettext_noop(
+        "Dear %(customer)s,\n\nplease find attached credit note %(number)s of %(date)s.\n\n"
+        "%(legal_entity)s"
+    ),
+}
 
 
 def email_address_one(value: str, *, field: str = "email") -> str:
@@ -66,14 +85,20 @@ def document_email(*, document: Invoice | CreditNote, actor: Actor, email: str =
 
 
 def _send(model: type[Invoice] | type[CreditNote], pk: int, recipient: str) -> None:
-    document = model.objects.select_related("legal_entity", "customer__party").get(pk=pk)
-    title = TITLES[document_kind(document)]
-    message = EmailMessage(
-        f"{document.legal_entity.name}: {title.lower()} {document.number}",
-        f"Dear {document.customer.display_name},\n\nplease find attached {title.lower()} "
-        f"{document.number} of {document.date:%Y-%m-%d}.\n\n{document.legal_entity.name}",
-        to=[recipient],
-    )
+    document = model.objects.select_related(
+        "legal_entity", "customer__party", "customer__legal_entity"
+    ).get(pk=pk)
+    kind = document_kind(document)
+    with translation.override(document_language(document)):
+        values = {
+            "legal_entity": document.legal_entity.name,
+            "customer": document.customer.display_name,
+            "number": document.number,
+            "date": formats.date_format(document.date, "SHORT_DATE_FORMAT"),
+        }
+        subject = gettext(_SUBJECTS[kind]) % values
+        body = gettext(_BODIES[kind]) % values
+    message = EmailMessage(subject, body, to=[recipient])
     message.attach(document_pdf_filename(document), document_pdf(document), "application/pdf")
     message.send()
-    logger.info("%s %s emailed to %s", title, document.number, recipient)
+    logger.info("%s %s emailed to %s", TITLES[kind], document.number, recipient)

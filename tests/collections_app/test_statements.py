@@ -14,7 +14,11 @@ from collections_app.services.statements import (
     customer_statement_create,
     pool_statements_job_run,
 )
-from collections_app.statement_printing import statement_print_html
+from collections_app.statement_printing import (
+    movement_description,
+    statement_language,
+    statement_print_html,
+)
 from core.errors import InvalidInput
 from core.models import AuditEntry
 from entities.exceptions import EntityAccessDenied
@@ -409,3 +413,90 @@ def test_statement_aging_sums_to_the_closing_balance_on_every_date(fabrikam, adm
     assert closings[(date(2026, 3, 31), fab.pk, False)] == ["200.00"]
     assert closings[(date(2026, 3, 31), fabe.pk, False)] == ["0.00"]
     assert closings[(date(2026, 3, 31), party, True)] == ["200.00"]
+
+
+def test_a_norwegian_customer_statement_prints_in_norwegian(book, admin_user):
+    customer = book["customers"]["FAB"]
+    customer.language = "nb"
+    customer.save(update_fields=["language"])
+    statement = customer_statement_create(
+        actor=admin_user, customer=customer, date_from=FEB1, date_to=MAR31
+    )
+    (page,) = laid_out_pages(statement_print_html(statement))
+    i2, cn, p2 = book["i2"].number, book["cn"].number, book["p2"].number
+    for text in [
+        "Fabrikam Juridisk enhet FAB Skrevet ut",
+        "Northwind Traders Kunde 4000 · part 4050",
+        "Periode 01.02.2026 til 31.03.2026 Juridisk enhet FAB Kontoutskrift USD",
+        "Dato Dokument Beskrivelse Debet Kredit Saldo",
+        "01.02.2026 Inngående saldo 60,00",
+        f"05.02.2026 {i2} Faktura {i2} 250,00 310,00",
+        f"10.02.2026 {cn} Kreditnota {cn} 30,00 280,00",
+        f"15.03.2026 {p2} Innbetaling {p2} 60,00 220,00",
+        "Utgående saldo 31.03.2026 (USD) 300,00",
+        "Aldersfordelt per 31.03.2026, etter dager over forfall",
+        "Ikke forfalt 1–30 31–60 61–90 Over 90 80,00 250,00 -30,00 0,00 0,00",
+        "Side 1 av 1",
+    ]:
+        assert text in page, text
+    for english in ["Opening balance", "Invoice", "Current", "Page 1"]:
+        assert english not in page, english
+
+
+def test_a_party_statement_takes_the_language_of_its_first_entity_account(book, admin_user):
+    """A party's statement has no one customer: the party's account in the first legal entity
+    it covers (by code) chooses, here FAB's in French over FABE's in Norwegian."""
+    from entities.services import legal_entity_update
+
+    legal_entity_update(legal_entity=book["FAB"], data={"language": "fr"}, actor=None)
+    fabe = book["customers"]["FABE"]
+    fabe.language = "nb"
+    fabe.save(update_fields=["language"])
+    statement = customer_statement_create(
+        actor=admin_user, party=book["party"], date_from=FEB1, date_to=MAR31
+    )
+    assert statement_language(statement) == "fr"
+    (page,) = laid_out_pages(statement_print_html(statement))
+    assert page.startswith("Fabrikam · Fabrikam East · Fabrikam West Imprimé le"), page
+    assert "Tiers 4050 Relevé" in page
+    assert "Entités juridiques FAB, FABE, FABW Relevé de compte" in page
+    assert "Date Entité Document Description Débit Crédit Solde" in page
+    assert f"01/03/2026 FABE {book['fabe'].number} Facture {book['fabe'].number}" in page
+    # A statement of one customer is in that customer's language.
+    mine = customer_statement_create(actor=admin_user, customer=fabe, date_from=FEB1, date_to=MAR31)
+    assert statement_language(mine) == "nb"
+
+
+def test_statement_email_is_written_in_the_customer_language(
+    book, admin_user, django_capture_on_commit_callbacks
+):
+    from collections_app.services.statements import customer_statement_email
+
+    customer = book["customers"]["FAB"]
+    customer.language = "nb"
+    customer.save(update_fields=["language"])
+    statement = customer_statement_create(
+        actor=admin_user, customer=customer, date_from=FEB1, date_to=MAR31
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_statement_email(statement=statement, actor=admin_user, email="ap@example.com")
+    (message,) = mail.outbox
+    assert message.subject == "Fabrikam: kontoutskrift fra 01.02.2026 til 31.03.2026"
+    assert message.body == (
+        "Kjære Northwind Traders,\n\nvedlagt følger kontoutskriften for perioden 01.02.2026 til "
+        "31.03.2026.\n\nFabrikam"
+    )
+
+
+def test_movement_description_translates_what_the_posting_services_write():
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert movement_description("Invoice FAB-INV00000001") == "Facture FAB-INV00000001"
+        assert movement_description("Settlement of FAB-INV1") == "Règlement de FAB-INV1"
+        assert movement_description("Write-off FAB-INV1: small: rest") == (
+            "Passage en perte FAB-INV1 : small: rest"
+        )
+        # Anything else prints as written.
+        assert movement_description("Invoice for March") == "Invoice for March"
+        assert movement_description("Bank statement 7 line 2") == "Bank statement 7 line 2"

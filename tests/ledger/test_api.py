@@ -345,3 +345,80 @@ def test_legal_entity_banking_parameters(admin_client, fabrikam, given, status, 
     (name,) = given
     fabrikam["FAB"].refresh_from_db()
     assert getattr(fabrikam["FAB"], name) == stored
+
+
+LETTERHEAD = {
+    "address_lines": "12 Harbour Road\nBuilding B",
+    "postal_code": "98052",
+    "city": "Redmond",
+    "country": "US",
+    "vat_number": "US-123456789",
+}
+
+
+def test_legal_entity_letterhead_through_the_api(admin_client, admin_user):
+    response = admin_client.post(
+        "/api/v1/legal-entities/",
+        {
+            "code": "LH",
+            "name": "Letterhead Inc.",
+            "accounting_currency": "USD",
+            **LETTERHEAD,
+            "address_lines": "  12 Harbour Road \n\n Building B ",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert {k: body[k] for k in LETTERHEAD} == LETTERHEAD
+    assert set(body) == {"code", "name", "accounting_currency", "parameters", *LETTERHEAD}
+    entity = LegalEntity.objects.get(code="LH")
+    assert entity.postal_address == [
+        "12 Harbour Road",
+        "Building B",
+        "98052 Redmond",
+        "United States",
+    ]
+
+    moved = admin_client.patch(
+        "/api/v1/legal-entities/LH/",
+        {"country": "no", "city": "Oslo", "postal_code": "0150"},
+        format="json",
+    )
+    assert moved.status_code == 200, moved.json()
+    assert (moved.json()["country"], moved.json()["city"]) == ("NO", "Oslo")
+    entry = AuditEntry.objects.get(action="legal_entity.parameters_changed")
+    assert entry.actor == admin_user
+    assert entry.changes == {
+        "country": ["US", "NO"],
+        "city": ["Redmond", "Oslo"],
+        "postal_code": ["98052", "0150"],
+    }
+    listed = admin_client.get("/api/v1/legal-entities/").json()["results"]
+    assert [e["vat_number"] for e in listed if e["code"] == "LH"] == ["US-123456789"]
+
+
+@pytest.mark.parametrize("country", ["XX", "FRA", "1"])
+def test_legal_entity_unknown_country_names_the_field(admin_client, fabrikam, country):
+    created = admin_client.post(
+        "/api/v1/legal-entities/",
+        {"code": "X1", "name": "X", "accounting_currency": "USD", "country": country},
+        format="json",
+    )
+    assert created.status_code == 400
+    assert created.json()["fields"] == {
+        "country": [f"Unknown country {country!r}: use an ISO 3166 alpha-2 code such as FR or NO."]
+    }
+    assert not LegalEntity.objects.filter(code="X1").exists()
+    changed = admin_client.patch("/api/v1/legal-entities/FAB/", {"country": country}, format="json")
+    assert changed.status_code == 400 and list(changed.json()["fields"]) == ["country"]
+    fabrikam["FAB"].refresh_from_db()
+    assert fabrikam["FAB"].country == ""
+
+
+def test_legal_entity_letterhead_field_too_long_names_it(admin_client, fabrikam):
+    response = admin_client.patch(
+        "/api/v1/legal-entities/FAB/", {"vat_number": "9" * 31}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["vat_number"]

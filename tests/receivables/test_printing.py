@@ -16,6 +16,7 @@ from core.bank_codes import (
 )
 from core.models import AuditEntry
 from entities.models import PartyAddress, PartyContact
+from entities.services import legal_entity_update
 from receivables.models import Invoice
 from receivables.printing import document_print_html
 from receivables.services import DocumentInput, DocumentLineInput, invoice_create
@@ -237,3 +238,137 @@ def test_document_page_emails_and_links_the_pdf(
     (message,) = mail.outbox
     assert message.to == ["buyer@example.com"]
     assert Invoice.objects.get(pk=invoice.pk).status == "posted"
+
+
+def test_letterhead_prints_the_entity_address_and_vat_number(fabrikam, invoice):
+    (page,) = laid_out_pages(document_print_html(invoice))
+    assert "VAT number" not in page  # none given: no empty label
+    legal_entity_update(
+        legal_entity=fabrikam["FABE"],
+        data={
+            "address_lines": "1 Microsoft Way\nBuilding 92",
+            "postal_code": "98052",
+            "city": "Redmond",
+            "country": "US",
+            "vat_number": "US-91-1144442",
+        },
+        actor=None,
+    )
+    invoice.refresh_from_db()
+    (page,) = laid_out_pages(document_print_html(invoice))
+    assert page.startswith(
+        "Fabrikam East 1 Microsoft Way Building 92 98052 Redmond United States "
+        "VAT number US-91-1144442 Legal entity FABE"
+    ), page
+    # The customer's address, its country by name too.
+    assert "Northwind Traders 12 Harbour Road 98052 Redmond United States" in page
+
+
+def test_a_french_customer_invoice_prints_in_french(fabrikam, invoice):
+    """Words, dates, amounts and country names in the customer's language, whoever prints."""
+    customer = invoice.customer
+    customer.language = "fr"
+    customer.save(update_fields=["language"])
+    legal_entity_update(
+        legal_entity=fabrikam["FABE"],
+        data={"postal_code": "0150", "city": "Oslo", "country": "NO", "vat_number": "NO1MVA"},
+        actor=None,
+    )
+    invoice.refresh_from_db()
+    (page,) = laid_out_pages(document_print_html(invoice))
+    for text in [
+        "Fabrikam East 0150 Oslo Norvège N° TVA NO1MVA Entité juridique FABE",
+        "Northwind Traders 12 Harbour Road 98052 Redmond États-Unis",
+        "Client 4000 · tiers 4050",
+        "Facture FABE-INV00000001 Date 02/03/2026",
+        "Date d'échéance 01/04/2026",
+        "Devise USD",
+        "Conditions de paiement N30 · 30 jours net",
+        "Description Quantité Prix unitaire TVA Montant",
+        "Montant HT 600,00",
+        "TVA VAT6 6,37 % de 600,00 38,22",
+        "Total USD 638,22",
+        "Paiement Veuillez régler 638,22 USD au plus tard le 01/04/2026 en indiquant la "
+        "référence créancier",
+        "RF69 FABE INV0 0000 001",
+        "Payé au plus tard le Escompte Montant à payer",
+        "07/03/2026 3 % · 18,00 620,22",
+        "12/03/2026 2 % · 12,00 626,22",
+        "Page 1 sur 1",
+    ]:
+        assert text in page, text
+    for english in ["Invoice", "Please pay", "Due date", "Page 1 of 1", "Legal entity"]:
+        assert english not in page, english
+
+
+def test_a_customer_without_a_language_prints_in_its_entity_language_not_the_clerks(
+    fabrikam, invoice
+):
+    from django.utils import translation
+
+    with translation.override("fr"):  # the clerk's pages are French; the customer's English
+        (page,) = laid_out_pages(document_print_html(invoice))
+        assert translation.get_language() == "fr"
+    assert "Invoice FABE-INV00000001 Date 2026-03-02" in page
+    assert "Please pay 638.22 USD by 2026-04-01" in page
+    legal_entity_update(legal_entity=fabrikam["FABE"], data={"language": "nb"}, actor=None)
+    invoice.refresh_from_db()
+    (page,) = laid_out_pages(document_print_html(invoice))
+    assert "Faktura FABE-INV00000001 Dato 02.03.2026" in page
+    assert "Vennligst betal 638,22 USD innen 01.04.2026" in page
+
+
+def test_a_french_customer_credit_note_prints_in_french(fabrikam, invoice):
+    customer = invoice.customer
+    customer.language = "fr"
+    customer.save(update_fields=["language"])
+    credit_note = post_credit_note(customer, amounts=["1250.00"], invoice=invoice)
+    (page,) = laid_out_pages(document_print_html(credit_note))
+    assert "Avoir FABE-CN00000001" in page
+    assert f"Avoir sur la facture {invoice.number} du 02/03/2026" in page
+    assert (
+        "Cet avoir diminue de 1\u00a0250,00 USD le montant que vous nous devez ; il est imputé "
+        "sur vos factures non réglées. Référence" in page
+    )
+    assert "RF22 FABE CN00 0000 01" in page
+
+
+def test_the_api_prints_in_the_customer_language_not_english(
+    api_client, admin_user, invoice, monkeypatch
+):
+    """The API answers in English; the document it prints is the customer's."""
+    import receivables.printing
+
+    printed = []
+
+    def html_to_pdf(html):
+        printed.append(html)
+        return b"%PDF-"
+
+    monkeypatch.setattr(receivables.printing, "html_to_pdf", html_to_pdf)
+    invoice.customer.language = "nb"
+    invoice.customer.save(update_fields=["language"])
+    api_client.force_authenticate(admin_user)
+    response = api_client.get(f"/api/v1/invoices/{invoice.pk}/pdf/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200 and response.content == b"%PDF-"
+    (html,) = printed
+    assert '<html lang="nb">' in html
+    (page,) = laid_out_pages(html)
+    assert "Faktura FABE-INV00000001" in page and "Side 1 av 1" in page
+
+
+def test_invoice_email_is_written_in_the_customer_language(
+    fabrikam, invoice, django_capture_on_commit_callbacks
+):
+    from receivables.services.document_email import document_email
+
+    invoice.customer.language = "fr"
+    invoice.customer.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        document_email(document=invoice, actor=None, email="ap@example.com")
+    (message,) = mail.outbox
+    assert message.subject == "Fabrikam East : facture FABE-INV00000001"
+    assert message.body == (
+        "Madame, Monsieur,\n\nveuillez trouver ci-joint la facture FABE-INV00000001 du "
+        "02/03/2026 établie au nom de Northwind Traders.\n\nFabrikam East"
+    )
