@@ -1,5 +1,5 @@
 """Countries as addresses name them: an ISO 3166-1 alpha-2 code, checked against pycountry's
-list (installed with schwifty, which checks IBANs with it), and printed as the country's name in
+list (a pinned dependency; schwifty checks IBANs with it too), and printed as the country's name in
 the active language (Babel's CLDR names: "Norway", "Norvège", "Norge")."""
 
 from django.core.exceptions import ValidationError
