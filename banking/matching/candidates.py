@@ -12,7 +12,7 @@ the entity of the payment, come with the debits in the same query."""
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -124,6 +124,17 @@ class PartyNames:
             else:
                 self._parties, self._index = self._read()
         return self._index
+
+    def found_meanwhile(self, names: Iterable[str], other: Future) -> None:
+        """Search ``names`` (``found``) while ``other`` runs and as far as it runs: the caller
+        waits for it anyway. Stops as soon as it is done, even while the names are still being
+        read (aside), so the caller goes on with what ``other`` gives."""
+        for name in names:
+            if self._index is None and self._reading is not None:
+                wait([self._reading, other], return_when=FIRST_COMPLETED)
+            if other.done():
+                return
+            self.found(name)
 
     def found(self, name: str) -> list[tuple[int, float]]:
         """``search``, once per name."""
@@ -413,7 +424,7 @@ def statement_book_load(
     second connection; meanwhile the party names are read on a third, when a line carries a
     name and no known IBAN (``PartyNames.read_aside``), and the names of the lines that are
     searched whatever the references give (a name, no reference, no known IBAN) are searched
-    here."""
+    here, as long as the debits are being read."""
     book = StatementBook(
         debits=open_debits(
             entity_ids=entity_ids, currencies=sorted({line.currency for line in lines})
@@ -423,22 +434,22 @@ def statement_book_load(
         payment_entity_id=payment_entity_id,
     )
     book.ibans_read({iban_compact(line.counterparty_iban) for line in lines} - {""})
-    keys = {key for line in lines for key in line.reference_keys}
+    if not aside_possible():
+        book.keys_read({key for line in lines for key in line.reference_keys})
+        return book
     unknown = [
         line
         for line in lines
         if line.counterparty_name.strip() and book.party_of_iban(line.counterparty_iban) is None
     ]
-    if not aside_possible():
-        book.keys_read(keys)
-        return book
     if unknown:
         names.read_aside()
+    keys = {key for line in lines for key in line.reference_keys}
     reading = aside(partial(_keys_found, book, keys), name="statement-keys")
-    try:
-        for line in unknown:
-            if line.amount > 0 and not line.reference_keys:
-                names.found(line.counterparty_name)  # searched whatever the keys give
+    try:  # the names searched whatever the keys give, while they are read
+        names.found_meanwhile(
+            (line.counterparty_name for line in unknown if not line.reference_keys), reading
+        )
     finally:
         found = reading.result()
     book.keys_keep(found)

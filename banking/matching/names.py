@@ -32,8 +32,9 @@ So a name reaching 90 is one of these, each found without scoring every name:
 10 d ≤ n.) All the names found are scored by ``token_set_ratio`` itself, those of the letters'
 pass closest first: a name k letters away scores at most 100 − 100 · k / (|A| + 11 |A| / 9),
 so once the limit's worth of names scored outscore that, the names further away cannot be
-among them. The pass keeps the ``CLOSEST`` names only, and is done again keeping all when the
-search goes further. A query of many tokens, or one whose tokens are in very many names (the
+among them; and the names further away that are still scored are scored with the least of
+those scores as the cutoff (rapidfuzz gives up early on a name below it). The pass keeps the
+``CLOSEST`` names only, and is done again keeping all when the search goes further. A query of many tokens, or one whose tokens are in very many names (the
 lists would be long), is scored against every name, as ``process.extract`` does."""
 
 import heapq
@@ -47,6 +48,10 @@ from rapidfuzz.distance import Indel
 MAX_QUERY_TOKENS = 8  # more: every name is scored
 MAX_LISTED = 2_000  # names to take from one token's list; more: every name is scored
 CLOSEST = 1_024  # names the first pass over the letters keeps, the closest
+# Below the least of the best scores so far, by less than any two different scores differ (a
+# score is 100 times a ratio of lengths under a few hundred): equal scores computed another way
+# are not cut off by the rounding of a float.
+_SCORE_MARGIN = 1e-6
 
 
 class NameIndex:
@@ -101,6 +106,7 @@ class NameIndex:
         # Names found and not scored yet: scored together, when the bound below may need their
         # scores, or at the end (one call to rapidfuzz rather than one per distance).
         pending, scored = list(found), []
+        floor = cutoff  # the least score that may still be among the best ``limit``
         distance = 0
         while distance <= widest:
             if distance > complete:
@@ -109,15 +115,19 @@ class NameIndex:
             found.update(names)
             pending += names
             if distance < widest and len(scored) + len(pending) >= limit:
-                scored += self._scored(query, pending, cutoff, limit)
+                scored += self._scored(query, pending, floor, limit)
                 pending = []
                 if len(scored) >= limit:
+                    last = -heapq.nsmallest(limit, scored)[-1][0]
                     # The names left out differ by more letters: none scores above this.
                     bound = 100 - 100 * (distance + 1) / (length + longest)
-                    if -heapq.nsmallest(limit, scored)[-1][0] > bound + 1e-9:
+                    if last > bound + 1e-9:
                         break
+                    # A name scoring below the last of the best so far never gets in (one
+                    # scoring as much may, by its index): rapidfuzz stops early below a cutoff.
+                    floor = max(floor, last - _SCORE_MARGIN)
             distance += 1
-        scored += self._scored(query, pending, cutoff, limit)
+        scored += self._scored(query, pending, floor, limit)
         return [(index, -score) for score, index in heapq.nsmallest(limit, scored)]
 
     def _found_by_tokens(self, tokens: frozenset[str]) -> set[int] | None:
