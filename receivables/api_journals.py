@@ -23,6 +23,7 @@ from .services import (
     JournalLineInput,
     JournalMarkInput,
     journal_create,
+    journal_delete,
     journal_line_add,
     journal_line_delete,
     journal_line_update,
@@ -203,7 +204,8 @@ class JournalFilter(filters.FilterSet):
 
 
 class JournalPermissions(ModelPermissionsOrReadOnly):
-    """Removing a draft's line changes the journal: it needs the change permission."""
+    """Removing a draft's line, or the draft itself, is the clerk's own work in progress: it
+    needs the change permission."""
 
     perms_map = {
         **ModelPermissionsOrReadOnly.perms_map,
@@ -267,6 +269,12 @@ class PaymentJournalViewSet(
             lines=_line_inputs(entity, data.validated_data.get("lines", [])),
         )
         return self._output(journal, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request, pk=None):
+        """Delete a draft journal with its lines; a posted journal is refused."""
+        journal_delete(journal=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=JournalUpdateSerializer, responses={200: JournalSerializer})
     def partial_update(self, request, pk=None):

@@ -266,6 +266,24 @@ def journal_line_delete(*, line: PaymentJournalLine, actor: Actor) -> PaymentJou
 
 
 @transaction.atomic
+def journal_delete(*, journal: PaymentJournal, actor: Actor) -> None:
+    """Delete a draft journal, its lines and their marks: nothing was posted from it. A posted
+    journal is refused: its payments are posted documents, reversed on their own."""
+    journal = _draft_locked(journal, actor)
+    audit_record(
+        actor=actor,
+        action="payment_journal.deleted",
+        obj=journal,
+        changes={
+            "lines": (journal.lines.count(), None),
+            "description": (journal.description, None),
+        },
+        legal_entity=journal.legal_entity,
+    )
+    journal.delete()
+
+
+@transaction.atomic
 def journal_post(*, journal: PaymentJournal, actor: Actor) -> PaymentJournal:
     """Post every line of the journal as a payment, and settle what the lines mark, all in one
     transaction or nothing. A journal already posted is returned as it is."""

@@ -188,3 +188,42 @@ def test_list_is_filtered_and_counted_in_few_queries(client, django_assert_max_n
     assert [j["totals"] for j in body["results"]][0] == [
         {"currency": "USD", "amount": "9.00", "count": 3}
     ]
+
+
+def test_delete_removes_a_draft_with_its_lines_and_marks_and_refuses_a_posted_one(client, fabrikam):
+    from core.models import AuditEntry
+    from receivables.models import PaymentJournalLine, PaymentJournalMark
+
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["100.00"])
+    line = {"customer": "4000", "date": "2026-03-09", "amount": "100.00"}
+    marked = {**line, "settle": [{"transaction": invoice.open_transaction.pk}]}
+    draft = _create(client, [marked, line]).json()
+    assert PaymentJournalMark.objects.filter(line__journal_id=draft["id"]).count() == 1
+
+    response = client.delete(f"{URL}{draft['id']}/")
+
+    assert response.status_code == 204
+    assert not PaymentJournal.objects.filter(pk=draft["id"]).exists()
+    assert not PaymentJournalLine.objects.filter(journal_id=draft["id"]).exists()
+    assert not PaymentJournalMark.objects.exists()
+    entry = AuditEntry.objects.get(action="payment_journal.deleted")
+    assert entry.changes["lines"] == [2, None]
+    assert client.delete(f"{URL}{draft['id']}/").status_code == 404
+
+    posted = _create(client, [line]).json()
+    assert client.post(f"{URL}{posted['id']}/post/").status_code == 200
+    response = client.delete(f"{URL}{posted['id']}/")
+    assert response.status_code in (400, 409)
+    assert response.json()["fields"] == {"status": [response.json()["message"]]}
+    assert "is posted" in response.json()["message"]
+    assert PaymentJournal.objects.filter(pk=posted["id"]).exists()
+    assert Payment.objects.count() == 1
+
+
+def test_delete_of_another_entitys_draft_is_not_found(api_client, fabrikam):
+    other = make_clerk("east", fabrikam["FABE"])
+    api_client.force_authenticate(other)
+    draft = api_client.post(URL, {"legal_entity": "FABE", "lines": []}, format="json").json()
+    api_client.force_authenticate(make_clerk("clerk", fabrikam["FAB"]))
+    assert api_client.delete(f"{URL}{draft['id']}/").status_code == 404
+    assert PaymentJournal.objects.filter(pk=draft["id"]).exists()
