@@ -8,6 +8,7 @@ deferred constraint trigger refuses, at commit, any voucher that does not balanc
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from core.money import format_amount
@@ -15,25 +16,40 @@ from entities.models import Customer, LegalEntity
 
 
 class PostingType(models.TextChoices):
-    CUSTOMER_BALANCE = "customer_balance", "Customer balance"
-    REVENUE = "revenue", "Revenue"
-    SALES_TAX = "sales_tax", "Sales tax"
-    SALES_RETURNS = "sales_returns", "Sales returns"
-    BANK = "bank", "Bank"
-    BANK_CHARGES = "bank_charges", "Bank charges"
-    CASH_DISCOUNT = "cash_discount", "Cash discount"
-    FX_REALIZED_GAIN = "fx_realized_gain", "Realized exchange gain"
-    FX_REALIZED_LOSS = "fx_realized_loss", "Realized exchange loss"
-    PAYMENT_DIFFERENCE = "payment_difference", "Over/underpayment"
-    INTERCOMPANY_DUE_TO = "intercompany_due_to", "Intercompany due to"
-    INTERCOMPANY_DUE_FROM = "intercompany_due_from", "Intercompany due from"
-    INTEREST = "interest", "Interest"
-    WRITE_OFF = "write_off", "Write-off"
-    ROUNDING = "rounding", "Rounding"
-    BILL_OF_EXCHANGE = "bill_of_exchange", "Bills of exchange"
-    BILL_REMITTED_COLLECTION = "bill_remitted_collection", "Bills remitted for collection"
-    BILL_REMITTED_DISCOUNT = "bill_remitted_discount", "Bills remitted for discount"
-    BILL_DISCOUNT_CHARGES = "bill_discount_charges", "Bill discount charges"
+    CUSTOMER_BALANCE = "customer_balance", pgettext_lazy("posting type", "Customer balance")
+    REVENUE = "revenue", pgettext_lazy("posting type", "Revenue")
+    SALES_TAX = "sales_tax", pgettext_lazy("posting type", "Sales tax")
+    SALES_RETURNS = "sales_returns", pgettext_lazy("posting type", "Sales returns")
+    BANK = "bank", pgettext_lazy("posting type", "Bank")
+    BANK_CHARGES = "bank_charges", pgettext_lazy("posting type", "Bank charges")
+    CASH_DISCOUNT = "cash_discount", pgettext_lazy("posting type", "Cash discount")
+    FX_REALIZED_GAIN = "fx_realized_gain", pgettext_lazy("posting type", "Realized exchange gain")
+    FX_REALIZED_LOSS = "fx_realized_loss", pgettext_lazy("posting type", "Realized exchange loss")
+    PAYMENT_DIFFERENCE = "payment_difference", pgettext_lazy("posting type", "Over/underpayment")
+    INTERCOMPANY_DUE_TO = (
+        "intercompany_due_to",
+        pgettext_lazy("posting type", "Intercompany due to"),
+    )
+    INTERCOMPANY_DUE_FROM = (
+        "intercompany_due_from",
+        pgettext_lazy("posting type", "Intercompany due from"),
+    )
+    INTEREST = "interest", pgettext_lazy("posting type", "Interest")
+    WRITE_OFF = "write_off", pgettext_lazy("posting type", "Write-off")
+    ROUNDING = "rounding", pgettext_lazy("posting type", "Rounding")
+    BILL_OF_EXCHANGE = "bill_of_exchange", pgettext_lazy("posting type", "Bills of exchange")
+    BILL_REMITTED_COLLECTION = (
+        "bill_remitted_collection",
+        pgettext_lazy("posting type", "Bills remitted for collection"),
+    )
+    BILL_REMITTED_DISCOUNT = (
+        "bill_remitted_discount",
+        pgettext_lazy("posting type", "Bills remitted for discount"),
+    )
+    BILL_DISCOUNT_CHARGES = (
+        "bill_discount_charges",
+        pgettext_lazy("posting type", "Bill discount charges"),
+    )
 
 
 INTERCOMPANY_TYPES = (PostingType.INTERCOMPANY_DUE_TO, PostingType.INTERCOMPANY_DUE_FROM)
@@ -117,9 +133,9 @@ class PostingSetup(models.Model):
 
 class FiscalPeriod(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ON_HOLD = "on_hold", "On hold"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", pgettext_lazy("fiscal period status", "Open")
+        ON_HOLD = "on_hold", pgettext_lazy("fiscal period status", "On hold")
+        CLOSED = "closed", pgettext_lazy("fiscal period status", "Closed")
 
     legal_entity = models.ForeignKey(
         LegalEntity, on_delete=models.PROTECT, related_name="fiscal_periods"

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_noop
 
 
 def _recurring_run(job, progress) -> dict:
@@ -68,7 +69,7 @@ class ReceivablesConfig(AppConfig):
         ar_close_blocker_register(payment_journals_blocking)
         job_kind_register(
             kind="recurring_invoices",
-            label="Recurring invoices",
+            label=gettext_noop("Recurring invoices"),
             run=_recurring_run,
             results_url=_recurring_results,
             outputs=recurring_invoices_made,
@@ -76,7 +77,7 @@ class ReceivablesConfig(AppConfig):
         )
         job_kind_register(
             kind="interest_notes",
-            label="Interest notes",
+            label=gettext_noop("Interest notes"),
             run=_interest_run,
             results_url=_interest_results,
             outputs=interest_notes_made,

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from core.aggregates import DecimalSum
 from entities.models import Customer, LegalEntity
@@ -233,13 +234,14 @@ def payments_for_entity(user: User | None, legal_entity: LegalEntity) -> QuerySe
     return payments_for_user(user).filter(legal_entity=legal_entity).order_by("-date", "-id")
 
 
-# Default aging periods (days overdue); the collections room makes them configurable.
+# Default aging periods (days overdue); the collections room makes them configurable. The labels
+# stay English here (the API gives them); pages translate them as they show them.
 DEFAULT_AGING_PERIODS: tuple[tuple[str, int | None, int | None], ...] = (
-    ("Current", None, 0),
+    (gettext_noop("Current"), None, 0),
     ("1–30", 1, 30),
     ("31–60", 31, 60),
     ("61–90", 61, 90),
-    ("Over 90", 91, None),
+    (gettext_noop("Over 90"), 91, None),
 )
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Round
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field
 from core.money import AMOUNT_DECIMAL_PLACES
@@ -21,8 +22,8 @@ from receivables.models import OpenTransaction
 
 class Settlement(models.Model):
     class Status(models.TextChoices):
-        POSTED = "posted", "Posted"
-        REVERSED = "reversed", "Reversed"
+        POSTED = "posted", pgettext_lazy("settlement status", "Posted")
+        REVERSED = "reversed", pgettext_lazy("settlement status", "Reversed")
 
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="settlements")
     date = models.DateField()

@@ -7,6 +7,7 @@ transactions (accepted from a proposal or changed by the clerk) are what posting
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from entities.models import Customer
@@ -24,8 +25,8 @@ class BankStatement(models.Model):
         CSV = "csv", "CSV"
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RECONCILED = "reconciled", "Reconciled"
+        OPEN = "open", pgettext_lazy("bank statement status", "Open")
+        RECONCILED = "reconciled", pgettext_lazy("bank statement status", "Reconciled")
 
     bank_account = models.ForeignKey(
         BankAccount, on_delete=models.PROTECT, related_name="statements"
@@ -68,11 +69,11 @@ class BankStatement(models.Model):
 
 class BankStatementLine(models.Model):
     class Status(models.TextChoices):
-        UNMATCHED = "unmatched", "Unmatched"
-        SUGGESTED = "suggested", "Suggested"
-        MATCHED = "matched", "Matched"
-        POSTED = "posted", "Posted"
-        IGNORED = "ignored", "Ignored"
+        UNMATCHED = "unmatched", pgettext_lazy("bank line status", "Unmatched")
+        SUGGESTED = "suggested", pgettext_lazy("bank line status", "Suggested")
+        MATCHED = "matched", pgettext_lazy("bank line status", "Matched")
+        POSTED = "posted", pgettext_lazy("bank line status", "Posted")
+        IGNORED = "ignored", pgettext_lazy("bank line status", "Ignored")
 
     DONE = (Status.POSTED, Status.IGNORED)
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from core.bank_codes import creditor_identifier_validator
 from core.countries import country_name, country_validator
@@ -17,8 +18,8 @@ class LegalEntity(models.Model):
     """A company of the group; books its own ledger in its accounting currency."""
 
     class PostedIn(models.TextChoices):
-        INVOICE = "invoice", "Invoice's legal entity"
-        PAYMENT = "payment", "Payment's legal entity"
+        INVOICE = "invoice", pgettext_lazy("posted in", "Invoice's legal entity")
+        PAYMENT = "payment", pgettext_lazy("posted in", "Payment's legal entity")
 
     code = models.CharField(max_length=10, unique=True, validators=[code_validator])
     name = models.CharField(max_length=120)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, code_validator, currency_field
 
@@ -98,8 +99,8 @@ class InterestCode(models.Model):
     """
 
     class Unit(models.TextChoices):
-        DAY = "day", "Day"
-        MONTH = "month", "Month"
+        DAY = "day", pgettext_lazy("time unit", "Day")
+        MONTH = "month", pgettext_lazy("time unit", "Month")
 
     code = models.CharField(max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(max_length=120, blank=True)

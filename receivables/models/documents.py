@@ -5,6 +5,7 @@ after; a posted invoice is corrected by a credit note, a posted payment by a rev
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from entities.models import Customer, LegalEntity
@@ -14,9 +15,9 @@ from .codes import CashDiscount, PaymentTerms, SalesTaxCode
 
 
 class DocumentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    POSTED = "posted", "Posted"
-    REVERSED = "reversed", "Reversed"
+    DRAFT = "draft", pgettext_lazy("document status", "Draft")
+    POSTED = "posted", pgettext_lazy("document status", "Posted")
+    REVERSED = "reversed", pgettext_lazy("document status", "Reversed")
 
 
 class SalesDocument(models.Model):
@@ -212,11 +213,11 @@ class PaymentJournal(models.Model):
 
 class Payment(models.Model):
     class Method(models.TextChoices):
-        CHECK = "check", "Check"
-        ELECTRONIC = "electronic", "Electronic payment"
-        CASH = "cash", "Cash"
-        CARD = "card", "Card"
-        BILL_OF_EXCHANGE = "bill_of_exchange", "Bill of exchange"
+        CHECK = "check", pgettext_lazy("payment method", "Check")
+        ELECTRONIC = "electronic", pgettext_lazy("payment method", "Electronic payment")
+        CASH = "cash", pgettext_lazy("payment method", "Cash")
+        CARD = "card", pgettext_lazy("payment method", "Card")
+        BILL_OF_EXCHANGE = "bill_of_exchange", pgettext_lazy("payment method", "Bill of exchange")
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from core.money import AMOUNT_DECIMAL_PLACES
@@ -24,10 +25,10 @@ from .codes import InterestCode
 
 class InterestNote(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        WAIVED = "waived", "Waived"
-        POSTED = "posted", "Posted"
-        REVERSED = "reversed", "Reversed"
+        DRAFT = "draft", pgettext_lazy("document status", "Draft")
+        WAIVED = "waived", pgettext_lazy("document status", "Waived")
+        POSTED = "posted", pgettext_lazy("document status", "Posted")
+        REVERSED = "reversed", pgettext_lazy("document status", "Reversed")
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")

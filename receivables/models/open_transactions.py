@@ -5,6 +5,7 @@ with the cash discount schedule stored at posting. Only the receivables services
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace, Upper
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from core.money import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS
@@ -32,14 +33,17 @@ class OpenTransaction(models.Model):
     """
 
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
-        PAYMENT = "payment", "Payment"
-        INTEREST_NOTE = "interest_note", "Interest note"
-        REFUND = "refund", "Refund"
+        INVOICE = "invoice", pgettext_lazy("transaction kind", "Invoice")
+        CREDIT_NOTE = "credit_note", pgettext_lazy("transaction kind", "Credit note")
+        PAYMENT = "payment", pgettext_lazy("transaction kind", "Payment")
+        INTEREST_NOTE = "interest_note", pgettext_lazy("transaction kind", "Interest note")
+        REFUND = "refund", pgettext_lazy("transaction kind", "Refund")
         # A bill of exchange the customer did not pay at maturity: its amount (and the protest
         # charges) owed again.
-        PROTESTED_BILL = "protested_bill", "Protested bill of exchange"
+        PROTESTED_BILL = (
+            "protested_bill",
+            pgettext_lazy("transaction kind", "Protested bill of exchange"),
+        )
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, code_validator, currency_field
 from entities.models import Customer, LegalEntity
@@ -75,10 +76,10 @@ class RecurringInvoiceAssignment(models.Model):
     until ``end_date`` or ``occurrences`` invoices (whichever comes first; neither: no end)."""
 
     class Frequency(models.TextChoices):
-        DAYS = "days", "Days"
-        WEEKS = "weeks", "Weeks"
-        MONTHS = "months", "Months"
-        YEARS = "years", "Years"
+        DAYS = "days", pgettext_lazy("frequency", "Days")
+        WEEKS = "weeks", pgettext_lazy("frequency", "Weeks")
+        MONTHS = "months", pgettext_lazy("frequency", "Months")
+        YEARS = "years", pgettext_lazy("frequency", "Years")
 
     template = models.ForeignKey(
         RecurringInvoiceTemplate, on_delete=models.PROTECT, related_name="assignments"
