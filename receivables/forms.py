@@ -2,11 +2,15 @@
 
 from django import forms
 from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import currency_is_known
 from entities.models import Customer
 
 from .models import CashDiscount, Invoice, Payment, PaymentTerms, SalesTaxCode
+
+UNKNOWN_CURRENCY = _("Unknown currency %(currency)s: use an ISO code like EUR.")
 
 
 class CustomerChoiceField(forms.ModelChoiceField):
@@ -23,27 +27,33 @@ def _customers(legal_entity):
 
 
 class DocumentForm(forms.Form):
-    customer = CustomerChoiceField(queryset=Customer.objects.none())
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    customer = CustomerChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Date"))
     due_date = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty to take it from the terms of payment.",
+        label=_("Due date"),
+        help_text=_("Leave empty to take it from the terms of payment."),
     )
     currency = forms.CharField(
-        required=False, max_length=3, help_text="Leave empty for the customer's currency."
+        required=False,
+        max_length=3,
+        label=_("Currency"),
+        help_text=_("Leave empty for the customer's currency."),
     )
     payment_terms = forms.ModelChoiceField(
         queryset=PaymentTerms.objects.order_by("code"),
         required=False,
-        empty_label="Customer's terms",
+        label=_("Payment terms"),
+        empty_label=_("Customer's terms"),
     )
     cash_discount = forms.ModelChoiceField(
         queryset=CashDiscount.objects.order_by("code"),
         required=False,
-        empty_label="Customer's cash discount",
+        label=_("Cash discount"),
+        empty_label=_("Customer's cash discount"),
     )
-    description = forms.CharField(required=False, max_length=200)
+    description = forms.CharField(required=False, max_length=200, label=_("Description"))
 
     def __init__(self, *args, legal_entity, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -54,7 +64,7 @@ class DocumentForm(forms.Form):
     def clean_currency(self) -> str:
         value = self.cleaned_data["currency"].strip().upper()
         if value and not currency_is_known(value):
-            raise forms.ValidationError(f"Unknown currency {value!r}: use an ISO code like EUR.")
+            raise forms.ValidationError(UNKNOWN_CURRENCY % {"currency": repr(value)})
         return value
 
 
@@ -62,8 +72,9 @@ class CreditNoteForm(DocumentForm):
     invoice = forms.ModelChoiceField(
         queryset=Invoice.objects.none(),
         required=False,
-        empty_label="No original invoice",
-        help_text="The posted invoice this credit note corrects.",
+        label=_("Invoice"),
+        empty_label=_("No original invoice"),
+        help_text=_("The posted invoice this credit note corrects."),
     )
 
     def __init__(self, *args, legal_entity, **kwargs):
@@ -71,7 +82,7 @@ class CreditNoteForm(DocumentForm):
         self.fields["invoice"].queryset = Invoice.objects.filter(
             legal_entity=legal_entity, status="posted"
         ).order_by("-date", "-id")
-        self.fields["cash_discount"].empty_label = "The invoice's cash discount"
+        self.fields["cash_discount"].empty_label = _("The invoice's cash discount")
 
 
 class LabelledCellsMixin:
@@ -83,18 +94,32 @@ class LabelledCellsMixin:
         row = (self.prefix or "").rsplit("-", 1)[-1]
         number = int(row) + 1 if row.isdigit() else ""
         for field in self.fields.values():
-            field.widget.attrs.setdefault("aria-label", f"{field.label} (line {number})")
+            field.widget.attrs.setdefault(
+                "aria-label",
+                _("%(label)s (line %(number)s)") % {"label": field.label, "number": number},
+            )
 
 
 class DocumentLineForm(LabelledCellsMixin, forms.Form):
-    description = forms.CharField(max_length=200)
-    quantity = forms.DecimalField(max_digits=14, decimal_places=4, initial=1, min_value=0)
-    unit_price = forms.DecimalField(max_digits=20, decimal_places=4, required=False)
+    description = forms.CharField(max_length=200, label=_("Description"))
+    quantity = forms.DecimalField(
+        max_digits=14, decimal_places=4, initial=1, min_value=0, label=_("Quantity")
+    )
+    unit_price = forms.DecimalField(
+        max_digits=20, decimal_places=4, required=False, label=_("Unit price")
+    )
     amount = forms.DecimalField(
-        max_digits=20, decimal_places=4, required=False, help_text="Or quantity × unit price"
+        max_digits=20,
+        decimal_places=4,
+        required=False,
+        label=_("Amount"),
+        help_text=_("Or quantity × unit price"),
     )
     sales_tax_code = forms.ModelChoiceField(
-        queryset=SalesTaxCode.objects.order_by("code"), required=False, empty_label="No tax"
+        queryset=SalesTaxCode.objects.order_by("code"),
+        required=False,
+        label=_("Sales tax code"),
+        empty_label=_("No tax"),
     )
 
 
@@ -104,12 +129,14 @@ DocumentLineFormSet = formset_factory(
 
 
 class PaymentLineForm(LabelledCellsMixin, forms.Form):
-    customer = CustomerChoiceField(queryset=Customer.objects.none())
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(max_digits=20, decimal_places=4)
-    currency = forms.CharField(required=False, max_length=3)
-    method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.ELECTRONIC)
-    reference = forms.CharField(required=False, max_length=60)
+    customer = CustomerChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Date"))
+    amount = forms.DecimalField(max_digits=20, decimal_places=4, label=_("Amount"))
+    currency = forms.CharField(required=False, max_length=3, label=_("Currency"))
+    method = forms.ChoiceField(
+        choices=Payment.Method.choices, initial=Payment.Method.ELECTRONIC, label=_("Method")
+    )
+    reference = forms.CharField(required=False, max_length=60, label=_("Reference"))
 
     def __init__(self, *args, legal_entity, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +145,9 @@ class PaymentLineForm(LabelledCellsMixin, forms.Form):
     def clean_currency(self) -> str:
         value = self.cleaned_data["currency"].strip().upper()
         if value and not currency_is_known(value):
-            raise forms.ValidationError(f"Unknown currency {value!r}.")
+            raise forms.ValidationError(
+                _("Unknown currency %(currency)s.") % {"currency": repr(value)}
+            )
         return value
 
 
@@ -128,20 +157,25 @@ PaymentLineFormSet = formset_factory(
 
 
 class RecurringTemplateForm(forms.Form):
-    code = forms.CharField(max_length=20)
-    description = forms.CharField(max_length=200)
+    code = forms.CharField(max_length=20, label=_("Code"))
+    description = forms.CharField(max_length=200, label=_("Description"))
     currency = forms.CharField(
-        required=False, max_length=3, help_text="Leave empty to bill in each customer's currency."
+        required=False,
+        max_length=3,
+        label=_("Currency"),
+        help_text=_("Leave empty to bill in each customer's currency."),
     )
     payment_terms = forms.ModelChoiceField(
         queryset=PaymentTerms.objects.order_by("code"),
         required=False,
-        empty_label="Customer's terms",
+        label=_("Payment terms"),
+        empty_label=_("Customer's terms"),
     )
     cash_discount = forms.ModelChoiceField(
         queryset=CashDiscount.objects.order_by("code"),
         required=False,
-        empty_label="Customer's cash discount",
+        label=_("Cash discount"),
+        empty_label=_("Customer's cash discount"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -151,28 +185,36 @@ class RecurringTemplateForm(forms.Form):
     def clean_currency(self) -> str:
         value = self.cleaned_data["currency"].strip().upper()
         if value and not currency_is_known(value):
-            raise forms.ValidationError(f"Unknown currency {value!r}: use an ISO code like EUR.")
+            raise forms.ValidationError(UNKNOWN_CURRENCY % {"currency": repr(value)})
         return value
 
 
 class RecurringAssignmentForm(forms.Form):
-    customer = CustomerChoiceField(queryset=Customer.objects.none())
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    occurrences = forms.IntegerField(
-        required=False, min_value=1, help_text="Or leave empty and give an end date (or neither)."
+    customer = CustomerChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
+    start_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label=_("Start date")
     )
-    interval = forms.IntegerField(min_value=1, initial=1, label="Every")
+    end_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("End date")
+    )
+    occurrences = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label=_("Occurrences"),
+        help_text=_("Or leave empty and give an end date (or neither)."),
+    )
+    interval = forms.IntegerField(min_value=1, initial=1, label=_("Every"))
     frequency = forms.ChoiceField(
         choices=[
-            ("days", "Days"),
-            ("weeks", "Weeks"),
-            ("months", "Months"),
-            ("years", "Years"),
+            ("days", pgettext_lazy("frequency", "Days")),
+            ("weeks", pgettext_lazy("frequency", "Weeks")),
+            ("months", pgettext_lazy("frequency", "Months")),
+            ("years", pgettext_lazy("frequency", "Years")),
         ],
         initial="months",
+        label=_("Frequency"),
     )
-    post = forms.BooleanField(required=False, label="Post the invoices when generated")
+    post = forms.BooleanField(required=False, label=_("Post the invoices when generated"))
 
     def __init__(self, *args, legal_entity, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -198,49 +240,56 @@ class JournalLineForm(LabelledCellsMixin, forms.Form):
     (Alt+M, Alt+U reach them)."""
 
     customer = CustomerChoiceField(
-        queryset=Customer.objects.none(), required=False, widget=CustomerSelect
+        queryset=Customer.objects.none(), required=False, widget=CustomerSelect, label=_("Customer")
     )
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Date")
+    )
     amount = forms.DecimalField(
         required=False,
         max_digits=20,
         decimal_places=4,
+        label=_("Amount"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
         error_messages={
-            "invalid": "Enter an amount such as 600.00.",
-            "max_decimal_places": "Give at most 4 decimals.",
-            "max_digits": "The amount is too large.",
-            "max_whole_digits": "The amount is too large.",
+            "invalid": _("Enter an amount such as 600.00."),
+            "max_decimal_places": _("Give at most 4 decimals."),
+            "max_digits": _("The amount is too large."),
+            "max_whole_digits": _("The amount is too large."),
         },
     )
     currency = forms.CharField(
         required=False,
         max_length=3,
-        widget=forms.TextInput(attrs={"size": 4, "tabindex": "-1", "placeholder": "auto"}),
+        label=_("Currency"),
+        widget=forms.TextInput(attrs={"size": 4, "tabindex": "-1", "placeholder": _("auto")}),
     )
     method = forms.ChoiceField(
         choices=Payment.Method.choices,
         initial=Payment.Method.ELECTRONIC,
+        label=_("Method"),
         widget=forms.Select(attrs={"tabindex": "-1"}),
     )
-    reference = forms.CharField(required=False, max_length=60)
+    reference = forms.CharField(required=False, max_length=60, label=_("Reference"))
     settle = forms.CharField(
         required=False,
         max_length=500,
-        label="Settle",
-        help_text="Document numbers of the invoices this payment settles, e.g. FAB-INV00000012 "
-        "or FAB-INV00000012:150.00 for part of it.",
+        label=_("Settle"),
+        help_text=_(
+            "Document numbers of the invoices this payment settles, e.g. FAB-INV00000012 "
+            "or FAB-INV00000012:150.00 for part of it."
+        ),
     )
 
     def __init__(self, *args, legal_entity, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = _customers(legal_entity)
-        self.fields["date"].error_messages["invalid"] = "Enter a date such as 2026-03-09."
+        self.fields["date"].error_messages["invalid"] = _("Enter a date such as 2026-03-09.")
 
     def clean_currency(self) -> str:
         value = self.cleaned_data["currency"].strip().upper()
         if value and not currency_is_known(value):
-            raise forms.ValidationError(f"Unknown currency {value!r}: use an ISO code like EUR.")
+            raise forms.ValidationError(UNKNOWN_CURRENCY % {"currency": repr(value)})
         return value
 
     def clean_settle(self) -> list[tuple[str, object]]:
@@ -249,7 +298,7 @@ class JournalLineForm(LabelledCellsMixin, forms.Form):
 
         marks = []
         for token in self.cleaned_data["settle"].replace(",", " ").split():
-            number, _, amount = token.partition(":")
+            number, _sep, amount = token.partition(":")
             if not amount:
                 marks.append((number, None))
                 continue
@@ -259,7 +308,8 @@ class JournalLineForm(LabelledCellsMixin, forms.Form):
                 value = None
             if value is None or not value.is_finite() or value <= 0:
                 raise forms.ValidationError(
-                    f"{amount!r} after {number} is not an amount: write {number}:150.00."
+                    _("%(amount)s after %(number)s is not an amount: write %(number)s:150.00.")
+                    % {"amount": repr(amount), "number": number}
                 )
             marks.append((number, value))
         return marks

@@ -9,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
@@ -20,13 +22,13 @@ from .services import ar_close
 from .views import _entity
 
 KIND_LABELS = {
-    "draft_invoice": "Draft invoice",
-    "draft_credit_note": "Draft credit note",
-    "draft_payment": "Draft payment",
-    "payment_journal": "Payment journal",
-    "draft_interest_note": "Draft interest note",
-    "customer_balance": "Customer balance",
-    "bank_statement": "Bank statement",
+    "draft_invoice": gettext_lazy("Draft invoice"),
+    "draft_credit_note": gettext_lazy("Draft credit note"),
+    "draft_payment": gettext_lazy("Draft payment"),
+    "payment_journal": gettext_lazy("Payment journal"),
+    "draft_interest_note": gettext_lazy("Draft interest note"),
+    "customer_balance": gettext_lazy("Customer balance"),
+    "bank_statement": gettext_lazy("Bank statement"),
 }
 
 
@@ -70,7 +72,7 @@ def ar_close_page(request):
         chosen = (params.get("legal_entity"), params.get("period"))
         if chosen != (entity.code, period.start.isoformat()):
             # Never close a period the user did not name.
-            messages.error(request, "Choose the legal entity and the fiscal period to close.")
+            messages.error(request, _("Choose the legal entity and the fiscal period to close."))
             return redirect(here)
         try:
             closed, overridden = ar_close(
@@ -83,12 +85,19 @@ def ar_close_page(request):
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request,
-                f"Accounts receivable of {entity.code} closed for {closed.name}: nothing posts "
-                "into the period any more"
-                + (f" ({len(overridden)} blockers overridden)." if overridden else "."),
+            done = (
+                _(
+                    "Accounts receivable of %(entity)s closed for %(period)s: nothing posts into "
+                    "the period any more (%(count)s blockers overridden)."
+                )
+                if overridden
+                else _(
+                    "Accounts receivable of %(entity)s closed for %(period)s: nothing posts into "
+                    "the period any more."
+                )
             )
+            values = {"entity": entity.code, "period": closed.name, "count": len(overridden)}
+            messages.success(request, done % values)
         return redirect(here)
     blockers = ar_close_blockers(legal_entity=entity, period=period)
     return render(

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -33,21 +35,39 @@ from .services import (
 )
 from .views import _attach_error, _entity, _filled_lines, _today, one_more_form
 
+# Per kind, the texts pages and messages show: whole sentences, since a language may write a
+# sentence differently for an invoice and a credit note (French agrees the words with each).
 KINDS = {
     "invoice": {
         "model": Invoice,
         "form": DocumentForm,
         "post": invoice_post,
-        "label": "Invoice",
-        "plural": "Invoices",
+        "label": gettext_lazy("Invoice"),
+        "plural": gettext_lazy("Invoices"),
+        "new": gettext_lazy("New invoice"),
+        "draft": gettext_lazy("Draft invoice"),
+        "post_button": gettext_lazy("Post invoice"),
+        "is_posted": gettext_lazy("Invoice %(number)s is posted: it cannot be changed."),
+        "saved": gettext_lazy("Invoice %(document)s saved as a draft."),
+        "posted": gettext_lazy("Invoice %(document)s posted."),
+        "posted_here": gettext_lazy("Invoice posted."),
+        "emailed": gettext_lazy("Invoice emailed to %(email)s."),
         "url": "invoices",
     },
     "credit_note": {
         "model": CreditNote,
         "form": CreditNoteForm,
         "post": credit_note_post,
-        "label": "Credit note",
-        "plural": "Credit notes",
+        "label": gettext_lazy("Credit note"),
+        "plural": gettext_lazy("Credit notes"),
+        "new": gettext_lazy("New credit note"),
+        "draft": gettext_lazy("Draft credit note"),
+        "post_button": gettext_lazy("Post credit note"),
+        "is_posted": gettext_lazy("Credit note %(number)s is posted: it cannot be changed."),
+        "saved": gettext_lazy("Credit note %(document)s saved as a draft."),
+        "posted": gettext_lazy("Credit note %(document)s posted."),
+        "posted_here": gettext_lazy("Credit note posted."),
+        "emailed": gettext_lazy("Credit note emailed to %(email)s."),
         "url": "credit-notes",
     },
 }
@@ -120,9 +140,7 @@ def document_new(request, kind: str, pk: int | None = None):
     if pk is not None:
         draft = _document_or_404(request, kind, pk)
         if draft.status != "draft":
-            messages.error(
-                request, f"{spec['label']} {draft.number} is posted: it cannot be changed."
-            )
+            messages.error(request, spec["is_posted"] % {"number": draft.number})
             return redirect(f"{spec['url'].replace('-', '_')}-detail", pk=pk)
         entity = draft.legal_entity
     if request.method == "POST":
@@ -148,8 +166,8 @@ def document_new(request, kind: str, pk: int | None = None):
             except ApplicationError as error:
                 _attach_error(error, form, formset, [i for i, _ in filled])
             else:
-                verb = "posted" if document.status == "posted" else "saved as a draft"
-                messages.success(request, f"{spec['label']} {document} {verb}.")
+                done = spec["posted"] if document.status == "posted" else spec["saved"]
+                messages.success(request, done % {"document": document})
                 return redirect(f"{spec['url'].replace('-', '_')}-detail", pk=document.pk)
     elif draft is not None:
         header, lines = _initial(draft)
@@ -189,7 +207,7 @@ def document_totals(request, kind: str):
         except ApplicationError as error:
             problem = error.message
     else:
-        problem = "Complete the customer, the date and at least one line to see the totals."
+        problem = _("Complete the customer, the date and at least one line to see the totals.")
     return render(
         request, "receivables/_document_totals.html", {"preview": preview, "problem": problem}
     )
@@ -231,7 +249,7 @@ def document_post(request, kind: str, pk: int):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{KINDS[kind]['label']} posted.")
+        messages.success(request, KINDS[kind]["posted_here"])
     return redirect(f"{KINDS[kind]['url'].replace('-', '_')}-detail", pk=pk)
 
 

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
 from core.money import currency_is_known, format_amount, has_valid_precision, minor_units
@@ -105,13 +107,17 @@ def payment_journal(request, pk: int | None = None):
         return _render(request, entity, journal, formset, focus=focus, status=400)
     saved_focus = _focus_after_save(focus, filled)
     if action == "save":
-        messages.success(request, f"Journal {journal.pk} saved: {len(filled)} lines.")
+        messages.success(
+            request,
+            _("Journal %(journal)s saved: %(count)s lines.")
+            % {"journal": journal.pk, "count": len(filled)},
+        )
         return _back(journal, saved_focus)
     shown = (request, entity, journal, formset, filled, focus)
     if action == "validate":
         check = journal_validate(journal=journal, actor=request.user)
         if check.ok:
-            messages.success(request, "No problems found: the journal can be posted.")
+            messages.success(request, _("No problems found: the journal can be posted."))
             return _back(journal, saved_focus)
         return _with_problems(*shown, check.lines, check.journal)
     try:
@@ -125,8 +131,12 @@ def payment_journal(request, pk: int | None = None):
     payments = [line.payment for line in journal_lines_read(journal)]
     messages.success(
         request,
-        f"Journal {journal.pk} posted: {len(payments)} payments, "
-        f"{', '.join(p.number for p in payments)}.",
+        _("Journal %(journal)s posted: %(count)s payments, %(numbers)s.")
+        % {
+            "journal": journal.pk,
+            "count": len(payments),
+            "numbers": ", ".join(p.number for p in payments),
+        },
     )
     return redirect("payment-journal-detail", journal.pk)
 
@@ -199,15 +209,16 @@ def _line_inputs(user, formset) -> list[JournalLineInput] | None:
         if data["settle"]:
             customer = data.get("customer")
             if customer is None:
-                form.add_error("settle", "Choose the customer first: the invoices are theirs.")
+                form.add_error("settle", _("Choose the customer first: the invoices are theirs."))
                 ok = False
                 continue
-            found = open_debits_named(user, customer, [n for n, _ in data["settle"]])
-            missing = [n for n, _ in data["settle"] if n.upper() not in found]
+            found = open_debits_named(user, customer, [n for n, _value in data["settle"]])
+            missing = [n for n, _value in data["settle"] if n.upper() not in found]
             if missing:
                 form.add_error(
                     "settle",
-                    f"No open invoice {', '.join(missing)} of {customer.display_name}.",
+                    _("No open invoice %(numbers)s of %(customer)s.")
+                    % {"numbers": ", ".join(missing), "customer": customer.display_name},
                 )
                 ok = False
                 continue
@@ -260,8 +271,12 @@ def _with_problems(
     count = sum(len(p) for f in lines.values() for p in f.values()) + len(general)
     messages.error(
         request,
-        f"Journal {journal.pk} is saved but not posted: "
-        f"{count} problem{'s' if count > 1 else ''} to fix.",
+        ngettext(
+            "Journal %(journal)s is saved but not posted: %(count)s problem to fix.",
+            "Journal %(journal)s is saved but not posted: %(count)s problems to fix.",
+            count,
+        )
+        % {"journal": journal.pk, "count": count},
     )
     return _render(request, entity, journal, formset, focus=focus, status=400)
 
@@ -298,7 +313,9 @@ def _render(request, entity, journal, formset, *, focus: str = "", status: int =
 def _posted(request, journal):
     if request.method == "POST":
         # Posting again (a second click, a back button): the journal is posted once.
-        messages.info(request, f"Journal {journal.pk} is already posted.")
+        messages.info(
+            request, _("Journal %(journal)s is already posted.") % {"journal": journal.pk}
+        )
         return redirect("payment-journal-detail", journal.pk)
     return render(
         request,

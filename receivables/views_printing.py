@@ -41,5 +41,5 @@ def document_email_send(request, kind: str, pk: int):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{KINDS[kind]['label']} emailed to {recipient}.")
+        messages.success(request, KINDS[kind]["emailed"] % {"email": recipient})
     return _detail(kind, pk)

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -99,7 +101,7 @@ def recurring_template_new(request, pk: int | None = None):
             except ApplicationError as error:
                 _attach_error(error, form, formset, [i for i, _ in filled])
             else:
-                messages.success(request, f"Template {template.code} saved.")
+                messages.success(request, _("Template %(code)s saved.") % {"code": template.code})
                 return redirect("recurring-detail", pk=template.pk)
     elif instance is not None:
         form = RecurringTemplateForm(
@@ -149,7 +151,7 @@ def recurring_detail(request, pk: int):
             except ApplicationError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, "Template assigned.")
+                messages.success(request, _("Template assigned."))
                 return redirect("recurring-detail", pk=template.pk)
     assignments = recurring_assignments_for_user(request.user).filter(template=template)
     generated = (
@@ -228,10 +230,10 @@ def interest_note_detail(request, pk: int):
 
 
 _ACTIONS = {
-    "post": (interest_note_post, "posted"),
-    "waive": (interest_note_waive, "waived"),
-    "reinstate": (interest_note_reinstate, "reinstated"),
-    "reverse": (interest_note_reverse, "reversed"),
+    "post": (interest_note_post, gettext_lazy("Interest note %(note)s posted.")),
+    "waive": (interest_note_waive, gettext_lazy("Interest note %(note)s waived.")),
+    "reinstate": (interest_note_reinstate, gettext_lazy("Interest note %(note)s reinstated.")),
+    "reverse": (interest_note_reverse, gettext_lazy("Interest note %(note)s reversed.")),
 }
 
 
@@ -248,5 +250,5 @@ def interest_note_action(request, pk: int, verb: str):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Interest note {note.number or note.pk} {done}.")
+        messages.success(request, done % {"note": note.number or note.pk})
     return redirect("interest-note-detail", pk=pk)

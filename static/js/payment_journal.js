@@ -93,7 +93,8 @@
     const totals = document.getElementById("journal-totals");
     totals.textContent = "";
     const currencies = Array.from(sums.keys()).sort();
-    if (!currencies.length) totals.textContent = "no amounts yet";
+    // The page says it in its own language.
+    if (!currencies.length) totals.textContent = totals.dataset.empty || "no amounts yet";
     currencies.forEach((currency, i) => {
       const sum = sums.get(currency);
       const span = document.createElement("span");
