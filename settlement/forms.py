@@ -1,14 +1,18 @@
 """The Settle transactions form: one row per open transaction of the party, built at run time."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class SettleForm(forms.Form):
     """Fields per open transaction ``t``: ``mark_t``, ``amount_t``, ``discount_t``, ``full_t``;
     plus the settlement ``date`` and the ``primary`` payment."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    primary = forms.IntegerField(required=False)
+    date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label=gettext_lazy("Settlement date")
+    )
+    primary = forms.IntegerField(required=False, label=gettext_lazy("Primary payment"))
 
     def __init__(self, *args, transactions, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -17,24 +21,24 @@ class SettleForm(forms.Form):
         for ot in self.transactions:
             number = ot.document_number
             self.fields[f"mark_{ot.pk}"] = forms.BooleanField(
-                required=False, label=f"Mark {number}"
+                required=False, label=_("Mark %(document)s") % {"document": number}
             )
             self.fields[f"amount_{ot.pk}"] = forms.DecimalField(
                 required=False,
                 max_digits=20,
                 decimal_places=4,
                 min_value=0,
-                label=f"Amount to settle of {number}",
+                label=_("Amount to settle of %(document)s") % {"document": number},
             )
             self.fields[f"discount_{ot.pk}"] = forms.DecimalField(
                 required=False,
                 max_digits=20,
                 decimal_places=4,
                 min_value=0,
-                label=f"Cash discount to take on {number}",
+                label=_("Cash discount to take on %(document)s") % {"document": number},
             )
             self.fields[f"full_{ot.pk}"] = forms.BooleanField(
-                required=False, label=f"Full settlement of {number}"
+                required=False, label=_("Full settlement of %(document)s") % {"document": number}
             )
             for kind in ("mark", "amount", "discount", "full"):
                 field = self.fields[f"{kind}_{ot.pk}"]
@@ -66,13 +70,17 @@ class SettleForm(forms.Form):
 
 class InvoiceCorrectForm(forms.Form):
     date = forms.DateField(
-        label="Correction date",
+        label=gettext_lazy("Correction date"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The credit note's date: in an open period, not before the invoice.",
+        help_text=gettext_lazy(
+            "The credit note's date: in an open period, not before the invoice."
+        ),
     )
     confirm = forms.BooleanField(
-        label="Post the credit note and make the new draft",
-        help_text="The invoice is closed by a credit note of all of it; this cannot be undone.",
+        label=gettext_lazy("Post the credit note and make the new draft"),
+        help_text=gettext_lazy(
+            "The invoice is closed by a credit note of all of it; this cannot be undone."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -82,9 +90,11 @@ class InvoiceCorrectForm(forms.Form):
 
 class SettlementReverseForm(forms.Form):
     date = forms.DateField(
-        label="Reversal date",
+        label=gettext_lazy("Reversal date"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The reversing vouchers' date: in an open period, not before the settlement.",
+        help_text=gettext_lazy(
+            "The reversing vouchers' date: in an open period, not before the settlement."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -75,7 +77,9 @@ def settle(request):
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, f"Settlement {settlement.pk} posted.")
+                messages.success(
+                    request, _("Settlement %(settlement)s posted.") % {"settlement": settlement.pk}
+                )
                 return redirect("settlement-detail", pk=settlement.pk)
     else:
         # The payment's date by default; a changed date or marks come back in the query.
@@ -148,7 +152,7 @@ def settle_fill(request):
     """What marking fills in (htmx-free JSON for the page's script): for each transaction
     ``fill``, its amount to settle and the cash discount to take on the settlement date, given
     the other marked rows. 400 naming the field when the date is not a date."""
-    party, _ = _party_and_start(request)
+    party, _start = _party_and_start(request)
     items = list(settlement_open_items(request.user, party))
     form = SettleForm(request.POST, transactions=items)
     form.is_valid()
@@ -156,7 +160,7 @@ def settle_fill(request):
     on = values.get("date")
     if on is None:
         return JsonResponse(
-            {"fields": {"date": "Enter the settlement date to fill the amounts."}}, status=400
+            {"fields": {"date": _("Enter the settlement date to fill the amounts.")}}, status=400
         )
     by_pk = {str(ot.pk): ot for ot in items}
     wanted = [by_pk[pk] for pk in dict.fromkeys(request.POST.getlist("fill")) if pk in by_pk]
@@ -179,7 +183,7 @@ def settle_fill(request):
 @require_POST
 def settle_preview(request):
     """Live totals of the Settle transactions page (htmx): the same computation as posting."""
-    party, _ = _party_and_start(request)
+    party, _start = _party_and_start(request)
     items = list(settlement_open_items(request.user, party))
     form = SettleForm(request.POST, transactions=items)
     context = {"preview": None, "problem": "", "items": []}
@@ -189,9 +193,9 @@ def settle_preview(request):
             ot.discount_today = open_transaction_discount_amount(ot, on=form.cleaned_data["date"])
         context["items"] = items
     if not form.is_valid():
-        context["problem"] = "Check the highlighted amounts and the date."
+        context["problem"] = _("Check the highlighted amounts and the date.")
     elif not form.marked():
-        context["problem"] = "Mark the transactions to settle."
+        context["problem"] = _("Mark the transactions to settle.")
     else:
         try:
             context["preview"] = settlement_preview_data(
@@ -230,7 +234,10 @@ def settlement_reverse_view(request, pk: int):
     vouchers to mirror), the reversal date (today by default), then a confirmation."""
     settlement = get_object_or_404(settlements_for_user(request.user), pk=pk)
     if settlement.status != Settlement.Status.POSTED:
-        messages.error(request, f"Settlement {settlement.pk} is already reversed.")
+        messages.error(
+            request,
+            _("Settlement %(settlement)s is already reversed.") % {"settlement": settlement.pk},
+        )
         return redirect("settlement-detail", pk=pk)
     if request.method == "POST":
         form = SettlementReverseForm(request.POST)
@@ -244,7 +251,11 @@ def settlement_reverse_view(request, pk: int):
             else:
                 messages.success(
                     request,
-                    f"Settlement {settlement.pk} reversed on {form.cleaned_data['date']:%Y-%m-%d}.",
+                    _("Settlement %(settlement)s reversed on %(date)s.")
+                    % {
+                        "settlement": settlement.pk,
+                        "date": date_format(form.cleaned_data["date"], "SHORT_DATE_FORMAT"),
+                    },
                 )
                 return redirect("settlement-detail", pk=pk)
     else:
@@ -294,9 +305,16 @@ def invoice_correct_view(request, pk: int):
             else:
                 messages.success(
                     request,
-                    f"Invoice {invoice.number} corrected: credit note {done.credit_note.number} "
-                    f"posted and settled against it (settlement {done.settlement.pk}). Change "
-                    "the new draft below and post it.",
+                    _(
+                        "Invoice %(invoice)s corrected: credit note %(credit_note)s posted and "
+                        "settled against it (settlement %(settlement)s). Change the new draft "
+                        "below and post it."
+                    )
+                    % {
+                        "invoice": invoice.number,
+                        "credit_note": done.credit_note.number,
+                        "settlement": done.settlement.pk,
+                    },
                 )
                 return redirect("invoices-detail", pk=done.correcting_invoice.pk)
     else:
