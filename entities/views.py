@@ -34,7 +34,7 @@ def legal_entity_switch(request):
     code = request.POST.get("legal_entity", "")
     entity = LegalEntity.objects.filter(code=code).first()
     if entity is None or not user_can_act_in(request.user, entity):
-        messages.error(request, f"You may not act in legal entity {code}.")
+        messages.error(request, _("You may not act in legal entity %(code)s.") % {"code": code})
     else:
         request.session[SESSION_KEY] = entity.code
     return redirect(_next_page(request))
@@ -137,16 +137,16 @@ def _job_form_errors(request, data) -> tuple[dict, dict]:
     kinds = job_kinds()
     kind = data.get("kind", "")
     if kind not in kinds:
-        errors["kind"] = "Choose what to run."
+        errors["kind"] = _("Choose what to run.")
     codes = data.getlist("legal_entities")
     entities = list(legal_entities_for_user(request.user).filter(code__in=codes))
     if not entities:
-        errors["legal_entities"] = "Choose at least one legal entity."
+        errors["legal_entities"] = _("Choose at least one legal entity.")
     try:
         as_of = date.fromisoformat(data.get("as_of", ""))
     except ValueError:
         as_of = None
-        errors["as_of"] = "Enter a date as YYYY-MM-DD."
+        errors["as_of"] = _("Enter a date as YYYY-MM-DD.")
     return {"kind": kind, "legal_entities": entities, "as_of": as_of}, errors
 
 
@@ -176,7 +176,7 @@ def job_list(request):
                     exc.field if exc.field in ("kind", "legal_entities", "as_of") else "general"
                 ] = exc.message
             else:
-                messages.success(request, f"Job {job.pk} started.")
+                messages.success(request, _("Job %(job)s started.") % {"job": job.pk})
                 return redirect("job-detail", pk=job.pk)
     jobs = list(jobs_for_user(request.user).prefetch_related("legal_entities")[:50])
     kinds = job_kinds()
@@ -231,5 +231,5 @@ def job_retry_view(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Job {job.pk} queued again.")
+        messages.success(request, _("Job %(job)s queued again.") % {"job": job.pk})
     return redirect("job-detail", pk=job.pk)

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -186,7 +187,7 @@ def _own_or_shared(request, pk: int) -> SavedFilter:
 @require_POST
 def saved_filter_create_view(request):
     list_key = request.POST.get("list_key", "")
-    path, _ = _next(request)
+    path, _query = _next(request)
     try:
         entity = current_legal_entity(request)
         if entity is None:
@@ -202,7 +203,11 @@ def saved_filter_create_view(request):
         )
     except ApplicationError as error:
         return _refused(request, error, form="new", list_key=list_key)
-    return _done(request, f"{path}?{PARAMETER}={saved.pk}", f"Filter {saved.name!r} saved.")
+    return _done(
+        request,
+        f"{path}?{PARAMETER}={saved.pk}",
+        _("Filter %(name)s saved.") % {"name": repr(saved.name)},
+    )
 
 
 @require_POST
@@ -220,7 +225,7 @@ def saved_filter_change_view(request, pk: int):
     except ApplicationError as error:
         return _refused(request, error, form=str(pk), list_key=saved.list_key)
     here = f"{path}?{query.urlencode()}" if query else path
-    return _done(request, here, f"Filter {saved.name!r} saved.")
+    return _done(request, here, _("Filter %(name)s saved.") % {"name": repr(saved.name)})
 
 
 @require_POST
@@ -234,9 +239,12 @@ def saved_filter_default_view(request, pk: int):
     except ApplicationError as error:
         return _refused(request, error, form=str(pk), list_key=saved.list_key)
     if make:
-        message = f"{saved.name!r} is now your default filter for {saved.list_label}."
+        message = _("%(name)s is now your default filter for %(list)s.") % {
+            "name": repr(saved.name),
+            "list": _(saved.list_label),
+        }
     else:
-        message = f"{saved.list_label} open unfiltered from now on."
+        message = _("%(list)s open unfiltered from now on.") % {"list": _(saved.list_label)}
     here = f"{path}?{query.urlencode()}" if query else path
     return _done(request, here, message)
 
@@ -244,9 +252,9 @@ def saved_filter_default_view(request, pk: int):
 @require_POST
 def saved_filter_delete_view(request, pk: int):
     saved = _own_or_shared(request, pk)
-    path, _ = _next(request)
+    path, _query = _next(request)
     try:
         saved_filter_delete(saved_filter=saved, actor=request.user)
     except ApplicationError as error:
         return _refused(request, error, form=str(pk), list_key=saved.list_key)
-    return _done(request, path, f"Filter {saved.name!r} deleted.")
+    return _done(request, path, _("Filter %(name)s deleted.") % {"name": repr(saved.name)})

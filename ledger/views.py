@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from entities.context_processors import current_legal_entity
 from entities.models import LegalEntity
@@ -57,19 +58,22 @@ def ledger_entries(request, code: str):
     errors: dict[str, str] = {}
     account = None
     if not form["account"]:
-        errors["account"] = "Choose an account."
+        errors["account"] = _("Choose an account.")
     else:
         account = accounts.filter(number=form["account"]).first()
         if account is None:
-            errors["account"] = f"{entity.code} has no account {form['account']}."
+            errors["account"] = _("%(entity)s has no account %(account)s.") % {
+                "entity": entity.code,
+                "account": form["account"],
+            }
     dates = {}
     for key in ("date_from", "date_to"):
         dates[key] = _parse_date(form[key])
         if form[key] and dates[key] is None:
-            errors[key] = f"{form[key]!r} is not a date (YYYY-MM-DD)."
+            errors[key] = _("%(value)s is not a date (YYYY-MM-DD).") % {"value": repr(form[key])}
     start, end = dates["date_from"], dates["date_to"]
     if not errors and start and end and start > end:
-        errors["date_to"] = "The end of the range is before its start."
+        errors["date_to"] = _("The end of the range is before its start.")
     context = {"entity": entity, "accounts": accounts, "form": form, "errors": errors}
     if not request.GET:
         return render(request, "ledger/ledger_entries.html", {**context, "errors": {}})
