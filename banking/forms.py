@@ -3,6 +3,9 @@ clerk changes on a statement line (marked transactions, customer, posting type).
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from entities.selectors import granted_entity_ids
 from ledger.models import PostingType
@@ -26,17 +29,19 @@ class _MappingChoice(forms.ModelChoiceField):
 
 class StatementImportForm(forms.Form):
     bank_account = _AccountChoice(
-        queryset=None, empty_label="Choose the bank account", label="Bank account"
+        queryset=None,
+        empty_label=gettext_lazy("Choose the bank account"),
+        label=gettext_lazy("Bank account"),
     )
-    format = forms.ChoiceField(choices=BankStatement.Format.choices, label="Format")
+    format = forms.ChoiceField(choices=BankStatement.Format.choices, label=gettext_lazy("Format"))
     csv_mapping = _MappingChoice(
         queryset=None,
         required=False,
-        empty_label="(not a CSV file)",
-        label="CSV mapping",
-        help_text="How the bank's CSV file reads; only for CSV files.",
+        empty_label=gettext_lazy("(not a CSV file)"),
+        label=gettext_lazy("CSV mapping"),
+        help_text=gettext_lazy("How the bank's CSV file reads; only for CSV files."),
     )
-    file = forms.FileField(label="Statement file", allow_empty_file=True)
+    file = forms.FileField(label=gettext_lazy("Statement file"), allow_empty_file=True)
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -47,7 +52,7 @@ class StatementImportForm(forms.Form):
         if ids is not None:
             mappings = mappings.filter(legal_entity_id__in=ids)
         self.fields["csv_mapping"].queryset = mappings
-        self.fields["bank_account"].error_messages["invalid_choice"] = (
+        self.fields["bank_account"].error_messages["invalid_choice"] = _(
             "Choose one of your bank accounts."
         )
 
@@ -55,15 +60,26 @@ class StatementImportForm(forms.Form):
         file = self.cleaned_data["file"]
         if file.size > MAX_FILE_BYTES:
             raise ValidationError(
-                f"The file is {file.size:,} bytes; at most {MAX_FILE_BYTES:,} are read."
+                _("The file is %(size)s bytes; at most %(limit)s are read.")
+                % {
+                    "size": number_format(file.size, force_grouping=True),
+                    "limit": number_format(MAX_FILE_BYTES, force_grouping=True),
+                }
             )
         return file
 
 
 class StatementFilterForm(forms.Form):
-    bank_account = _AccountChoice(queryset=None, required=False, empty_label="All accounts")
+    bank_account = _AccountChoice(
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All accounts"),
+        label=gettext_lazy("Bank account"),
+    )
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *BankStatement.Status.choices], required=False
+        choices=[("", gettext_lazy("Any status")), *BankStatement.Status.choices],
+        required=False,
+        label=gettext_lazy("Status"),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -74,10 +90,10 @@ class StatementFilterForm(forms.Form):
 
 class WarningsResolveForm(forms.Form):
     note = forms.CharField(
-        label="Why the warnings may stand",
+        label=gettext_lazy("Why the warnings may stand"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        error_messages={"required": "Say why the warnings may stand."},
+        error_messages={"required": gettext_lazy("Say why the warnings may stand.")},
     )
 
 
@@ -97,15 +113,15 @@ POSTING_TYPE_CHOICES = [(t.value, PostingType(t).label) for t in LINE_POSTING_TY
 
 class PostingTypeForm(forms.Form):
     posting_type = forms.ChoiceField(
-        choices=[("", "Choose a posting type"), *POSTING_TYPE_CHOICES],
-        label="Posting type",
-        error_messages={"required": "Choose a posting type."},
+        choices=[("", gettext_lazy("Choose a posting type")), *POSTING_TYPE_CHOICES],
+        label=gettext_lazy("Posting type"),
+        error_messages={"required": gettext_lazy("Choose a posting type.")},
     )
 
 
 class CustomerForm(forms.Form):
     customer = forms.CharField(
-        label="Customer account",
+        label=gettext_lazy("Customer account"),
         max_length=40,
-        error_messages={"required": "Type the customer's account."},
+        error_messages={"required": gettext_lazy("Type the customer's account.")},
     )

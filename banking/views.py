@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.permissions import role_required_for_writes
@@ -115,8 +116,11 @@ def bank_statement_import(request):
             lines = sum(s.lines.count() for s in statements)
             messages.success(
                 request,
-                f"Imported {len(statements)} statement(s) with {lines} line(s); "
-                "matching runs in the background.",
+                _(
+                    "Imported %(statements)s statement(s) with %(lines)s line(s); matching runs "
+                    "in the background."
+                )
+                % {"statements": len(statements), "lines": lines},
             )
             if len(statements) == 1:
                 return redirect("bank-statement-detail", pk=statements[0].pk)

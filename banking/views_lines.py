@@ -11,6 +11,7 @@ import re
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -91,7 +92,9 @@ def line_accept(request, pk: int):
         )
     except ApplicationError as error:
         return _respond(request, line, problem=_problem(error))
-    return _respond(request, line, done=f"Line {line.sequence}: proposal accepted.")
+    return _respond(
+        request, line, done=_("Line %(line)s: proposal accepted.") % {"line": line.sequence}
+    )
 
 
 @require_POST
@@ -107,7 +110,10 @@ def line_customer(request, pk: int):
     entity = line.statement.bank_account.legal_entity
     customer = customer_resolve(entity, form.cleaned_data["customer"])
     if customer is None:
-        message = f"{entity.code} has no customer {form.cleaned_data['customer']}."
+        message = _("%(entity)s has no customer %(customer)s.") % {
+            "entity": entity.code,
+            "customer": form.cleaned_data["customer"],
+        }
         return _respond(
             request, line, problem={"field": "customer", "message": message, "typed": typed}
         )
@@ -115,7 +121,11 @@ def line_customer(request, pk: int):
         line = line_customer_set(line=line, customer=customer, actor=request.user)
     except ApplicationError as error:
         return _respond(request, line, problem=_problem(error, typed))
-    return _respond(request, line, done=f"Line {line.sequence}: customer {customer.account}.")
+    done = _("Line %(line)s: customer %(customer)s.") % {
+        "line": line.sequence,
+        "customer": customer.account,
+    }
+    return _respond(request, line, done=done)
 
 
 @require_POST
@@ -135,7 +145,11 @@ def line_posting_type(request, pk: int):
         )
     except ApplicationError as error:
         return _respond(request, line, problem=_problem(error, typed))
-    return _respond(request, line, done=f"Line {line.sequence}: posted to {line.posting_type}.")
+    done = _("Line %(line)s: posted to %(posting_type)s.") % {
+        "line": line.sequence,
+        "posting_type": line.posting_type,
+    }
+    return _respond(request, line, done=done)
 
 
 @require_POST
@@ -147,7 +161,11 @@ def line_status(request, pk: int):
         line = line_status_set(line=line, status=request.POST.get("status", ""), actor=request.user)
     except ApplicationError as error:
         return _respond(request, line, problem=_problem(error))
-    return _respond(request, line, done=f"Line {line.sequence}: {line.get_status_display()}.")
+    done = _("Line %(line)s: %(status)s.") % {
+        "line": line.sequence,
+        "status": line.get_status_display(),
+    }
+    return _respond(request, line, done=done)
 
 
 @require_POST
@@ -158,7 +176,7 @@ def line_post_view(request, pk: int):
         line = line_post(line=line, actor=request.user)
     except ApplicationError as error:
         return _respond(request, line, problem=_problem(error))
-    return _respond(request, line, done=f"Line {line.sequence} posted.")
+    return _respond(request, line, done=_("Line %(line)s posted.") % {"line": line.sequence})
 
 
 # --- the change widget ------------------------------------------------------------------------
@@ -261,8 +279,9 @@ def line_change(request, pk: int):
             problem = _attach(error, form)
         else:
             count = len(marked)
-            return _respond(request, line, done=f"Line {line.sequence}: {count} marked.")
+            done = _("Line %(line)s: %(count)s marked.") % {"line": line.sequence, "count": count}
+            return _respond(request, line, done=done)
     else:
-        problem = "Check the highlighted amounts."
+        problem = _("Check the highlighted amounts.")
     editor = _editor(request, line, party, parties, query, form=form, problem=problem)
     return _respond(request, line, editor=editor)

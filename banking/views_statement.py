@@ -6,6 +6,7 @@ posted. What a clerk does to one line is in ``views_lines``; both render lines t
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -117,11 +118,14 @@ def bank_statement_match(request, pk: int):
         if job is None:
             messages.error(
                 request,
-                f"A matching job of {statement.bank_account.legal_entity.code} is already "
-                "queued or running; try again when it is done.",
+                _(
+                    "A matching job of %(entity)s is already queued or running; try again when "
+                    "it is done."
+                )
+                % {"entity": statement.bank_account.legal_entity.code},
             )
         else:
-            messages.success(request, f"Matching queued (job {job.pk}).")
+            messages.success(request, _("Matching queued (job %(job)s).") % {"job": job.pk})
     return redirect("bank-statement-detail", pk=pk)
 
 
@@ -137,14 +141,20 @@ def bank_statement_post(request, pk: int):
         return redirect("bank-statement-detail", pk=pk)
     posted = [r.line.sequence for r in results if r.error is None]
     if not results:
-        messages.info(request, "No line is matched: nothing to post.")
+        messages.info(request, _("No line is matched: nothing to post."))
     if posted:
         numbers = ", ".join(str(n) for n in posted)
-        messages.success(request, f"Posted {len(posted)} line(s): {numbers}.")
+        messages.success(
+            request,
+            _("Posted %(count)s line(s): %(numbers)s.")
+            % {"count": len(posted), "numbers": numbers},
+        )
     for result in results:
         if result.error is not None:
             messages.error(
-                request, f"Line {result.line.sequence} not posted: {result.error.message}"
+                request,
+                _("Line %(line)s not posted: %(error)s")
+                % {"line": result.line.sequence, "error": result.error.message},
             )
     return redirect("bank-statement-detail", pk=pk)
 
@@ -164,7 +174,7 @@ def bank_statement_resolve_warnings(request, pk: int):
         except ApplicationError as error:
             form.add_error("note" if error.field == "note" else None, error.message)
         else:
-            messages.success(request, "Balance warnings resolved.")
+            messages.success(request, _("Balance warnings resolved."))
             return redirect("bank-statement-detail", pk=pk)
     context = statement_context(request, statement)
     context["warnings_form"] = form
