@@ -4,6 +4,7 @@ check the rules."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from entities.models import Customer, LegalEntity
 
@@ -12,14 +13,15 @@ from .services.bills import REMIT_MODES
 
 DATE = forms.DateInput(attrs={"type": "date"})
 AMOUNT = {"max_digits": 18, "decimal_places": 4, "required": False}
+REMIT_MODE_LABELS = {"collection": _("For collection"), "discount": _("For discount")}
 
 
 class BillDrawForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label="Customer")
-    date = forms.DateField(label="Date drawn", widget=DATE)
-    due_date = forms.DateField(label="Due date", widget=DATE)
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
+    date = forms.DateField(label=_("Date drawn"), widget=DATE)
+    due_date = forms.DateField(label=_("Due date"), widget=DATE)
     transactions = forms.TypedMultipleChoiceField(
-        coerce=int, required=False, label="Open debits", widget=forms.CheckboxSelectMultiple
+        coerce=int, required=False, label=_("Open debits"), widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, entity: LegalEntity, debits=(), **kwargs):
@@ -34,7 +36,7 @@ class BillDrawForm(forms.Form):
 class StepForm(forms.Form):
     """A step's date (today by default)."""
 
-    date_label = "Date"
+    date_label = _("Date")
     date = forms.DateField(widget=DATE)
 
     def __init__(self, *args, bill: BillOfExchange, **kwargs):
@@ -51,16 +53,20 @@ def _bank_accounts(bill: BillOfExchange):
 
 
 class AcceptForm(StepForm):
-    date_label = "Acceptance date"
+    date_label = _("Acceptance date")
 
 
 class RemitForm(StepForm):
-    date_label = "Remittance date"
-    bank_account = forms.ModelChoiceField(queryset=BankAccount.objects.none(), label="Bank account")
-    mode = forms.ChoiceField(
-        choices=[(m, f"For {m}") for m in REMIT_MODES], label="Mode", widget=forms.RadioSelect
+    date_label = _("Remittance date")
+    bank_account = forms.ModelChoiceField(
+        queryset=BankAccount.objects.none(), label=_("Bank account")
     )
-    charges = forms.DecimalField(label="Remittance charges", **AMOUNT)
+    mode = forms.ChoiceField(
+        choices=[(m, REMIT_MODE_LABELS[m]) for m in REMIT_MODES],
+        label=_("Mode"),
+        widget=forms.RadioSelect,
+    )
+    charges = forms.DecimalField(label=_("Remittance charges"), **AMOUNT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,17 +75,17 @@ class RemitForm(StepForm):
 
 
 class SettleForm(StepForm):
-    date_label = "Settlement date"
+    date_label = _("Settlement date")
 
 
 class ProtestForm(StepForm):
-    date_label = "Protest date"
-    charges = forms.DecimalField(label="Protest charges", **AMOUNT)
+    date_label = _("Protest date")
+    charges = forms.DecimalField(label=_("Protest charges"), **AMOUNT)
     bank_account = forms.ModelChoiceField(
         queryset=BankAccount.objects.none(),
         required=False,
-        label="Charges paid from",
-        help_text="Empty: the bank account of the posting setup",
+        label=_("Charges paid from"),
+        help_text=_("Empty: the bank account of the posting setup"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -93,7 +99,10 @@ class ProtestForm(StepForm):
 
 class ReverseForm(forms.Form):
     date = forms.DateField(
-        label="Reversal date", required=False, widget=DATE, help_text="Empty: the step's own date"
+        label=_("Reversal date"),
+        required=False,
+        widget=DATE,
+        help_text=_("Empty: the step's own date"),
     )
 
     def __init__(self, *args, bill: BillOfExchange, **kwargs):

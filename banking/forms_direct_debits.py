@@ -2,6 +2,8 @@
 parse input only; the services check IBAN, BIC, reference, dates and accounts."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from entities.models import Customer
 
@@ -16,20 +18,28 @@ class DateInput(forms.DateInput):
 
 
 class MandateForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none())
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
     reference = forms.CharField(
-        max_length=200, help_text="At most 35 letters, digits and / - ? : ( ) . , ' + or spaces"
+        max_length=200,
+        label=_("Reference"),
+        help_text=_("At most 35 letters, digits and / - ? : ( ) . , ' + or spaces"),
     )
-    iban = forms.CharField(label="Debtor IBAN", max_length=60)
-    bic = forms.CharField(label="Debtor BIC", max_length=20, required=False)
+    iban = forms.CharField(label=_("Debtor IBAN"), max_length=60)
+    bic = forms.CharField(label=_("Debtor BIC"), max_length=20, required=False)
     debtor_name = forms.CharField(
-        label="Account holder", max_length=200, required=False, help_text="Default: the customer"
+        label=_("Account holder"),
+        max_length=200,
+        required=False,
+        help_text=_("Default: the customer"),
     )
-    signature_date = forms.DateField(widget=DateInput())
-    scheme = forms.ChoiceField(choices=DirectDebitMandate.Scheme.choices)
+    signature_date = forms.DateField(widget=DateInput(), label=_("Signature date"))
+    scheme = forms.ChoiceField(choices=DirectDebitMandate.Scheme.choices, label=_("Scheme"))
     recurrent = forms.TypedChoiceField(
-        label="Kind",
-        choices=[("1", "Recurrent"), ("0", "One-off")],
+        label=_("Kind"),
+        choices=[
+            ("1", pgettext_lazy("mandate", "Recurrent")),
+            ("0", pgettext_lazy("mandate", "One-off")),
+        ],
         coerce=lambda value: value == "1",
     )
 
@@ -47,10 +57,12 @@ class MandateForm(forms.Form):
 
 
 class CollectionForm(forms.Form):
-    bank_account = forms.ModelChoiceField(queryset=BankAccount.objects.none())
-    collection_date = forms.DateField(widget=DateInput())
+    bank_account = forms.ModelChoiceField(
+        queryset=BankAccount.objects.none(), label=_("Bank account")
+    )
+    collection_date = forms.DateField(widget=DateInput(), label=_("Collection date"))
     due_until = forms.DateField(
-        label="Debits due until", widget=DateInput(), help_text="Debits due by this date"
+        label=_("Debits due until"), widget=DateInput(), help_text=_("Debits due by this date")
     )
 
     def __init__(self, *args, legal_entity, **kwargs):

@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -90,7 +92,7 @@ def bill_draw_view(request):
             except ApplicationError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, f"Bill {bill.number} drawn.")
+                messages.success(request, _("Bill %(bill)s drawn.") % {"bill": bill.number})
                 return redirect("bill-of-exchange-detail", pk=bill.pk)
     else:
         form = BillDrawForm(initial={**initial, "customer": customer}, entity=entity, debits=debits)
@@ -180,11 +182,11 @@ def _run(step: str, bill: BillOfExchange, data: dict, actor) -> BillOfExchange:
 
 
 DONE = {
-    "accept": "accepted",
-    "remit": "remitted",
-    "settle": "settled",
-    "protest": "protested",
-    "reverse": "reversed to its step before",
+    "accept": gettext_lazy("Bill %(bill)s accepted."),
+    "remit": gettext_lazy("Bill %(bill)s remitted."),
+    "settle": gettext_lazy("Bill %(bill)s settled."),
+    "protest": gettext_lazy("Bill %(bill)s protested."),
+    "reverse": gettext_lazy("Bill %(bill)s reversed to its step before."),
 }
 
 
@@ -205,5 +207,5 @@ def bill_step(request, pk: int, step: str):
             raise PermissionDenied(error.message) from None
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return _page(request, bill, form, status=error.http_status)
-    messages.success(request, f"Bill {bill.number} {DONE[step]}.")
+    messages.success(request, DONE[step] % {"bill": bill.number})
     return redirect("bill-of-exchange-detail", pk=pk)

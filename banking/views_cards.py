@@ -5,6 +5,7 @@ calls."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -60,7 +61,10 @@ def card_payment_new(request):
         data = form.cleaned_data
         ot = _invoice_of(request, data["invoice"])
         if ot is None:
-            form.add_error("invoice", f"No invoice {data['invoice']} in your legal entities.")
+            form.add_error(
+                "invoice",
+                _("No invoice %(number)s in your legal entities.") % {"number": data["invoice"]},
+            )
         else:
             try:
                 card_payment = card_payment_authorize(
@@ -73,7 +77,7 @@ def card_payment_new(request):
             except ApplicationError as error:
                 _attach(form, error)
             else:
-                _announce(request, card_payment, "authorized")
+                _announce(request, card_payment, _("Card payment %(pk)s authorized."))
                 return redirect("card-payment-detail", pk=card_payment.pk)
     # Shown again without the card number and the CVC (password inputs do not render them).
     return render(request, "banking/cards/new.html", {"form": form})
@@ -99,7 +103,7 @@ def _announce(request, card_payment: CardPayment, done: str) -> None:
     if card_payment.status in (CardPayment.Status.DECLINED, CardPayment.Status.FAILED):
         messages.error(request, f"{card_payment.get_status_display()}: {card_payment.message}")
     else:
-        messages.success(request, f"Card payment {card_payment.pk} {done}.")
+        messages.success(request, done % {"pk": card_payment.pk})
 
 
 def _credits(card_payment: CardPayment):
@@ -148,7 +152,7 @@ def card_payment_capture_view(request, pk: int):
         except ApplicationError as error:
             _attach(form, error)
         else:
-            _announce(request, card_payment, "captured")
+            _announce(request, card_payment, _("Card payment %(pk)s captured."))
             return redirect("card-payment-detail", pk=pk)
     card_payment.refresh_from_db()
     return _detail(request, card_payment, capture=form, status=400)
@@ -163,7 +167,7 @@ def card_payment_void_view(request, pk: int):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Card payment {pk} voided.")
+        messages.success(request, _("Card payment %(pk)s voided.") % {"pk": pk})
     return redirect("card-payment-detail", pk=pk)
 
 
@@ -184,7 +188,7 @@ def card_payment_refund_view(request, pk: int):
             _attach(form, error)
         else:
             refunded = format_amount(form.cleaned_data["amount"], card_payment.currency)
-            messages.success(request, f"Refunded {refunded}.")
+            messages.success(request, _("Refunded %(amount)s.") % {"amount": refunded})
             return redirect("card-payment-detail", pk=pk)
     card_payment.refresh_from_db()
     return _detail(request, card_payment, refund=form, status=400)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -94,7 +95,9 @@ def mandate_form(request, pk: int | None = None):
             except ApplicationError as error:
                 _error_to(form, error)
             else:
-                messages.success(request, f"Mandate {mandate.reference} saved.")
+                messages.success(
+                    request, _("Mandate %(reference)s saved.") % {"reference": mandate.reference}
+                )
                 return redirect("dd-mandate-detail", pk=mandate.pk)
     elif instance is not None:
         form = MandateForm(
@@ -145,7 +148,9 @@ def mandate_cancel_view(request, pk: int):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Mandate {mandate.reference} cancelled.")
+        messages.success(
+            request, _("Mandate %(reference)s cancelled.") % {"reference": mandate.reference}
+        )
     return redirect("dd-mandate-detail", pk=mandate.pk)
 
 
@@ -175,7 +180,10 @@ def collection_new(request):
             try:
                 if "run" in request.POST:
                     collection = collection_start(actor=request.user, **inputs)
-                    messages.success(request, f"Collection run {collection.pk} started.")
+                    messages.success(
+                        request,
+                        _("Collection run %(run)s started.") % {"run": collection.pk},
+                    )
                     return redirect("dd-collection-detail", pk=collection.pk)
                 preview = collection_preview(actor=request.user, **inputs)
             except ApplicationError as error:

@@ -6,6 +6,7 @@ protested. Each step is a row of the bill's history with the voucher it posted; 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from entities.models import Customer, LegalEntity
@@ -18,13 +19,19 @@ from .accounts import BankAccount
 
 class BillOfExchange(models.Model):
     class Status(models.TextChoices):
-        DRAWN = "drawn", "Drawn"
-        ACCEPTED = "accepted", "Accepted"
-        REMITTED_COLLECTION = "remitted_collection", "Remitted for collection"
-        REMITTED_DISCOUNT = "remitted_discount", "Remitted for discount"
-        SETTLED = "settled", "Settled"
-        PROTESTED = "protested", "Protested"
-        REVERSED = "reversed", "Reversed"
+        DRAWN = "drawn", pgettext_lazy("bill status", "Drawn")
+        ACCEPTED = "accepted", pgettext_lazy("bill status", "Accepted")
+        REMITTED_COLLECTION = (
+            "remitted_collection",
+            pgettext_lazy("bill status", "Remitted for collection"),
+        )
+        REMITTED_DISCOUNT = (
+            "remitted_discount",
+            pgettext_lazy("bill status", "Remitted for discount"),
+        )
+        SETTLED = "settled", pgettext_lazy("bill status", "Settled")
+        PROTESTED = "protested", pgettext_lazy("bill status", "Protested")
+        REVERSED = "reversed", pgettext_lazy("bill status", "Reversed")
 
     legal_entity = models.ForeignKey(
         LegalEntity, on_delete=models.PROTECT, related_name="bills_of_exchange"
@@ -125,12 +132,12 @@ class BillOfExchangeStep(models.Model):
     and names its reversing voucher."""
 
     class Kind(models.TextChoices):
-        DRAW = "draw", "Draw"
-        ACCEPT = "accept", "Accept"
-        REMIT_COLLECTION = "remit_collection", "Remit for collection"
-        REMIT_DISCOUNT = "remit_discount", "Remit for discount"
-        SETTLE = "settle", "Settle"
-        PROTEST = "protest", "Protest"
+        DRAW = "draw", pgettext_lazy("bill step", "Draw")
+        ACCEPT = "accept", pgettext_lazy("bill step", "Accept")
+        REMIT_COLLECTION = "remit_collection", pgettext_lazy("bill step", "Remit for collection")
+        REMIT_DISCOUNT = "remit_discount", pgettext_lazy("bill step", "Remit for discount")
+        SETTLE = "settle", pgettext_lazy("bill step", "Settle")
+        PROTEST = "protest", pgettext_lazy("bill step", "Protest")
 
     bill = models.ForeignKey(BillOfExchange, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -8,6 +8,7 @@ and expiry. The card number and the CVC are passed to the gateway and forgotten.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from entities.models import Customer, LegalEntity
@@ -19,13 +20,16 @@ from .accounts import BankAccount
 
 class CardPayment(models.Model):
     class Status(models.TextChoices):
-        AUTHORIZED = "authorized", "Authorized"
-        CAPTURED = "captured", "Captured"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-        REFUNDED = "refunded", "Refunded"
-        VOIDED = "voided", "Voided"
-        DECLINED = "declined", "Declined"
-        FAILED = "failed", "Failed"
+        AUTHORIZED = "authorized", pgettext_lazy("card payment status", "Authorized")
+        CAPTURED = "captured", pgettext_lazy("card payment status", "Captured")
+        PARTIALLY_REFUNDED = (
+            "partially_refunded",
+            pgettext_lazy("card payment status", "Partially refunded"),
+        )
+        REFUNDED = "refunded", pgettext_lazy("card payment status", "Refunded")
+        VOIDED = "voided", pgettext_lazy("card payment status", "Voided")
+        DECLINED = "declined", pgettext_lazy("card payment status", "Declined")
+        FAILED = "failed", pgettext_lazy("card payment status", "Failed")
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -135,10 +139,10 @@ class CardGatewayEvent(models.Model):
     """One call to the gateway and its answer, kept whatever happened after."""
 
     class Operation(models.TextChoices):
-        AUTHORIZE = "authorize", "Authorize"
-        CAPTURE = "capture", "Capture"
-        VOID = "void", "Void"
-        REFUND = "refund", "Refund"
+        AUTHORIZE = "authorize", pgettext_lazy("card operation", "Authorize")
+        CAPTURE = "capture", pgettext_lazy("card operation", "Capture")
+        VOID = "void", pgettext_lazy("card operation", "Void")
+        REFUND = "refund", pgettext_lazy("card operation", "Refund")
 
     card_payment = models.ForeignKey(CardPayment, on_delete=models.PROTECT, related_name="events")
     operation = models.CharField(max_length=10, choices=Operation.choices)

@@ -5,6 +5,7 @@ back to by end-to-end id."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from core.fields import amount_field, currency_field
 from core.models import Job
@@ -27,14 +28,14 @@ class DirectDebitMandate(models.Model):
     changes along ``banking.services.direct_debits.mandates.TRANSITIONS`` only."""
 
     class Scheme(models.TextChoices):
-        CORE = "CORE", "CORE (consumers and businesses)"
-        B2B = "B2B", "B2B (businesses only)"
+        CORE = "CORE", pgettext_lazy("mandate scheme", "CORE (consumers and businesses)")
+        B2B = "B2B", pgettext_lazy("mandate scheme", "B2B (businesses only)")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
-        COMPLETED = "completed", "Completed"
+        ACTIVE = "active", pgettext_lazy("mandate status", "Active")
+        CANCELLED = "cancelled", pgettext_lazy("mandate status", "Cancelled")
+        EXPIRED = "expired", pgettext_lazy("mandate status", "Expired")
+        COMPLETED = "completed", pgettext_lazy("mandate status", "Completed")
 
     legal_entity = models.ForeignKey(
         LegalEntity, on_delete=models.PROTECT, related_name="direct_debit_mandates"
@@ -96,9 +97,9 @@ class DirectDebitCollection(models.Model):
     payments posted and settled, its pain.008 stored) or failed (nothing of it posted)."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        COLLECTED = "collected", "Collected"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", pgettext_lazy("collection run status", "Queued")
+        COLLECTED = "collected", pgettext_lazy("collection run status", "Collected")
+        FAILED = "failed", pgettext_lazy("collection run status", "Failed")
 
     legal_entity = models.ForeignKey(
         LegalEntity, on_delete=models.PROTECT, related_name="direct_debit_collections"
