@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_noop
 
 
 def _collection_results_url(job) -> str:
@@ -73,21 +74,21 @@ class BankingConfig(AppConfig):
         invoice_correct_guard_register(invoice_card_hold)
         job_kind_register(
             kind=MATCH_JOB,
-            label="Bank statement matching",
+            label=gettext_noop("Bank statement matching"),
             run=statements_match_job_run,
             results_url=_match_results_url,
             outputs=statements_matched,
         )
         job_kind_register(
             kind=COLLECTION_JOB,
-            label="Direct debit collection",
+            label=gettext_noop("Direct debit collection"),
             run=collection_job_run,
             results_url=_collection_results_url,
             outputs=collection_made,
         )
         job_kind_register(
             kind=EXPIRY_JOB,
-            label="Direct debit mandate expiry",
+            label=gettext_noop("Direct debit mandate expiry"),
             run=mandates_expire_job_run,
             results_url=_mandates_results_url,
         )

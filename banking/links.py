@@ -3,6 +3,7 @@ to the bank statement or the bill of exchange behind it (``ledger.sources``), an
 to the statements it matched or the collection it made (``core.jobs``)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from core.jobs import JOB_OUTPUTS_SHOWN
 from core.links import Link
@@ -13,7 +14,7 @@ from .selectors import bank_statements_for_user, bills_for_user, direct_debit_co
 
 def _statement_link(statement) -> Link:
     return Link(
-        kind="Bank statement",
+        kind=gettext_noop("Bank statement"),
         label=statement.statement_id,
         url=reverse("bank-statement-detail", args=[statement.pk]),
         note=f"{statement.bank_account.legal_entity.code} · {statement.from_date.isoformat()} "
@@ -54,8 +55,8 @@ def _bill(kind: str):
 VOUCHER_SOURCES = {
     "bank-line": _bank_line,
     "bank-line-fee": _bank_line,
-    "bill": _bill("Bill of exchange"),
-    "bill-reversal": _bill("Reversal of a step of bill of exchange"),
+    "bill": _bill(gettext_noop("Bill of exchange")),
+    "bill-reversal": _bill(gettext_noop("Reversal of a step of bill of exchange")),
 }
 
 
@@ -69,7 +70,7 @@ def collection_made(job, user) -> list[Link]:
     collections = direct_debit_collections_for_user(user).filter(job=job).order_by("pk")
     return [
         Link(
-            kind="Direct debit collection",
+            kind=gettext_noop("Direct debit collection"),
             label=str(c.pk),
             url=reverse("dd-collection-detail", args=[c.pk]),
             note=f"{c.legal_entity.code} · collected on {c.collection_date.isoformat()} · "

@@ -2,6 +2,7 @@
 the source of the vouchers it posts (with the ledger) and what its jobs made (with core)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from core.jobs import JOB_OUTPUTS_SHOWN
 from core.links import Link
@@ -56,7 +57,7 @@ def _refund(rest: str, voucher: Voucher, user) -> Link | None:
     if refund is None:
         return None
     return Link(
-        kind="Refund",
+        kind=gettext_noop("Refund"),
         label=refund.number,
         url=reverse("customer-detail", args=[refund.customer_id]),
         note=f"to {refund.customer.account} · {format_amount(refund.amount, refund.currency)} "
@@ -65,14 +66,18 @@ def _refund(rest: str, voucher: Voucher, user) -> Link | None:
 
 
 VOUCHER_SOURCES = {
-    "invoice": _document(Invoice, "Invoice", "invoices-detail", "pk"),
-    "credit_note": _document(CreditNote, "Credit note", "credit_notes-detail", "pk"),
-    "interest_note": _document(InterestNote, "Interest note", "interest-note-detail", "pk"),
-    "interest-note-reversal": _document(
-        InterestNote, "Reversal of interest note", "interest-note-detail", "number"
+    "invoice": _document(Invoice, gettext_noop("Invoice"), "invoices-detail", "pk"),
+    "credit_note": _document(CreditNote, gettext_noop("Credit note"), "credit_notes-detail", "pk"),
+    "interest_note": _document(
+        InterestNote, gettext_noop("Interest note"), "interest-note-detail", "pk"
     ),
-    "payment": _document(Payment, "Payment", "payment-detail", "number"),
-    "payment-reversal": _document(Payment, "Reversal of payment", "payment-detail", "number"),
+    "interest-note-reversal": _document(
+        InterestNote, gettext_noop("Reversal of interest note"), "interest-note-detail", "number"
+    ),
+    "payment": _document(Payment, gettext_noop("Payment"), "payment-detail", "number"),
+    "payment-reversal": _document(
+        Payment, gettext_noop("Reversal of payment"), "payment-detail", "number"
+    ),
     "refund": _refund,
 }
 
@@ -85,7 +90,7 @@ def recurring_invoices_made(job, user) -> list[Link]:
     )
     return [
         Link(
-            kind="Invoice",
+            kind=gettext_noop("Invoice"),
             label=o.invoice.number or f"draft {o.invoice_id}",
             url=reverse("invoices-detail", args=[o.invoice_id]),
             note=f"{o.assignment.customer.account} · period {o.period_date.isoformat()}",
@@ -103,7 +108,7 @@ def interest_notes_made(job, user) -> list[Link]:
     )
     return [
         Link(
-            kind="Interest note",
+            kind=gettext_noop("Interest note"),
             label=n.number or f"draft {n.pk}",
             url=reverse("interest-note-detail", args=[n.pk]),
             note=f"{n.legal_entity.code} {n.customer.account} · "

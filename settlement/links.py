@@ -3,6 +3,7 @@ the settlements that touched it (``core.links``), and a settlement voucher's pag
 settlement (``ledger.sources``)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from core.links import Link
 from core.money import format_amount
@@ -23,7 +24,7 @@ def settlements_of_open_transaction(open_transaction: OpenTransaction, user) -> 
             note += f" · reversed on {settlement.reversed_on.isoformat()}"
         links.append(
             Link(
-                kind="Settlement",
+                kind=gettext_noop("Settlement"),
                 label=str(settlement.pk),
                 url=reverse("settlement-detail", args=[settlement.pk]),
                 note=note,
@@ -53,6 +54,6 @@ def _settlement(kind: str):
 
 
 VOUCHER_SOURCES = {
-    "settlement": _settlement("Settlement"),
-    "settlement-reversal": _settlement("Reversal of settlement"),
+    "settlement": _settlement(gettext_noop("Settlement")),
+    "settlement-reversal": _settlement(gettext_noop("Reversal of settlement")),
 }
