@@ -63,14 +63,15 @@ def test_clerk_creates_a_recurring_template_assigns_it_and_generates(page, fabri
     sign_in(page, "clerk")
     page.get_by_role("link", name="Recurring").click()
     page.get_by_role("link", name="New template").click()
-    page.get_by_label("Code").fill("RENT")
+    page.get_by_label("Code", exact=True).fill("RENT")
     page.get_by_label("Description", exact=True).fill("Office rent")
     first_line = page.locator("#lines tbody tr").nth(0)
     first_line.locator("input[name$='-description']").fill("Rent")
     first_line.locator("input[name$='-amount']").fill("1000.001")
     page.get_by_role("button", name="Save template").click()
     expect(page.locator(".error").first).to_contain_text("more decimals than USD allows")
-    expect(page.get_by_label("Code")).to_have_value("RENT")  # nothing the clerk typed is lost
+    # Nothing the clerk typed is lost.
+    expect(page.get_by_label("Code", exact=True)).to_have_value("RENT")
     first_line.locator("input[name$='-amount']").fill("1000.00")
     page.get_by_role("button", name="Save template").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Recurring template RENT")
