@@ -34,8 +34,9 @@ pass closest first: a name k letters away scores at most 100 − 100 · k / (|A|
 so once the limit's worth of names scored outscore that, the names further away cannot be
 among them; and the names further away that are still scored are scored with the least of
 those scores as the cutoff (rapidfuzz gives up early on a name below it). The pass keeps the
-``CLOSEST`` names only, and is done again keeping all when the search goes further. A query of many tokens, or one whose tokens are in very many names (the
-lists would be long), is scored against every name, as ``process.extract`` does."""
+``CLOSEST`` names only, and is done again keeping all when the search goes further. A query of
+many tokens, or one whose tokens are in very many names (the lists would be long), is scored
+against every name, as ``process.extract`` does."""
 
 import heapq
 from bisect import bisect_right

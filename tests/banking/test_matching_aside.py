@@ -50,7 +50,8 @@ def _unmatch(statement):
 
 
 def _match_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name in ("statement-match-write", "party-names", "statement-keys")]
+    names = ("statement-match-write", "party-names", "statement-keys")
+    return [t for t in threading.enumerate() if t.name in names]
 
 
 def test_matching_aside_gives_the_outcomes_of_one_connection(fabrikam, monkeypatch, asides):
