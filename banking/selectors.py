@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Replace, Upper
 
 from core.money import ZERO
 from entities.models import Customer, Party, PartyBankAccount
@@ -71,6 +72,20 @@ class Reconciliation:
             and self.lines_not_posted == 0
             and self.statements_with_warnings == 0
         )
+
+
+def statement_names_may_be_searched(statement: BankStatement) -> bool:
+    """Whether a credit line of the statement still to be matched carries a payer's name and no
+    IBAN a party is known by: matching then searches the party names (and reads them ahead)."""
+    compact = Upper(Replace(OuterRef("counterparty_iban"), Value(" "), Value("")))
+    known = PartyBankAccount.objects.filter(iban=compact)
+    return (
+        statement.lines.filter(amount__gt=0, marked_by_user=False)
+        .exclude(status__in=BankStatementLine.DONE)
+        .exclude(counterparty_name="")
+        .exclude(Exists(known))
+        .exists()
+    )
 
 
 def bank_account_reconciliation(*, bank_account: BankAccount, on: date) -> Reconciliation:

@@ -100,6 +100,17 @@ class PartyNames:
         self._reading: Future[tuple[list[int], NameIndex]] | None = None
         self._found: dict[str, list[tuple[int, float]]] = {}
 
+    @property
+    def currencies(self) -> list[str]:
+        return sorted(self._currencies)
+
+    def discard(self) -> None:
+        """Not needed after all: wait for a read aside to end (its thread and connection with
+        it), whatever it gave."""
+        if self._reading is not None:
+            wait([self._reading])
+            self._reading = None
+
     def read_aside(self) -> None:
         """Start reading and indexing the names on a second connection, where that is possible
         (``core.aside``): the caller reads its debits meanwhile, and a search waits for them."""

@@ -44,6 +44,7 @@ from ..matching.engine import (
 )
 from ..matching.facts import NAME_RULES_MAX
 from ..models import BankStatement, BankStatementLine
+from ..selectors import statement_names_may_be_searched
 from ..sql import jit_off, outcomes_update
 
 MATCH_CHUNK_LINES = 1_000
@@ -130,6 +131,7 @@ def _proposals_compute(
     taken: set[int],
     actor: Actor,
     progress: JobProgress | None,
+    names: PartyNames | None = None,
 ) -> Iterator[dict[int, _Outcome]]:
     """Each line's outcome, a chunk of lines at a time, in sequence order: a line never takes
     what a line before it took (or what ``taken`` holds).
@@ -143,7 +145,9 @@ def _proposals_compute(
     threshold is above what a name rule gives, such a line is never matched (it takes
     nothing), so finishing it later changes nothing for the lines after it; it still sees only
     what the lines before it took. With a threshold at or below that, a name may match a line:
-    the names are searched first, and each line finished in its turn."""
+    the names are searched first, and each line finished in its turn.
+
+    ``names``: the party names, maybe read ahead, used when they are of the lines' currencies."""
     account = statement.bank_account
     threshold = account.legal_entity.auto_match_threshold
     later = threshold > NAME_RULES_MAX
@@ -154,12 +158,16 @@ def _proposals_compute(
         else LegalEntity.objects.filter(pk__in=entity_ids)
     )
     currencies = sorted({line.facts.currency for line in lines})
+    if names is None or names.currencies != currencies:
+        if names is not None:
+            names.discard()
+        names = PartyNames(entity_ids=entity_ids, currencies=currencies)
     book = statement_book_load(
         lines=[line.facts for line in lines],
         entity_ids=entity_ids,
         entities={e.pk: e for e in entities},
         payment_entity_id=account.legal_entity_id,
-        names=PartyNames(entity_ids=entity_ids, currencies=currencies),
+        names=names,
     )
     taken_at = dict.fromkeys(taken, -1)
     position = 0
@@ -240,14 +248,13 @@ def statement_match(
         pk=statement.pk
     )
     ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
+    if aside_possible():
+        _match_aside(statement, actor, progress)
+        return statement
     lines, keep = _lines_in_play(statement)
     if progress is not None:
         progress.set_total(len(lines))
-    read = {line.pk: line.status for line in lines}
-    write = partial(_match_write, statement, read, actor=actor, progress=progress)
-    if aside_possible():
-        _match_aside(statement, lines, keep, actor, progress, write)
-        return statement
+    write = partial(_match_write, statement, _statuses(lines), actor=actor, progress=progress)
     with jit_off():
         outcomes = list(
             _proposals_compute(
@@ -269,8 +276,42 @@ class _Stop(Exception):
 _END = object()
 
 
-def _match_aside(statement, lines, keep, actor, progress, write) -> None:
-    """Compute the chunks here and write them on a second connection as they come."""
+def _statuses(lines: Sequence[_Line]) -> dict[int, str]:
+    return {line.pk: line.status for line in lines}
+
+
+def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress | None) -> None:
+    """Compute the chunks here and write them on a second connection as they come. When a line
+    will search the party names, they are read on a third from the start."""
+    names = None
+    if statement_names_may_be_searched(statement):
+        names = PartyNames(entity_ids=granted_entity_ids(actor), currencies=[statement.currency])
+        names.read_aside()
+    try:
+        lines, keep = _lines_in_play(statement)
+        if progress is not None:
+            progress.set_total(len(lines))
+        write = partial(_match_write, statement, _statuses(lines), actor=actor, progress=progress)
+        _computed_and_written(
+            write,
+            partial(
+                _proposals_compute,
+                statement=statement,
+                lines=lines,
+                taken=_taken_by(keep),
+                actor=actor,
+                progress=progress,
+                names=names,
+            ),
+        )
+    finally:
+        if names is not None:
+            names.discard()  # read for a line its reference settled after all
+
+
+def _computed_and_written(write, compute) -> None:
+    """The chunks ``compute()`` yields, each written by ``write`` on a second connection while
+    the next is computed; what was written rolled back when either side fails."""
     queue: SimpleQueue = SimpleQueue()
 
     def queued() -> Iterator[dict[int, _Outcome]]:
@@ -282,13 +323,7 @@ def _match_aside(statement, lines, keep, actor, progress, write) -> None:
     writing = aside(lambda: write(queued()), name="statement-match-write")
     try:
         with jit_off():
-            for outcomes in _proposals_compute(
-                statement=statement,
-                lines=lines,
-                taken=_taken_by(keep),
-                actor=actor,
-                progress=progress,
-            ):
+            for outcomes in compute():
                 if writing.done():
                     break  # the writing failed: its error is raised below
                 queue.put(outcomes)

@@ -67,7 +67,7 @@ def test_matching_aside_gives_the_outcomes_of_one_connection(fabrikam, monkeypat
 
     matched = statement_match(statement=statement, actor=clerk)
 
-    assert asides == ["statement-match-write", "party-names", "statement-keys"]
+    assert asides == ["party-names", "statement-match-write", "statement-keys"]
     assert _outcomes(statement) == on_one
     assert matched.matched_at is not None
     statement.refresh_from_db()
@@ -169,3 +169,49 @@ def test_matching_job_aside_fences_on_the_writing_connection(fabrikam, asides):
         "suggested",  # its reference disagrees on the amount
     ]
     assert BankStatementLine.objects.filter(statement=statement, proposals=[]).count() == 0
+
+
+def test_names_read_ahead_and_not_needed_leave_no_thread(fabrikam, asides, monkeypatch):
+    from tests.factories.receivables import post_invoice
+
+    from .test_matching_service import bank_statement
+
+    searched = []
+    monkeypatch.setattr(candidates.PartyNames, "search", lambda self, q: searched.append(q) or [])
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["100.00"])
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [{"amount": "100.00", "remittance_info": invoice.number, "counterparty_name": "Nobody"}],
+    )
+
+    statement_match(statement=statement, actor=None)
+
+    assert asides[0] == "party-names"
+    assert searched == []  # its reference settles the line: no name is searched
+    assert [line.status for line in lines_of(statement)] == ["matched"]
+    assert not _match_threads()
+
+
+def test_statement_names_may_be_searched_by_the_lines_still_to_match(fabrikam):
+    from banking.selectors import statement_names_may_be_searched
+    from entities.models import PartyBankAccount
+
+    from .test_matching_service import bank_statement
+
+    known = "DE89 3704 0044 0532 0130 00"
+    PartyBankAccount.objects.create(party=fabrikam["party"], iban=known.replace(" ", ""))
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [
+            {"amount": "10.00", "counterparty_name": "Known", "counterparty_iban": known.lower()},
+            {"amount": "-10.00", "counterparty_name": "A debit"},
+            {"amount": "10.00", "counterparty_name": ""},
+            {"amount": "10.00", "counterparty_name": "Ignored", "status": "ignored"},
+        ],
+        iban="GB29NWBK60161331926819",
+    )
+    assert not statement_names_may_be_searched(statement)
+    statement.lines.filter(sequence=4).update(status="unmatched")
+    assert statement_names_may_be_searched(statement)
+    statement.lines.filter(sequence=4).update(marked_by_user=True)
+    assert not statement_names_may_be_searched(statement)
