@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree  # noqa: S405 (parses only what _declarations_refuse passed)
 from xml.parsers import expat
 
+from core.gc_pause import collector_paused
+
 from . import ParsedLine, ParsedStatement, StatementFileInvalid
 
 if TYPE_CHECKING:
@@ -34,12 +36,14 @@ CLOSING_CODES = ("CLBD",)
 
 
 def camt053_parse(data: bytes) -> list[ParsedStatement]:
-    """Every statement of a camt.053 document, with its booked entries as lines."""
-    root = _document_root(data)
-    statement_elements = _findall(root, "BkToCstmrStmt/Stmt")
-    if not statement_elements:
-        raise StatementFileInvalid("The camt.053 document holds no statement (<Stmt>).")
-    return [_statement(element, f"Stmt {n}") for n, element in enumerate(statement_elements, 1)]
+    """Every statement of a camt.053 document, with its booked entries as lines (the cyclic
+    garbage collector paused meanwhile: ``core.gc_pause``)."""
+    with collector_paused():
+        root = _document_root(data)
+        statements = _findall(root, "BkToCstmrStmt/Stmt")
+        if not statements:
+            raise StatementFileInvalid("The camt.053 document holds no statement (<Stmt>).")
+        return [_statement(element, f"Stmt {n}") for n, element in enumerate(statements, 1)]
 
 
 class _Declared(Exception):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from core.access import ensure_can_act
 from core.aside import aside, aside_possible
 from core.audit import Actor, audit_record
+from core.gc_pause import collector_paused
 from core.jobs import JobProgress
 from entities.models import LegalEntity
 from entities.selectors import granted_entity_ids
@@ -248,9 +249,16 @@ def statement_match(
         pk=statement.pk
     )
     ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
-    if aside_possible():
-        _match_aside(statement, actor, progress)
-        return statement
+    with collector_paused():  # tens of thousands of candidates and proposals, no cycles
+        if aside_possible():
+            _match_aside(statement, actor, progress)
+        else:
+            _match_here(statement, actor, progress)
+    return statement
+
+
+def _match_here(statement: BankStatement, actor: Actor, progress: JobProgress | None) -> None:
+    """Compute every chunk, then write them, on the caller's connection."""
     lines, keep = _lines_in_play(statement)
     if progress is not None:
         progress.set_total(len(lines))
@@ -266,7 +274,6 @@ def statement_match(
             )
         )
     write(outcomes)
-    return statement
 
 
 class _Stop(Exception):

@@ -406,6 +406,17 @@ def test_camt053_parse_batch_details_that_do_not_add_up_are_refused():
         camt053_parse(document(entry(details=details)))
 
 
+def test_camt053_parse_leaves_the_garbage_collector_on_after_a_file_or_a_refusal():
+    import gc
+
+    assert gc.isenabled()
+    assert len(camt053_parse(read("camt053-001.08.xml"))) == 1
+    assert gc.isenabled()
+    with pytest.raises(StatementFileInvalid):
+        camt053_parse(document(entry(details='<TxDtls><Amt Ccy="EUR">1.00</Amt></TxDtls>' * 2)))
+    assert gc.isenabled()
+
+
 def test_camt053_parse_batch_detail_without_amount_is_refused():
     details = '<TxDtls><Amt Ccy="EUR">30.00</Amt></TxDtls><TxDtls></TxDtls>'
     with pytest.raises(
