@@ -96,6 +96,11 @@ urlpatterns = [
         views_payments.payment_journal,
         name="payment-journal-detail",
     ),
+    path(
+        "payments/journals/<int:pk>/delete/",
+        views_payments.payment_journal_delete,
+        name="payment-journal-delete",
+    ),
     path("recurring/", views_scheduled.recurring_list, name="recurring-list"),
     path("recurring/new/", views_scheduled.recurring_template_new, name="recurring-new"),
     path("recurring/<int:pk>/", views_scheduled.recurring_detail, name="recurring-detail"),

@@ -30,6 +30,7 @@ from .services import (
     JournalLineInput,
     JournalMarkInput,
     journal_create,
+    journal_delete,
     journal_post,
     journal_update,
     journal_validate,
@@ -336,3 +337,24 @@ def payment_list(request):
         request.GET.get("page")
     )
     return render(request, "receivables/payment_list.html", {"page": page, "entity": entity})
+
+
+@role_required_for_writes("receivables.change_paymentjournal")
+def payment_journal_delete(request, pk: int):
+    """Delete a draft journal, after a confirmation that says what goes with it."""
+    journal = get_object_or_404(payment_journals_for_user(request.user), pk=pk)
+    if journal.status == DocumentStatus.POSTED:
+        return redirect("payment-journal-detail", pk=journal.pk)
+    if request.method == "POST":
+        try:
+            journal_delete(journal=journal, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("payment-journal-detail", pk=journal.pk)
+        messages.success(request, _("Journal %(journal)s deleted.") % {"journal": pk})
+        return redirect("payment-journal-list")
+    return render(
+        request,
+        "receivables/payment_journal_delete.html",
+        {"journal": journal, "line_count": journal.lines.count()},
+    )
