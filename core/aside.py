@@ -6,7 +6,8 @@ other.
 A thread has its own connection (Django's connections are per thread). That connection sees
 only what is committed, so work goes aside only outside a transaction (``aside_possible``):
 inside one, the caller's own uncommitted rows would be invisible to it. SQLite, with one
-writer, keeps everything on the caller's connection."""
+writer, keeps everything on the caller's connection. Each piece of work aside holds a
+connection of its own while it runs: size the database's connections for it."""
 
 import threading
 from collections.abc import Callable
@@ -25,19 +26,22 @@ def aside_possible(using: str = DEFAULT_DB_ALIAS) -> bool:
 
 
 def aside(work: Callable[[], R], *, name: str) -> Future[R]:
-    """Start ``work`` on a thread of its own, with its own connections, closed when it ends;
-    its result, or what it raised, comes through the future."""
+    """Start ``work`` on a thread of its own, with its own connections; its result, or what it
+    raised, comes through the future once those connections are closed (a caller that has the
+    result leaves no session behind)."""
     future: Future[R] = Future()
+    future.set_running_or_notify_cancel()  # running from now: it cannot be cancelled
 
     def run() -> None:
         try:
-            result = work()
+            try:
+                result = work()
+            finally:
+                connections.close_all()
         except BaseException as error:  # noqa: BLE001 (handed to the caller)
             future.set_exception(error)
         else:
             future.set_result(result)
-        finally:
-            connections.close_all()
 
     threading.Thread(target=run, name=name, daemon=True).start()
     return future

@@ -9,7 +9,9 @@ counting still frees everything as usual; only cycles wait for the collector to 
 
 The pause is process-wide (the collector has no per-thread switch): it starts with the first
 batch and ends with the last one still running, and a collector its caller had disabled stays
-disabled."""
+disabled. Other threads of a threaded server run without cycle collection meanwhile (seconds,
+for the largest statements); their cycles are collected when it ends. Use it around plain
+calls, never inside a generator that may be left unfinished."""
 
 import gc
 import threading

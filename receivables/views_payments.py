@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError
 from core.money import currency_is_known, format_amount, has_valid_precision, minor_units
@@ -339,11 +340,15 @@ def payment_list(request):
     return render(request, "receivables/payment_list.html", {"page": page, "entity": entity})
 
 
+@require_http_methods(["GET", "POST"])
 @role_required_for_writes("receivables.change_paymentjournal")
 def payment_journal_delete(request, pk: int):
     """Delete a draft journal, after a confirmation that says what goes with it."""
     journal = get_object_or_404(payment_journals_for_user(request.user), pk=pk)
     if journal.status == DocumentStatus.POSTED:
+        messages.error(
+            request, _("Journal %(journal)s is posted: it cannot be deleted.") % {"journal": pk}
+        )
         return redirect("payment-journal-detail", pk=journal.pk)
     if request.method == "POST":
         try:

@@ -461,9 +461,10 @@ def statement_book_load(
         names.found_meanwhile(
             (line.counterparty_name for line in unknown if not line.reference_keys), reading
         )
-    finally:
-        found = reading.result()
-    book.keys_keep(found)
+    except BaseException:
+        wait([reading])  # its connection closed; this error is the one raised
+        raise
+    book.keys_keep(reading.result())
     return book
 
 

@@ -8,12 +8,14 @@ it goes). The lines are written in one transaction: every line of the statement 
 line the clerk posted, ignored or changed since it was read left alone, then each chunk's
 outcomes, then the statement stamped and audited. Outside a transaction on PostgreSQL that
 transaction runs on a second connection (``core.aside``) from the start, and a chunk is written
-while the next is computed; otherwise it runs on the caller's connection once all are computed.
+while the next is computed: a clerk's change to a line of the statement then waits for the
+match to end (a few seconds for 10,000 lines), as it would wait for the write at the end.
+Otherwise it runs on the caller's connection once all are computed.
 Debit lines are not matched here (a returned direct debit is matched by its end-to-end id) and
 are left as they are."""
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import suppress
+from concurrent.futures import wait
 from dataclasses import dataclass, fields
 from functools import partial
 from queue import SimpleQueue
@@ -296,6 +298,11 @@ def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress |
         names.read_aside()
     try:
         lines, keep = _lines_in_play(statement)
+        currencies = sorted({line.facts.currency for line in lines})
+        if names is None or names.currencies != currencies:
+            if names is not None:
+                names.discard()
+            names = PartyNames(entity_ids=granted_entity_ids(actor), currencies=currencies)
         if progress is not None:
             progress.set_total(len(lines))
         write = partial(_match_write, statement, _statuses(lines), actor=actor, progress=progress)
@@ -313,12 +320,13 @@ def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress |
         )
     finally:
         if names is not None:
-            names.discard()  # read for a line its reference settled after all
+            names.discard()  # read for lines their references settled after all
 
 
 def _computed_and_written(write, compute) -> None:
     """The chunks ``compute()`` yields, each written by ``write`` on a second connection while
-    the next is computed; what was written rolled back when either side fails."""
+    the next is computed; what was written rolled back when either side fails (the error
+    raised is the side's that failed first)."""
     queue: SimpleQueue = SimpleQueue()
 
     def queued() -> Iterator[dict[int, _Outcome]]:
@@ -328,18 +336,20 @@ def _computed_and_written(write, compute) -> None:
             yield item
 
     writing = aside(lambda: write(queued()), name="statement-match-write")
+    computed = False
     try:
         with jit_off():
             for outcomes in compute():
                 if writing.done():
                     break  # the writing failed: its error is raised below
                 queue.put(outcomes)
-    except BaseException:
-        queue.put(_Stop())
-        with suppress(_Stop):
-            writing.result()
-        raise
-    queue.put(_END)
+        computed = True
+    finally:
+        # Whatever stopped the computing, the writer is told (it never waits for ever with the
+        # lines locked); when the computing failed, its error is the one raised.
+        queue.put(_END if computed else _Stop())
+        if not computed:
+            wait([writing])
     writing.result()
 
 

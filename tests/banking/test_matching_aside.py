@@ -50,8 +50,13 @@ def _unmatch(statement):
 
 
 def _match_threads() -> list[threading.Thread]:
+    """Matching's threads still running a moment after the match returned (each has handed
+    over its result after closing its connection: it is ending)."""
     names = ("statement-match-write", "party-names", "statement-keys")
-    return [t for t in threading.enumerate() if t.name in names]
+    threads = [t for t in threading.enumerate() if t.name in names]
+    for thread in threads:
+        thread.join(2)
+    return [t for t in threads if t.is_alive()]
 
 
 def test_matching_aside_gives_the_outcomes_of_one_connection(fabrikam, monkeypatch, asides):
@@ -215,3 +220,22 @@ def test_statement_names_may_be_searched_by_the_lines_still_to_match(fabrikam):
     assert statement_names_may_be_searched(statement)
     statement.lines.filter(sequence=4).update(marked_by_user=True)
     assert not statement_names_may_be_searched(statement)
+
+
+def test_names_read_ahead_in_another_currency_are_read_again_and_leave_no_thread(fabrikam, asides):
+    from .test_matching_service import bank_statement
+
+    statement = bank_statement(
+        fabrikam["FAB"],
+        [
+            {"amount": "10.00", "counterparty_name": "Northwind Traders"},
+            {"amount": "12.00", "counterparty_name": "Somebody Else"},
+        ],
+    )
+    statement.lines.filter(sequence=2).update(currency="EUR")
+
+    statement_match(statement=statement, actor=None)
+
+    assert asides.count("party-names") == 2, "read ahead in USD, then in EUR and USD"
+    assert {line.status for line in lines_of(statement)} <= {"suggested", "unmatched"}
+    assert not _match_threads()

@@ -104,6 +104,9 @@ def test_a_posted_journal_is_not_deleted_and_others_entities_are_not_found(clien
     response = client.post(f"/payments/journals/{posted.pk}/delete/")
     assert response.status_code == 302
     assert response["Location"] == f"/payments/journals/{posted.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert f"Journal {posted.pk} is posted: it cannot be deleted." in page
+    assert 'id="journal-delete"' not in page
     assert PaymentJournal.objects.filter(pk=posted.pk).exists()
     theirs = journal_create(legal_entity=fabrikam["FABE"], actor=None)
     assert client.post(f"/payments/journals/{theirs.pk}/delete/").status_code == 404
