@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalizedAmountField
 from entities.models import Customer, LegalEntity
 
 from .models import BankAccount, BillOfExchange
@@ -66,7 +67,7 @@ class RemitForm(StepForm):
         label=_("Mode"),
         widget=forms.RadioSelect,
     )
-    charges = forms.DecimalField(label=_("Remittance charges"), **AMOUNT)
+    charges = LocalizedAmountField(label=_("Remittance charges"), **AMOUNT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +81,7 @@ class SettleForm(StepForm):
 
 class ProtestForm(StepForm):
     date_label = _("Protest date")
-    charges = forms.DecimalField(label=_("Protest charges"), **AMOUNT)
+    charges = LocalizedAmountField(label=_("Protest charges"), **AMOUNT)
     bank_account = forms.ModelChoiceField(
         queryset=BankAccount.objects.none(),
         required=False,

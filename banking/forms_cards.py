@@ -4,6 +4,8 @@ shown again after an error asks for them anew."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalizedAmountField
+
 
 class CardPaymentForm(forms.Form):
     invoice = forms.CharField(
@@ -11,7 +13,7 @@ class CardPaymentForm(forms.Form):
         label=_("Invoice number"),
         help_text=_("The invoice's document number, e.g. FAB-INV-000001"),
     )
-    amount = forms.DecimalField(max_digits=20, decimal_places=4, min_value=0, label=_("Amount"))
+    amount = LocalizedAmountField(max_digits=20, decimal_places=4, min_value=0, label=_("Amount"))
     number = forms.CharField(
         max_length=30,
         required=False,
@@ -62,7 +64,7 @@ class CardPaymentForm(forms.Form):
 
 
 class CaptureForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = LocalizedAmountField(
         max_digits=20,
         decimal_places=4,
         min_value=0,
@@ -73,7 +75,7 @@ class CaptureForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = LocalizedAmountField(
         max_digits=20, decimal_places=4, min_value=0, label=_("Amount to refund")
     )
     credit = forms.TypedChoiceField(

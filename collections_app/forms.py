@@ -3,11 +3,11 @@ read the posted text as the page sends it (ISO dates, decimals, a checkbox "on")
 every rule to the services."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.utils.formats import sanitize_separators
 from django.utils.translation import gettext_lazy as _
+
+from core.money import AmountUnreadable, amount_parse_localized
 
 DATE_INVALID = _("Enter a date as YYYY-MM-DD.")
 
@@ -28,16 +28,17 @@ class IsoDateField(forms.Field):
 
 
 class DecimalTextField(forms.Field):
-    """A decimal as typed, with a point or the page language's decimal separator (120,50 on a
-    French page); empty is none. Its range and places are the service's to judge."""
+    """A decimal as typed, read by ``core.money.amount_parse_localized`` (120,50 or 1 234,50
+    on a French page, 120.50 everywhere); empty is none. Its range and places are the
+    service's to judge."""
 
     def to_python(self, value):
         text = value or ""
         if not text.strip():
             return None
         try:
-            return Decimal(sanitize_separators(text.strip()))
-        except InvalidOperation:
+            return amount_parse_localized(text)
+        except AmountUnreadable:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 

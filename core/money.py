@@ -1,8 +1,10 @@
-"""Money arithmetic: currency minor units, half-up rounding and exact splitting.
+"""Money arithmetic: currency minor units, half-up rounding and exact splitting; amounts written
+and read the way a page's language writes numbers.
 
 Every rounding of an amount in the project happens here.
 """
 
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -80,6 +82,13 @@ def format_decimal_localized(amount: Decimal) -> str:
     return _localized_separators(format_decimal(amount))
 
 
+def format_amount_input(amount: Decimal, currency: str) -> str:
+    """An amount as an input shows it for the clerk to change: ``format_amount`` without
+    grouping, with the active language's decimal separator ("1234.56", "1234,56"), so that it
+    reads back by ``amount_parse_localized`` as it is."""
+    return _localized_separators(format_amount(amount, currency))
+
+
 def _localized_separators(text: str) -> str:
     from django.utils import formats
 
@@ -119,3 +128,78 @@ def split(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Dec
     for i in order[:left]:
         floors[i] += unit
     return [sign * part for part in floors]
+
+
+# What groups thousands in a typed amount, besides the language's own separator: a space, a
+# no-break space (what pages write in French and Norwegian, so a copied amount reads back) and a
+# narrow no-break space (French typography, and what some keyboards and spreadsheets write).
+GROUP_SPACES = " \u00a0\u202f"
+_DIGITS = re.compile(r"[0-9]*")  # ASCII only: str.isdigit() would take "²" or "١٢٣"
+_MINUS_SIGNS = ("-", "\u2212")
+# Longer than any amount a field takes (20 digits, separators and a sign): refused unread.
+_MAX_TYPED = 64
+
+
+class AmountUnreadable(ValueError):
+    """Typed text that is no amount by ``amount_parse_localized``'s rule; the form says so in
+    the user's language, beside the field."""
+
+
+def amount_parse_localized(text: str) -> Decimal:
+    """An amount (or a quantity, a unit price, a percentage) as a clerk types it, read the way
+    the active language writes numbers; ``AmountUnreadable`` when it is not one.
+
+    The rule, the same in every language:
+
+    - The language's decimal separator (the point in English, the comma in French and
+      Norwegian) marks the decimals, once. A sign may lead: "-5", "+5", "−5".
+    - Spaces group thousands (a space, U+00A0 and U+202F), and so does the language's thousands
+      separator (the comma in English: "1,234" is one thousand two hundred thirty-four). After
+      the first group of one to three digits every group has three: "1 234 567" is read, "12 34"
+      or "120,50" in English is refused, being more likely a slip than a number.
+    - Where the decimal separator is the comma, a point is read too, as a bank file or a numeric
+      keypad writes it: a single point is the decimal point ("120.50"; "1.234" is 1.234, not
+      1234: one point is always a decimal point, and a payment of 1.234 EUR is then refused for
+      its decimals rather than a thousandfold one posted). Points that cannot be decimals group
+      thousands: several ("1.234.567") or before the comma ("1.234,56"); a point after the comma
+      ("1,234.56") is refused.
+    - ASCII digits only; no exponent ("1e3"), "NaN" or "Infinity". The digits are kept as typed,
+      never through a float: "120,50" is ``Decimal("120.50")``. How many decimals a currency
+      takes is the services' to check.
+    """
+    from django.utils import formats
+
+    return _amount_parse(
+        text,
+        decimal=formats.get_format("DECIMAL_SEPARATOR"),
+        thousand=formats.get_format("THOUSAND_SEPARATOR"),
+    )
+
+
+def _amount_parse(text: str, *, decimal: str, thousand: str) -> Decimal:
+    if not isinstance(text, str) or len(text) > _MAX_TYPED:
+        raise AmountUnreadable(text)
+    value = text.strip()
+    sign = ""
+    if value[:1] in ("+", *_MINUS_SIGNS):
+        sign = "-" if value[0] in _MINUS_SIGNS else ""
+        value = value[1:]
+    if decimal != "." and "." in value:
+        if decimal not in value and value.count(".") == 1:
+            value = value.replace(".", decimal)
+        elif decimal in value and value.rfind(".") > value.find(decimal):
+            raise AmountUnreadable(text)
+        else:
+            value = value.replace(".", " ")
+    groups = GROUP_SPACES + thousand
+    whole, _sep, fraction = value.partition(decimal)
+    if not _DIGITS.fullmatch(fraction):
+        raise AmountUnreadable(text)
+    if any(c in groups for c in whole):
+        parts = re.split(f"[{re.escape(groups)}]", whole)
+        if not 1 <= len(parts[0]) <= 3 or any(len(p) != 3 for p in parts[1:]):
+            raise AmountUnreadable(text)
+        whole = "".join(parts)
+    if not _DIGITS.fullmatch(whole) or not (whole or fraction):
+        raise AmountUnreadable(text)
+    return Decimal(f"{sign}{whole or '0'}" + (f".{fraction}" if fraction else ""))

@@ -1,14 +1,23 @@
 """Browser forms of the receivables room: they parse what the clerk typed; the services decide."""
 
+import re
+
 from django import forms
 from django.forms import formset_factory
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.money import currency_is_known
+from core.forms import LocalizedAmountField
+from core.money import AmountUnreadable, amount_parse_localized, currency_is_known
 from entities.models import Customer
 
 from .models import CashDiscount, Invoice, Payment, PaymentTerms, SalesTaxCode
+
+# The decimal comma of an amount to settle ("FAB-INV00000012:1.234,50"), set apart from the commas
+# between invoice numbers.
+_MARK_DECIMAL_COMMA = re.compile(r"(:[+-]?[0-9.]*[0-9]),(?=[0-9])")
+_KEPT_COMMA = "\0"  # a character no form field lets through
 
 UNKNOWN_CURRENCY = _("Unknown currency %(currency)s: use an ISO code like EUR.")
 
@@ -102,13 +111,13 @@ class LabelledCellsMixin:
 
 class DocumentLineForm(LabelledCellsMixin, forms.Form):
     description = forms.CharField(max_length=200, label=_("Description"))
-    quantity = forms.DecimalField(
+    quantity = LocalizedAmountField(
         max_digits=14, decimal_places=4, initial=1, min_value=0, label=_("Quantity")
     )
-    unit_price = forms.DecimalField(
+    unit_price = LocalizedAmountField(
         max_digits=20, decimal_places=4, required=False, label=_("Unit price")
     )
-    amount = forms.DecimalField(
+    amount = LocalizedAmountField(
         max_digits=20,
         decimal_places=4,
         required=False,
@@ -131,7 +140,7 @@ DocumentLineFormSet = formset_factory(
 class PaymentLineForm(LabelledCellsMixin, forms.Form):
     customer = CustomerChoiceField(queryset=Customer.objects.none(), label=_("Customer"))
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Date"))
-    amount = forms.DecimalField(max_digits=20, decimal_places=4, label=_("Amount"))
+    amount = LocalizedAmountField(max_digits=20, decimal_places=4, label=_("Amount"))
     currency = forms.CharField(required=False, max_length=3, label=_("Currency"))
     method = forms.ChoiceField(
         choices=Payment.Method.choices, initial=Payment.Method.ELECTRONIC, label=_("Method")
@@ -245,7 +254,7 @@ class JournalLineForm(LabelledCellsMixin, forms.Form):
     date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("Date")
     )
-    amount = forms.DecimalField(
+    amount = LocalizedAmountField(
         required=False,
         max_digits=20,
         decimal_places=4,
@@ -293,20 +302,24 @@ class JournalLineForm(LabelledCellsMixin, forms.Form):
         return value
 
     def clean_settle(self) -> list[tuple[str, object]]:
-        """``NUMBER`` or ``NUMBER:AMOUNT``, separated by commas or spaces."""
-        from decimal import Decimal, InvalidOperation
-
+        """``NUMBER`` or ``NUMBER:AMOUNT``, separated by commas or spaces, the amount in the
+        page's language: on a French page "FAB-INV00000012:150,00", where a comma between the
+        amount's digits is its decimal comma and any other separates numbers. An amount here
+        has no thousands separators (a space separates numbers)."""
+        text = self.cleaned_data["settle"]
+        if formats.get_format("DECIMAL_SEPARATOR") == ",":
+            text = _MARK_DECIMAL_COMMA.sub(lambda m: m.group(1) + _KEPT_COMMA, text)
         marks = []
-        for token in self.cleaned_data["settle"].replace(",", " ").split():
-            number, _sep, amount = token.partition(":")
+        for token in text.replace(",", " ").split():
+            number, _sep, amount = token.replace(_KEPT_COMMA, ",").partition(":")
             if not amount:
                 marks.append((number, None))
                 continue
             try:
-                value = Decimal(amount)
-            except InvalidOperation:
+                value = amount_parse_localized(amount)
+            except AmountUnreadable:
                 value = None
-            if value is None or not value.is_finite() or value <= 0:
+            if value is None or value <= 0:
                 raise forms.ValidationError(
                     _("%(amount)s after %(number)s is not an amount: write %(number)s:150.00.")
                     % {"amount": repr(amount), "number": number}

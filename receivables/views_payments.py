@@ -13,7 +13,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError
-from core.money import currency_is_known, format_amount, has_valid_precision, minor_units
+from core.money import (
+    currency_is_known,
+    format_amount,
+    format_amount_input,
+    has_valid_precision,
+    minor_units,
+)
 from core.permissions import role_required_for_writes
 from entities.views_saved_filters import saved_filters_apply
 
@@ -195,7 +201,7 @@ def _mark_text(mark) -> str:
     number = mark.open_transaction.document_number
     if mark.amount is None:
         return number
-    return f"{number}:{format_amount(mark.amount, mark.open_transaction.currency)}"
+    return f"{number}:{format_amount_input(mark.amount, mark.open_transaction.currency)}"
 
 
 def _line_inputs(user, formset) -> list[JournalLineInput] | None:

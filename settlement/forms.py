@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.forms import LocalizedAmountField
+
 
 class SettleForm(forms.Form):
     """Fields per open transaction ``t``: ``mark_t``, ``amount_t``, ``discount_t``, ``full_t``;
@@ -23,14 +25,14 @@ class SettleForm(forms.Form):
             self.fields[f"mark_{ot.pk}"] = forms.BooleanField(
                 required=False, label=_("Mark %(document)s") % {"document": number}
             )
-            self.fields[f"amount_{ot.pk}"] = forms.DecimalField(
+            self.fields[f"amount_{ot.pk}"] = LocalizedAmountField(
                 required=False,
                 max_digits=20,
                 decimal_places=4,
                 min_value=0,
                 label=_("Amount to settle of %(document)s") % {"document": number},
             )
-            self.fields[f"discount_{ot.pk}"] = forms.DecimalField(
+            self.fields[f"discount_{ot.pk}"] = LocalizedAmountField(
                 required=False,
                 max_digits=20,
                 decimal_places=4,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
-from core.money import format_amount
+from core.money import format_amount_input
 from core.permissions import role_required_for_writes
 from entities.models import Party
 from entities.selectors import audit_entries_for, user_can_act_in
@@ -143,8 +143,9 @@ def _fill_initial(initial: dict, items) -> list[str]:
 
 
 def _field_amount(value, ot) -> str:
-    """An amount as a field holds it: the currency's minor units, no grouping."""
-    return format_amount(value, ot.currency)
+    """An amount as a field holds it: the currency's minor units, no grouping, the page's
+    decimal separator (the script compares it with what the field shows)."""
+    return format_amount_input(value, ot.currency)
 
 
 @require_POST

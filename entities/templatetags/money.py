@@ -5,12 +5,16 @@ a zero never signed) with thousands separators, in the active language's way of 
 and Norwegian (a no-break space).
 ``{{ value|audit_value:currency }}``: a value of the audit trail (old → new), where amounts are
 text; those written with the stored four decimals ("-626.2200") are shown as amounts.
+``{% number_separators %}``: the ``data-decimal-separator`` and ``data-thousand-separator``
+attributes of an element whose script reads and writes amounts as the page does.
 """
 
 import re
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils import formats
+from django.utils.html import format_html
 
 from core.money import currency_is_known, format_amount_localized, format_decimal_localized
 
@@ -40,3 +44,12 @@ def audit_value(value, currency: str):
     if isinstance(value, str) and currency_is_known(currency) and _AMOUNT_TEXT.fullmatch(value):
         return format_amount_localized(Decimal(value), currency)
     return value
+
+
+@register.simple_tag
+def number_separators() -> str:
+    return format_html(
+        'data-decimal-separator="{}" data-thousand-separator="{}"',
+        formats.get_format("DECIMAL_SEPARATOR"),
+        formats.get_format("THOUSAND_SEPARATOR"),
+    )

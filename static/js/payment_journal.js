@@ -1,6 +1,7 @@
 // The payment journal page: Enter moves to the next field instead of submitting, Alt+N adds a
 // line with the previous line's date and method, the running count and totals per currency
-// follow what is typed, and the field last edited is sent with the form so that the page comes
+// follow what is typed (read and written in the page's language, as the server reads and writes
+// amounts), and the field last edited is sent with the form so that the page comes
 // back with the focus on it.
 (function () {
   "use strict";
@@ -57,20 +58,62 @@
     return option ? option.dataset.currency || "" : "";
   }
 
-  // Amounts are summed as integers of minor units: no binary fractions in a total.
-  function toMinor(text, digits) {
-    const match = /^\s*(\d{1,16})(?:[.,](\d+))?\s*$/.exec(text);
-    if (!match) return null;
-    // Zeros past the currency's decimals change nothing (100.0000 is 100.00).
-    const fraction = (match[2] || "").replace(/0+$/, "");
-    if (fraction.length > digits) return null;
-    return BigInt(match[1] + fraction.padEnd(digits, "0"));
+  // Numbers as the page writes them (the form's data attributes, from the active language):
+  // "1 234,56" in French and Norwegian (a no-break space), "1,234.56" in English.
+  const decimalSeparator = form.dataset.decimalSeparator || ".";
+  const thousandSeparator = form.dataset.thousandSeparator || ",";
+  // Spaces that group thousands besides the language's own separator, as the server reads them.
+  const groupSpaces = " \u00a0\u202f";
+
+  // A typed amount split into its digits before and after the decimal separator, by the rule
+  // the server reads it with (core.money.amount_parse_localized), or null; no sign: a journal
+  // takes none.
+  function amountParts(text) {
+    let value = text.trim();
+    if (decimalSeparator !== "." && value.includes(".")) {
+      // A point where the comma is the separator: one alone is a decimal point, several (or
+      // before the comma) group thousands, one after the comma is refused.
+      const comma = value.indexOf(decimalSeparator);
+      if (comma === -1 && value.split(".").length === 2) {
+        value = value.replace(".", decimalSeparator);
+      } else if (comma !== -1 && value.lastIndexOf(".") > comma) {
+        return null;
+      } else {
+        value = value.split(".").join(" ");
+      }
+    }
+    const at = value.indexOf(decimalSeparator);
+    let whole = at === -1 ? value : value.slice(0, at);
+    const fraction = at === -1 ? "" : value.slice(at + 1);
+    if (!/^[0-9]*$/.test(fraction)) return null;
+    const groups = groupSpaces + thousandSeparator;
+    if (Array.from(whole).some((c) => groups.includes(c))) {
+      // Grouped: one to three digits, then groups of three ("1 234", never "12 34").
+      const pieces = Array.from(whole, (c) => (groups.includes(c) ? " " : c)).join("").split(" ");
+      if (pieces[0].length < 1 || pieces[0].length > 3) return null;
+      if (pieces.slice(1).some((p) => p.length !== 3)) return null;
+      whole = pieces.join("");
+    }
+    if (!/^[0-9]*$/.test(whole) || !(whole || fraction)) return null;
+    return { whole: whole || "0", fraction: fraction };
   }
 
+  // Amounts are summed as integers of minor units: no binary fractions in a total.
+  function toMinor(text, digits) {
+    const parts = amountParts(text);
+    if (!parts || parts.whole.length > 16) return null;
+    // Zeros past the currency's decimals change nothing (100.0000 is 100.00).
+    const fraction = parts.fraction.replace(/0+$/, "");
+    if (fraction.length > digits) return null;
+    return BigInt(parts.whole + fraction.padEnd(digits, "0"));
+  }
+
+  // A total as the server's `amount` filter writes it: thousands grouped, the page's separators.
   function format(minor, digits) {
     const text = minor.toString().padStart(digits + 1, "0");
-    if (!digits) return text;
-    return text.slice(0, -digits) + "." + text.slice(-digits);
+    const whole = digits ? text.slice(0, -digits) : text;
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, thousandSeparator);
+    return digits ? grouped + decimalSeparator + text.slice(-digits) : grouped;
   }
 
   function update() {

@@ -127,3 +127,23 @@ def test_card_payment_list_shows_the_users_card_payments(browser, invoice):
     assert invoice.number in page
     assert "visa •••• 4242" in page
     assert APPROVES not in page
+
+
+def test_card_payment_amounts_are_typed_in_the_clerks_language(browser, invoice):
+    from django.contrib.auth.models import User
+
+    from entities.models import UserPreference
+
+    clerk = User.objects.get(username="clerk")
+    UserPreference.objects.create(user=clerk, language="fr")
+    browser.force_login(clerk)  # the language is taken at sign-in
+    page = browser.get(f"/card-payments/new/?invoice={invoice.number}").content.decode()
+    assert 'name="amount" value="100,0000"' in page and 'inputmode="decimal"' in page
+
+    take(browser, invoice, amount="80,50")
+    card_payment = CardPayment.objects.get()
+    assert card_payment.authorized_amount == D("80.50")
+    url = f"/card-payments/{card_payment.pk}/"
+    browser.post(f"{url}capture/", {"amount": "80,50"})
+    card_payment.refresh_from_db()
+    assert card_payment.captured_amount == D("80.50")

@@ -196,3 +196,36 @@ def test_post_posts_the_journal_and_settles_the_marked_invoice(clerk_page, fabri
     expect(page.locator("#journals tbody tr").first).to_contain_text("30.00 EUR")
     page.goto("/")
     expect(page.locator("#unposted-journals")).to_contain_text("Every payment journal is posted.")
+
+
+def test_a_french_clerk_types_amounts_with_a_comma_and_sees_french_totals(page, fabrikam):
+    from entities.models import UserPreference
+    from receivables.models import Payment
+
+    UserPreference.objects.create(user=make_clerk("clerc", fabrikam["FAB"]), language="fr")
+    sign_in(page, "clerc")
+    page.goto("/payments/journal/")
+    totals = page.locator("#journal-totals")
+    first = _rows(page).nth(0)
+    _choose(first, "4000")
+    first.locator("input[name$='-date']").fill("2026-03-09")
+    first.locator("input[name$='-amount']").focus()
+    page.keyboard.type("120,50")
+    expect(totals).to_have_text("120,50 USD (1)")
+    page.keyboard.press("Alt+n")
+    second = _rows(page).nth(1)
+    _choose(second, "4000")
+    second.locator("input[name$='-amount']").focus()
+    page.keyboard.type("1 000,25")
+    # Written as the server's amount filter writes it: a no-break space between thousands.
+    expect(totals).to_have_text("1\u00a0120,75 USD (2)")
+    assert totals.text_content() == "1\u00a0120,75 USD (2)"
+    second.locator("input[name$='-amount']").fill("1.000.25")  # not an amount: left out
+    expect(totals).to_have_text("120,50 USD (1)")
+    second.locator("input[name$='-amount']").fill("1 000,25")
+    page.locator("button[name='post']").click()
+    expect(page.locator("#journal-status")).to_have_text("Validé")
+    assert sorted(p.amount for p in Payment.objects.all()) == [
+        Decimal("120.50"),
+        Decimal("1000.25"),
+    ]
