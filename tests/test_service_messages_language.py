@@ -5,7 +5,9 @@ the API, for the same user and the same request, answers in English (its contrac
 import pytest
 from django.urls import reverse
 
+from core.errors import ApplicationError
 from entities.models import UserPreference
+from tests.banking.conftest import bank  # noqa: F401  (the bank account fixture)
 from tests.conftest import make_clerk
 from tests.factories.receivables import post_invoice
 
@@ -81,3 +83,34 @@ def test_the_api_answers_in_english_to_a_french_clerk(api_client, fabrikam):
     assert response.json()["message"] == (
         "Mark at least one debit (invoice) and one credit (payment or credit note)."
     )
+
+
+def test_a_bank_line_refuses_in_the_clerks_language_but_records_its_posting_error_in_english(
+    bank,  # noqa: F811  (the fixture imported above)
+    admin_user,
+):
+    from django.utils import translation
+
+    from banking.exceptions import LineInvalid
+    from banking.models import BankStatementLine
+    from banking.services.lines import line_customer_set
+    from banking.services.posting import line_post
+    from tests.banking.helpers import line, statement_with
+
+    statement = statement_with(bank, [{"amount": "75.00"}])
+    first = line(statement, 1)
+    with translation.override("fr"), pytest.raises(LineInvalid) as refused:
+        line_customer_set(line=first, customer=bank["customers"]["FABE"], actor=admin_user)
+    assert refused.value.message == (
+        "Le client 4000 n'est pas dans FAB, où le paiement est comptabilisé."
+    )
+    # A line left with another entity's customer: the payment's own check refuses it. The
+    # refusal stays on the line for every reader, so it is recorded (and raised) in English.
+    BankStatementLine.objects.filter(pk=first.pk).update(
+        customer=bank["customers"]["FABE"], status=BankStatementLine.Status.MATCHED
+    )
+    with translation.override("fr"), pytest.raises(ApplicationError) as refused:
+        line_post(line=first, actor=admin_user)
+    assert refused.value.message == "Customer 4000 is not a customer of FAB."
+    first.refresh_from_db()
+    assert first.error == "Customer 4000 is not a customer of FAB."
