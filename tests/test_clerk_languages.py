@@ -428,9 +428,9 @@ def test_a_message_after_an_action_is_in_the_language(client, book):
     assert "<h2>Pièces de contrepassation</h2>" in page
 
 
-def test_a_service_refusal_stays_in_english(client, book):
-    """Services write their errors in English (the API's contract); pages show them as they
-    are, the page around them translated."""
+def test_a_service_refusal_is_in_the_clerks_language(client, book):
+    """Services word their refusals in the active language: the page's, French here (the API
+    activates English, its contract)."""
     _clerk(client, book, "fr")
     settlement = book["settlement"]
     response = client.post(
@@ -440,8 +440,8 @@ def test_a_service_refusal_stays_in_english(client, book):
     assert "<h1>Contrepasser le lettrage" in page
     assert '<label for="id_date">Date de contrepassation</label>' in page
     assert (
-        '<ul class="errorlist" id="id_date_error"><li>The reversal date 2026-03-01 is before '
-        "the settlement&#x27;s date 2026-03-09.</li></ul>"
+        '<ul class="errorlist" id="id_date_error"><li>La date de contrepassation 2026-03-01 est '
+        "antérieure à la date du lettrage (2026-03-09).</li></ul>"
     ) in page
 
 

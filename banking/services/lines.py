@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.audit import Actor, audit_record
 from core.errors import InvalidInput
@@ -52,7 +53,7 @@ def _locked(line: BankStatementLine, actor: Actor) -> BankStatementLine:
     )
     ensure_can_act(actor, line.statement.bank_account.legal_entity, field="line")
     if line.status == Status.POSTED:
-        raise LineInvalid("The line is posted and cannot change.", field="status")
+        raise LineInvalid(gettext("The line is posted and cannot change."), field="status")
     return line
 
 
@@ -106,12 +107,14 @@ def line_transactions_mark(
     line = _locked(line, actor)
     before = _snapshot(line)
     if line.amount <= 0:
-        raise LineInvalid("Only money received settles open transactions.", field="transactions")
+        raise LineInvalid(
+            gettext("Only money received settles open transactions."), field="transactions"
+        )
     if not transactions:
-        raise LineInvalid("Mark at least one transaction.", field="transactions")
+        raise LineInvalid(gettext("Mark at least one transaction."), field="transactions")
     ids = [item.transaction for item in transactions]
     if len(set(ids)) != len(ids):
-        raise LineInvalid("A transaction is marked twice.", field="transactions")
+        raise LineInvalid(gettext("A transaction is marked twice."), field="transactions")
     found = open_transactions_in_bulk(ids)
     taken = _taken_by_other_lines(line)
     checked, party = [], None
@@ -120,7 +123,9 @@ def line_transactions_mark(
         ot = found.get(item.transaction)
         if ot is None or not user_can_act_in(actor, ot.legal_entity_id):
             raise LineInvalid(
-                f"{where}: transaction {item.transaction} does not exist.", field="transactions"
+                gettext("%(where)s: transaction %(transaction)s does not exist.")
+                % {"where": where, "transaction": item.transaction},
+                field="transactions",
             )
         _check_transaction(line, ot, where, party, taken)
         party = ot.party
@@ -142,7 +147,9 @@ def line_transactions_mark(
     marked = [marked[index] for index in sorted(marked)]
     line.customer = _customer_in_bank_entity(line, party)
     if not any(not item["credit"] for item in marked):
-        raise LineInvalid("Mark at least one invoice or other debit.", field="transactions")
+        raise LineInvalid(
+            gettext("Mark at least one invoice or other debit."), field="transactions"
+        )
     line.marked, line.posting_type, line.status = marked, "", Status.MATCHED
     return _save(line, before, actor, "bank_statement_line.marked")
 
@@ -159,22 +166,39 @@ def _taken_by_other_lines(line: BankStatementLine) -> dict[int, int]:
 def _check_transaction(line, ot, where: str, party, taken: dict[int, int]) -> None:
     if ot.open_amount == 0:
         raise LineConflict(
-            f"{where}: {ot.document_number} is already settled.", field="transactions"
+            gettext("%(where)s: %(document)s is already settled.")
+            % {"where": where, "document": ot.document_number},
+            field="transactions",
         )
     if ot.currency != line.currency:
         raise LineInvalid(
-            f"{where}: {ot.document_number} is in {ot.currency}, the line in {line.currency}.",
+            gettext("%(where)s: %(document)s is in %(currency)s, the line in %(line_currency)s.")
+            % {
+                "where": where,
+                "document": ot.document_number,
+                "currency": ot.currency,
+                "line_currency": line.currency,
+            },
             field="transactions",
         )
     if party is not None and ot.party_id != party.pk:
         raise LineInvalid(
-            f"{where}: {ot.document_number} is party {ot.party.number}'s; one line settles "
-            f"one party's transactions (party {party.number}).",
+            gettext(
+                "%(where)s: %(document)s is party %(its_party)s's; one line settles one party's "
+                "transactions (party %(party)s)."
+            )
+            % {
+                "where": where,
+                "document": ot.document_number,
+                "its_party": ot.party.number,
+                "party": party.number,
+            },
             field="transactions",
         )
     if ot.pk in taken:
         raise LineConflict(
-            f"{where}: line {taken[ot.pk]} of this statement already takes {ot.document_number}.",
+            gettext("%(where)s: line %(line)s of this statement already takes %(document)s.")
+            % {"where": where, "line": taken[ot.pk], "document": ot.document_number},
             field="transactions",
         )
 
@@ -184,15 +208,25 @@ def _amounts(line, ot, item: MarkedInput, remaining: Decimal, where: str):
     for value, name in ((item.amount, "amount"), (item.cash_discount, "cash_discount")):
         if value is not None and (value < 0 or not has_valid_precision(value, ot.currency)):
             raise LineInvalid(
-                f"{where}: {name} {value} is not an amount of {ot.currency}.", field="transactions"
+                gettext("%(where)s: %(name)s %(value)s is not an amount of %(currency)s.")
+                % {"where": where, "name": name, "value": value, "currency": ot.currency},
+                field="transactions",
             )
     if ot.amount < 0:
         # A credit: all of it by default; it takes no discount here.
         amount = item.amount if item.amount is not None else open_amount
         if amount == 0 or amount > open_amount:
             raise LineInvalid(
-                f"{where}: {format_amount(amount, ot.currency)} is not between 0 and "
-                f"{ot.document_number}'s open credit {format_amount(open_amount, ot.currency)}.",
+                gettext(
+                    "%(where)s: %(amount)s is not between 0 and %(document)s's open credit "
+                    "%(open)s."
+                )
+                % {
+                    "where": where,
+                    "amount": format_amount(amount, ot.currency),
+                    "document": ot.document_number,
+                    "open": format_amount(open_amount, ot.currency),
+                },
                 field="transactions",
             )
         return amount, None
@@ -207,12 +241,14 @@ def _amounts(line, ot, item: MarkedInput, remaining: Decimal, where: str):
 
     if amount > remaining:
         raise LineInvalid(
-            f"{where}: {money(amount)} is more than the line has left ({money(remaining)}).",
+            gettext("%(where)s: %(amount)s is more than the line has left (%(remaining)s).")
+            % {"where": where, "amount": money(amount), "remaining": money(remaining)},
             field="transactions",
         )
     if amount <= 0:
         raise LineInvalid(
-            f"{where}: nothing of the line is left for {ot.document_number}.",
+            gettext("%(where)s: nothing of the line is left for %(document)s.")
+            % {"where": where, "document": ot.document_number},
             field="transactions",
         )
     if item.cash_discount is None and amount + discount != open_amount:
@@ -220,10 +256,25 @@ def _amounts(line, ot, item: MarkedInput, remaining: Decimal, where: str):
         # one too): the settlement applies the entity's rule for partial discounts.
         discount = None
     if amount + (discount or ZERO) > open_amount:
-        plus = f" plus discount {money(discount)}" if discount else ""
+        values = {
+            "where": where,
+            "amount": money(amount),
+            "discount": money(discount or ZERO),
+            "document": ot.document_number,
+            "open": money(open_amount),
+        }
         raise LineInvalid(
-            f"{where}: {money(amount)}{plus} is more than {ot.document_number}'s open amount "
-            f"{money(open_amount)}.",
+            (
+                gettext(
+                    "%(where)s: %(amount)s plus discount %(discount)s is more than "
+                    "%(document)s's open amount %(open)s."
+                )
+                if discount
+                else gettext(
+                    "%(where)s: %(amount)s is more than %(document)s's open amount %(open)s."
+                )
+            )
+            % values,
             field="transactions",
         )
     return amount, discount
@@ -236,8 +287,11 @@ def _customer_in_bank_entity(line: BankStatementLine, party) -> Customer:
     customer = Customer.objects.filter(legal_entity=entity, party=party).order_by("pk").first()
     if customer is None:
         raise LineInvalid(
-            f"Party {party.number} has no customer account in {entity.code}, where the payment "
-            "is posted.",
+            gettext(
+                "Party %(party)s has no customer account in %(entity)s, where the payment is "
+                "posted."
+            )
+            % {"party": party.number, "entity": entity.code},
             field="transactions",
         )
     return customer
@@ -250,7 +304,9 @@ def line_proposal_accept(
     """Take the line's proposal ``index`` (the best one by default) as its marked transactions."""
     current = BankStatementLine.objects.get(pk=line.pk)
     if not 0 <= index < len(current.proposals):
-        raise LineInvalid(f"The line has no proposal {index}.", field="proposal")
+        raise LineInvalid(
+            gettext("The line has no proposal %(index)s.") % {"index": index}, field="proposal"
+        )
     proposal = current.proposals[index]
     if proposal.get("rule") == "return":
         return current
@@ -279,7 +335,8 @@ def line_customer_set(
     entity = line.statement.bank_account.legal_entity
     if customer.legal_entity_id != entity.pk:
         raise LineInvalid(
-            f"Customer {customer.account} is not in {entity.code}, where the payment is posted.",
+            gettext("Customer %(customer)s is not in %(entity)s, where the payment is posted.")
+            % {"customer": customer.account, "entity": entity.code},
             field="customer",
         )
     line.customer, line.marked, line.posting_type = customer, [], ""
@@ -294,8 +351,8 @@ def line_posting_type_set(
     """Post the line to a ledger posting type (bank charges, interest) instead."""
     if posting_type not in LINE_POSTING_TYPES:
         raise LineInvalid(
-            f"{posting_type!r} is not a posting type a bank line can go to: "
-            f"{', '.join(LINE_POSTING_TYPES)}.",
+            gettext("%(posting_type)s is not a posting type a bank line can go to: %(types)s.")
+            % {"posting_type": repr(posting_type), "types": ", ".join(LINE_POSTING_TYPES)},
             field="posting_type",
         )
     line = _locked(line, actor)
@@ -309,7 +366,9 @@ def line_posting_type_set(
 def line_status_set(*, line: BankStatementLine, status: str, actor: Actor) -> BankStatementLine:
     """Ignore a line (deliberately not posted), or take it back to be matched again."""
     if status not in (Status.IGNORED, Status.UNMATCHED):
-        raise InvalidInput("A line's status is set to ignored or unmatched only.", field="status")
+        raise InvalidInput(
+            gettext("A line's status is set to ignored or unmatched only."), field="status"
+        )
     line = _locked(line, actor)
     before = _snapshot(line)
     line.status = status
@@ -328,9 +387,9 @@ def statement_warnings_resolve(
     statement = BankStatement.objects.select_for_update().get(pk=statement.pk)
     ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
     if not statement.balance_warnings:
-        raise InvalidInput("The statement has no balance warnings.", field="statement")
+        raise InvalidInput(gettext("The statement has no balance warnings."), field="statement")
     if not note.strip():
-        raise InvalidInput("Say why the warnings may stand.", field="note")
+        raise InvalidInput(gettext("Say why the warnings may stand."), field="note")
     statement.warnings_resolved_by = actor
     statement.warnings_resolved_note = note.strip()
     statement.save(update_fields=["warnings_resolved_by", "warnings_resolved_note"])

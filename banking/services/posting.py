@@ -4,14 +4,20 @@ transactions (a centralized payment when they are another entity's), a payment o
 refund, a ledger posting type (bank charges), or a returned direct debit.
 
 A line is posted once: posting it again returns the first result. If what it marked was
-settled meanwhile, that line records the conflict and stays unposted; the others go on."""
+settled meanwhile, that line records the conflict and stays unposted; the others go on.
 
+The refusal a line records is kept in English, whoever posts: it stays on the line for every
+reader (and the API, whose contract is English), while the services' messages are in the
+language of the user who asks. Posting therefore runs in English (``_recorded_in_english``)."""
+
+import functools
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import db
 from core.audit import Actor, audit_record
@@ -41,6 +47,18 @@ class LinePosted:
     error: ApplicationError | None = None
 
 
+def _recorded_in_english(post):
+    """``post`` run in English: the refusals it records stay on the line for every reader."""
+
+    @functools.wraps(post)
+    def run(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return post(*args, **kwargs)
+
+    return run
+
+
+@_recorded_in_english
 def line_post(*, line: BankStatementLine, actor: Actor) -> BankStatementLine:
     """Post one line in its own transaction; a refusal is recorded on the line and raised."""
     try:
@@ -57,6 +75,7 @@ def _statement_read(pk: int) -> BankStatement:
     ).get(pk=pk)
 
 
+@_recorded_in_english
 def statement_post(*, statement: BankStatement, actor: Actor) -> list[LinePosted]:
     """Post every matched line of the statement, each in its own transaction; the statement's
     status is brought up to date once, after the last."""

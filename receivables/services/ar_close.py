@@ -4,6 +4,7 @@ that nothing posts into it afterwards (posting refuses a closed period). An admi
 close with blockers, saying why; the audit row keeps the blockers overridden."""
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError, InvalidInput
@@ -43,7 +44,7 @@ def ar_close(
     ensure_may_manage_periods(actor)
     if override and not _may_override(actor):
         raise ApplicationError(
-            "Only an administrator may close accounts receivable over its blockers.",
+            gettext("Only an administrator may close accounts receivable over its blockers."),
             code="permission_denied",
             http_status=403,
             field="override",
@@ -57,18 +58,21 @@ def ar_close(
     )
     if period is None:
         raise InvalidInput(
-            f"The fiscal period is not one of {legal_entity.code}'s.", field="period"
+            gettext("The fiscal period is not one of %(entity)s's.")
+            % {"entity": legal_entity.code},
+            field="period",
         )
     if period.status == FiscalPeriod.Status.CLOSED:
         raise PeriodAlreadyClosed(
-            f"The fiscal period {period.name} of {legal_entity.code} is already closed.",
+            gettext("The fiscal period %(period)s of %(entity)s is already closed.")
+            % {"period": period.name, "entity": legal_entity.code},
             field="period",
         )
     blockers = ar_close_blockers(legal_entity=legal_entity, period=period)
     if blockers and not override:
         raise ArCloseBlocked(period, blockers)
     if blockers and not note:
-        raise InvalidInput("Say why the period is closed over its blockers.", field="note")
+        raise InvalidInput(gettext("Say why the period is closed over its blockers."), field="note")
     old = period.status
     period = fiscal_period_set_status(period=period, status=FiscalPeriod.Status.CLOSED, actor=actor)
     changes: dict = {"status": (old, period.status)}

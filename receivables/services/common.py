@@ -4,6 +4,8 @@ and the open transaction (its cash discount schedule comes from ``receivables.di
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_noop
+
 from core.errors import InvalidInput
 from core.money import currency_is_known, format_amount, has_valid_precision
 from entities.models import Customer, LegalEntity
@@ -22,15 +24,35 @@ TRANSITIONS = {
 }
 
 
+# A document named in a message, by its kind (model verbose names are not translated).
+_DOCUMENT_NAMES = {
+    "invoice": gettext_noop("Invoice %(number)s"),
+    "credit note": gettext_noop("Credit note %(number)s"),
+    "payment": gettext_noop("Payment %(number)s"),
+    "interest note": gettext_noop("Interest note %(number)s"),
+}
+
+
+def document_name(obj) -> str:
+    """ "Invoice FAB-INV00000001", or "Invoice draft 12" before it has a number, in the
+    active language."""
+    number = obj.number or gettext("draft %(draft)s") % {"draft": obj.pk}
+    name = _DOCUMENT_NAMES.get(str(obj._meta.verbose_name))
+    if name is None:
+        return f"{obj._meta.verbose_name.capitalize()} {number}"
+    return gettext(name) % {"number": number}
+
+
 def transition(obj, to: str) -> None:
     """Change ``obj.status`` along the map, or refuse naming the document and its status."""
     if to not in TRANSITIONS[obj.status]:
-        what = f"{obj._meta.verbose_name.capitalize()} {obj.number or f'draft {obj.pk}'}"
-        current = obj.get_status_display().lower()
+        what = document_name(obj)
+        current = str(obj.get_status_display()).lower()
         message = (
-            f"{what} is already {current}."
+            gettext("%(document)s is already %(status)s.") % {"document": what, "status": current}
             if to == obj.status
-            else f"{what} is {current}: it cannot become {DocumentStatus(to).label.lower()}."
+            else gettext("%(document)s is %(status)s: it cannot become %(to)s.")
+            % {"document": what, "status": current, "to": str(DocumentStatus(to).label).lower()}
         )
         raise InvalidTransition(message, field="status")
     obj.status = to
@@ -39,7 +61,9 @@ def transition(obj, to: str) -> None:
 def check_customer(customer: Customer, legal_entity: LegalEntity, *, field: str = "customer"):
     if customer.legal_entity_id != legal_entity.pk:
         raise InvalidInput(
-            f"Customer {customer.account} is not a customer of {legal_entity.code}.", field=field
+            gettext("Customer %(customer)s is not a customer of %(entity)s.")
+            % {"customer": customer.account, "entity": legal_entity.code},
+            field=field,
         )
     if customer.blocked:
         raise CustomerBlocked(customer, field=field)
@@ -49,9 +73,16 @@ def check_currency_amount(amount: Decimal | None, currency: str, field: str) -> 
     if amount is None:
         return
     if not currency_is_known(currency):
-        raise InvalidInput(f"Unknown currency {currency!r}.", field="currency")
+        raise InvalidInput(
+            gettext("Unknown currency %(currency)s.") % {"currency": repr(currency)},
+            field="currency",
+        )
     if not has_valid_precision(amount, currency):
-        raise InvalidInput(f"{amount} has more decimals than {currency} allows.", field=field)
+        raise InvalidInput(
+            gettext("%(amount)s has more decimals than %(currency)s allows.")
+            % {"amount": amount, "currency": currency},
+            field=field,
+        )
 
 
 def due_date_for(on: date, terms, given: date | None) -> date:
@@ -120,9 +151,15 @@ def unsettled_reverse(
         if open_transaction.amount > 0:
             settled = -settled
         raise DocumentSettled(
-            f"{what} is settled ({format_amount(settled, open_transaction.currency)} of "
-            f"{format_amount(abs(open_transaction.amount), open_transaction.currency)}): reverse "
-            "its settlements first.",
+            gettext(
+                "%(document)s is settled (%(settled)s of %(amount)s): reverse its settlements "
+                "first."
+            )
+            % {
+                "document": what,
+                "settled": format_amount(settled, open_transaction.currency),
+                "amount": format_amount(abs(open_transaction.amount), open_transaction.currency),
+            },
             field=field,
         )
     reversal = voucher_reverse(

@@ -4,6 +4,7 @@ discount schedule it offers, and an audit row, in one database transaction."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.audit import Actor, audit_record
 from core.money import ZERO, convert, format_amount
@@ -179,8 +180,13 @@ def _check_credit_note_limit(credit_note: CreditNote) -> None:
     ) or ZERO
     if credit_note.total > invoice_open:
         raise InvalidDocument(
-            f"The credit note ({format_amount(credit_note.total, credit_note.currency)}) is "
-            f"larger than the open amount of the invoice it corrects "
-            f"({format_amount(invoice_open, credit_note.currency)}).",
+            gettext(
+                "The credit note (%(total)s) is larger than the open amount of the invoice it "
+                "corrects (%(open)s)."
+            )
+            % {
+                "total": format_amount(credit_note.total, credit_note.currency),
+                "open": format_amount(invoice_open, credit_note.currency),
+            },
             field="invoice",
         )

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.audit import Actor, audit_record
 from core.errors import InvalidInput
@@ -36,6 +37,7 @@ from ..models import (
 from .common import (
     check_currency_amount,
     check_customer,
+    document_name,
     due_date_for,
 )
 
@@ -66,24 +68,36 @@ class DocumentInput:
 
 def _line_amounts(line: DocumentLineInput, currency: str, index: int) -> tuple[Decimal, Decimal]:
     """(amount before tax, tax) of a line, each rounded once to the currency."""
-    where = f"lines[{index}]"
+    where = {"index": index}
     if not line.description.strip():
-        raise InvalidInput(f"{where}: a description is required.", field="lines")
+        raise InvalidInput(
+            gettext("lines[%(index)s]: a description is required.") % where, field="lines"
+        )
     if line.quantity is None or line.quantity <= 0:
-        raise InvalidInput(f"{where}: the quantity must be greater than zero.", field="lines")
+        raise InvalidInput(
+            gettext("lines[%(index)s]: the quantity must be greater than zero.") % where,
+            field="lines",
+        )
     for value in (line.unit_price, line.amount):
         if value is not None and not has_valid_precision(value, currency):
             raise InvalidInput(
-                f"{where}: {value} has more decimals than {currency} allows.", field="lines"
+                gettext("lines[%(index)s]: %(amount)s has more decimals than %(currency)s allows.")
+                % {**where, "amount": value, "currency": currency},
+                field="lines",
             )
     if line.amount is not None:
         amount = line.amount
     elif line.unit_price is not None:
         amount = quantize(line.quantity * line.unit_price, currency)
     else:
-        raise InvalidInput(f"{where}: give an amount or a unit price.", field="lines")
+        raise InvalidInput(
+            gettext("lines[%(index)s]: give an amount or a unit price.") % where, field="lines"
+        )
     if amount <= 0:
-        raise InvalidInput(f"{where}: the amount must be greater than zero.", field="lines")
+        raise InvalidInput(
+            gettext("lines[%(index)s]: the amount must be greater than zero.") % where,
+            field="lines",
+        )
     percent = line.sales_tax_code.percent if line.sales_tax_code else ZERO
     return amount, quantize(amount * percent / 100, currency)
 
@@ -141,15 +155,21 @@ def _validate(data: DocumentInput, actor: Actor) -> str:
     currency = data.currency or data.customer.currency
     check_currency_amount(ZERO, currency, "currency")
     if not data.lines:
-        raise InvalidInput("A document needs at least one line.", field="lines")
+        raise InvalidInput(gettext("A document needs at least one line."), field="lines")
     if data.due_date is not None and data.due_date < data.date:
-        raise InvalidInput("The due date cannot be before the document date.", field="due_date")
+        raise InvalidInput(
+            gettext("The due date cannot be before the document date."), field="due_date"
+        )
     for index, line in enumerate(data.lines):
         _line_amounts(line, currency, index)
         if line.account is not None and line.account.legal_entity_id != data.legal_entity.pk:
             raise InvalidInput(
-                f"lines[{index}]: account {line.account.number} is not in "
-                f"{data.legal_entity.code}.",
+                gettext("lines[%(index)s]: account %(account)s is not in %(entity)s.")
+                % {
+                    "index": index,
+                    "account": line.account.number,
+                    "entity": data.legal_entity.code,
+                },
                 field="lines",
             )
     return currency
@@ -220,11 +240,15 @@ def _draft_locked(document: SalesDocument, actor: Actor, verb: str) -> SalesDocu
     )
     ensure_can_act(actor, document.legal_entity)
     if document.status != DocumentStatus.DRAFT:
-        raise InvalidTransition(
-            f"{document._meta.verbose_name.capitalize()} {document.number} is "
-            f"{document.get_status_display().lower()}: it cannot be {verb}.",
-            field="status",
-        )
+        values = {
+            "document": document_name(document),
+            "status": str(document.get_status_display()).lower(),
+        }
+        message = {
+            "changed": gettext("%(document)s is %(status)s: it cannot be changed."),
+            "deleted": gettext("%(document)s is %(status)s: it cannot be deleted."),
+        }.get(verb, f"%(document)s is %(status)s: it cannot be {verb}.")
+        raise InvalidTransition(message % values, field="status")
     return document
 
 
@@ -233,10 +257,12 @@ def document_update(*, document: SalesDocument, data: DocumentInput, actor: Acto
     """Replace a draft's header and lines (a posted document is never changed)."""
     document = _draft_locked(document, actor, "changed")
     if data.legal_entity.pk != document.legal_entity_id:
-        raise InvalidInput("A document cannot move to another legal entity.", field="legal_entity")
+        raise InvalidInput(
+            gettext("A document cannot move to another legal entity."), field="legal_entity"
+        )
     is_credit_note = isinstance(document, CreditNote)
     if data.invoice is not None and not is_credit_note:
-        raise InvalidInput("Only a credit note refers to an invoice.", field="invoice")
+        raise InvalidInput(gettext("Only a credit note refers to an invoice."), field="invoice")
     currency = _validate(data, actor)
     line_model, link = (
         (CreditNoteLine, "credit_note") if is_credit_note else (InvoiceLine, "invoice")
@@ -290,7 +316,7 @@ def document_delete(*, document: SalesDocument, actor: Actor) -> None:
 def invoice_create(*, data: DocumentInput, actor: Actor) -> Invoice:
     """A draft free-text invoice; terms default to the customer's."""
     if data.invoice is not None:
-        raise InvalidInput("Only a credit note refers to an invoice.", field="invoice")
+        raise InvalidInput(gettext("Only a credit note refers to an invoice."), field="invoice")
     cash_discount = data.cash_discount or data.customer.cash_discount
     return _create(Invoice, InvoiceLine, "invoice", _with(data, cash_discount=cash_discount), actor)
 
@@ -301,10 +327,12 @@ def credit_note_create(*, data: DocumentInput, actor: Actor) -> CreditNote:
     original = data.invoice
     if original is not None:
         if original.status != DocumentStatus.POSTED:
-            raise InvalidInput("The corrected invoice is not posted.", field="invoice")
+            raise InvalidInput(gettext("The corrected invoice is not posted."), field="invoice")
         if original.customer_id != data.customer.pk:
             raise InvalidInput(
-                f"Invoice {original.number} belongs to another customer.", field="invoice"
+                gettext("Invoice %(invoice)s belongs to another customer.")
+                % {"invoice": original.number},
+                field="invoice",
             )
     cash_discount = data.cash_discount or (original.cash_discount if original else None)
     return _create(

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.audit import Actor, audit_record
 from core.money import convert
@@ -241,7 +242,7 @@ def interest_note_reverse(
     reversal = unsettled_reverse(
         open_transaction=open_transaction_of_document_locked(interest_note=note),
         voucher=note.voucher,
-        what=f"Interest note {note.number}",
+        what=gettext("Interest note %(number)s") % {"number": note.number},
         field="note",
         source_key=f"interest-note-reversal:{note.number}",
         actor=actor,

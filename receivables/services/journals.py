@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.audit import Actor, audit_record
 from core.errors import ApplicationError, InvalidInput
@@ -114,9 +115,15 @@ class JournalCheck:
             first = self.journal[0]
         else:
             position = min(self.lines)
-            first = f"Line {position}: {next(iter(self.lines[position].values()))[0]}"
+            first = line_message(position, next(iter(self.lines[position].values()))[0])
         more = self.count - 1
-        suffix = f" ({more} more problem{'s' if more > 1 else ''})" if more else ""
+        suffix = (
+            " "
+            + ngettext("(%(count)d more problem)", "(%(count)d more problems)", more)
+            % {"count": more}
+            if more
+            else ""
+        )
         return InvalidInput(first + suffix, code="journal_invalid", fields=self.fields())
 
 
@@ -203,7 +210,7 @@ def journal_line_add(
     """A line at the end of a draft journal (a blank line is refused: it would be dropped)."""
     journal = _draft_locked(journal, actor)
     if data.is_blank:
-        raise InvalidInput("The line is blank: give at least a customer or an amount.")
+        raise InvalidInput(gettext("The line is blank: give at least a customer or an amount."))
     last = journal.lines.aggregate(last=Max("position"))["last"] or 0
     (line,) = _lines_write(journal, [data], actor, start=last + 1)
     journal.save(update_fields=["updated_at"])
@@ -225,7 +232,7 @@ def journal_line_update(
     journal = _draft_locked(line.journal, actor)
     line = journal.lines.get(pk=line.pk)
     if data.is_blank:
-        raise InvalidInput("The line is blank: delete it instead.")
+        raise InvalidInput(gettext("The line is blank: delete it instead."))
     _marks_check_access(data, actor)
     _check_customer_entity(data, journal.legal_entity)
     _line_fill(line, data)
@@ -322,7 +329,9 @@ def journal_post(*, journal: PaymentJournal, actor: Actor) -> PaymentJournal:
     ]
     if marked:
         if not _settlers:
-            raise InvalidInput("Marked transactions cannot be settled here.", field="settle")
+            raise InvalidInput(
+                gettext("Marked transactions cannot be settled here."), field="settle"
+            )
         for settler in _settlers:
             settler(lines=marked, actor=actor)
     status = journal.status
@@ -344,11 +353,16 @@ def settle_error_on_line(error: ApplicationError, position: int) -> ApplicationE
     """A settlement refused for a journal line, named by that line (its status kept: a
     conflict stays a conflict)."""
     return ApplicationError(
-        f"Line {position}: {error.message}",
+        line_message(position, error.message),
         code=error.code,
         http_status=error.http_status,
         fields={"lines": {str(position): {"settle": [error.message]}}},
     )
+
+
+def line_message(position: int, message: str) -> str:
+    """A problem of a journal line, named by the line's number."""
+    return gettext("Line %(position)s: %(message)s") % {"position": position, "message": message}
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -381,7 +395,9 @@ def _draft_locked(journal: PaymentJournal, actor: Actor) -> PaymentJournal:
     locked = _locked(journal, actor)
     if locked.status != DocumentStatus.DRAFT:
         raise InvalidTransition(
-            f"Payment journal {locked.pk} is posted: it cannot be changed.", field="status"
+            gettext("Payment journal %(journal)s is posted: it cannot be changed.")
+            % {"journal": locked.pk},
+            field="status",
         )
     return locked
 
@@ -389,9 +405,16 @@ def _draft_locked(journal: PaymentJournal, actor: Actor) -> PaymentJournal:
 def _check_customer_entity(data: JournalLineInput, entity: LegalEntity) -> None:
     if data.customer is not None and data.customer.legal_entity_id != entity.pk:
         raise InvalidInput(
-            f"Customer {data.customer.account} is not a customer of {entity.code}.",
+            _not_a_customer(data.customer, entity),
             field="customer",
         )
+
+
+def _not_a_customer(customer: Customer, entity: LegalEntity) -> str:
+    return gettext("Customer %(customer)s is not a customer of %(entity)s.") % {
+        "customer": customer.account,
+        "entity": entity.code,
+    }
 
 
 def _marks_check_access(data: JournalLineInput, actor: Actor) -> None:
@@ -401,9 +424,12 @@ def _marks_check_access(data: JournalLineInput, actor: Actor) -> None:
     found = dict(OpenTransaction.objects.filter(pk__in=ids).values_list("pk", "legal_entity_id"))
     for pk in ids:
         if pk not in found or not user_can_act_in(actor, found[pk]):
-            raise InvalidInput(f"No open transaction {pk}.", field="settle")
+            raise InvalidInput(
+                gettext("No open transaction %(transaction)s.") % {"transaction": pk},
+                field="settle",
+            )
     if len(set(ids)) != len(ids):
-        raise InvalidInput("A transaction is marked twice on the line.", field="settle")
+        raise InvalidInput(gettext("A transaction is marked twice on the line."), field="settle")
 
 
 def _line_fill(line: PaymentJournalLine, data: JournalLineInput) -> None:
@@ -427,7 +453,10 @@ def _lines_write(
 ) -> list[PaymentJournalLine]:
     kept = [data for data in lines if not data.is_blank]
     if journal.lines.count() + len(kept) > MAX_LINES:
-        raise InvalidInput(f"At most {MAX_LINES} lines in one journal.", field="lines")
+        raise InvalidInput(
+            gettext("At most %(count)s lines in one journal.") % {"count": MAX_LINES},
+            field="lines",
+        )
     written = []
     for offset, data in enumerate(kept):
         _check_customer_entity(data, journal.legal_entity)
@@ -463,7 +492,7 @@ def _lines_read(journal: PaymentJournal) -> list[PaymentJournalLine]:
 def _check(journal: PaymentJournal, lines: list[PaymentJournalLine], actor: Actor) -> JournalCheck:
     check = JournalCheck()
     if not lines:
-        check.journal.append("The journal has no lines: enter at least one payment.")
+        check.journal.append(gettext("The journal has no lines: enter at least one payment."))
         return check
     entity = journal.legal_entity
     rates = RateBook()
@@ -473,21 +502,27 @@ def _check(journal: PaymentJournal, lines: list[PaymentJournalLine], actor: Acto
         p = line.position
         customer = line.customer
         if customer is None:
-            check.add(p, "customer", "Choose a customer.")
+            check.add(p, "customer", gettext("Choose a customer."))
         elif customer.legal_entity_id != entity.pk:
-            check.add(
-                p, "customer", f"Customer {customer.account} is not a customer of {entity.code}."
-            )
+            check.add(p, "customer", _not_a_customer(customer, entity))
         elif customer.blocked:
-            check.add(p, "customer", f"Customer {customer.account} in {entity.code} is blocked.")
+            check.add(
+                p,
+                "customer",
+                gettext("Customer %(customer)s in %(entity)s is blocked.")
+                % {"customer": customer.account, "entity": entity.code},
+            )
         currency = line.currency or (customer.currency if customer is not None else "")
         if line.currency and not currency_is_known(line.currency):
             check.add(
-                p, "currency", f"Unknown currency {line.currency!r}: use an ISO code like EUR."
+                p,
+                "currency",
+                gettext("Unknown currency %(currency)s: use an ISO code like EUR.")
+                % {"currency": repr(line.currency)},
             )
             currency = ""
         if line.date is None:
-            check.add(p, "date", "Enter the payment date.")
+            check.add(p, "date", gettext("Enter the payment date."))
         else:
             if line.date not in periods:
                 periods[line.date] = fiscal_period_containing(legal_entity=entity, on=line.date)
@@ -496,16 +531,25 @@ def _check(journal: PaymentJournal, lines: list[PaymentJournalLine], actor: Acto
                 check.add(
                     p,
                     "date",
-                    f"Legal entity {entity.code} has no fiscal period containing {line.date}: "
-                    f"open the fiscal year {line.date.year} first.",
+                    gettext(
+                        "Legal entity %(entity)s has no fiscal period containing %(date)s: "
+                        "open the fiscal year %(year)s first."
+                    )
+                    % {"entity": entity.code, "date": line.date, "year": line.date.year},
                 )
             elif period.status != FiscalPeriod.Status.OPEN:
                 check.add(
                     p,
                     "date",
-                    f"The fiscal period of {entity.code} containing {line.date} is "
-                    f"{FiscalPeriod.Status(period.status).label.lower()}: nothing can be posted "
-                    "into it.",
+                    gettext(
+                        "The fiscal period of %(entity)s containing %(date)s is %(status)s: "
+                        "nothing can be posted into it."
+                    )
+                    % {
+                        "entity": entity.code,
+                        "date": line.date,
+                        "status": str(FiscalPeriod.Status(period.status).label).lower(),
+                    },
                 )
             if currency:
                 try:
@@ -513,14 +557,23 @@ def _check(journal: PaymentJournal, lines: list[PaymentJournalLine], actor: Acto
                 except ExchangeRateMissing as error:
                     check.add(p, "currency", error.message)
         if line.amount is None:
-            check.add(p, "amount", "Enter the amount received.")
+            check.add(p, "amount", gettext("Enter the amount received."))
         elif line.amount <= 0:
-            check.add(p, "amount", "The amount must be greater than zero.")
+            check.add(p, "amount", gettext("The amount must be greater than zero."))
         elif currency and not has_valid_precision(line.amount, currency):
             typed = format(line.amount.normalize(), "f")
-            check.add(p, "amount", f"{typed} has more decimals than {currency} allows.")
+            check.add(
+                p,
+                "amount",
+                gettext("%(amount)s has more decimals than %(currency)s allows.")
+                % {"amount": typed, "currency": currency},
+            )
         if line.method not in Payment.Method.values:
-            check.add(p, "method", f"Unknown payment method {line.method!r}.")
+            check.add(
+                p,
+                "method",
+                gettext("Unknown payment method %(method)s.") % {"method": repr(line.method)},
+            )
         _check_marks(check, line, customer, currency, actor, marked_on)
     return check
 
@@ -539,17 +592,35 @@ def _check_marks(
         ot = mark.open_transaction
         name = ot.document_number
         if not user_can_act_in(actor, ot.legal_entity_id):
-            check.add(p, "settle", f"You may not act in legal entity {ot.legal_entity.code}.")
+            check.add(
+                p,
+                "settle",
+                gettext("You may not act in legal entity %(code)s.")
+                % {"code": ot.legal_entity.code},
+            )
             continue
         if ot.pk in marked_on:
-            check.add(p, "settle", f"{name} is marked on line {marked_on[ot.pk]} too.")
+            check.add(
+                p,
+                "settle",
+                gettext("%(document)s is marked on line %(position)s too.")
+                % {"document": name, "position": marked_on[ot.pk]},
+            )
         marked_on.setdefault(ot.pk, p)
         if customer is not None and ot.party_id != customer.party_id:
             check.add(
-                p, "settle", f"{name} is not an open item of {customer.display_name}'s party."
+                p,
+                "settle",
+                gettext("%(document)s is not an open item of %(customer)s's party.")
+                % {"document": name, "customer": customer.display_name},
             )
         if ot.open_amount <= 0:
-            check.add(p, "settle", f"{name} is not an open invoice (nothing is left to pay).")
+            check.add(
+                p,
+                "settle",
+                gettext("%(document)s is not an open invoice (nothing is left to pay).")
+                % {"document": name},
+            )
             continue
         if mark.amount is not None:
             marked_total += mark.amount
@@ -557,15 +628,26 @@ def _check_marks(
                 check.add(
                     p,
                     "settle",
-                    f"{format_amount(mark.amount, ot.currency)} is marked on {name} but only "
-                    f"{format_amount(ot.open_amount, ot.currency)} {ot.currency} is open.",
+                    gettext(
+                        "%(marked)s is marked on %(document)s but only %(open)s %(currency)s "
+                        "is open."
+                    )
+                    % {
+                        "marked": format_amount(mark.amount, ot.currency),
+                        "document": name,
+                        "open": format_amount(ot.open_amount, ot.currency),
+                        "currency": ot.currency,
+                    },
                 )
     if line.amount is not None and 0 < line.amount < marked_total and currency:
         check.add(
             p,
             "settle",
-            f"The amounts marked ({format_amount(marked_total, currency)}) are more than the "
-            f"payment ({format_amount(line.amount, currency)}).",
+            gettext("The amounts marked (%(marked)s) are more than the payment (%(amount)s).")
+            % {
+                "marked": format_amount(marked_total, currency),
+                "amount": format_amount(line.amount, currency),
+            },
         )
 
 
@@ -576,7 +658,7 @@ def _by_line(error: ApplicationError, lines: list[PaymentJournalLine]) -> Applic
         return error
     fields = {str(lines[int(i)].position): problems for i, problems in by_index.items()}
     first = min(fields, key=int)
-    message = f"Line {first}: {next(iter(fields[first].values()))[0]}"
+    message = line_message(first, next(iter(fields[first].values()))[0])
     return ApplicationError(
         message, code=error.code, http_status=error.http_status, fields={"lines": fields}
     )

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from core.audit import Actor
 from core.errors import InvalidInput
@@ -73,7 +74,8 @@ def open_debit_reverse(
     locked = open_transaction_of_document_locked(pk=open_transaction.pk)
     if locked.kind not in OPEN_DEBIT_KINDS:
         raise InvalidInput(
-            f"Transaction {locked.document_number} is reversed through its document.",
+            gettext("Transaction %(document)s is reversed through its document.")
+            % {"document": locked.document_number},
             field=field,
         )
     return unsettled_reverse(

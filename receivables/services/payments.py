@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core import db
 from core.audit import Actor, audit_record, audit_record_many
@@ -69,9 +70,12 @@ def _validate(data: PaymentInput, actor: Actor) -> str:
     currency = data.currency or data.customer.currency
     check_currency_amount(data.amount, currency, "amount")
     if data.amount is None or data.amount <= 0:
-        raise InvalidInput("The amount must be greater than zero.", field="amount")
+        raise InvalidInput(gettext("The amount must be greater than zero."), field="amount")
     if data.method not in Payment.Method.values:
-        raise InvalidInput(f"Unknown payment method {data.method!r}.", field="method")
+        raise InvalidInput(
+            gettext("Unknown payment method %(method)s.") % {"method": repr(data.method)},
+            field="method",
+        )
     if data.debit_posting_type not in DEBIT_POSTING_TYPES:
         raise InvalidInput(
             f"A payment debits bank or bill of exchange, not {data.debit_posting_type!r}.",
@@ -110,10 +114,11 @@ def _validate_all(inputs: list[PaymentInput], actor: Actor, by_index: bool) -> l
     """Validate every line; report every bad line at once, by index (or, for one payment
     entered alone, by its own fields)."""
     if not inputs:
-        raise InvalidInput("Give at least one payment.", field="payments")
+        raise InvalidInput(gettext("Give at least one payment."), field="payments")
     if len(inputs) > MAX_PAYMENTS_PER_CALL:
         raise InvalidInput(
-            f"At most {MAX_PAYMENTS_PER_CALL} payments in one call.", field="payments"
+            gettext("At most %(count)s payments in one call.") % {"count": MAX_PAYMENTS_PER_CALL},
+            field="payments",
         )
     if not by_index:
         return [_validate(data, actor) for data in inputs]
@@ -296,7 +301,7 @@ def payment_reverse(
     reversal = unsettled_reverse(
         open_transaction=open_transaction_of_document_locked(payment=payment),
         voucher=payment.voucher,
-        what=f"Payment {payment.number}",
+        what=gettext("Payment %(number)s") % {"number": payment.number},
         field="payment",
         source_key=f"payment-reversal:{payment.number}",
         actor=actor,

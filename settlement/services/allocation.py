@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from core.money import ZERO, format_amount, quantize
 from receivables.discounts import partial_discount
 
@@ -103,36 +105,53 @@ def _credit_order(item: Item):
 
 
 def _check_given(item: Item) -> None:
-    where = f"transaction {item.number}"
+    where = {"document": item.number}
 
     def money(amount: Decimal) -> str:
         return format_amount(amount, item.currency)
 
     if item.amount_given is not None and item.amount_given <= 0:
         raise SettlementInvalid(
-            f"{where}: the amount to settle must be greater than zero.", field="lines"
+            gettext("transaction %(document)s: the amount to settle must be greater than zero.")
+            % where,
+            field="lines",
         )
     if item.discount_given is not None:
         if not item.is_debit:
             raise SettlementInvalid(
-                f"{where}: a cash discount to take is given on invoices only.", field="lines"
+                gettext(
+                    "transaction %(document)s: a cash discount to take is given on invoices only."
+                )
+                % where,
+                field="lines",
             )
         if item.discount_given < 0:
             raise SettlementInvalid(
-                f"{where}: the cash discount cannot be negative.", field="lines"
+                gettext("transaction %(document)s: the cash discount cannot be negative.") % where,
+                field="lines",
             )
         if item.discount_given > item.discount_available:
             raise SettlementInvalid(
-                f"{where}: cash discount {money(item.discount_given)} is more than the "
-                f"{money(item.discount_available)} available on the settlement date.",
+                gettext(
+                    "transaction %(document)s: cash discount %(discount)s is more than the "
+                    "%(available)s available on the settlement date."
+                )
+                % {
+                    **where,
+                    "discount": money(item.discount_given),
+                    "available": money(item.discount_available),
+                },
                 field="lines",
             )
     taken = (item.amount_given or ZERO) + (item.discount_given or ZERO)
     if item.open < taken <= item.amount:
         # Possible when the client read the transaction: it was settled since.
         raise TransactionChanged(
-            f"{where} was settled meanwhile: {money(taken)} to settle is more than its open "
-            f"amount {money(item.open)} now.",
+            gettext(
+                "transaction %(document)s was settled meanwhile: %(taken)s to settle is more "
+                "than its open amount %(open)s now."
+            )
+            % {**where, "taken": money(taken), "open": money(item.open)},
             transaction=item.key,
             document_number=item.number,
             open_amount=item.open if item.is_debit else -item.open,
@@ -140,7 +159,11 @@ def _check_given(item: Item) -> None:
         )
     if taken > item.open:
         raise SettlementInvalid(
-            f"{where}: {money(taken)} to settle is more than its open amount {money(item.open)}.",
+            gettext(
+                "transaction %(document)s: %(taken)s to settle is more than its open amount "
+                "%(open)s."
+            )
+            % {**where, "taken": money(taken), "open": money(item.open)},
             field="lines",
         )
 
@@ -153,7 +176,7 @@ def allocate(items: list[Item]) -> list[Pairing]:
     credits = sorted((i for i in items if not i.is_debit), key=_credit_order)
     if not debits or not credits:
         raise SettlementInvalid(
-            "Mark at least one debit (invoice) and one credit (payment or credit note).",
+            gettext("Mark at least one debit (invoice) and one credit (payment or credit note)."),
             field="lines",
         )
     supply = {
@@ -170,7 +193,7 @@ def allocate(items: list[Item]) -> list[Pairing]:
     for credit in credits:
         _settle_credit(credit, targets[credit.key] - supply[credit.key], supply, debits)
     if not pairings and not any(i.reduction for i in items):
-        raise SettlementInvalid("The settlement would close nothing.", field="lines")
+        raise SettlementInvalid(gettext("The settlement would close nothing."), field="lines")
     return pairings
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from core.audit import Actor
 from core.money import ZERO, format_amount
@@ -85,14 +86,21 @@ def invoice_settled_by(invoice: Invoice, open_transaction: OpenTransaction) -> s
     if not lines:
         return None
     named = ", ".join(
-        f"settlement {line.settlement_id} of {line.settlement.date} "
-        f"({format_amount(line.amount, invoice.currency)})"
+        gettext("settlement %(settlement)s of %(date)s (%(amount)s)")
+        % {
+            "settlement": line.settlement_id,
+            "date": line.settlement.date,
+            "amount": format_amount(line.amount, invoice.currency),
+        }
         for line in lines
     )
-    return (
-        f"Invoice {invoice.number} is settled by {named}: reverse "
-        f"{'it' if len(lines) == 1 else 'them'} first, then correct the invoice."
-    )
+    return ngettext(
+        "Invoice %(invoice)s is settled by %(settlements)s: reverse it first, then correct the "
+        "invoice.",
+        "Invoice %(invoice)s is settled by %(settlements)s: reverse them first, then correct the "
+        "invoice.",
+        len(lines),
+    ) % {"invoice": invoice.number, "settlements": named}
 
 
 def correction_settlement_guard(settlement: Settlement) -> str | None:
@@ -107,7 +115,11 @@ def correction_settlement_guard(settlement: Settlement) -> str | None:
     )
     if correction is None:
         return None
-    return (
-        f"Settlement {settlement.pk} closes invoice {correction.original.number} against credit "
-        f"note {correction.credit_note.number}, which corrected it: it is not reversed."
-    )
+    return gettext(
+        "Settlement %(settlement)s closes invoice %(invoice)s against credit note "
+        "%(credit_note)s, which corrected it: it is not reversed."
+    ) % {
+        "settlement": settlement.pk,
+        "invoice": correction.original.number,
+        "credit_note": correction.credit_note.number,
+    }

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core import db
 from core.audit import Actor, AuditRecord, audit_records
@@ -82,7 +83,7 @@ def settlements_create(
     All or nothing: the first request refused refuses the call, its message prefixed with
     ``requests[i]``. A transaction is marked by one request at most."""
     if not requests:
-        raise SettlementInvalid("Give at least one settlement.", field="requests")
+        raise SettlementInvalid(gettext("Give at least one settlement."), field="requests")
     ids: list[int] = []
     for index, request in enumerate(requests):
         with _request_errors(index):
@@ -267,19 +268,29 @@ def reimburse(
     credit = transactions_read([transaction_id], lock=True)[0].get(transaction_id)
     if credit is None or not user_can_act_in(actor, credit.legal_entity_id):
         raise SettlementInvalid(
-            f"Open transaction {transaction_id} does not exist.", field="transaction"
+            gettext("Open transaction %(transaction)s does not exist.")
+            % {"transaction": transaction_id},
+            field="transaction",
         )
     if credit.amount > 0 or credit.open_amount == 0:
         raise SettlementInvalid(
-            f"Transaction {credit.document_number} is not an open credit: only a credit "
-            "balance (payment or credit note) is reimbursed.",
+            gettext(
+                "Transaction %(document)s is not an open credit: only a credit balance "
+                "(payment or credit note) is reimbursed."
+            )
+            % {"document": credit.document_number},
             field="transaction",
         )
     amount = amount if amount is not None else -credit.open_amount
     if amount <= 0 or amount > -credit.open_amount:
         raise SettlementInvalid(
-            "The refund must be above zero and at most the open credit "
-            f"{format_amount(-credit.open_amount, credit.currency)} {credit.currency}.",
+            gettext(
+                "The refund must be above zero and at most the open credit %(amount)s %(currency)s."
+            )
+            % {
+                "amount": format_amount(-credit.open_amount, credit.currency),
+                "currency": credit.currency,
+            },
             field="amount",
         )
     refund = refund_post(

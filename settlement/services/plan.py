@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import OperationalError
+from django.utils.translation import gettext
 
 from core.audit import Actor
 from core.money import ZERO
@@ -57,7 +58,7 @@ def transactions_read(
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise SettlementConflict(
-                "Another settlement is changing these transactions right now; try again.",
+                gettext("Another settlement is changing these transactions right now; try again."),
                 field="lines",
             ) from None
         raise
@@ -109,10 +110,10 @@ def _item(
 def check_lines(lines: list[SettlementLineInput]) -> list[int]:
     """The marked transaction ids, each marked once."""
     if not lines:
-        raise SettlementInvalid("Mark the transactions to settle.", field="lines")
+        raise SettlementInvalid(gettext("Mark the transactions to settle."), field="lines")
     ids = [line.transaction for line in lines]
     if len(set(ids)) != len(ids):
-        raise SettlementInvalid("A transaction is marked twice.", field="lines")
+        raise SettlementInvalid(gettext("A transaction is marked twice."), field="lines")
     return ids
 
 
@@ -127,20 +128,30 @@ def _check_together(ids: list[int], transactions: dict[int, OpenTransaction], ac
         if i not in transactions or not user_can_act_in(actor, transactions[i].legal_entity_id)
     ]
     if missing:
-        raise SettlementInvalid(f"Open transaction {missing[0]} does not exist.", field="lines")
+        raise SettlementInvalid(
+            gettext("Open transaction %(transaction)s does not exist.")
+            % {"transaction": missing[0]},
+            field="lines",
+        )
     parties = {ot.party_id for ot in transactions.values()}
     if len(parties) > 1:
         numbers = sorted({ot.party.number for ot in transactions.values()})
         raise SettlementInvalid(
-            f"The transactions belong to different parties ({', '.join(numbers)}); a "
-            "settlement closes transactions of one party.",
+            gettext(
+                "The transactions belong to different parties (%(parties)s); a settlement "
+                "closes transactions of one party."
+            )
+            % {"parties": ", ".join(numbers)},
             field="lines",
         )
     currencies = {ot.currency for ot in transactions.values()}
     if len(currencies) > 1:
         raise SettlementInvalid(
-            f"The transactions are in different currencies ({', '.join(sorted(currencies))}); "
-            "settle transactions of one currency together.",
+            gettext(
+                "The transactions are in different currencies (%(currencies)s); settle "
+                "transactions of one currency together."
+            )
+            % {"currencies": ", ".join(sorted(currencies))},
             field="lines",
         )
 
@@ -152,7 +163,8 @@ def _check_settleable(
     for ot in transactions.values():
         if ot.open_amount == 0:
             raise TransactionChanged(
-                f"Transaction {ot.document_number} is closed: it was settled meanwhile.",
+                gettext("Transaction %(document)s is closed: it was settled meanwhile.")
+                % {"document": ot.document_number},
                 transaction=ot.pk,
                 document_number=ot.document_number,
                 open_amount=ot.open_amount,
@@ -160,14 +172,15 @@ def _check_settleable(
             )
         if on < ot.date:
             raise SettlementInvalid(
-                f"The settlement date {on} is before the date of {ot.document_number} ({ot.date}).",
+                gettext("The settlement date %(on)s is before the date of %(document)s (%(date)s).")
+                % {"on": on, "document": ot.document_number, "date": ot.date},
                 field="date",
             )
     if primary is not None:
         chosen = transactions.get(primary)
         if chosen is None or chosen.kind != OpenTransaction.Kind.PAYMENT:
             raise SettlementInvalid(
-                "The primary payment must be one of the marked payments.",
+                gettext("The primary payment must be one of the marked payments."),
                 field="primary_payment",
             )
 

@@ -4,6 +4,7 @@ restored exactly, in one database transaction."""
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.audit import Actor, audit_record
 from entities.services import ensure_can_act
@@ -36,12 +37,15 @@ def settlement_reverse(
     settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
     if settlement.status != Settlement.Status.POSTED:
         raise SettlementAlreadyReversed(
-            f"Settlement {settlement.pk} is already reversed.", field="settlement"
+            gettext("Settlement %(settlement)s is already reversed.")
+            % {"settlement": settlement.pk},
+            field="settlement",
         )
     reversal_date = on or settlement.date
     if reversal_date < settlement.date:
         raise SettlementInvalid(
-            f"The reversal date {reversal_date} is before the settlement's date {settlement.date}.",
+            gettext("The reversal date %(on)s is before the settlement's date %(date)s.")
+            % {"on": reversal_date, "date": settlement.date},
             field="date",
         )
     lines = list(settlement.lines.all())

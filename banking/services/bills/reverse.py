@@ -7,6 +7,7 @@ while nothing has settled that debit."""
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.audit import Actor, audit_record
 from ledger.services import voucher_reverse
@@ -71,7 +72,7 @@ def _reverse_postings(bill: BillOfExchange, step: BillOfExchangeStep, on: date, 
     if step.kind == Step.PROTEST:
         return open_debit_reverse(
             open_transaction=bill.protest_transaction,
-            what=f"The protested bill {bill.number}",
+            what=gettext("The protested bill %(number)s") % {"number": bill.number},
             field="bill",
             source_key=key,
             actor=actor,
