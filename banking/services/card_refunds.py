@@ -33,6 +33,7 @@ from .card_common import (
     transition,
     user,
 )
+from .recorded import recorded_in_english
 
 Operation = CardGatewayEvent.Operation
 
@@ -77,6 +78,7 @@ def _refund_prepare(pk: int, amount: Decimal, credit_id: int | None, actor: Acto
     return card_payment
 
 
+@recorded_in_english
 def card_payment_refund(
     *,
     card_payment: CardPayment,

@@ -51,6 +51,7 @@ from .card_common import (
     transition,
     user,
 )
+from .recorded import recorded_in_english
 
 Operation = CardGatewayEvent.Operation
 
@@ -178,6 +179,7 @@ def _capture_prepare(pk: int, amount: Decimal | None, actor: Actor) -> tuple[Car
     return card_payment, amount
 
 
+@recorded_in_english
 def card_payment_capture(
     *,
     card_payment: CardPayment,

@@ -8,16 +8,15 @@ settled meanwhile, that line records the conflict and stays unposted; the others
 
 The refusal a line records is kept in English, whoever posts: it stays on the line for every
 reader (and the API, whose contract is English), while the services' messages are in the
-language of the user who asks. Posting therefore runs in English (``_recorded_in_english``)."""
+language of the user who asks. Posting therefore runs in English
+(``recorded.recorded_in_english``)."""
 
-import functools
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core import db
 from core.audit import Actor, audit_record
@@ -35,6 +34,7 @@ from settlement.services import SettlementLineInput, settlement_create
 from ..exceptions import LineInvalid
 from ..models import BankStatement, BankStatementLine
 from ..sql import line_for_posting, line_posted_update
+from .recorded import recorded_in_english
 from .returns import return_post
 from .status import statement_status_refresh
 
@@ -47,18 +47,7 @@ class LinePosted:
     error: ApplicationError | None = None
 
 
-def _recorded_in_english(post):
-    """``post`` run in English: the refusals it records stay on the line for every reader."""
-
-    @functools.wraps(post)
-    def run(*args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
-            return post(*args, **kwargs)
-
-    return run
-
-
-@_recorded_in_english
+@recorded_in_english
 def line_post(*, line: BankStatementLine, actor: Actor) -> BankStatementLine:
     """Post one line in its own transaction; a refusal is recorded on the line and raised."""
     try:
@@ -75,7 +64,7 @@ def _statement_read(pk: int) -> BankStatement:
     ).get(pk=pk)
 
 
-@_recorded_in_english
+@recorded_in_english
 def statement_post(*, statement: BankStatement, actor: Actor) -> list[LinePosted]:
     """Post every matched line of the statement, each in its own transaction; the statement's
     status is brought up to date once, after the last."""

@@ -380,6 +380,31 @@ def test_card_payment_capture_that_cannot_be_posted_keeps_the_answer_and_posts_o
     assert ot_of(invoice).open_amount == 0
 
 
+def test_card_payment_capture_records_a_posting_refusal_in_english_for_a_french_clerk(
+    bank, monkeypatch
+):
+    from django.utils import translation
+
+    from banking.services import cards as services
+    from core.errors import InvalidInput as Refused
+
+    invoice, cp = authorize(bank)
+    seen = []
+
+    def refusing(**kwargs):
+        seen.append(translation.get_language())
+        raise Refused(translation.gettext("Choose a customer."), field="customer")
+
+    monkeypatch.setattr(services, "payments_post", refusing)
+
+    with translation.override("fr"), pytest.raises(Refused):
+        card_payment_capture(card_payment=cp, actor=None, on=ON)
+
+    assert seen == ["en"], "posted in the site's language, whoever asked"
+    cp.refresh_from_db()
+    assert cp.posting_error == "Choose a customer."
+
+
 def test_card_payment_refund_refused_by_the_gateway_is_recorded(bank, monkeypatch):
     from banking.cards.gateways import GatewayResult, TestGateway
 
