@@ -43,6 +43,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    from playwright.sync_api import expect
+
+    # Actions and expectations wait as long: a page posting into the ledger on a busy machine
+    # (the whole suite, other work beside it) may take more than the expectations' default 5 s.
+    expect.set_options(timeout=10_000)
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()
