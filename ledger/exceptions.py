@@ -1,7 +1,10 @@
-"""Errors of the ledger room."""
+"""Errors of the ledger room. The fiscal period's refusals, which a clerk meets at every month's
+end, are in the user's language (the API's, English)."""
 
 from datetime import date
 from decimal import Decimal
+
+from django.utils.translation import gettext
 
 from core.errors import ApplicationError, Conflict
 from core.money import currency_is_known, format_amount
@@ -26,9 +29,19 @@ class PeriodClosed(ApplicationError):
     code = "period_not_open"
 
     def __init__(self, *, legal_entity: str, on: date, status: str) -> None:
+        values = {"entity": legal_entity, "date": on, "status": status}
+        if status == "closed":
+            message = gettext(
+                "The fiscal period of %(entity)s containing %(date)s is closed: "
+                "nothing can be posted into it."
+            )
+        else:
+            message = gettext(
+                "The fiscal period of %(entity)s containing %(date)s is %(status)s: "
+                "nothing can be posted into it."
+            )
         super().__init__(
-            f"The fiscal period of {legal_entity} containing {on} is {status}: "
-            "nothing can be posted into it.",
+            message % values,
             field="date",
             extra={"legal_entity": legal_entity, "date": str(on), "status": status},
         )
@@ -39,8 +52,11 @@ class PeriodMissing(ApplicationError):
 
     def __init__(self, *, legal_entity: str, on: date) -> None:
         super().__init__(
-            f"Legal entity {legal_entity} has no fiscal period containing {on}: open the "
-            f"fiscal year {on.year} first.",
+            gettext(
+                "Legal entity %(entity)s has no fiscal period containing %(date)s: open the "
+                "fiscal year %(year)s first."
+            )
+            % {"entity": legal_entity, "date": on, "year": on.year},
             field="date",
             extra={"legal_entity": legal_entity, "date": str(on)},
         )

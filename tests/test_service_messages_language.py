@@ -114,3 +114,49 @@ def test_a_bank_line_refuses_in_the_clerks_language_but_records_its_posting_erro
     assert refused.value.message == "Customer 4000 is not a customer of FAB."
     first.refresh_from_db()
     assert first.error == "Customer 4000 is not a customer of FAB."
+
+
+def test_a_closed_period_refuses_in_the_clerks_language_and_in_english_through_the_api(
+    client, api_client, fabrikam
+):
+    from datetime import date
+
+    from ledger.models import FiscalPeriod
+    from ledger.services import fiscal_period_set_status
+
+    period = FiscalPeriod.objects.get(legal_entity=fabrikam["FAB"], start=date(2026, 3, 1))
+    fiscal_period_set_status(period=period, status="closed", actor=None)
+    clerk = _clerk(fabrikam, "fr")
+    client.force_login(clerk)
+    form = {
+        "customer": fabrikam["customers"]["FAB"].pk,
+        "date": "2026-03-31",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-description": "Après la clôture",
+        "lines-0-quantity": "1",
+        "lines-0-amount": "10,00",
+        "post": "",
+    }
+    html = client.post("/invoices/new/", form).content.decode()
+    assert (
+        "La période comptable de FAB contenant le 2026-03-31 est clôturée : "
+        "rien ne peut y être comptabilisé."
+    ) in html
+
+    api_client.force_authenticate(clerk)
+    response = api_client.post(
+        "/api/v1/invoices/",
+        {
+            "legal_entity": "FAB",
+            "customer": fabrikam["customers"]["FAB"].account,
+            "date": "2026-03-31",
+            "lines": [{"description": "After", "amount": "10.00"}],
+            "post": True,
+        },
+        format="json",
+    )
+    assert response.status_code in (400, 409), response.json()
+    assert response.json()["message"] == (
+        "The fiscal period of FAB containing 2026-03-31 is closed: nothing can be posted into it."
+    )
