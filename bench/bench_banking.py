@@ -54,7 +54,7 @@ class NameSearchClock:
     """Time spent in the fuzzy search of party names during matching (searches not cached)."""
 
     def __init__(self):
-        from banking.matching.candidates import PartyNames
+        from banking.matching.party_names import PartyNames
 
         self.seconds, self.searches = 0.0, 0
         original = PartyNames.search

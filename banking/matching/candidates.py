@@ -12,29 +12,29 @@ the entity of the payment, come with the debits in the same query."""
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import wait
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from rapidfuzz import utils
 
 from core.aside import aside, aside_possible
 from core.money import ZERO
-from entities.models import Customer, LegalEntity, Party, PartyBankAccount
+from entities.models import Customer, LegalEntity, PartyBankAccount
 from receivables.discounts import Periods, cash_discount_available
 from receivables.models import OpenTransaction, OpenTransactionDiscount
 from receivables.models.open_transactions import DOCUMENT_NUMBER_KEY
 
 from ..sql import among, jit_off
 from .facts import NAME_SIMILARITY_MIN, Candidate, LineFacts, amount_fit
-from .names import NameIndex
+
+if TYPE_CHECKING:
+    from .party_names import PartyNames
 
 DEBIT_KINDS = (OpenTransaction.Kind.INVOICE, OpenTransaction.Kind.INTEREST_NOTE)
-NAME_MATCHES_KEPT = 10  # parties a name may point at
 _FIELDS = (
     "id",
     "legal_entity_id",
@@ -86,83 +86,6 @@ def open_debits(*, entity_ids: Collection[int] | None, currencies: Collection[st
     return qs
 
 
-class PartyNames:
-    """The names of the parties with open debits in the user's entities, read once and only
-    when a line needs them, searched by name similarity (``engine.name_similarity``, with
-    every name processed once, in a ``names.NameIndex`` that scores only the names that can
-    reach ``NAME_SIMILARITY_MIN``)."""
-
-    def __init__(self, *, entity_ids: Collection[int] | None, currencies: Collection[str]):
-        self._entity_ids = entity_ids
-        self._currencies = currencies
-        self._parties: list[int] = []
-        self._index: NameIndex | None = None
-        self._reading: Future[tuple[list[int], NameIndex]] | None = None
-        self._found: dict[str, list[tuple[int, float]]] = {}
-
-    @property
-    def currencies(self) -> list[str]:
-        return sorted(self._currencies)
-
-    def discard(self) -> None:
-        """Not needed after all: wait for a read aside to end (its thread and connection with
-        it), whatever it gave."""
-        if self._reading is not None:
-            wait([self._reading])
-            self._reading = None
-
-    def read_aside(self) -> None:
-        """Start reading and indexing the names on a second connection, where that is possible
-        (``core.aside``): the caller reads its debits meanwhile, and a search waits for them."""
-        if self._index is None and self._reading is None and aside_possible():
-            self._reading = aside(self._read, name="party-names")
-
-    def _read(self) -> tuple[list[int], NameIndex]:
-        debits = open_debits(entity_ids=self._entity_ids, currencies=self._currencies)
-        rows = Party.objects.filter(Exists(debits.filter(party_id=OuterRef("pk"))))
-        parties, names = [], []
-        with jit_off():
-            for pk, name in rows.values_list("id", "name"):
-                parties.append(pk)
-                names.append(utils.default_process(name))
-        return parties, NameIndex(names)
-
-    def _load(self) -> NameIndex:
-        if self._index is None:
-            if self._reading is not None:
-                self._parties, self._index = self._reading.result()
-                self._reading = None
-            else:
-                self._parties, self._index = self._read()
-        return self._index
-
-    def found_meanwhile(self, names: Iterable[str], other: Future) -> None:
-        """Search ``names`` (``found``) while ``other`` runs and as far as it runs: the caller
-        waits for it anyway. Stops as soon as it is done, even while the names are still being
-        read (aside), so the caller goes on with what ``other`` gives."""
-        for name in names:
-            if self._index is None and self._reading is not None:
-                wait([self._reading, other], return_when=FIRST_COMPLETED)
-            if other.done():
-                return
-            self.found(name)
-
-    def found(self, name: str) -> list[tuple[int, float]]:
-        """``search``, once per name."""
-        query = utils.default_process(name)
-        if query not in self._found:
-            self._found[query] = self.search(query)
-        return self._found[query]
-
-    def search(self, query: str) -> list[tuple[int, float]]:
-        """(party, similarity) of the parties scoring at least ``NAME_SIMILARITY_MIN`` against
-        ``query`` (processed), best first, at most ``NAME_MATCHES_KEPT``: what
-        ``process.extract`` gives scoring every name."""
-        found = self._load().search(query, cutoff=NAME_SIMILARITY_MIN, limit=NAME_MATCHES_KEPT)
-        parties = self._parties
-        return [(parties[index], score) for index, score in found]
-
-
 class StatementBook:
     """The ``CandidateBook`` of one statement's credit lines. ``statement_book_load`` reads, for
     the whole statement, the debits the lines' references name and the parties their IBANs
@@ -176,7 +99,7 @@ class StatementBook:
         self,
         *,
         debits: QuerySet,
-        names: PartyNames,
+        names: "PartyNames",
         entities: dict[int, LegalEntity],
         payment_entity_id: int,
     ) -> None:
@@ -425,7 +348,7 @@ def statement_book_load(
     entity_ids: Collection[int] | None,
     entities: dict[int, LegalEntity],
     payment_entity_id: int,
-    names: PartyNames,
+    names: "PartyNames",
 ) -> StatementBook:
     """The book of ``lines`` (one statement's credit lines) in the entities ``entity_ids`` (all
     for ``None``; ``entities`` holds each of them by id), with the debits the lines' references

@@ -33,7 +33,7 @@ from core.jobs import JobProgress
 from entities.models import LegalEntity
 from entities.selectors import granted_entity_ids
 
-from ..matching.candidates import PartyNames, statement_book_load
+from ..matching.candidates import statement_book_load
 from ..matching.engine import (
     LineFacts,
     Proposal,
@@ -46,6 +46,7 @@ from ..matching.engine import (
     reference_settles,
 )
 from ..matching.facts import NAME_RULES_MAX
+from ..matching.party_names import PartyNames
 from ..models import BankStatement, BankStatementLine
 from ..selectors import statement_names_may_be_searched
 from ..sql import jit_off, outcomes_update

@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 
 import banking.matching.candidates as candidates
+import banking.matching.party_names as party_names
 import banking.services.matching as matching
 from banking.models import BankStatementLine
 from banking.services.matching import statement_match
@@ -36,6 +37,7 @@ def asides(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(matching, "aside", spy)
     monkeypatch.setattr(candidates, "aside", spy)
+    monkeypatch.setattr(party_names, "aside", spy)
     return started
 
 
@@ -182,7 +184,7 @@ def test_names_read_ahead_and_not_needed_leave_no_thread(fabrikam, asides, monke
     from .test_matching_service import bank_statement
 
     searched = []
-    monkeypatch.setattr(candidates.PartyNames, "search", lambda self, q: searched.append(q) or [])
+    monkeypatch.setattr(party_names.PartyNames, "search", lambda self, q: searched.append(q) or [])
     invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["100.00"])
     statement = bank_statement(
         fabrikam["FAB"],

@@ -415,7 +415,7 @@ def test_statement_match_matches_lines_only_to_what_they_pay(fabrikam):
 def _name_searches(monkeypatch) -> list[str]:
     """The names searched among the parties' names (``PartyNames.search``, processed), in
     order."""
-    from banking.matching.candidates import PartyNames
+    from banking.matching.party_names import PartyNames
 
     searched: list[str] = []
     search = PartyNames.search
