@@ -14,10 +14,10 @@ Posting a posted journal returns it as it is: the journal row is locked first, s
 (or a retried API call) posting the same journal at once post it once.
 
 The module holds the journal's writes and its validation together (about 660 lines, the
-translated refusals a good part of them): posting
-runs the same checks as ``journal_validate`` under the journal's lock, and the checks read the
-lines as the writes build them. Its validation (``_check``, ``_check_marks``, ``_by_line``) is
-the part to move into a module of its own when it grows.
+translated refusals a good part of them): posting runs the same checks as ``journal_validate``
+under the journal's lock, and the checks read the lines as the writes build them. Its
+validation (``_check``, ``_check_marks``, ``_by_line``) is the part to move into a module of its
+own when it grows.
 """
 
 import datetime as dt
