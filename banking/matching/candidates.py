@@ -12,7 +12,7 @@ the entity of the payment, come with the debits in the same query."""
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from concurrent.futures import wait
+from concurrent.futures import Future, wait
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -86,14 +86,143 @@ def open_debits(*, entity_ids: Collection[int] | None, currencies: Collection[st
     return qs
 
 
+class _ChunkDebits:
+    """The debits read of the parties of one chunk of lines (see ``StatementBook``), and the
+    candidates made of debits for it. Used by one thread at a time: the next chunk's are read
+    ahead on a second connection (``StatementBook.chunk_ahead``) while the current chunk is
+    matched, then handed over."""
+
+    def __init__(
+        self,
+        *,
+        debits: QuerySet,
+        entities: dict[int, LegalEntity],
+        customers: dict[int, int | None],
+    ) -> None:
+        self._debits = debits
+        self._entities = entities
+        # Each party's payment customer, as its debits are read: the book's own (a chunk read
+        # ahead keeps its own until it is handed over).
+        self.customers = customers
+        # A party's debits that may pay the amounts read for it; all its debits.
+        self.paying: dict[int, dict[int, _Debit]] = {}
+        self.paying_amounts: dict[int, frozenset[Decimal]] = {}
+        self.of_party: dict[int, list[_Debit]] = {}
+        self._candidates: dict[tuple[int, date], Candidate] = {}
+
+    def parties_read(self, wanted: list[tuple[LineFacts, list[int]]]) -> None:
+        """Read, for each (line, its parties), the debits of the parties that may pay the line's
+        amount (one query); then all the debits of the parties of the lines none of those
+        agrees with (one query). What is read already is not read again."""
+        amounts: dict[int, set[Decimal]] = defaultdict(set)
+        for line, parties in wanted:
+            for party in parties:
+                if party not in self.of_party:
+                    amounts[party].add(line.amount)
+        missing = {
+            party: wants - self.paying_amounts.get(party, frozenset())
+            for party, wants in amounts.items()
+        }
+        parties = sorted(party for party, wants in missing.items() if wants)
+        if parties:
+            every = sorted({amount for party in parties for amount in missing[party]})
+            discounted = Exists(
+                OpenTransactionDiscount.objects.filter(open_transaction=OuterRef("pk"))
+            )
+            for batch in _batches(parties, every):
+                found = self._debits.filter(
+                    among("party_id", batch), among("open_amount", every) | discounted
+                )
+                for ot, _ in self._read(found):
+                    self.paying.setdefault(ot.party_id, {})[ot.id] = ot
+            covered = frozenset(every)  # shared by the parties read together
+            for party in parties:
+                self.paying.setdefault(party, {})
+                before = self.paying_amounts.get(party)
+                self.paying_amounts[party] = covered if before is None else before | covered
+        complete = set()
+        for line, parties in wanted:
+            if not any(self._agrees(party, line) for party in parties):
+                complete.update(parties)
+        self.complete_read(complete)
+
+    def _agrees(self, party: int, line: LineFacts) -> bool:
+        """Whether a debit read of the party, not in dispute, pays the line's amount."""
+        if party in self.of_party:
+            debits: Iterable[_Debit] = self.of_party[party]
+        else:
+            debits = self.paying[party].values()
+        on = line.value_date
+        return any(
+            not ot.disputed
+            and ot.currency == line.currency
+            and amount_fit(self.candidate(ot, on), line.amount, tolerance=False)
+            for ot in debits
+        )
+
+    def complete_read(self, parties: Collection[int]) -> None:
+        """Read all the debits of ``parties`` (those not read yet)."""
+        for batch in _batches(sorted(set(parties) - self.of_party.keys())):
+            of_party: dict[int, list[_Debit]] = {party: [] for party in batch}
+            for ot, _ in self._read(self._debits.filter(among("party_id", batch))):
+                of_party[ot.party_id].append(ot)
+            self.of_party.update(of_party)
+
+    def _read(self, qs: QuerySet) -> Iterator[tuple[_Debit, object]]:
+        """The debits of ``qs`` (``_debits_of``); their parties' payment customers kept."""
+        for ot, value, customer in _debits_of(qs):
+            self.customers[ot.party_id] = customer
+            yield ot, value
+
+    def _discount(self, ot: _Debit, entity: LegalEntity, on: date) -> Decimal:
+        """The cash discount available on ``on`` (``receivables.discounts``); none without a
+        schedule, as for most open items, without asking."""
+        if not ot.periods:
+            return ZERO
+        offer = cash_discount_available(
+            periods=ot.periods,
+            on=on,
+            open_amount=ot.open_amount,
+            amount=ot.amount,
+            amount_before_tax=ot.amount_before_tax,
+            base_includes_tax=entity.cash_discount_base_includes_tax,
+            currency=ot.currency,
+        )
+        return offer.amount if offer else ZERO
+
+    def candidate(self, ot: _Debit, on: date) -> Candidate:
+        key = (ot.id, on)
+        found = self._candidates.get(key)
+        if found is None:
+            entity = self._entities[ot.legal_entity_id]
+            # Tolerances are set in accounting currency: in another currency none is taken.
+            same = ot.currency == entity.accounting_currency
+            found = self._candidates[key] = Candidate(
+                transaction=ot.id,
+                party=ot.party_id,
+                customer=ot.customer_id,
+                legal_entity=ot.legal_entity_id,
+                document_number=ot.document_number,
+                currency=ot.currency,
+                open_amount=ot.open_amount,
+                discount=self._discount(ot, entity, on),
+                max_underpayment=entity.max_underpayment if same else ZERO,
+                max_overpayment=entity.max_overpayment if same else ZERO,
+                due_date=ot.due_date,
+                disputed=ot.disputed,
+            )
+        return found
+
+
 class StatementBook:
     """The ``CandidateBook`` of one statement's credit lines. ``statement_book_load`` reads, for
     the whole statement, the debits the lines' references name and the parties their IBANs
     give; ``chunk_read`` the debits of those parties for a chunk of lines, forgetting those of
-    the chunk before; ``names_search`` those of the parties some lines' names point at. A
-    party's debits are read as the rules take them: first those that may pay the lines' amounts
-    (``open_debits_paying``), all of them (``open_debits``) only for the lines none of those
-    agrees with. Asked for debits it has not read, the book reads them then (one query)."""
+    the chunk before (maybe read ahead: ``chunk_ahead``); ``names_search`` those of the parties
+    some lines' names point at. A party's debits are read as the rules take them: first those
+    that may pay the lines' amounts (``open_debits_paying``), all of them (``open_debits``)
+    only for the lines none of those agrees with. Asked for debits it has not read, the book
+    reads them then (one query)."""
 
     def __init__(
         self,
@@ -112,11 +241,10 @@ class StatementBook:
         self._iban_parties: dict[str, int] = {}
         self._named: dict[str, list[_Debit]] = defaultdict(list)
         self._customers: dict[int, int | None] = {}
-        # The chunk's: a party's debits that may pay the amounts read for it; all its debits.
-        self._paying: dict[int, dict[int, _Debit]] = {}
-        self._paying_amounts: dict[int, frozenset[Decimal]] = {}
-        self._of_party: dict[int, list[_Debit]] = {}
-        self._candidates: dict[tuple[int, date], Candidate] = {}
+        self._chunk = self._chunk_new(self._customers)
+
+    def _chunk_new(self, customers: dict[int, int | None]) -> _ChunkDebits:
+        return _ChunkDebits(debits=self._debits, entities=self._entities, customers=customers)
 
     def ibans_read(self, ibans: Collection[str]) -> None:
         """Read the parties of ``ibans`` (compact)."""
@@ -144,160 +272,92 @@ class StatementBook:
             self._customers[ot.party_id] = customer
             self._named[key].append(ot)
 
-    def chunk_read(self, lines: Sequence[LineFacts]) -> None:
+    def chunk_read(
+        self, lines: Sequence[LineFacts], *, ahead: "Future[_ChunkDebits] | None" = None
+    ) -> None:
         """Forget the parties' debits read for the chunk before; read those of the parties the
-        IBANs of ``lines`` give."""
-        self._paying.clear()
-        self._paying_amounts.clear()
-        self._of_party.clear()
-        self._candidates.clear()
+        IBANs of ``lines`` give, but for what ``ahead`` (``chunk_ahead``) read already."""
+        if ahead is None:
+            self._chunk = self._chunk_new(self._customers)
+        else:
+            self._chunk = ahead.result()
+            self._customers.update(self._chunk.customers)
+            self._chunk.customers = self._customers
+        self._chunk.parties_read(self._iban_wanted(lines))
+
+    def chunk_ahead(
+        self, lines: Sequence[LineFacts], by_name: Sequence[tuple[LineFacts, list[int]]]
+    ) -> "Future[_ChunkDebits] | None":
+        """Start reading, on a second connection (``core.aside``), what ``chunk_read`` and
+        ``names_search`` will read for the next chunk: the debits of the parties the IBANs of
+        ``lines`` give and of the parties ``by_name`` lists for its lines; ``None`` where work
+        may not go aside (then they are read when asked). The book is not touched: the chunk
+        comes through the future, for ``chunk_read``."""
+        if not aside_possible():
+            return None
+        chunk = self._chunk_new({})
+        wanted = [*self._iban_wanted(lines), *by_name]
+        return aside(partial(_chunk_read_ahead, chunk, wanted), name="statement-chunk-ahead")
+
+    def _iban_wanted(self, lines: Iterable[LineFacts]) -> list[tuple[LineFacts, list[int]]]:
         wanted = []
         for line in lines:
             party = self.party_of_iban(line.counterparty_iban)
             if party is not None:
                 wanted.append((line, [party]))
-        self._parties_read(wanted)
+        return wanted
 
     def names_search(self, lines: Iterable[LineFacts]) -> None:
         """Search the names of ``lines`` and read the debits of the parties found."""
+        self._chunk.parties_read(self.names_wanted(lines))
+
+    def names_wanted(self, lines: Iterable[LineFacts]) -> list[tuple[LineFacts, list[int]]]:
+        """(line, the parties its name points at) of the ``lines`` that carry a name; the names
+        searched."""
         wanted = []
         for line in lines:
             if line.counterparty_name.strip():
                 found = self.parties_by_name(line.counterparty_name)
                 wanted.append((line, [p for p, s in found if s >= NAME_SIMILARITY_MIN]))
-        self._parties_read(wanted)
-
-    def _parties_read(self, wanted: list[tuple[LineFacts, list[int]]]) -> None:
-        """Read, for each (line, its parties), the debits of the parties that may pay the line's
-        amount (one query); then all the debits of the parties of the lines none of those
-        agrees with (one query)."""
-        amounts: dict[int, set[Decimal]] = defaultdict(set)
-        for line, parties in wanted:
-            for party in parties:
-                if party not in self._of_party:
-                    amounts[party].add(line.amount)
-        missing = {
-            party: wants - self._paying_amounts.get(party, frozenset())
-            for party, wants in amounts.items()
-        }
-        parties = sorted(party for party, wants in missing.items() if wants)
-        if parties:
-            every = sorted({amount for party in parties for amount in missing[party]})
-            discounted = Exists(
-                OpenTransactionDiscount.objects.filter(open_transaction=OuterRef("pk"))
-            )
-            for batch in _batches(parties, every):
-                found = self._debits.filter(
-                    among("party_id", batch), among("open_amount", every) | discounted
-                )
-                for ot, _ in self._read(found):
-                    self._paying.setdefault(ot.party_id, {})[ot.id] = ot
-            covered = frozenset(every)  # shared by the parties read together
-            for party in parties:
-                self._paying.setdefault(party, {})
-                before = self._paying_amounts.get(party)
-                self._paying_amounts[party] = covered if before is None else before | covered
-        complete = set()
-        for line, parties in wanted:
-            if not any(self._agrees(party, line) for party in parties):
-                complete.update(parties)
-        self._complete_read(complete)
-
-    def _agrees(self, party: int, line: LineFacts) -> bool:
-        """Whether a debit read of the party, not in dispute, pays the line's amount."""
-        if party in self._of_party:
-            debits: Iterable[_Debit] = self._of_party[party]
-        else:
-            debits = self._paying[party].values()
-        on = line.value_date
-        return any(
-            not ot.disputed
-            and ot.currency == line.currency
-            and amount_fit(self._candidate(ot, on), line.amount, tolerance=False)
-            for ot in debits
-        )
-
-    def _complete_read(self, parties: Collection[int]) -> None:
-        """Read all the debits of ``parties`` (those not read yet)."""
-        for batch in _batches(sorted(set(parties) - self._of_party.keys())):
-            of_party: dict[int, list[_Debit]] = {party: [] for party in batch}
-            for ot, _ in self._read(self._debits.filter(among("party_id", batch))):
-                of_party[ot.party_id].append(ot)
-            self._of_party.update(of_party)
-
-    def _read(self, qs: QuerySet, extra: str | None = None) -> Iterator[tuple[_Debit, object]]:
-        """The debits of ``qs`` (``_debits_of``), each with the value of ``extra``; their
-        parties' payment customers kept."""
-        for ot, value, customer in _debits_of(qs, extra):
-            self._customers[ot.party_id] = customer
-            yield ot, value
-
-    def _discount(self, ot: _Debit, entity: LegalEntity, on: date) -> Decimal:
-        """The cash discount available on ``on`` (``receivables.discounts``); none without a
-        schedule, as for most open items, without asking."""
-        if not ot.periods:
-            return ZERO
-        offer = cash_discount_available(
-            periods=ot.periods,
-            on=on,
-            open_amount=ot.open_amount,
-            amount=ot.amount,
-            amount_before_tax=ot.amount_before_tax,
-            base_includes_tax=entity.cash_discount_base_includes_tax,
-            currency=ot.currency,
-        )
-        return offer.amount if offer else ZERO
-
-    def _candidate(self, ot: _Debit, on: date) -> Candidate:
-        key = (ot.id, on)
-        found = self._candidates.get(key)
-        if found is None:
-            entity = self._entities[ot.legal_entity_id]
-            # Tolerances are set in accounting currency: in another currency none is taken.
-            same = ot.currency == entity.accounting_currency
-            found = self._candidates[key] = Candidate(
-                transaction=ot.id,
-                party=ot.party_id,
-                customer=ot.customer_id,
-                legal_entity=ot.legal_entity_id,
-                document_number=ot.document_number,
-                currency=ot.currency,
-                open_amount=ot.open_amount,
-                discount=self._discount(ot, entity, on),
-                max_underpayment=entity.max_underpayment if same else ZERO,
-                max_overpayment=entity.max_overpayment if same else ZERO,
-                due_date=ot.due_date,
-                disputed=ot.disputed,
-            )
-        return found
+        return wanted
 
     def candidates_by_keys(self, keys: Collection[str], *, on: date) -> list[Candidate]:
         seen: dict[int, Candidate] = {}
         for key in keys:
             for ot in self._named.get(key, ()):
                 if ot.id not in seen:
-                    seen[ot.id] = self._candidate(ot, on)
+                    seen[ot.id] = self._chunk.candidate(ot, on)
         return list(seen.values())
 
     def party_of_iban(self, iban: str) -> int | None:
         return self._iban_parties.get(iban_compact(iban))
 
     def open_debits(self, party: int, *, on: date) -> list[Candidate]:
-        if party not in self._of_party:
-            self._complete_read([party])
-        return [self._candidate(ot, on) for ot in self._of_party[party]]
+        chunk = self._chunk
+        if party not in chunk.of_party:
+            chunk.complete_read([party])
+        return [chunk.candidate(ot, on) for ot in chunk.of_party[party]]
 
     def open_debits_paying(self, party: int, amount: Decimal, *, on: date) -> list[Candidate]:
-        if party in self._of_party or amount not in self._paying_amounts.get(party, ()):
+        chunk = self._chunk
+        if party in chunk.of_party or amount not in chunk.paying_amounts.get(party, ()):
             return self.open_debits(party, on=on)
-        debits = sorted(self._paying[party].values(), key=lambda ot: (ot.due_date, ot.id))
-        return [self._candidate(ot, on) for ot in debits]
+        debits = sorted(chunk.paying[party].values(), key=lambda ot: (ot.due_date, ot.id))
+        return [chunk.candidate(ot, on) for ot in debits]
 
     def parties_by_name(self, name: str) -> list[tuple[int, float]]:
         return self._names.found(name)
 
     def payment_customer(self, party: int) -> int | None:
         return self._customers.get(party)
+
+
+def _chunk_read_ahead(
+    chunk: _ChunkDebits, wanted: list[tuple[LineFacts, list[int]]]
+) -> _ChunkDebits:
+    with jit_off():
+        chunk.parties_read(wanted)
+    return chunk
 
 
 _UNTIL = len(_FIELDS)  # where the joined columns start in a row

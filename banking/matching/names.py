@@ -29,19 +29,23 @@ So a name reaching 90 is one of these, each found without scoring every name:
   rapidfuzz's Indel distance over the sorted letters of the names of those lengths finds them.
 
 (Each condition is the score's comparison with 90 in whole numbers: 100 − 100 · d / n ≥ 90 is
-10 d ≤ n.) All the names found are scored by ``token_set_ratio`` itself, those of the letters'
-pass closest first: a name k letters away scores at most 100 − 100 · k / (|A| + 11 |A| / 9),
-so once the limit's worth of names scored outscore that, the names further away cannot be
-among them; and the names further away that are still scored are scored with the least of
-those scores as the cutoff (rapidfuzz gives up early on a name below it). The pass keeps the
-``CLOSEST`` names only, and is done again keeping all when the search goes further. A query of
-many tokens, or one whose tokens are in very many names (the lists would be long), is scored
+10 d ≤ n.) All the names found are scored by ``token_set_ratio`` itself: first those the
+tokens found, then those of the letters' pass by their bound, best first, then by index. A name
+k letters away, of length |B|, scores at most 100 − 100 · k / (|A| + |B|) when it reaches 90 (by
+r1), so once the limit's worth of names scored outscore the bound of the next, or score as much
+and come before it by index (equal scores are ordered by index), no name left can be among
+them. Names are scored a few at a time, with the least of the best scores so far as the cutoff
+(rapidfuzz gives up early on a name below it). The pass keeps the ``CLOSEST`` names only, and is
+done again keeping all when the search reaches a bound the names it left out may have. A query
+of many tokens, or one whose tokens are in very many names (the lists would be long), is scored
 against every name, as ``process.extract`` does."""
 
 import heapq
+import math
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import combinations
+from itertools import chain, combinations
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
@@ -49,6 +53,7 @@ from rapidfuzz.distance import Indel
 MAX_QUERY_TOKENS = 8  # more: every name is scored
 MAX_LISTED = 2_000  # names to take from one token's list; more: every name is scored
 CLOSEST = 1_024  # names the first pass over the letters keeps, the closest
+SCORED_TOGETHER = 64  # names of one bound scored in one call, between looks at the best
 # Below the least of the best scores so far, by less than any two different scores differ (a
 # score is 100 times a ratio of lengths under a few hundred): equal scores computed another way
 # are not cut off by the rounding of a float.
@@ -99,37 +104,59 @@ class NameIndex:
         found = self._found_by_tokens(tokens) if len(tokens) <= MAX_QUERY_TOKENS else None
         if found is None:
             return self._scored_all(query, cutoff, limit)
+        best = _Best(limit, cutoff)
+        best.add(self._scored(query, found, cutoff, limit))
         length = _joined_length(tokens)
         longest = 11 * length // 9  # the longest name that may reach 90 by r1
         widest = (length + longest) // 10  # the most letters it may differ by
         letters = "".join(sorted("".join(tokens)))
-        close, complete = self._close_letters(letters, length, widest, CLOSEST)
-        # Names found and not scored yet: scored together, when the bound below may need their
-        # scores, or at the end (one call to rapidfuzz rather than one per distance).
-        pending, scored = list(found), []
-        floor = cutoff  # the least score that may still be among the best ``limit``
-        distance = 0
-        while distance <= widest:
-            if distance > complete:
-                close, complete = self._close_letters(letters, length, widest, None)
-            names = [i for i in close[distance] if i not in found]
-            found.update(names)
-            pending += names
-            if distance < widest and len(scored) + len(pending) >= limit:
-                scored += self._scored(query, pending, floor, limit)
-                pending = []
-                if len(scored) >= limit:
-                    last = -heapq.nsmallest(limit, scored)[-1][0]
-                    # The names left out differ by more letters: none scores above this.
-                    bound = 100 - 100 * (distance + 1) / (length + longest)
-                    if last > bound + 1e-9:
-                        break
-                    # A name scoring below the last of the best so far never gets in (one
-                    # scoring as much may, by its index): rapidfuzz stops early below a cutoff.
-                    floor = max(floor, last - _SCORE_MARGIN)
-            distance += 1
-        scored += self._scored(query, pending, floor, limit)
-        return [(index, -score) for score, index in heapq.nsmallest(limit, scored)]
+        closest: int | None = CLOSEST
+        while True:
+            close, complete = self._close_letters(letters, length, widest, closest)
+            # The names the pass left out differ by more letters than ``complete``: none of them
+            # comes before this (see ``_by_bound``).
+            reach = (complete + 1) / (length + longest) if complete < widest else math.inf
+            if self._scored_by_bound(query, close, length, found, best, reach):
+                break
+            closest = None  # all the names of the letters' pass, the scored ones left out
+        return [(index, -score) for score, index in best.ranked()]
+
+    def _scored_by_bound(
+        self,
+        query: str,
+        close: list[tuple[int, int]],
+        length: int,
+        scored: set[int],
+        best: "_Best",
+        reach: float,
+    ) -> bool:
+        """Score the names of ``close`` ((entry, letters apart), see ``_close_letters``) not
+        in ``scored`` into ``best``, most promising first, until none of the others can be
+        among the best: True then, or when all are scored; False when the next would be one
+        whose bound is ``reach`` or beyond (the pass left out others as promising).
+
+        A name k letters away from the query's (its length n) scores at most
+        100 − 100 · k / (|A| + n) when it reaches 90 (by r1: it is not among the names the
+        tokens found). The names are scored by that bound, best first, then by index, a few at a
+        time: once the best ``limit`` so far outscore the bound of the next name, or score as
+        much and come before it by index, no name left can be among them."""
+        alike, lengths = self._alike, self._sorted_lengths
+        by_bound: dict[float, list[int]] = defaultdict(list)
+        for entry, apart in close:
+            # Equal ratios divide to the same float: the entries of one bound are one group.
+            by_bound[apart / (length + lengths[entry])].append(entry)
+        for key in sorted(by_bound):
+            if key >= reach:
+                return False
+            bound = 100 - 100 * key
+            names = sorted(chain.from_iterable(alike[entry] for entry in by_bound[key]))
+            for start in range(0, len(names), SCORED_TOGETHER):
+                if not best.may_take(bound, names[start]):
+                    return True  # nor any name of a lower bound
+                part = [i for i in names[start : start + SCORED_TOGETHER] if i not in scored]
+                scored.update(part)
+                best.add(self._scored(query, part, best.floor(), best.limit))
+        return True
 
     def _found_by_tokens(self, tokens: frozenset[str]) -> set[int] | None:
         """The names that may reach 90 by sharing tokens with the query (every route of the
@@ -184,11 +211,11 @@ class NameIndex:
 
     def _close_letters(
         self, letters: str, length: int, widest: int, closest: int | None
-    ) -> tuple[list[list[int]], int]:
-        """The names of a length that may reach 90 by r1 whose sorted letters are within
-        ``widest`` insertions and deletions of ``letters``, by that distance (0 to
-        ``widest``), in one pass; only the ``closest`` entries (all for None). And the distance
-        up to which they are all there."""
+    ) -> tuple[list[tuple[int, int]], int]:
+        """(entry, letters apart) of the entries (names alike in length and sorted letters) of
+        a length that may reach 90 by r1 whose sorted letters are within ``widest`` insertions
+        and deletions of ``letters``, in one pass; only the ``closest`` entries (all for
+        ``None``). And the distance up to which they are all there."""
         lo = bisect_right(self._sorted_lengths, (9 * length - 1) // 11)  # 11 |B| < 9 |A|
         hi = bisect_right(self._sorted_lengths, 11 * length // 9)
         close = process.extract(
@@ -199,13 +226,10 @@ class NameIndex:
             score_cutoff=widest,
             limit=closest,
         )
-        by_distance: list[list[int]] = [[] for _ in range(widest + 1)]
-        alike = self._alike
-        for _, distance, position in close:
-            by_distance[distance] += alike[lo + position]
+        entries = [(lo + position, distance) for _, distance, position in close]
         if closest is None or len(close) < closest:
-            return by_distance, widest
-        return by_distance, close[-1][1] - 1  # others as far as the last may be left out
+            return entries, widest
+        return entries, close[-1][1] - 1  # others as far as the last may be left out
 
     def _scored(
         self, query: str, indexes: Iterable[int], cutoff: float, limit: int
@@ -237,6 +261,42 @@ class NameIndex:
             limit=limit,
         )
         return [(index, -score) for score, index in sorted((-s, i) for _, s, i in scored)]
+
+
+class _Best:
+    """The best ``limit`` (−score, index) pairs so far, at least ``cutoff``: the least score
+    first by ``heapq``'s order (best first, then by index)."""
+
+    def __init__(self, limit: int, cutoff: float) -> None:
+        self.limit = limit
+        self._cutoff = cutoff
+        self._kept: list[tuple[float, int]] = []
+
+    def add(self, scored: Iterable[tuple[float, int]]) -> None:
+        self._kept = heapq.nsmallest(self.limit, [*self._kept, *scored])
+
+    def ranked(self) -> list[tuple[float, int]]:
+        return self._kept
+
+    def floor(self) -> float:
+        """rapidfuzz's cutoff for the names still to score: below the last of the best, once
+        there are ``limit`` of them (one scoring as much may still come in by its index)."""
+        if len(self._kept) < self.limit:
+            return self._cutoff
+        return max(self._cutoff, -self._kept[-1][0] - _SCORE_MARGIN)
+
+    def may_take(self, bound: float, index: int) -> bool:
+        """Whether a name scoring at most ``bound``, of ``index``, may be among the best."""
+        if bound < self._cutoff - _SCORE_MARGIN:
+            return False
+        if len(self._kept) < self.limit:
+            return True
+        last, last_index = -self._kept[-1][0], self._kept[-1][1]
+        if bound < last - _SCORE_MARGIN:
+            return False
+        if bound <= last + _SCORE_MARGIN:
+            return index < last_index  # at most as much: only an earlier name comes in
+        return True
 
 
 def _joined_length(tokens) -> int:

@@ -15,7 +15,7 @@ Debit lines are not matched here (a returned direct debit is matched by its end-
 are left as they are."""
 
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, fields
 from functools import partial
 from queue import SimpleQueue
@@ -33,7 +33,7 @@ from core.jobs import JobProgress
 from entities.models import LegalEntity
 from entities.selectors import granted_entity_ids
 
-from ..matching.candidates import statement_book_load
+from ..matching.candidates import StatementBook, statement_book_load
 from ..matching.engine import (
     LineFacts,
     Proposal,
@@ -140,16 +140,20 @@ def _proposals_compute(
     """Each line's outcome, a chunk of lines at a time, in sequence order: a line never takes
     what a line before it took (or what ``taken`` holds).
 
-    Per chunk of lines, the references of every line first, with what the lines before the
-    chunk took: the parties of the lines' IBANs are read for the lines their references do not
-    settle (``reference_settles``), in one go. Then the rules that need no search of names,
-    line by line (a line's reference proposals are taken again only when a line of the chunk
-    before it took a transaction it names); then the names of the lines those rules do not
-    settle (``name_search_needed``) are searched together, and those lines finished. When the
-    threshold is above what a name rule gives, such a line is never matched (it takes
-    nothing), so finishing it later changes nothing for the lines after it; it still sees only
-    what the lines before it took. With a threshold at or below that, a name may match a line:
-    the names are searched first, and each line finished in its turn.
+    The references of every line first, with what ``taken`` holds: a line's are taken again
+    when a line before it took a transaction they name (``_stale``). Per chunk of lines, the
+    parties of the lines' IBANs are read for the lines their references do not settle
+    (``reference_settles``), in one go; then the rules that need no search of names, line by
+    line; then the names of the lines those rules do not settle (``name_search_needed``) are
+    searched together, and those lines finished. When the threshold is above what a name rule
+    gives, such a line is never matched (it takes nothing), so finishing it later changes
+    nothing for the lines after it; it still sees only what the lines before it took. With a
+    threshold at or below that, a name may match a line: the names are searched first, and
+    each line finished in its turn.
+
+    Where work may go aside (``core.aside``), the parties' debits of the next chunk are read
+    on a second connection while a chunk is matched (``StatementBook.chunk_ahead``), as far as
+    the references known then tell; the names of the chunk after it are searched meanwhile.
 
     ``names``: the party names, maybe read ahead, used when they are of the lines' currencies."""
     account = statement.bank_account
@@ -174,58 +178,147 @@ def _proposals_compute(
         names=names,
     )
     taken_at = dict.fromkeys(taken, -1)
+    references = _references(lines, book, _TakenBefore(taken_at, 0))
+    wants = _Wants(book, references, taken_at, threshold=threshold, later=later)
+    chunks = list(_chunks(lines, MATCH_CHUNK_LINES))
     position = 0
-    for chunk in _chunks(lines, MATCH_CHUNK_LINES):
-        outcomes: dict[int, _Outcome] = {}
-        start = position
-        references = _references(chunk, book, _TakenBefore(taken_at, start))
-        book.chunk_read(
-            [
-                line.facts
-                for line in chunk
-                if not reference_settles(references[line.pk], threshold=threshold)
-            ]
-        )
-        if not later:
-            book.names_search(
-                line.facts
-                for line in chunk
-                if book.party_of_iban(line.facts.counterparty_iban) is None
-            )
-        waiting = []
-        for line in chunk:
-            before = _TakenBefore(taken_at, position)
-            reference = references[line.pk]
-            if any(start <= taken_at.get(t, position) < position for t in reference.named):
-                reference = None  # a line of the chunk before it took one it names
-            known = line_propose_known(
-                line.facts, book, before, threshold=threshold, reference=reference
-            )
-            if not name_search_needed(known, threshold=threshold):
-                proposals = known.ranked()
-            elif later:
-                waiting.append((line, known, position))
+    ahead = wants.read_ahead(chunks[0], 0) if chunks else None
+    try:
+        if len(chunks) > 1:
+            wants.names_ahead(chunks[1], 0)
+        for number, chunk in enumerate(chunks):
+            outcomes: dict[int, _Outcome] = {}
+            start = position
+            book.chunk_read(wants.by_iban(chunk, start), ahead=ahead)
+            ahead = None
+            if number + 1 < len(chunks):
+                ahead = wants.read_ahead(chunks[number + 1], start)
+            if number + 2 < len(chunks):
+                wants.names_ahead(chunks[number + 2], start)
+            if not later:
+                book.names_search(
+                    line.facts
+                    for line in chunk
+                    if book.party_of_iban(line.facts.counterparty_iban) is None
+                )
+            waiting = []
+            for line in chunk:
+                before = _TakenBefore(taken_at, position)
+                reference = references[line.pk]
+                if _stale(reference, taken_at, position):
+                    reference = None
+                known = line_propose_known(
+                    line.facts, book, before, threshold=threshold, reference=reference
+                )
+                if not name_search_needed(known, threshold=threshold):
+                    proposals = known.ranked()
+                elif later:
+                    waiting.append((line, known, position))
+                    position += 1
+                    continue
+                else:
+                    proposals = line_propose_by_name(line.facts, book, before, known)
+                outcomes[line.pk] = _outcome_taking(proposals, line, threshold, taken_at, position)
                 position += 1
+            if waiting:
+                book.names_search(line.facts for line, _, _ in waiting)
+                for line, known, at in waiting:
+                    before = _TakenBefore(taken_at, at)
+                    proposals = line_propose_by_name(line.facts, book, before, known)
+                    outcome = _outcome_taking(proposals, line, threshold, taken_at, at)
+                    assert not outcome.marked, "a line the names finish is never matched"
+                    outcomes[line.pk] = outcome
+            if progress is not None:
+                progress.advance(len(chunk))
+            yield outcomes
+    finally:
+        if ahead is not None:
+            wait([ahead])  # its thread and connection end with the match
+
+
+def _stale(reference: ReferenceProposals, taken_at: dict[int, int], position: int) -> bool:
+    """Whether a line before ``position`` took a transaction ``reference`` names (the line's
+    references were taken with what the lines before the first took)."""
+    return any(0 <= taken_at.get(t, position) < position for t in reference.named)
+
+
+class _Wants:
+    """What a chunk's lines want read, as far as their references tell at a position (stale
+    references do not settle a line): the parties of their IBANs, and the searches of their
+    names."""
+
+    def __init__(
+        self,
+        book: StatementBook,
+        references: dict[int, ReferenceProposals],
+        taken_at: dict[int, int],
+        *,
+        threshold: int,
+        later: bool,
+    ) -> None:
+        self._book = book
+        self._references = references
+        self._taken_at = taken_at
+        self._threshold = threshold
+        self._later = later
+
+    def _settled(self, line: _Line, position: int) -> bool:
+        reference = self._references[line.pk]
+        return not _stale(reference, self._taken_at, position) and reference_settles(
+            reference, threshold=self._threshold
+        )
+
+    def by_iban(self, chunk: Sequence[_Line], position: int) -> list[LineFacts]:
+        """The lines whose IBAN's party's debits are wanted: those their references do not
+        settle (``chunk_read`` reads the parties of those with a known IBAN)."""
+        return [line.facts for line in chunk if not self._settled(line, position)]
+
+    def by_name(self, chunk: Sequence[_Line], position: int) -> list[LineFacts]:
+        """The lines whose names will be searched: no party by IBAN, and (when the names are
+        searched after the other rules) their references do not settle them by the names'
+        standard (``name_search_needed``)."""
+        found = []
+        for line in chunk:
+            if self._book.party_of_iban(line.facts.counterparty_iban) is not None:
                 continue
-            else:
-                proposals = line_propose_by_name(line.facts, book, before, known)
-            outcomes[line.pk] = _outcome_taking(proposals, line, threshold, taken_at, position)
-            position += 1
-        if waiting:
-            book.names_search(line.facts for line, _, _ in waiting)
-            for line, known, at in waiting:
-                before = _TakenBefore(taken_at, at)
-                proposals = line_propose_by_name(line.facts, book, before, known)
-                outcome = _outcome_taking(proposals, line, threshold, taken_at, at)
-                assert not outcome.marked, "a line the names finish is never matched"
-                outcomes[line.pk] = outcome
-        if progress is not None:
-            progress.advance(len(chunk))
-        yield outcomes
+            if self._later:
+                reference = self._references[line.pk]
+                if _stale(reference, self._taken_at, position):
+                    reference = ReferenceProposals([], disagreed=False, named=frozenset())
+                # No party by IBAN: the known proposals are the references' (nothing is read).
+                known = line_propose_known(
+                    line.facts, self._book, (), threshold=self._threshold, reference=reference
+                )
+                if not name_search_needed(known, threshold=self._threshold):
+                    continue
+            found.append(line.facts)
+        return found
+
+    def names_ahead(self, chunk: Sequence[_Line], position: int) -> None:
+        """Search the names of ``chunk`` that will be searched (``PartyNames`` keeps them)."""
+        for line in self.by_name(chunk, position):
+            if line.counterparty_name.strip():
+                self._book.parties_by_name(line.counterparty_name)
+
+    def read_ahead(self, chunk: Sequence[_Line], position: int) -> Future | None:
+        """Start reading on a second connection the parties' debits ``chunk`` will want
+        (``StatementBook.chunk_ahead``; names not searched yet are searched now); ``None``
+        where work may not go aside."""
+        if not aside_possible():
+            return None
+        book = self._book
+        by_iban = [
+            line
+            for line in self.by_iban(chunk, position)
+            if book.party_of_iban(line.counterparty_iban) is not None
+        ]
+        return book.chunk_ahead(by_iban, book.names_wanted(self.by_name(chunk, position)))
 
 
-def _references(chunk: Sequence[_Line], book, taken: _TakenBefore) -> dict[int, ReferenceProposals]:
-    return {line.pk: line_propose_reference(line.facts, book, taken) for line in chunk}
+def _references(
+    lines: Sequence[_Line], book: StatementBook, taken: _TakenBefore
+) -> dict[int, ReferenceProposals]:
+    return {line.pk: line_propose_reference(line.facts, book, taken) for line in lines}
 
 
 def _outcome_taking(

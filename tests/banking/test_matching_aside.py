@@ -15,6 +15,7 @@ from banking.models import BankStatementLine
 from banking.services.matching import statement_match
 from core import aside as aside_module
 from core.models import AuditEntry, Job
+from entities.models import Party
 from tests.conftest import make_clerk
 
 from .test_matching_service import _many_lines, lines_of
@@ -54,7 +55,7 @@ def _unmatch(statement):
 def _match_threads() -> list[threading.Thread]:
     """Matching's threads still running a moment after the match returned (each has handed
     over its result after closing its connection: it is ending)."""
-    names = ("statement-match-write", "party-names", "statement-keys")
+    names = ("statement-match-write", "party-names", "statement-keys", "statement-chunk-ahead")
     threads = [t for t in threading.enumerate() if t.name in names]
     for thread in threads:
         thread.join(2)
@@ -74,7 +75,12 @@ def test_matching_aside_gives_the_outcomes_of_one_connection(fabrikam, monkeypat
 
     matched = statement_match(statement=statement, actor=clerk)
 
-    assert asides == ["party-names", "statement-match-write", "statement-keys"]
+    assert asides == [
+        "party-names",
+        "statement-match-write",
+        "statement-keys",
+        *["statement-chunk-ahead"] * 4,  # the parties' debits of each chunk
+    ]
     assert _outcomes(statement) == on_one
     assert matched.matched_at is not None
     statement.refresh_from_db()
@@ -240,4 +246,86 @@ def test_names_read_ahead_in_another_currency_are_read_again_and_leave_no_thread
 
     assert asides.count("party-names") == 2, "read ahead in USD, then in EUR and USD"
     assert {line.status for line in lines_of(statement)} <= {"suggested", "unmatched"}
+    assert not _match_threads()
+
+
+def test_matching_aside_reads_each_chunks_parties_ahead(fabrikam, monkeypatch, asides):
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 4)
+    statement = _many_lines(fabrikam, 12)
+    read_on: dict[int, set[str]] = {}
+    read = candidates._ChunkDebits._read
+
+    def spy(self, qs):
+        for ot, value in read(self, qs):
+            read_on.setdefault(ot.party_id, set()).add(threading.current_thread().name)
+            yield ot, value
+
+    monkeypatch.setattr(candidates._ChunkDebits, "_read", spy)
+    clerk = make_clerk("clerk", fabrikam["FAB"], fabrikam["FABE"])
+
+    statement_match(statement=statement, actor=clerk)
+
+    numbers = dict(Party.objects.filter(pk__in=read_on).values_list("pk", "number"))
+    by_line = {int(numbers[party][1:]): threads for party, threads in read_on.items()}
+    # Lines 1, 2, 3 of each chunk of four (IBAN, name, IBAN with a disagreeing reference) want
+    # their parties' debits: each chunk's are read ahead, none on the matching thread (a name
+    # points at every party here: the names are alike).
+    assert {line for line, threads in by_line.items() if "MainThread" in threads} == set()
+    assert all("statement-chunk-ahead" in by_line[line] for line in (1, 2, 3, 5, 6, 7, 9, 10, 11))
+    assert asides.count("statement-chunk-ahead") == 3
+    assert not _match_threads()
+
+
+@pytest.mark.parametrize("aside", [False, True], ids=["one connection", "aside"])
+def test_a_line_naming_an_invoice_a_line_of_the_chunk_before_took_is_left_to_its_iban(
+    fabrikam, monkeypatch, asides, aside
+):
+    """The second chunk's references are taken before the first chunk is matched: the first
+    line takes the invoice both name, and the second is matched by its IBAN to the party's
+    other invoice of the amount, whose debits are read when its chunk is matched."""
+    from entities.models import PartyBankAccount
+    from tests.factories.receivables import post_invoice
+
+    from .test_matching_service import PAYER_IBAN, bank_statement
+
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 1)
+    PartyBankAccount.objects.create(party=fabrikam["party"], iban=PAYER_IBAN)
+    invoice = post_invoice(fabrikam["customers"]["FAB"], amounts=["100.00"])
+    other = post_invoice(fabrikam["customers"]["FAB"], amounts=["100.00"])
+    named = {"amount": "100.00", "remittance_info": invoice.number, "counterparty_iban": PAYER_IBAN}
+    statement = bank_statement(fabrikam["FAB"], [named, named, named])
+
+    if aside:
+        statement_match(statement=statement, actor=None)
+        assert asides.count("statement-chunk-ahead") == 3
+    else:
+        with transaction.atomic():
+            statement_match(statement=statement, actor=None)
+        assert asides == []
+
+    first, second, third = lines_of(statement)
+    assert (first.status, [p["rule"] for p in first.proposals]) == ("matched", ["reference"])
+    assert [m["transaction"] for m in first.marked] == [invoice.open_transaction.pk]
+    assert (second.status, second.proposals[0]["rule"]) == ("matched", "iban")
+    assert [m["transaction"] for m in second.marked] == [other.open_transaction.pk]
+    assert (third.status, third.proposals) == ("unmatched", [])
+    assert not _match_threads()
+
+
+def test_matching_aside_a_failed_read_ahead_leaves_nothing_written(fabrikam, monkeypatch, asides):
+    monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 4)
+    statement = _many_lines(fabrikam, 12)
+
+    def fails(chunk, wanted):
+        raise ConnectionError("the server closed the connection")
+
+    monkeypatch.setattr(candidates, "_chunk_read_ahead", fails)
+
+    with pytest.raises(ConnectionError, match="closed the connection"):
+        statement_match(statement=statement, actor=None)
+
+    assert "statement-chunk-ahead" in asides
+    assert {line.status for line in lines_of(statement)} == {"unmatched"}
+    statement.refresh_from_db()
+    assert statement.matched_at is None
     assert not _match_threads()

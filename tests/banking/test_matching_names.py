@@ -97,3 +97,48 @@ def test_name_index_search_finds_a_name_as_many_letters_apart_as_90_allows(query
     names = ["abc", name, "eeeccadd", "x y"]
     assert fuzz.token_set_ratio(query, name) >= 90
     assert NameIndex(names).search(query, cutoff=90, limit=10) == every_name_scored(query, names)
+
+
+SHUFFLED = NUMBERED[1500:] + NUMBERED[:1500][::-1]  # equal scores come in another order
+
+
+@pytest.mark.parametrize("together", [1, 3, 64])
+@settings(max_examples=60, deadline=None)
+@given(number=st.integers(1, 3200), shuffled=st.booleans())
+def test_name_index_search_stops_at_the_bound_of_the_next_name(together, number, shuffled):
+    """Names alike scored a few at a time, the search stopping once the next name's bound
+    (its letters apart, its length) cannot beat the tenth best, or only ties it and comes
+    after it: what scoring every name finds, whatever the order of the names."""
+    names = SHUFFLED if shuffled else NUMBERED
+    query = utils.default_process(f"Generated party {number}")
+    original = names_module.SCORED_TOGETHER
+    names_module.SCORED_TOGETHER = together
+    try:
+        assert NameIndex(names).search(query, cutoff=90, limit=10) == every_name_scored(
+            query, names
+        )
+    finally:
+        names_module.SCORED_TOGETHER = original
+
+
+def test_name_index_search_scores_few_of_the_names_alike(monkeypatch):
+    """Of the 3,000 names alike, the hundreds within two letters of "generated party 1234"
+    could all reach 90: the names are scored by their bound and the search stops once the ten
+    best are sure, scoring a fraction of them."""
+    index = NameIndex(NUMBERED)
+    scored = []
+    score = NameIndex._scored
+
+    def counted(self, query, indexes, cutoff, limit):
+        indexes = list(indexes)
+        scored.extend(indexes)
+        return score(self, query, indexes, cutoff, limit)
+
+    monkeypatch.setattr(NameIndex, "_scored", counted)
+    query = utils.default_process("Generated party 1234")
+    assert index.search(query, cutoff=90, limit=10) == every_name_scored(query, NUMBERED)
+    close = sum(1 for name in NUMBERED if fuzz.token_set_ratio(query, name, processor=None) >= 90)
+    assert close > 1_000
+    assert len(scored) == len(set(scored)), "no name scored twice"
+    # 199 here; 423 when the names were scored a whole distance in letters at a time.
+    assert len(scored) < 250
