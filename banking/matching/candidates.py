@@ -415,10 +415,10 @@ def statement_book_load(
     name and the parties of their IBANs read (see ``StatementBook``).
 
     Where work may go aside (``core.aside``), the debits the references name are read on a
-    second connection; meanwhile the party names are read on a third, when a line carries a
-    name and no known IBAN (``PartyNames.read_aside``), and the names of the lines that are
-    searched whatever the references give (a name, no reference, no known IBAN) are searched
-    here, as long as the debits are being read."""
+    second connection; meanwhile the parties of the IBANs are read here, the party names on a
+    third connection when a line carries a name and no known IBAN (``PartyNames.read_aside``),
+    and the names of the lines that are searched whatever the references give (a name, no
+    reference, no known IBAN) are searched here, as long as the debits are being read."""
     book = StatementBook(
         debits=open_debits(
             entity_ids=entity_ids, currencies=sorted({line.currency for line in lines})
@@ -427,20 +427,22 @@ def statement_book_load(
         entities=entities,
         payment_entity_id=payment_entity_id,
     )
-    book.ibans_read({iban_compact(line.counterparty_iban) for line in lines} - {""})
-    if not aside_possible():
-        book.keys_read({key for line in lines for key in line.reference_keys})
-        return book
-    unknown = [
-        line
-        for line in lines
-        if line.counterparty_name.strip() and book.party_of_iban(line.counterparty_iban) is None
-    ]
-    if unknown:
-        names.read_aside()
+    ibans = {iban_compact(line.counterparty_iban) for line in lines} - {""}
     keys = {key for line in lines for key in line.reference_keys}
+    if not aside_possible():
+        book.ibans_read(ibans)
+        book.keys_read(keys)
+        return book
     reading = aside(partial(_keys_found, book, keys), name="statement-keys")
-    try:  # the names searched whatever the keys give, while they are read
+    try:  # the IBANs read here, and the names searched whatever the keys give, meanwhile
+        book.ibans_read(ibans)
+        unknown = [
+            line
+            for line in lines
+            if line.counterparty_name.strip() and book.party_of_iban(line.counterparty_iban) is None
+        ]
+        if unknown:
+            names.read_aside()
         names.found_meanwhile(
             (line.counterparty_name for line in unknown if not line.reference_keys), reading
         )

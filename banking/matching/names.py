@@ -66,22 +66,21 @@ class NameIndex:
     def __init__(self, names: Sequence[str]) -> None:
         self._names = list(names)
         lengths: list[int] = []
-        token_sets: list[frozenset[str]] = []
-        listed: dict[str, list[int]] = {}
-        alike: dict[tuple[int, str], list[int]] = {}
-        for index, name in enumerate(self._names):
-            tokens = frozenset(name.split())
-            token_sets.append(tokens)
-            length = _joined_length(tokens)
+        token_sets = [frozenset(name.split()) for name in self._names]
+        listed: defaultdict[str, list[int]] = defaultdict(list)
+        alike: defaultdict[tuple[int, str], list[int]] = defaultdict(list)
+        for index, tokens in enumerate(token_sets):
+            letters = "".join(tokens)
+            length = len(letters) + len(tokens) - 1 if tokens else 0  # ``_joined_length``
             lengths.append(length)
-            alike.setdefault((length, "".join(sorted("".join(tokens)))), []).append(index)
+            alike[length, "".join(sorted(letters))].append(index)
             for token in tokens:
-                listed.setdefault(token, []).append(index)
+                listed[token].append(index)
         self._lengths = lengths
         self._token_sets = token_sets
         # Per token, its names (by index; by length, then index, once a search asks for the
         # token: ``_listed_by_length``).
-        self._listed = listed
+        self._listed = dict(listed)
         self._listed_lengths: dict[str, list[int]] = {}
         # The names by length and sorted letters (names alike in both are one entry), for the
         # pass over the letters.

@@ -137,8 +137,9 @@ def _proposals_compute(
     progress: JobProgress | None,
     names: PartyNames | None = None,
 ) -> Iterator[dict[int, _Outcome]]:
-    """Each line's outcome, a chunk of lines at a time, in sequence order: a line never takes
-    what a line before it took (or what ``taken`` holds).
+    """Each line's outcome, a chunk of lines at a time (the lines the names finish after the
+    others), in sequence order: a line never takes what a line before it took (or what
+    ``taken`` holds).
 
     The references of every line first, with what ``taken`` holds: a line's are taken again
     when a line before it took a transaction they name (``_stale``). Per chunk of lines, the
@@ -221,6 +222,8 @@ def _proposals_compute(
                 outcomes[line.pk] = _outcome_taking(proposals, line, threshold, taken_at, position)
                 position += 1
             if waiting:
+                yield outcomes  # written meanwhile: the lines the names finish take nothing
+                outcomes = {}
                 book.names_search(line.facts for line, _, _ in waiting)
                 for line, known, at in waiting:
                     before = _TakenBefore(taken_at, at)
