@@ -191,6 +191,7 @@ def main() -> None:
     statement, import_s = _timed(
         lambda: _banking.statement_file_import(account, path.read_bytes(), user, path.name)
     )
+    _vacuum_analyze()
     clock = NameSearchClock()
     _, match_s = _timed(lambda: statement_match(statement=statement, actor=user))
     name_s, name_calls = clock.seconds, clock.searches
@@ -235,7 +236,8 @@ def main() -> None:
 
     print(
         f"Bank statement of {LINES:,} lines (camt.053, {len(data) / 2**20:.1f} MiB) against "
-        f"{_book_size():,} open transactions; {parties_with_iban:,} parties with an IBAN"
+        f"{_book_size():,} open transactions; {parties_with_iban:,} parties with an IBAN; "
+        "tables vacuumed and analyzed before matching"
     )
     bare = floor_s
     print(
@@ -284,6 +286,28 @@ def main() -> None:
         f"  ({service_rate / floor_rate:.0%} of the floor; target ≥ 40 %)"
         + (f"; {len(errors)} refused: {errors[0]}" if errors else "")
     )
+
+
+VACUUMED = (
+    "receivables_opentransaction",
+    "receivables_opentransactiondiscount",
+    "entities_party",
+    "entities_partybankaccount",
+    "entities_customer",
+    "banking_bankstatementline",
+)
+
+
+def _vacuum_analyze() -> None:
+    """The tables matching and the bare SQL read, vacuumed and analyzed: earlier runs leave dead
+    rows (postings, resets, matches) that slow the bare SQL's scans more than matching, and
+    statistics that lag behind the rows added. Both are measured on the tables as they are
+    right after, every run alike."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in VACUUMED:
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def _book_size() -> int:

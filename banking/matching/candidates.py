@@ -53,6 +53,9 @@ _FIELDS = (
 _JOINED = ("cash_discounts__until", "cash_discounts__percent", "payment_customer")
 
 
+_UNKNOWN = object()
+
+
 class _Debit(NamedTuple):
     """An open debit as matching reads it: a row, not a model instance (a chunk of lines may
     read tens of thousands), with its cash discount schedule: (last day, percent) per period."""
@@ -238,7 +241,8 @@ class StatementBook:
         self._debits = debits.annotate(payment_customer=Subquery(customers.values("id")[:1]))
         self._names = names
         self._entities = entities
-        self._iban_parties: dict[str, int] = {}
+        self._iban_parties: dict[str, int] = {}  # by compact IBAN
+        self._of_iban: dict[str, int | None] = {}  # by IBAN as the lines give it
         self._named: dict[str, list[_Debit]] = defaultdict(list)
         self._customers: dict[int, int | None] = {}
         self._chunk = self._chunk_new(self._customers)
@@ -248,6 +252,7 @@ class StatementBook:
 
     def ibans_read(self, ibans: Collection[str]) -> None:
         """Read the parties of ``ibans`` (compact)."""
+        self._of_iban.clear()
         accounts = PartyBankAccount.objects.values_list("iban", "party_id")
         for batch in _batches(sorted(ibans)):
             self._iban_parties.update(accounts.filter(among("iban", batch)))
@@ -330,7 +335,10 @@ class StatementBook:
         return list(seen.values())
 
     def party_of_iban(self, iban: str) -> int | None:
-        return self._iban_parties.get(iban_compact(iban))
+        found = self._of_iban.get(iban, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._of_iban[iban] = self._iban_parties.get(iban_compact(iban))
+        return found
 
     def open_debits(self, party: int, *, on: date) -> list[Candidate]:
         chunk = self._chunk

@@ -52,7 +52,7 @@ from rapidfuzz.distance import Indel
 
 MAX_QUERY_TOKENS = 8  # more: every name is scored
 MAX_LISTED = 2_000  # names to take from one token's list; more: every name is scored
-CLOSEST = 1_024  # names the first pass over the letters keeps, the closest
+CLOSEST = 128  # entries the first pass over the letters keeps, the closest
 SCORED_TOGETHER = 64  # names of one bound scored in one call, between looks at the best
 # Below the least of the best scores so far, by less than any two different scores differ (a
 # score is 100 times a ratio of lengths under a few hundred): equal scores computed another way
@@ -104,7 +104,7 @@ class NameIndex:
         if found is None:
             return self._scored_all(query, cutoff, limit)
         best = _Best(limit, cutoff)
-        best.add(self._scored(query, found, cutoff, limit))
+        best.add(self._scored(query, sorted(found), cutoff, limit))
         length = _joined_length(tokens)
         longest = 11 * length // 9  # the longest name that may reach 90 by r1
         widest = (length + longest) // 10  # the most letters it may differ by
@@ -231,12 +231,11 @@ class NameIndex:
         return entries, close[-1][1] - 1  # others as far as the last may be left out
 
     def _scored(
-        self, query: str, indexes: Iterable[int], cutoff: float, limit: int
+        self, query: str, indexes: Sequence[int], cutoff: float, limit: int
     ) -> list[tuple[float, int]]:
-        """(−score, index) of the best ``limit`` names of ``indexes`` scoring at least
-        ``cutoff``, best first, then by index (``process.extract`` orders equal scores by
+        """(−score, index) of the best ``limit`` names of ``indexes`` (ascending) scoring at
+        least ``cutoff``, best first, then by index (``process.extract`` orders equal scores by
         position: the names go in by index)."""
-        indexes = sorted(indexes)
         if not indexes:
             return []
         names = self._names

@@ -30,7 +30,7 @@ class PartyNames:
         self._currencies = currencies
         self._parties: list[int] = []
         self._index: NameIndex | None = None
-        self._reading: Future[tuple[list[int], NameIndex]] | None = None
+        self._reading: Future[tuple[list[int], list[str]]] | None = None
         self._found: dict[str, list[tuple[int, float]]] = {}
 
     @property
@@ -45,12 +45,13 @@ class PartyNames:
             self._reading = None
 
     def read_aside(self) -> None:
-        """Start reading and indexing the names on a second connection, where that is possible
+        """Start reading the names on a second connection, where that is possible
         (``core.aside``): the caller reads its debits meanwhile, and a search waits for them."""
         if self._index is None and self._reading is None and aside_possible():
             self._reading = aside(self._read, name="party-names")
 
-    def _read(self) -> tuple[list[int], NameIndex]:
+    def _read(self) -> tuple[list[int], list[str]]:
+        """The parties with open debits and their names, processed."""
         debits = open_debits(entity_ids=self._entity_ids, currencies=self._currencies)
         rows = Party.objects.filter(Exists(debits.filter(party_id=OuterRef("pk"))))
         parties, names = [], []
@@ -58,15 +59,18 @@ class PartyNames:
             for pk, name in rows.values_list("id", "name"):
                 parties.append(pk)
                 names.append(utils.default_process(name))
-        return parties, NameIndex(names)
+        return parties, names
 
     def _load(self) -> NameIndex:
+        """The index, built here once the names are read (by the caller, who waits for them
+        anyway, rather than aside while the caller computes)."""
         if self._index is None:
             if self._reading is not None:
-                self._parties, self._index = self._reading.result()
+                self._parties, names = self._reading.result()
                 self._reading = None
             else:
-                self._parties, self._index = self._read()
+                self._parties, names = self._read()
+            self._index = NameIndex(names)
         return self._index
 
     def found_meanwhile(self, names: Iterable[str], other: Future) -> None:

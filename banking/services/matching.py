@@ -7,9 +7,10 @@ Proposals are computed in chunks of lines, outside any transaction (a job report
 it goes). The lines are written in one transaction: every line of the statement locked, any
 line the clerk posted, ignored or changed since it was read left alone, then each chunk's
 outcomes, then the statement stamped and audited. Outside a transaction on PostgreSQL that
-transaction runs on a second connection (``core.aside``) from the start, and a chunk is written
-while the next is computed: a clerk's change to a line of the statement then waits for the
-match to end (a few seconds for 10,000 lines), as it would wait for the write at the end.
+transaction runs on a second connection (``core.aside``) from the first chunk computed, and a
+chunk is written while the next is computed: a clerk's change to a line of the statement then
+waits for the match to end (a few seconds for 10,000 lines), as it would wait for the write at
+the end.
 Otherwise it runs on the caller's connection once all are computed.
 Debit lines are not matched here (a returned direct debit is matched by its end-to-end id) and
 are left as they are."""
@@ -30,6 +31,7 @@ from core.aside import aside, aside_possible
 from core.audit import Actor, audit_record
 from core.gc_pause import collector_paused
 from core.jobs import JobProgress
+from core.switching import switching_often
 from entities.models import LegalEntity
 from entities.selectors import granted_entity_ids
 
@@ -264,12 +266,40 @@ class _Wants:
         self._taken_at = taken_at
         self._threshold = threshold
         self._later = later
+        # Per line, whether its references (not stale) settle it, by the IBAN rules' standard
+        # and by the names' (computed once: each chunk is looked at more than once).
+        self._settles: dict[int, bool] = {}
+        self._searches: dict[int, bool] = {}
 
     def _settled(self, line: _Line, position: int) -> bool:
         reference = self._references[line.pk]
-        return not _stale(reference, self._taken_at, position) and reference_settles(
-            reference, threshold=self._threshold
-        )
+        if _stale(reference, self._taken_at, position):
+            return False
+        settles = self._settles.get(line.pk)
+        if settles is None:
+            settles = self._settles[line.pk] = reference_settles(
+                reference, threshold=self._threshold
+            )
+        return settles
+
+    def _searched(self, line: _Line, position: int) -> bool:
+        """Whether the line's name will be searched, as far as its references tell; its IBAN
+        gives no party."""
+        if not self._later:
+            return True
+        reference = self._references[line.pk]
+        if _stale(reference, self._taken_at, position):
+            return True  # as far as they tell: taken again, they may not settle it
+        searched = self._searches.get(line.pk)
+        if searched is None:
+            # No party by IBAN: the known proposals are the references' (nothing is read).
+            known = line_propose_known(
+                line.facts, self._book, (), threshold=self._threshold, reference=reference
+            )
+            searched = self._searches[line.pk] = name_search_needed(
+                known, threshold=self._threshold
+            )
+        return searched
 
     def by_iban(self, chunk: Sequence[_Line], position: int) -> list[LineFacts]:
         """The lines whose IBAN's party's debits are wanted: those their references do not
@@ -280,22 +310,13 @@ class _Wants:
         """The lines whose names will be searched: no party by IBAN, and (when the names are
         searched after the other rules) their references do not settle them by the names'
         standard (``name_search_needed``)."""
-        found = []
-        for line in chunk:
-            if self._book.party_of_iban(line.facts.counterparty_iban) is not None:
-                continue
-            if self._later:
-                reference = self._references[line.pk]
-                if _stale(reference, self._taken_at, position):
-                    reference = ReferenceProposals([], disagreed=False, named=frozenset())
-                # No party by IBAN: the known proposals are the references' (nothing is read).
-                known = line_propose_known(
-                    line.facts, self._book, (), threshold=self._threshold, reference=reference
-                )
-                if not name_search_needed(known, threshold=self._threshold):
-                    continue
-            found.append(line.facts)
-        return found
+        party_of_iban = self._book.party_of_iban
+        return [
+            line.facts
+            for line in chunk
+            if party_of_iban(line.facts.counterparty_iban) is None
+            and self._searched(line, position)
+        ]
 
     def names_ahead(self, chunk: Sequence[_Line], position: int) -> None:
         """Search the names of ``chunk`` that will be searched (``PartyNames`` keeps them)."""
@@ -350,7 +371,9 @@ def statement_match(
     ensure_can_act(actor, statement.bank_account.legal_entity, field="statement")
     with collector_paused():  # tens of thousands of candidates and proposals, no cycles
         if aside_possible():
-            _match_aside(statement, actor, progress)
+            # The threads reading and writing aside get their turns soon after their queries.
+            with switching_often():
+                _match_aside(statement, actor, progress)
         else:
             _match_here(statement, actor, progress)
     return statement
@@ -422,8 +445,9 @@ def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress |
 
 def _computed_and_written(write, compute) -> None:
     """The chunks ``compute()`` yields, each written by ``write`` on a second connection while
-    the next is computed; what was written rolled back when either side fails (the error
-    raised is the side's that failed first)."""
+    the next is computed, from the first chunk on (the statement's lines are locked then, not
+    while the first is computed); what was written rolled back when either side fails (the
+    error raised is the side's that failed first)."""
     queue: SimpleQueue = SimpleQueue()
 
     def queued() -> Iterator[dict[int, _Outcome]]:
@@ -432,12 +456,17 @@ def _computed_and_written(write, compute) -> None:
                 raise item
             yield item
 
-    writing = aside(lambda: write(queued()), name="statement-match-write")
+    def writing_start() -> Future:
+        return aside(lambda: write(queued()), name="statement-match-write")
+
+    writing = None
     computed = False
     try:
         with jit_off():
             for outcomes in compute():
-                if writing.done():
+                if writing is None:
+                    writing = writing_start()
+                elif writing.done():
                     break  # the writing failed: its error is raised below
                 queue.put(outcomes)
         computed = True
@@ -445,8 +474,10 @@ def _computed_and_written(write, compute) -> None:
         # Whatever stopped the computing, the writer is told (it never waits for ever with the
         # lines locked); when the computing failed, its error is the one raised.
         queue.put(_END if computed else _Stop())
-        if not computed:
+        if writing is not None and not computed:
             wait([writing])
+    if writing is None:
+        writing = writing_start()  # no line to match: the statement is stamped all the same
     writing.result()
 
 

@@ -77,9 +77,11 @@ def test_matching_aside_gives_the_outcomes_of_one_connection(fabrikam, monkeypat
 
     assert asides == [
         "party-names",
-        "statement-match-write",
         "statement-keys",
-        *["statement-chunk-ahead"] * 4,  # the parties' debits of each chunk
+        "statement-chunk-ahead",  # the parties' debits of the first chunk
+        "statement-chunk-ahead",  # of the second, while the first is matched
+        "statement-match-write",  # from the first chunk matched on
+        *["statement-chunk-ahead"] * 2,  # the third's and the fourth's
     ]
     assert _outcomes(statement) == on_one
     assert matched.matched_at is not None
@@ -328,4 +330,43 @@ def test_matching_aside_a_failed_read_ahead_leaves_nothing_written(fabrikam, mon
     assert {line.status for line in lines_of(statement)} == {"unmatched"}
     statement.refresh_from_db()
     assert statement.matched_at is None
+    assert not _match_threads()
+
+
+def test_matching_aside_switches_threads_often_and_restores_the_interval(fabrikam, monkeypatch):
+    import sys
+
+    from core.switching import SHORT
+
+    statement = _many_lines(fabrikam, 4)
+    seen = []
+    match_aside = matching._match_aside
+
+    def spy(*args):
+        seen.append(sys.getswitchinterval())
+        return match_aside(*args)
+
+    monkeypatch.setattr(matching, "_match_aside", spy)
+    before = sys.getswitchinterval()
+
+    statement_match(statement=statement, actor=None)
+
+    assert seen == [pytest.approx(min(SHORT, before), abs=2e-6)]
+    assert sys.getswitchinterval() == before
+    assert not _match_threads()
+
+
+def test_matching_aside_with_no_line_to_match_stamps_the_statement(fabrikam, asides):
+    from .test_matching_service import bank_statement
+
+    statement = bank_statement(
+        fabrikam["FAB"], [{"amount": "10.00", "counterparty_name": "Nobody", "status": "ignored"}]
+    )
+
+    matched = statement_match(statement=statement, actor=None)
+
+    assert "statement-match-write" in asides
+    statement.refresh_from_db()
+    assert statement.matched_at == matched.matched_at is not None
+    assert AuditEntry.objects.filter(action="bank_statement.matched").count() == 1
     assert not _match_threads()
