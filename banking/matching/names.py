@@ -135,15 +135,22 @@ class NameIndex:
         whose bound is ``reach`` or beyond (the pass left out others as promising).
 
         A name k letters away from the query's (its length n) scores at most
-        100 − 100 · k / (|A| + n) when it reaches 90 (by r1: it is not among the names the
-        tokens found). The names are scored by that bound, best first, then by index, a few at a
+        100 − 100 · d / (|A| + n) when it reaches 90 (by r1: it is not among the names the
+        tokens found), d being k, or 1 when k is 0, or one more when that has not the parity
+        of |A| + n. The names are scored by that bound, best first, then by index, a few at a
         time: once the best ``limit`` so far outscore the bound of the next name, or score as
         much and come before it by index, no name left can be among them."""
         alike, lengths = self._alike, self._sorted_lengths
         by_bound: dict[float, list[int]] = defaultdict(list)
         for entry, apart in close:
+            both = length + lengths[entry]
+            # r1's distance d is at least the letters apart, and at least 1 (a name the tokens
+            # did not find differs from the query in tokens both lack the other's); and
+            # d = |DA| + |DB| − 2 LCS has the parity of |A| + |B|.
+            least = max(apart, 1)
+            least += (both - least) % 2
             # Equal ratios divide to the same float: the entries of one bound are one group.
-            by_bound[apart / (length + lengths[entry])].append(entry)
+            by_bound[least / both].append(entry)
         for key in sorted(by_bound):
             if key >= reach:
                 return False

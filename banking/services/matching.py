@@ -233,6 +233,8 @@ def _proposals_compute(
                     outcome = _outcome_taking(proposals, line, threshold, taken_at, at)
                     assert not outcome.marked, "a line the names finish is never matched"
                     outcomes[line.pk] = outcome
+            for line in chunk:
+                del references[line.pk]  # the memory of a match is that of a chunk or two
             if progress is not None:
                 progress.advance(len(chunk))
             yield outcomes
