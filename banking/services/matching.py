@@ -143,8 +143,9 @@ def _proposals_compute(
     others), in sequence order: a line never takes what a line before it took (or what
     ``taken`` holds).
 
-    The references of every line first, with what ``taken`` holds: a line's are taken again
-    when a line before it took a transaction they name (``_stale``). Per chunk of lines, the
+    The references of a chunk's lines are taken up to two chunks ahead, with what the lines
+    before then took: a line's are taken again when a line after then and before it took a
+    transaction they name (``_stale``). Per chunk of lines, the
     parties of the lines' IBANs are read for the lines their references do not settle
     (``reference_settles``), in one go; then the rules that need no search of names, line by
     line; then the names of the lines those rules do not settle (``name_search_needed``) are
@@ -181,10 +182,11 @@ def _proposals_compute(
         names=names,
     )
     taken_at = dict.fromkeys(taken, -1)
-    references = _references(lines, book, _TakenBefore(taken_at, 0))
-    wants = _Wants(book, references, taken_at, threshold=threshold, later=later)
     chunks = list(_chunks(lines, MATCH_CHUNK_LINES))
+    references = _References(book, chunks, taken_at)
+    wants = _Wants(book, references, taken_at, threshold=threshold, later=later)
     position = 0
+    references.take_until(1, 0)
     ahead = wants.read_ahead(chunks[0], 0) if chunks else None
     try:
         if len(chunks) > 1:
@@ -192,6 +194,7 @@ def _proposals_compute(
         for number, chunk in enumerate(chunks):
             outcomes: dict[int, _Outcome] = {}
             start = position
+            references.take_until(number + 2, start)
             book.chunk_read(wants.by_iban(chunk, start), ahead=ahead)
             ahead = None
             if number + 1 < len(chunks):
@@ -207,8 +210,8 @@ def _proposals_compute(
             waiting = []
             for line in chunk:
                 before = _TakenBefore(taken_at, position)
-                reference = references[line.pk]
-                if _stale(reference, taken_at, position):
+                reference, since = references[line.pk]
+                if _stale(reference, taken_at, since, position):
                     reference = None
                 known = line_propose_known(
                     line.facts, book, before, threshold=threshold, reference=reference
@@ -233,8 +236,7 @@ def _proposals_compute(
                     outcome = _outcome_taking(proposals, line, threshold, taken_at, at)
                     assert not outcome.marked, "a line the names finish is never matched"
                     outcomes[line.pk] = outcome
-            for line in chunk:
-                del references[line.pk]  # the memory of a match is that of a chunk or two
+            references.forget(number)  # a match holds what two or three chunks need
             if progress is not None:
                 progress.advance(len(chunk))
             yield outcomes
@@ -243,10 +245,43 @@ def _proposals_compute(
             wait([ahead])  # its thread and connection end with the match
 
 
-def _stale(reference: ReferenceProposals, taken_at: dict[int, int], position: int) -> bool:
-    """Whether a line before ``position`` took a transaction ``reference`` names (the line's
-    references were taken with what the lines before the first took)."""
-    return any(0 <= taken_at.get(t, position) < position for t in reference.named)
+def _stale(
+    reference: ReferenceProposals, taken_at: dict[int, int], since: int, position: int
+) -> bool:
+    """Whether a line from ``since`` (where the line's references were taken, with what the
+    lines before it took) to ``position`` took a transaction ``reference`` names."""
+    return any(since <= taken_at.get(t, position) < position for t in reference.named)
+
+
+class _References:
+    """The references of the lines (``line_propose_reference``), a chunk at a time, each with
+    the position it was taken at."""
+
+    def __init__(
+        self, book: StatementBook, chunks: Sequence[Sequence[_Line]], taken_at: dict[int, int]
+    ) -> None:
+        self._book = book
+        self._chunks = chunks
+        self._taken_at = taken_at
+        self._taken: dict[int, tuple[ReferenceProposals, int]] = {}
+        self._until = -1  # the last chunk taken
+
+    def take_until(self, last: int, position: int) -> None:
+        """Take the references of the chunks up to ``last`` not taken yet, with what the lines
+        before ``position`` took."""
+        taken = _TakenBefore(self._taken_at, position)
+        for number in range(self._until + 1, min(last, len(self._chunks) - 1) + 1):
+            for line in self._chunks[number]:
+                found = line_propose_reference(line.facts, self._book, taken)
+                self._taken[line.pk] = (found, position)
+            self._until = number
+
+    def forget(self, number: int) -> None:
+        for line in self._chunks[number]:
+            del self._taken[line.pk]
+
+    def __getitem__(self, pk: int) -> tuple[ReferenceProposals, int]:
+        return self._taken[pk]
 
 
 class _Wants:
@@ -257,7 +292,7 @@ class _Wants:
     def __init__(
         self,
         book: StatementBook,
-        references: dict[int, ReferenceProposals],
+        references: _References,
         taken_at: dict[int, int],
         *,
         threshold: int,
@@ -274,8 +309,8 @@ class _Wants:
         self._searches: dict[int, bool] = {}
 
     def _settled(self, line: _Line, position: int) -> bool:
-        reference = self._references[line.pk]
-        if _stale(reference, self._taken_at, position):
+        reference, since = self._references[line.pk]
+        if _stale(reference, self._taken_at, since, position):
             return False
         settles = self._settles.get(line.pk)
         if settles is None:
@@ -289,8 +324,8 @@ class _Wants:
         gives no party."""
         if not self._later:
             return True
-        reference = self._references[line.pk]
-        if _stale(reference, self._taken_at, position):
+        reference, since = self._references[line.pk]
+        if _stale(reference, self._taken_at, since, position):
             return True  # as far as they tell: taken again, they may not settle it
         searched = self._searches.get(line.pk)
         if searched is None:
@@ -339,12 +374,6 @@ class _Wants:
             if book.party_of_iban(line.counterparty_iban) is not None
         ]
         return book.chunk_ahead(by_iban, book.names_wanted(self.by_name(chunk, position)))
-
-
-def _references(
-    lines: Sequence[_Line], book: StatementBook, taken: _TakenBefore
-) -> dict[int, ReferenceProposals]:
-    return {line.pk: line_propose_reference(line.facts, book, taken) for line in lines}
 
 
 def _outcome_taking(
