@@ -26,13 +26,14 @@ _before = 0.0
 
 
 @contextmanager
-def switching_often(interval: float = SHORT) -> Iterator[None]:
-    """The switch interval at most ``interval`` for the block (see the module's docstring)."""
+def switching_often(interval: float | None = None) -> Iterator[None]:
+    """The switch interval at most ``interval`` (``SHORT``) for the block (see the module's
+    docstring)."""
     global _running, _before
     with _lock:
         if _running == 0:
             _before = sys.getswitchinterval()
-            sys.setswitchinterval(min(interval, _before))
+            sys.setswitchinterval(min(SHORT if interval is None else interval, _before))
         _running += 1
     try:
         yield
