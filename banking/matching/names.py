@@ -31,13 +31,14 @@ So a name reaching 90 is one of these, each found without scoring every name:
 (Each condition is the score's comparison with 90 in whole numbers: 100 − 100 · d / n ≥ 90 is
 10 d ≤ n.) All the names found are scored by ``token_set_ratio`` itself: first those the
 tokens found, then those of the letters' pass by their bound, best first, then by index. A name
-k letters away, of length |B|, scores at most 100 − 100 · k / (|A| + |B|) when it reaches 90 (by
-r1), so once the limit's worth of names scored outscore the bound of the next, or score as much
-and come before it by index (equal scores are ordered by index), no name left can be among
-them. Names are scored a few at a time, with the least of the best scores so far as the cutoff
-(rapidfuzz gives up early on a name below it). The pass keeps the ``CLOSEST`` names only, and is
-done again keeping all when the search reaches a bound the names it left out may have. A query
-of many tokens, or one whose tokens are in very many names (the lists would be long), is scored
+k letters away, of length |B|, scores at most 100 − 100 · d / (|A| + |B|) when it reaches 90 (by
+r1), d being k, at least 1 and of the parity of |A| + |B| (see ``_scored_by_bound``), so once
+the limit's worth of names scored outscore the bound of the next, or score as much and come
+before it by index (equal scores are ordered by index), no name left can be among them. Names
+are scored a few at a time, with the least of the best scores so far as the cutoff (rapidfuzz
+gives up early on a name below it). The pass keeps the ``CLOSEST`` entries only, and is done
+again keeping all when the search reaches a bound the names it left out may have. A query of
+many tokens, or one whose tokens are in very many names (the lists would be long), is scored
 against every name, as ``process.extract`` does."""
 
 import heapq
@@ -113,7 +114,7 @@ class NameIndex:
         while True:
             close, complete = self._close_letters(letters, length, widest, closest)
             # The names the pass left out differ by more letters than ``complete``: none of them
-            # comes before this (see ``_by_bound``).
+            # comes before this (see ``_scored_by_bound``).
             reach = (complete + 1) / (length + longest) if complete < widest else math.inf
             if self._scored_by_bound(query, close, length, found, best, reach):
                 break
@@ -144,9 +145,9 @@ class NameIndex:
         by_bound: dict[float, list[int]] = defaultdict(list)
         for entry, apart in close:
             both = length + lengths[entry]
-            # r1's distance d is at least the letters apart, and at least 1 (a name the tokens
-            # did not find differs from the query in tokens both lack the other's); and
-            # d = |DA| + |DB| − 2 LCS has the parity of |A| + |B|.
+            # r1's distance d is at least the letters apart; at least 1, as DA and DB differ (a
+            # name the tokens did not find holds a token the query lacks, and lacks one of the
+            # query's); and d = |DA| + |DB| − 2 LCS has the parity of |A| + |B|.
             least = max(apart, 1)
             least += (both - least) % 2
             # Equal ratios divide to the same float: the entries of one bound are one group.

@@ -17,6 +17,7 @@ are left as they are."""
 
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, wait
+from contextlib import closing
 from dataclasses import dataclass, fields
 from functools import partial
 from queue import SimpleQueue
@@ -493,8 +494,9 @@ def _computed_and_written(write, compute) -> None:
     writing = None
     computed = False
     try:
-        with jit_off():
-            for outcomes in compute():
+        # Closed when left early: the chunk it reads ahead ends with it (``_proposals_compute``).
+        with jit_off(), closing(compute()) as chunks:
+            for outcomes in chunks:
                 if writing is None:
                     writing = writing_start()
                 elif writing.done():
