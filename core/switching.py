@@ -8,9 +8,10 @@ trip to the database, and after every part of a large result. Matching a 10,000-
 statement waited 0.33 s in all for the debits read ahead of it this way; with the interval at
 0.5 ms, 0.07 s. The work done is the same, in shorter turns.
 
-The interval is process-wide: it is shortened with the first batch and restored, to what it
-was then, when the last batch still running ends. Other threads of a threaded server take
-shorter turns meanwhile. Use it around plain calls, never inside a generator that may be left
+The interval is process-wide: each batch shortens it to at most what it asks, and it is
+restored, to what it was before the first, when the last batch still running ends (an interval
+set otherwise meanwhile is overwritten then). Other threads of a threaded server take shorter
+turns meanwhile. Use it around plain calls, never inside a generator that may be left
 unfinished."""
 
 import sys
@@ -31,9 +32,10 @@ def switching_often(interval: float | None = None) -> Iterator[None]:
     docstring)."""
     global _running, _before
     with _lock:
+        current = sys.getswitchinterval()
         if _running == 0:
-            _before = sys.getswitchinterval()
-            sys.setswitchinterval(min(SHORT if interval is None else interval, _before))
+            _before = current
+        sys.setswitchinterval(min(SHORT if interval is None else interval, current))
         _running += 1
     try:
         yield

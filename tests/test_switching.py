@@ -60,3 +60,12 @@ def test_short_until_the_last_of_two_threads_ends():
     release.set()
     thread.join(5)
     assert sys.getswitchinterval() == pytest.approx(0.005, abs=2e-6)
+
+
+def test_a_block_asking_for_less_while_another_runs_gets_it():
+    sys.setswitchinterval(0.005)
+    with switching_often():
+        with switching_often(0.0002):
+            assert sys.getswitchinterval() == pytest.approx(0.0002, abs=2e-6)
+        assert sys.getswitchinterval() <= SHORT
+    assert sys.getswitchinterval() == pytest.approx(0.005, abs=2e-6)

@@ -92,7 +92,7 @@ def open_debits(*, entity_ids: Collection[int] | None, currencies: Collection[st
 class _ChunkDebits:
     """The debits read of the parties of one chunk of lines (see ``StatementBook``), and the
     candidates made of debits for it. Used by one thread at a time: the next chunk's are read
-    ahead on a second connection (``StatementBook.chunk_ahead``) while the current chunk is
+    ahead on a connection of its own (``StatementBook.chunk_ahead``) while the current chunk is
     matched, then handed over."""
 
     def __init__(
@@ -293,7 +293,7 @@ class StatementBook:
     def chunk_ahead(
         self, lines: Sequence[LineFacts], by_name: Sequence[tuple[LineFacts, list[int]]]
     ) -> "Future[_ChunkDebits] | None":
-        """Start reading, on a second connection (``core.aside``), what ``chunk_read`` and
+        """Start reading, on a connection of its own (``core.aside``), what ``chunk_read`` and
         ``names_search`` will read for the next chunk: the debits of the parties the IBANs of
         ``lines`` give and of the parties ``by_name`` lists for its lines; ``None`` where work
         may not go aside (then they are read when asked). The book is not touched: the chunk

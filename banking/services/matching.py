@@ -7,7 +7,7 @@ Proposals are computed in chunks of lines, outside any transaction (a job report
 it goes). The lines are written in one transaction: every line of the statement locked, any
 line the clerk posted, ignored or changed since it was read left alone, then each chunk's
 outcomes, then the statement stamped and audited. Outside a transaction on PostgreSQL that
-transaction runs on a second connection (``core.aside``) from the first chunk computed, and a
+transaction runs on a connection of its own (``core.aside``) from the first chunk computed, and a
 chunk is written while the next is computed: a clerk's change to a line of the statement then
 waits for the match to end (a few seconds for 10,000 lines), as it would wait for the write at
 the end.
@@ -157,8 +157,11 @@ def _proposals_compute(
     each line finished in its turn.
 
     Where work may go aside (``core.aside``), the parties' debits of the next chunk are read
-    on a second connection while a chunk is matched (``StatementBook.chunk_ahead``), as far as
-    the references known then tell; the names of the chunk after it are searched meanwhile.
+    on a connection of their own while a chunk is matched (``StatementBook.chunk_ahead``), as
+    far as the references known then tell (a reference stale by then counts as not settling
+    its line: maybe more is read than the line needs, never less than it asks when matched);
+    the names of the chunk after it are searched before, so that the parties they point at
+    are read ahead too.
 
     ``names``: the party names, maybe read ahead, used when they are of the lines' currencies."""
     account = statement.bank_account
@@ -188,9 +191,10 @@ def _proposals_compute(
     wants = _Wants(book, references, taken_at, threshold=threshold, later=later)
     position = 0
     references.take_until(1, 0)
-    ahead = wants.read_ahead(chunks[0], 0) if chunks else None
+    reading_ahead = aside_possible()
+    ahead = wants.read_ahead(chunks[0], 0) if chunks and reading_ahead else None
     try:
-        if len(chunks) > 1:
+        if len(chunks) > 1 and reading_ahead:
             wants.names_ahead(chunks[1], 0)
         for number, chunk in enumerate(chunks):
             outcomes: dict[int, _Outcome] = {}
@@ -198,9 +202,9 @@ def _proposals_compute(
             references.take_until(number + 2, start)
             book.chunk_read(wants.by_iban(chunk, start), ahead=ahead)
             ahead = None
-            if number + 1 < len(chunks):
+            if number + 1 < len(chunks) and reading_ahead:
                 ahead = wants.read_ahead(chunks[number + 1], start)
-            if number + 2 < len(chunks):
+            if number + 2 < len(chunks) and reading_ahead:
                 wants.names_ahead(chunks[number + 2], start)
             if not later:
                 book.names_search(
@@ -238,6 +242,7 @@ def _proposals_compute(
                     assert not outcome.marked, "a line the names finish is never matched"
                     outcomes[line.pk] = outcome
             references.forget(number)  # a match holds what two or three chunks need
+            wants.forget(chunk)
             if progress is not None:
                 progress.advance(len(chunk))
             yield outcomes
@@ -356,6 +361,11 @@ class _Wants:
             and self._searched(line, position)
         ]
 
+    def forget(self, chunk: Sequence[_Line]) -> None:
+        for line in chunk:
+            self._settles.pop(line.pk, None)
+            self._searches.pop(line.pk, None)
+
     def names_ahead(self, chunk: Sequence[_Line], position: int) -> None:
         """Search the names of ``chunk`` that will be searched (``PartyNames`` keeps them)."""
         for line in self.by_name(chunk, position):
@@ -363,11 +373,9 @@ class _Wants:
                 self._book.parties_by_name(line.counterparty_name)
 
     def read_ahead(self, chunk: Sequence[_Line], position: int) -> Future | None:
-        """Start reading on a second connection the parties' debits ``chunk`` will want
+        """Start reading on a connection of its own the parties' debits ``chunk`` will want
         (``StatementBook.chunk_ahead``; names not searched yet are searched now); ``None``
         where work may not go aside."""
-        if not aside_possible():
-            return None
         book = self._book
         by_iban = [
             line
@@ -442,7 +450,7 @@ def _statuses(lines: Sequence[_Line]) -> dict[int, str]:
 
 
 def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress | None) -> None:
-    """Compute the chunks here and write them on a second connection as they come. When a line
+    """Compute the chunks here and write them on a connection of their own as they come. When a line
     will search the party names, they are read on a third from the start."""
     names = None
     if statement_names_may_be_searched(statement):
@@ -476,7 +484,7 @@ def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress |
 
 
 def _computed_and_written(write, compute) -> None:
-    """The chunks ``compute()`` yields, each written by ``write`` on a second connection while
+    """The chunks ``compute()`` yields, each written by ``write`` on a connection of its own while
     the next is computed, from the first chunk on (the statement's lines are locked then, not
     while the first is computed); what was written rolled back when either side fails (the
     error raised is the side's that failed first)."""
