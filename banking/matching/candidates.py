@@ -53,7 +53,7 @@ _FIELDS = (
 _JOINED = ("cash_discounts__until", "cash_discounts__percent", "payment_customer")
 
 
-_UNKNOWN = object()
+_UNKNOWN = object()  # not looked up yet (``StatementBook.party_of_iban``)
 
 
 class _Debit(NamedTuple):

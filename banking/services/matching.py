@@ -3,33 +3,26 @@
 account's entity's auto-match threshold and is no tie; its transactions are marked),
 ``suggested`` (proposals below it) or ``unmatched`` (none).
 
-Proposals are computed in chunks of lines, outside any transaction (a job reports progress as
-it goes). The lines are written in one transaction: every line of the statement locked, any
-line the clerk posted, ignored or changed since it was read left alone, then each chunk's
-outcomes, then the statement stamped and audited. Outside a transaction on PostgreSQL that
-transaction runs on a connection of its own (``core.aside``) from the first chunk computed, and a
-chunk is written while the next is computed: a clerk's change to a line of the statement then
-waits for the match to end (a few seconds for 10,000 lines), as it would wait for the write at
-the end.
-Otherwise it runs on the caller's connection once all are computed.
+Proposals are computed in chunks of lines, outside any transaction (a job reports progress as it
+goes). The lines are written in one transaction (``matching_write``): every line of the
+statement locked, any line the clerk posted, ignored or changed since it was read left alone,
+then each chunk's outcomes, then the statement stamped and audited. Outside a transaction on
+PostgreSQL that transaction runs on a connection of its own (``core.aside``) from the first
+chunk computed, and a chunk is written while the next is computed: a clerk's change to a line of
+the statement then waits for the match to end (a few seconds for 10,000 lines), as it would wait
+for the write at the end. Otherwise it runs on the caller's connection once all are computed.
 Debit lines are not matched here (a returned direct debit is matched by its end-to-end id) and
 are left as they are."""
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, wait
-from contextlib import closing
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import partial
-from queue import SimpleQueue
 from typing import NamedTuple
 
-from django.db import transaction
-from django.db.models import Count
-from django.utils import timezone
-
 from core.access import ensure_can_act
-from core.aside import aside, aside_possible
-from core.audit import Actor, audit_record
+from core.aside import aside_possible
+from core.audit import Actor
 from core.gc_pause import collector_paused
 from core.jobs import JobProgress
 from core.switching import switching_often
@@ -52,17 +45,10 @@ from ..matching.facts import NAME_RULES_MAX
 from ..matching.party_names import PartyNames
 from ..models import BankStatement, BankStatementLine
 from ..selectors import statement_names_may_be_searched
-from ..sql import jit_off, outcomes_update
+from ..sql import jit_off
+from .matching_write import LineOutcome, computed_and_written, match_write
 
 MATCH_CHUNK_LINES = 1_000
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    status: str
-    proposals: list[dict]
-    marked: list[dict]
-    customer_id: int | None
 
 
 class _Line(NamedTuple):
@@ -82,15 +68,15 @@ def _taken_by(lines: Sequence[_Line]) -> set[int]:
     return {int(m["transaction"]) for line in lines for m in line.marked if "transaction" in m}
 
 
-def _outcome(proposals: list[Proposal], *, threshold: int, currency: str) -> _Outcome:
+def _outcome(proposals: list[Proposal], *, threshold: int, currency: str) -> LineOutcome:
     as_json = [p.as_json(currency) for p in proposals]
     if not proposals:
-        return _Outcome(BankStatementLine.Status.UNMATCHED, [], [], None)
+        return LineOutcome(BankStatementLine.Status.UNMATCHED, [], [], None)
     accepted = proposal_accepted(proposals, threshold=threshold)
     if accepted is None:
-        return _Outcome(BankStatementLine.Status.SUGGESTED, as_json, [], None)
+        return LineOutcome(BankStatementLine.Status.SUGGESTED, as_json, [], None)
     marked = [{**t, "full_settlement": False} for t in as_json[0]["transactions"]]
-    return _Outcome(BankStatementLine.Status.MATCHED, as_json, marked, accepted.customer)
+    return LineOutcome(BankStatementLine.Status.MATCHED, as_json, marked, accepted.customer)
 
 
 def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -139,29 +125,28 @@ def _proposals_compute(
     actor: Actor,
     progress: JobProgress | None,
     names: PartyNames | None = None,
-) -> Iterator[dict[int, _Outcome]]:
+) -> Iterator[dict[int, LineOutcome]]:
     """Each line's outcome, a chunk of lines at a time (the lines the names finish after the
     others), in sequence order: a line never takes what a line before it took (or what
     ``taken`` holds).
 
     The references of a chunk's lines are taken up to two chunks ahead, with what the lines
     before then took: a line's are taken again when a line after then and before it took a
-    transaction they name (``_stale``). Per chunk of lines, the
-    parties of the lines' IBANs are read for the lines their references do not settle
-    (``reference_settles``), in one go; then the rules that need no search of names, line by
-    line; then the names of the lines those rules do not settle (``name_search_needed``) are
-    searched together, and those lines finished. When the threshold is above what a name rule
-    gives, such a line is never matched (it takes nothing), so finishing it later changes
-    nothing for the lines after it; it still sees only what the lines before it took. With a
-    threshold at or below that, a name may match a line: the names are searched first, and
-    each line finished in its turn.
+    transaction they name (``_stale``). Per chunk of lines, the parties of the lines' IBANs are
+    read for the lines their references do not settle (``reference_settles``), in one go; then
+    the rules that need no search of names, line by line; then the names of the lines those
+    rules do not settle (``name_search_needed``) are searched together, and those lines
+    finished. When the threshold is above what a name rule gives, such a line is never matched
+    (it takes nothing), so finishing it later changes nothing for the lines after it; it still
+    sees only what the lines before it took. With a threshold at or below that, a name may match
+    a line: the names are searched first, and each line finished in its turn.
 
     Where work may go aside (``core.aside``), the parties' debits of the next chunk are read
     on a connection of their own while a chunk is matched (``StatementBook.chunk_ahead``), as
     far as the references known then tell (a reference stale by then counts as not settling
-    its line: maybe more is read than the line needs, never less than it asks when matched);
-    the names of the chunk after it are searched before, so that the parties they point at
-    are read ahead too.
+    its line); what the chunk's lines want besides is read when the chunk is matched. The
+    names of the chunk after it are searched before, so that the parties they point at are
+    read ahead too.
 
     ``names``: the party names, maybe read ahead, used when they are of the lines' currencies."""
     account = statement.bank_account
@@ -197,7 +182,7 @@ def _proposals_compute(
         if len(chunks) > 1 and reading_ahead:
             wants.names_ahead(chunks[1], 0)
         for number, chunk in enumerate(chunks):
-            outcomes: dict[int, _Outcome] = {}
+            outcomes: dict[int, LineOutcome] = {}
             start = position
             references.take_until(number + 2, start)
             book.chunk_read(wants.by_iban(chunk, start), ahead=ahead)
@@ -391,7 +376,7 @@ def _outcome_taking(
     threshold: int,
     taken_at: dict[int, int],
     position: int,
-) -> _Outcome:
+) -> LineOutcome:
     """The line's outcome; what it marks is taken at its position."""
     outcome = _outcome(proposals, threshold=threshold, currency=line.facts.currency)
     for m in outcome.marked:
@@ -424,7 +409,7 @@ def _match_here(statement: BankStatement, actor: Actor, progress: JobProgress | 
     lines, keep = _lines_in_play(statement)
     if progress is not None:
         progress.set_total(len(lines))
-    write = partial(_match_write, statement, _statuses(lines), actor=actor, progress=progress)
+    write = partial(match_write, statement, _statuses(lines), actor=actor, progress=progress)
     with jit_off():
         outcomes = list(
             _proposals_compute(
@@ -436,13 +421,6 @@ def _match_here(statement: BankStatement, actor: Actor, progress: JobProgress | 
             )
         )
     write(outcomes)
-
-
-class _Stop(Exception):
-    """Matching failed: the outcomes written so far are rolled back."""
-
-
-_END = object()
 
 
 def _statuses(lines: Sequence[_Line]) -> dict[int, str]:
@@ -465,8 +443,8 @@ def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress |
             names = PartyNames(entity_ids=granted_entity_ids(actor), currencies=currencies)
         if progress is not None:
             progress.set_total(len(lines))
-        write = partial(_match_write, statement, _statuses(lines), actor=actor, progress=progress)
-        _computed_and_written(
+        write = partial(match_write, statement, _statuses(lines), actor=actor, progress=progress)
+        computed_and_written(
             write,
             partial(
                 _proposals_compute,
@@ -481,124 +459,3 @@ def _match_aside(statement: BankStatement, actor: Actor, progress: JobProgress |
     finally:
         if names is not None:
             names.discard()  # read for lines their references settled after all
-
-
-def _computed_and_written(write, compute) -> None:
-    """The chunks ``compute()`` yields, each written by ``write`` on a connection of its own while
-    the next is computed, from the first chunk on (the statement's lines are locked then, not
-    while the first is computed); what was written rolled back when either side fails (the
-    error raised is the side's that failed first)."""
-    queue: SimpleQueue = SimpleQueue()
-
-    def queued() -> Iterator[dict[int, _Outcome]]:
-        while (item := queue.get()) is not _END:
-            if isinstance(item, _Stop):
-                raise item
-            yield item
-
-    def writing_start() -> Future:
-        return aside(lambda: write(queued()), name="statement-match-write")
-
-    writing = None
-    computed = False
-    try:
-        # Closed when left early: the chunk it reads ahead ends with it (``_proposals_compute``).
-        with jit_off(), closing(compute()) as chunks:
-            for outcomes in chunks:
-                if writing is None:
-                    writing = writing_start()
-                elif writing.done():
-                    break  # the writing failed: its error is raised below
-                queue.put(outcomes)
-        computed = True
-    finally:
-        # Whatever stopped the computing, the writer is told (it never waits for ever with the
-        # lines locked); when the computing failed, its error is the one raised.
-        queue.put(_END if computed else _Stop())
-        if writing is not None and not computed:
-            wait([writing])
-    if writing is None:
-        writing = writing_start()  # no line to match: the statement is stamped all the same
-    writing.result()
-
-
-_COUNTED = [
-    BankStatementLine.Status.MATCHED,
-    BankStatementLine.Status.SUGGESTED,
-    BankStatementLine.Status.UNMATCHED,
-]
-
-
-def _status_counts(statement: BankStatement) -> dict[str, int]:
-    rows = statement.lines.values_list("status").annotate(n=Count("id")).order_by()
-    return dict(rows)
-
-
-def _match_write(
-    statement: BankStatement,
-    read: dict[int, str],
-    chunks: Iterable[dict[int, _Outcome]],
-    *,
-    actor: Actor,
-    progress: JobProgress | None,
-) -> None:
-    """In one transaction: every line of the statement locked; the outcomes of ``chunks``
-    written (``_outcomes_write``); the statement's ``matched_at`` set and the match audited
-    with the lines counted per status before and after."""
-    with transaction.atomic():
-        locked = _lines_lock(statement)
-        before = _status_counts(statement)
-        for outcomes in chunks:
-            _outcomes_write(locked, read, outcomes)
-        statement.matched_at = timezone.now()
-        statement.save(update_fields=["matched_at"])
-        after = _status_counts(statement)
-        audit_record(
-            actor=actor,
-            action="bank_statement.matched",
-            obj=statement,
-            changes={status: (before.get(status, 0), after.get(status, 0)) for status in _COUNTED},
-            legal_entity=statement.bank_account.legal_entity,
-        )
-        if progress is not None:
-            progress.fence()
-
-
-class _Locked(NamedTuple):
-    undecided: dict[int, str]  # the status of each line neither posted, ignored nor changed
-    held: set[int]  # the transactions the posted and the changed lines hold
-
-
-def _lines_lock(statement: BankStatement) -> _Locked:
-    """Lock every line of the statement; what the lines the clerk decided hold, and the status
-    of the others."""
-    locked = (
-        BankStatementLine.objects.select_for_update()
-        .filter(statement=statement)
-        .order_by("pk")
-        .values_list("id", "status", "marked_by_user", "marked")
-    )
-    undecided, held = {}, set()
-    for pk, status, by_user, marked in locked:
-        if not (by_user or status in BankStatementLine.DONE):
-            undecided[pk] = status
-        elif status != BankStatementLine.Status.IGNORED:
-            held |= {int(m["transaction"]) for m in marked if m.get("transaction")}
-    return _Locked(undecided, held)
-
-
-def _outcomes_write(locked: _Locked, read: dict[int, str], outcomes: dict[int, _Outcome]) -> None:
-    """Write the outcomes to their lines, except to those posted, ignored or changed by the
-    clerk since they were read; an outcome that would mark a transaction such a line holds is
-    written as a suggestion."""
-    changed = []
-    for pk, outcome in outcomes.items():
-        if locked.undecided.get(pk) != read.get(pk):
-            continue
-        if {int(m["transaction"]) for m in outcome.marked} & locked.held:
-            changed.append((pk, BankStatementLine.Status.SUGGESTED, outcome.proposals, [], None))
-        else:
-            changed.append(
-                (pk, outcome.status, outcome.proposals, outcome.marked, outcome.customer_id)
-            )
-    outcomes_update(changed)

@@ -11,6 +11,7 @@ from django.db import transaction
 import banking.matching.candidates as candidates
 import banking.matching.party_names as party_names
 import banking.services.matching as matching
+import banking.services.matching_write as matching_write
 from banking.models import BankStatementLine
 from banking.services.matching import statement_match
 from core import aside as aside_module
@@ -36,7 +37,7 @@ def asides(monkeypatch) -> list[str]:
         started.append(name)
         return aside_module.aside(work, name=name)
 
-    monkeypatch.setattr(matching, "aside", spy)
+    monkeypatch.setattr(matching_write, "aside", spy)
     monkeypatch.setattr(candidates, "aside", spy)
     monkeypatch.setattr(party_names, "aside", spy)
     return started
@@ -116,7 +117,7 @@ def test_matching_aside_leaves_alone_a_line_the_clerk_ignored_after_it_was_read(
 def test_matching_aside_a_failed_write_leaves_nothing_written(fabrikam, monkeypatch, asides):
     monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 1)
     statement = _many_lines(fabrikam, 4)
-    write = matching.outcomes_update
+    write = matching_write.outcomes_update
     calls = []
 
     def second_fails(rows):
@@ -125,7 +126,7 @@ def test_matching_aside_a_failed_write_leaves_nothing_written(fabrikam, monkeypa
             raise RuntimeError("the disk is full")
         write(rows)
 
-    monkeypatch.setattr(matching, "outcomes_update", second_fails)
+    monkeypatch.setattr(matching_write, "outcomes_update", second_fails)
 
     with pytest.raises(RuntimeError, match="the disk is full"):
         statement_match(statement=statement, actor=None)
@@ -145,9 +146,9 @@ def test_matching_aside_a_failed_computation_rolls_back_the_chunks_written(
     statement = _many_lines(fabrikam, 4)
     outcome = matching._outcome_taking
     written = []
-    write = matching.outcomes_update
+    write = matching_write.outcomes_update
     monkeypatch.setattr(
-        matching, "outcomes_update", lambda rows: (written.append(rows), write(rows))
+        matching_write, "outcomes_update", lambda rows: (written.append(rows), write(rows))
     )
 
     def third_fails(*args):
