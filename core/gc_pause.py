@@ -14,28 +14,28 @@ for the largest statements); their cycles are collected when it ends. Use it aro
 calls, never inside a generator that may be left unfinished."""
 
 import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_lock = threading.Lock()
-_running = 0
+from .process_wide import ProcessWide
+
+_blocks = ProcessWide()
 _was_enabled = False
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """The cyclic collector off for the block (see the module's docstring)."""
-    global _running, _was_enabled
-    with _lock:
-        if _running == 0:
+
+    def enter(first: bool) -> None:
+        global _was_enabled
+        if first:
             _was_enabled = gc.isenabled()
             gc.disable()
-        _running += 1
-    try:
+
+    def restore() -> None:
+        if _was_enabled:
+            gc.enable()
+
+    with _blocks.block(enter, restore):
         yield
-    finally:
-        with _lock:
-            _running -= 1
-            if _running == 0 and _was_enabled:
-                gc.enable()

@@ -15,14 +15,14 @@ turns meanwhile. Use it around plain calls, never inside a generator that may be
 unfinished."""
 
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .process_wide import ProcessWide
+
 SHORT = 0.0005  # seconds
 
-_lock = threading.Lock()
-_running = 0
+_blocks = ProcessWide()
 _before = 0.0
 
 
@@ -30,17 +30,13 @@ _before = 0.0
 def switching_often(interval: float | None = None) -> Iterator[None]:
     """The switch interval at most ``interval`` (``SHORT``) for the block (see the module's
     docstring)."""
-    global _running, _before
-    with _lock:
+
+    def enter(first: bool) -> None:
+        global _before
         current = sys.getswitchinterval()
-        if _running == 0:
+        if first:
             _before = current
         sys.setswitchinterval(min(SHORT if interval is None else interval, current))
-        _running += 1
-    try:
+
+    with _blocks.block(enter, lambda: sys.setswitchinterval(_before)):
         yield
-    finally:
-        with _lock:
-            _running -= 1
-            if _running == 0:
-                sys.setswitchinterval(_before)
