@@ -12,7 +12,7 @@ from core.aside import aside, aside_possible
 from entities.models import Party
 
 from ..sql import jit_off
-from .candidates import open_debits
+from .debits import open_debits
 from .facts import NAME_SIMILARITY_MIN
 from .names import NameIndex
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 
 import banking.matching.candidates as candidates
+import banking.matching.debits as debits
 import banking.matching.party_names as party_names
 import banking.services.matching as matching
 import banking.services.matching_write as matching_write
@@ -256,14 +257,14 @@ def test_matching_aside_reads_each_chunks_parties_ahead(fabrikam, monkeypatch, a
     monkeypatch.setattr(matching, "MATCH_CHUNK_LINES", 4)
     statement = _many_lines(fabrikam, 12)
     read_on: dict[int, set[str]] = {}
-    read = candidates._ChunkDebits._read
+    read = debits.ChunkDebits._read
 
     def spy(self, qs):
         for ot, value in read(self, qs):
             read_on.setdefault(ot.party_id, set()).add(threading.current_thread().name)
             yield ot, value
 
-    monkeypatch.setattr(candidates._ChunkDebits, "_read", spy)
+    monkeypatch.setattr(debits.ChunkDebits, "_read", spy)
     clerk = make_clerk("clerk", fabrikam["FAB"], fabrikam["FABE"])
 
     statement_match(statement=statement, actor=clerk)
