@@ -12,7 +12,12 @@ chunk computed, and a chunk is written while the next is computed: a clerk's cha
 the statement then waits for the match to end (a few seconds for 10,000 lines), as it would wait
 for the write at the end. Otherwise it runs on the caller's connection once all are computed.
 Debit lines are not matched here (a returned direct debit is matched by its end-to-end id) and
-are left as they are."""
+are left as they are.
+
+The module stays whole (about 460 lines): the chunk loop, the references it takes ahead
+(``_References``) and what it reads ahead (``_Wants``) share the lines as read (``_Line``) and
+the positions at which each transaction was taken, and read apart they would each need the
+others; the rules are in ``banking.matching``, the writing in ``matching_write``."""
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, wait
